@@ -1,0 +1,88 @@
+"""`make run`: Kafka, SecantusDB and the four services on this machine, until Ctrl-C.
+
+Ports come from the environment (KAFKA_PORT, MONGODB_PORT, INTAKE_HTTP_PORT, ...); data stays in
+.data/ across restarts.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from types import FrameType
+
+from deploy.local.services import DEFAULT_PORTS, SERVICES, ServiceProcess, service_environment
+from deploy.local.stack import REPO, InfrastructureError, LocalKafka, LocalMongo, LocalProcess
+
+DATA = REPO / ".data"
+
+
+def _port(variable: str, default: int) -> int:
+    return int(os.environ.get(variable, default))
+
+
+def main() -> int:
+    kafka = LocalKafka(
+        DATA / "kafka",
+        port=_port("KAFKA_PORT", 9092),
+        controller_port=_port("KAFKA_CONTROLLER_PORT", 9093),
+    )
+    mongo = LocalMongo(DATA / "mongodb", port=_port("MONGODB_PORT", 27017))
+    env = service_environment(kafka_bootstrap=kafka.bootstrap_servers, mongodb_url=mongo.url)
+    services = [
+        ServiceProcess(
+            name,
+            port=_port(f"{name.upper()}_HTTP_PORT", DEFAULT_PORTS[name]),
+            env=env,
+            log_dir=DATA / "logs",
+        )
+        for name in SERVICES
+    ]
+    running: list[LocalProcess] = []
+
+    def stop_all(*_: object) -> None:
+        for process in reversed(running):
+            print(f"stopping {process.name} ...", flush=True)
+            process.stop()
+        running.clear()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        for process in (kafka, mongo, *services):
+            print(f"starting {process.name} ...", flush=True)
+            running.append(process)
+            process.start()
+        _print_where(kafka, mongo, services)
+        while all(process.alive() for process in running):
+            time.sleep(1)
+        dead = [process.name for process in running if not process.alive()]
+        print(f"stopped unexpectedly: {', '.join(dead)}; logs in {DATA / 'logs'}", flush=True)
+        return 1
+    except InfrastructureError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop_all()
+
+
+def _print_where(kafka: LocalKafka, mongo: LocalMongo, services: list[ServiceProcess]) -> None:
+    lines = [
+        "",
+        "support-data platform is up (Ctrl-C stops everything):",
+        f"  kafka      {kafka.bootstrap_servers}",
+        f"  mongodb    {mongo.url}   (SecantusDB, data in {mongo.data_dir})",
+    ]
+    for service in services:
+        lines.append(f"  {service.name:<10} {service.url}  /healthz /readyz /metrics /docs")
+    lines.append(f"  logs       {DATA / 'logs'}")
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""The four services as child processes (`python -m services.<name>`), for `make run` and e2e tests."""
+
+from __future__ import annotations
+
+import os
+import sys
+import urllib.request
+from pathlib import Path
+
+from deploy.local.stack import REPO, LocalProcess
+
+SERVICES = ("intake", "access", "retention", "surveys")
+DEFAULT_PORTS = {"intake": 8001, "access": 8002, "retention": 8003, "surveys": 8004}
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback only)
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+class ServiceProcess(LocalProcess):
+    """One service, configured only through its environment."""
+
+    def __init__(self, name: str, *, port: int, env: dict[str, str], log_dir: Path) -> None:
+        super().__init__(name=name, log_path=log_dir / f"{name}.log")
+        self.port = port
+        self.env = env
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, *, timeout: float = 60.0, wait_ready: bool = True) -> None:
+        environment = {
+            **os.environ,
+            **self.env,
+            f"{self.name.upper()}_HTTP_PORT": str(self.port),
+            "PYTHONPATH": str(REPO),
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.launch([sys.executable, "-m", f"services.{self.name}"], env=environment)
+        path = "/readyz" if wait_ready else "/healthz"
+        self.wait_for(lambda: _answers(self.url + path), timeout=timeout)
+
+
+def service_environment(*, kafka_bootstrap: str, mongodb_url: str, **extra: str) -> dict[str, str]:
+    """The environment every service needs to find the infrastructure."""
+    return {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "MONGODB_URL": mongodb_url, **extra}

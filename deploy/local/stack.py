@@ -1,0 +1,240 @@
+"""Real infrastructure on this machine: Apache Kafka (KRaft, from Maven Central jars) and
+SecantusDB (MongoDB wire protocol), each a child process keeping its data in a folder.
+
+Used by `make run` (fixed ports, data in .data/, kept across restarts) and by the test
+session (free ports, throw-away folders).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+POM = REPO / "deploy" / "local" / "pom.xml"
+JARS = REPO / ".cache" / "kafka" / "jars"
+
+
+class InfrastructureError(RuntimeError):
+    """A local process would not start; the message says which and where its log is."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def ensure_kafka_jars() -> Path:
+    """Resolve Kafka's jars from Maven Central once; later calls reuse the cache."""
+    if JARS.is_dir() and any(JARS.glob("kafka_2.13-*.jar")):
+        return JARS
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise InfrastructureError("Maven (mvn) is needed once to fetch Kafka's jars")
+    print("fetching Apache Kafka jars from Maven Central (once) ...", flush=True)
+    staging = JARS.with_name("jars.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    subprocess.run(
+        [
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(POM),
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={staging}",
+        ],
+        check=True,
+    )
+    staging.replace(JARS)
+    return JARS
+
+
+@dataclass
+class LocalProcess:
+    """A child process with its log file; stopped with SIGTERM, then SIGKILL."""
+
+    name: str
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def launch(self, command: list[str], *, env: dict[str, str] | None = None) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+        log.close()
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, *, timeout: float = 60.0) -> None:
+        raise NotImplementedError
+
+    def wait_for(self, ready: Callable[[], bool], *, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise InfrastructureError(f"{self.name} exited; see {self.log_path}")
+            if ready():
+                return
+            time.sleep(0.2)
+        raise InfrastructureError(
+            f"{self.name} not ready after {timeout:.0f}s; see {self.log_path}"
+        )
+
+    def stop(self, *, timeout: float = 20.0) -> None:
+        if not self.alive():
+            return
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        if self.alive():
+            assert self.process is not None
+            self.process.kill()
+            self.process.wait(5)
+
+
+def _kafka_properties(port: int, controller_port: int, log_dir: Path, partitions: int) -> str:
+    return "\n".join(
+        [
+            "process.roles=broker,controller",
+            "node.id=1",
+            f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
+            f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+            "controller.listener.names=CONTROLLER",
+            "inter.broker.listener.name=PLAINTEXT",
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            f"log.dirs={log_dir}",
+            f"num.partitions={partitions}",
+            "offsets.topic.replication.factor=1",
+            "offsets.topic.num.partitions=10",
+            "transaction.state.log.replication.factor=1",
+            "transaction.state.log.min.isr=1",
+            "share.coordinator.state.topic.replication.factor=1",
+            "share.coordinator.state.topic.min.isr=1",
+            "group.initial.rebalance.delay.ms=0",
+            "auto.create.topics.enable=true",
+            "",
+        ]
+    )
+
+
+class LocalKafka(LocalProcess):
+    """A single-node KRaft broker+controller on loopback."""
+
+    def __init__(self, data_dir: Path, *, port: int, controller_port: int, heap: str = "512m"):
+        super().__init__(name="kafka", log_path=data_dir / "kafka.log")
+        self.data_dir = data_dir
+        self.port = port
+        self.controller_port = controller_port
+        self.heap = heap
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, *, timeout: float = 90.0) -> None:
+        jars = ensure_kafka_jars()
+        log_dir = self.data_dir / "log"
+        properties = self.data_dir / "server.properties"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        properties.write_text(_kafka_properties(self.port, self.controller_port, log_dir, 6))
+        classpath = f"{jars}/*"
+        java = shutil.which("java") or "java"
+        if not (log_dir / "meta.properties").exists():
+            cluster_id = uuid.uuid4().hex[:22]
+            subprocess.run(
+                [
+                    java,
+                    "-cp",
+                    classpath,
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "-t",
+                    cluster_id,
+                    "-c",
+                    str(properties),
+                    "-g",
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+        self.log_path.write_bytes(b"")
+        self.launch(
+            [
+                java,
+                f"-Xmx{self.heap}",
+                f"-Xms{self.heap}",
+                "-XX:+UseSerialGC",
+                "-Djava.awt.headless=true",
+                "-cp",
+                classpath,
+                "kafka.Kafka",
+                str(properties),
+            ]
+        )
+        self.wait_for(
+            lambda: b"Kafka Server started" in self.log_path.read_bytes(), timeout=timeout
+        )
+
+
+class LocalMongo(LocalProcess):
+    """SecantusDB: the MongoDB wire protocol over WiredTiger, advertising a one-node replica set."""
+
+    def __init__(self, data_dir: Path, *, port: int):
+        super().__init__(name="secantusdb", log_path=data_dir.parent / "secantusdb.log")
+        self.data_dir = data_dir
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
+
+    def start(self, *, timeout: float = 60.0) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.launch(
+            [
+                sys.executable,
+                "-m",
+                "secantus",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--storage-path",
+                str(self.data_dir),
+                "--log-level",
+                "WARNING",
+                "--cache-size",
+                "256M",
+            ],
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self.wait_for(lambda: port_open(self.port), timeout=timeout)

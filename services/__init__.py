@@ -1,0 +1,1 @@
+"""The four services: intake, access, retention, surveys."""

@@ -1,0 +1,1 @@
+"""intake: email, phone and web become support requests (P1-P5)."""

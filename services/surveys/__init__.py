@@ -1,0 +1,1 @@
+"""surveys: satisfaction surveys after resolution, sampled, throttled, opt-out honoured (P9)."""

@@ -1,0 +1,183 @@
+"""Idempotent, at-least-once consumption with retries and dead letters (DESIGN.md §5).
+
+For each Kafka record: parse the CloudEvent; in one MongoDB transaction record its `id` as
+processed and run the handler; commit the offset only afterwards. A redelivered event finds its
+processed-event record and is skipped. Transient failures are retried with capped backoff while
+the service reports not ready; input that can never succeed goes to `<topic>.dlq` with a reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiokafka.errors import KafkaError
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from shared.clock import Clock
+from shared.crypto import UndecryptableError
+from shared.events import EVENT_TYPES, CloudEvent, EventSchemaError, data_model_for, parse_event
+from shared.metrics import BackboneMetrics
+from shared.mongo import Transaction, TransactionRunner, is_transient
+
+log = logging.getLogger(__name__)
+
+PROCESSED_EVENTS = "processed_events"
+PROCESSED_RETENTION = timedelta(days=30)
+
+EventHandler = Callable[[CloudEvent, Transaction], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Record:
+    """The parts of a Kafka record the consumer needs."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A record that can never be processed, with the reason (no personal data in it)."""
+
+    record: Record
+    reason: str
+    error_type: str
+
+
+class Readiness:
+    """Whether the service can do its work right now; served on /readyz."""
+
+    def __init__(self) -> None:
+        self._failing: set[str] = set()
+
+    def failing(self, what: str) -> None:
+        self._failing.add(what)
+
+    def recovered(self, what: str) -> None:
+        self._failing.discard(what)
+
+    @property
+    def problems(self) -> frozenset[str]:
+        return frozenset(self._failing)
+
+
+class EventConsumer:
+    """Handles one topic's records for one service."""
+
+    def __init__(
+        self,
+        *,
+        topic: str,
+        handlers: Mapping[str, EventHandler],
+        runner: TransactionRunner,
+        send_dead_letter: Callable[[DeadLetter], Awaitable[None]],
+        after_commit: Callable[[], None],
+        metrics: BackboneMetrics,
+        readiness: Readiness,
+        clock: Clock,
+        max_backoff_seconds: float,
+    ) -> None:
+        self.topic = topic
+        self._handlers = handlers
+        self._runner = runner
+        self._send_dead_letter = send_dead_letter
+        self._after_commit = after_commit
+        self._metrics = metrics
+        self._readiness = readiness
+        self._clock = clock
+        self._max_backoff = max_backoff_seconds
+
+    async def create_indexes(self) -> None:
+        await self._runner.database[PROCESSED_EVENTS].create_index(
+            [("processed_at", ASCENDING)],
+            expireAfterSeconds=int(PROCESSED_RETENTION.total_seconds()),
+        )
+
+    async def handle(self, record: Record) -> None:
+        """Process a record until its effect is durable or it is dead-lettered; never raises."""
+        backoff = 0.1
+        while True:
+            try:
+                await self._handle_once(record)
+                self._readiness.recovered(f"consume:{self.topic}")
+                return
+            except (EventSchemaError, UndecryptableError) as error:
+                reason = error.reason if isinstance(error, EventSchemaError) else str(error)
+                await self._dead_letter(record, reason=reason, error=error)
+                return
+            except Exception as error:
+                if not (is_transient(error) or isinstance(error, KafkaError | TimeoutError)):
+                    log.exception("handler failed", extra={"topic": self.topic})
+                    await self._dead_letter(
+                        record, reason=f"handler error: {type(error).__name__}", error=error
+                    )
+                    return
+                self._readiness.failing(f"consume:{self.topic}")
+                self._metrics.transient_failures.labels(operation=f"consume:{self.topic}").inc()
+                log.warning(
+                    "transient failure, retrying",
+                    extra={"topic": self.topic, "error": type(error).__name__, "backoff": backoff},
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+
+    async def _handle_once(self, record: Record) -> None:
+        event = parse_event(record.value)
+        if event.type not in EVENT_TYPES:
+            raise EventSchemaError(f"unknown event type: {event.type}")
+        data_model_for(event.type).from_event(event)  # schema check before any effect
+        handler = self._handlers.get(event.type)
+        started = time.perf_counter()
+        try:
+            async with self._runner.transaction() as tx:
+                await tx.database[PROCESSED_EVENTS].insert_one(
+                    {
+                        "_id": str(event.id),
+                        "topic": record.topic,
+                        "type": event.type,
+                        "processed_at": self._clock.now(),
+                    },
+                    session=tx.session,
+                )
+                if handler is not None:
+                    await handler(event, tx)
+        except DuplicateKeyError:
+            self._metrics.redeliveries_skipped.labels(topic=self.topic).inc()
+            return
+        self._after_commit()
+        self._metrics.handler_duration.labels(topic=self.topic).observe(
+            time.perf_counter() - started
+        )
+        self._metrics.events_consumed.labels(topic=self.topic, type=event.type).inc()
+
+    async def _dead_letter(self, record: Record, *, reason: str, error: Exception) -> None:
+        letter = DeadLetter(record=record, reason=reason, error_type=type(error).__name__)
+        backoff = 0.1
+        while True:
+            try:
+                await self._send_dead_letter(letter)
+                break
+            except (KafkaError, TimeoutError, OSError):
+                self._metrics.transient_failures.labels(operation="dead_letter").inc()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+        category = reason.split(":", 1)[0][:40]
+        self._metrics.dead_letters.labels(topic=self.topic, reason=category).inc()
+        log.warning(
+            "dead-lettered",
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "reason": reason,
+            },
+        )

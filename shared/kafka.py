@@ -1,0 +1,113 @@
+"""Kafka: the FastStream broker factory, topic creation, subscriptions and dead letters."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from prometheus_client import CollectorRegistry
+
+from shared.consumer import DeadLetter, EventConsumer, Record
+from shared.settings import ServiceSettings
+from shared.topics import dead_letter_topic
+
+log = logging.getLogger(__name__)
+
+
+def create_broker(settings: ServiceSettings, registry: CollectorRegistry) -> KafkaBroker:
+    """A broker whose producer is idempotent with acks=all; it connects only when started."""
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.service_name,
+        enable_idempotence=True,
+        acks="all",
+        request_timeout_ms=15_000,
+        middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=settings.service_name)],
+        logger=logging.getLogger(f"{settings.service_name}.broker"),
+    )
+
+
+async def ensure_topics(bootstrap_servers: str, names: Iterable[str], *, partitions: int) -> None:
+    """Create the topics (and nothing else) that do not exist yet."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(name=name, num_partitions=partitions, replication_factor=1)
+            for name in sorted(set(names))
+            if name not in existing
+        ]
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(missing)
+    finally:
+        await admin.close()
+
+
+class KafkaPublisher:
+    """Publishes bytes keyed by aggregate id, waiting for the broker's acknowledgement."""
+
+    def __init__(self, broker: KafkaBroker, *, service: str) -> None:
+        self._broker = broker
+        self._service = service
+
+    async def publish(self, topic: str, key: bytes, value: bytes) -> None:
+        await self._broker.publish(
+            value,
+            topic=topic,
+            key=key,
+            headers={"content-type": "application/cloudevents+json"},
+        )
+
+    async def send_dead_letter(self, letter: DeadLetter) -> None:
+        """Copy the record to `<topic>.dlq` with headers naming the error and where it came from."""
+        record = letter.record
+        await self._broker.publish(
+            record.value,
+            topic=dead_letter_topic(record.topic),
+            key=record.key,
+            headers={
+                "dlq-reason": letter.reason[:500],
+                "dlq-error-type": letter.error_type,
+                "dlq-original-topic": record.topic,
+                "dlq-original-partition": str(record.partition),
+                "dlq-original-offset": str(record.offset),
+                "dlq-consumer": self._service,
+                "dlq-failed-at": datetime.now(UTC).isoformat(),
+            },
+        )
+
+
+def subscribe(broker: KafkaBroker, consumer: EventConsumer, *, group_id: str) -> None:
+    """Feed a topic to a consumer; the offset is committed only after `handle` returns."""
+
+    async def on_record(message: KafkaMessage) -> None:
+        raw = message.raw_message
+        assert not isinstance(raw, tuple)
+        await consumer.handle(
+            Record(
+                topic=raw.topic,
+                partition=raw.partition,
+                offset=raw.offset,
+                key=raw.key,
+                value=raw.value or b"",
+            )
+        )
+
+    on_record.__name__ = f"consume_{consumer.topic.replace('.', '_')}"
+    broker.subscriber(
+        consumer.topic,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.ACK,
+        title=f"{group_id}:{consumer.topic}",
+    )(on_record)

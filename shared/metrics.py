@@ -1,0 +1,61 @@
+"""Prometheus wiring: one registry per service for FastStream's middleware and business metrics."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class BackboneMetrics:
+    """Metrics of the event backbone (outbox, consumers, dead letters); labels never hold personal data."""
+
+    def __init__(self, service: str, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.events_consumed = Counter(
+            f"{service}_events_consumed_total",
+            "Events handled to completion, by topic and type.",
+            ["topic", "type"],
+            registry=registry,
+        )
+        self.events_published = Counter(
+            f"{service}_events_published_total",
+            "Events the outbox relay published, by topic and type.",
+            ["topic", "type"],
+            registry=registry,
+        )
+        self.outbox_backlog = Gauge(
+            f"{service}_outbox_backlog_events",
+            "Events committed to the outbox and not yet published.",
+            registry=registry,
+        )
+        self.outbox_relay_lag = Gauge(
+            f"{service}_outbox_relay_lag_seconds",
+            "Age of the oldest unpublished outbox event.",
+            registry=registry,
+        )
+        self.handler_duration = Histogram(
+            f"{service}_handler_duration_seconds",
+            "Time to handle one event, including its transaction.",
+            ["topic"],
+            registry=registry,
+        )
+        self.redeliveries_skipped = Counter(
+            f"{service}_redeliveries_skipped_total",
+            "Events already processed that arrived again and were skipped.",
+            ["topic"],
+            registry=registry,
+        )
+        self.dead_letters = Counter(
+            f"{service}_dead_letters_total",
+            "Events sent to a dead-letter topic, by source topic and reason.",
+            ["topic", "reason"],
+            registry=registry,
+        )
+        self.transient_failures = Counter(
+            f"{service}_transient_failures_total",
+            "Failures retried with backoff (store or broker away), by operation.",
+            ["operation"],
+            registry=registry,
+        )
+        self.ready = Gauge(
+            f"{service}_ready", "1 when Kafka and MongoDB answer, else 0.", registry=registry
+        )

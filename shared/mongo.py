@@ -1,0 +1,68 @@
+"""MongoDB: the AsyncMongoClient factory and one-transaction units of work."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
+
+from shared.settings import ServiceSettings
+
+Document = dict[str, Any]
+
+
+def create_mongo_client(settings: ServiceSettings) -> AsyncMongoClient[Document]:
+    """A client that connects lazily, on first use (never at import or construction)."""
+    return AsyncMongoClient(
+        settings.mongodb_url,
+        tz_aware=True,
+        serverSelectionTimeoutMS=3000,
+        connectTimeoutMS=3000,
+        appname=settings.service_name,
+    )
+
+
+def is_transient(error: BaseException) -> bool:
+    """A failure worth retrying: the server is away, or a transaction hit a transient conflict."""
+    if isinstance(error, ConnectionFailure):
+        return True
+    if isinstance(error, PyMongoError) and error.has_error_label("TransientTransactionError"):
+        return True
+    if isinstance(error, OperationFailure) and error.code in {112, 244, 251}:
+        return True  # WriteConflict, TransactionAborted, NoSuchTransaction
+    return isinstance(error, PyMongoError) and error.timeout
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """One MongoDB transaction on a service's database: state, outbox and inbox commit together."""
+
+    database: AsyncDatabase[Document]
+    session: AsyncClientSession
+
+
+class TransactionRunner:
+    """Opens transactions on one database."""
+
+    def __init__(self, client: AsyncMongoClient[Document], database_name: str) -> None:
+        self.client = client
+        self.database = client[database_name]
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Commit on normal exit, abort on exception."""
+        async with self.client.start_session() as session, await session.start_transaction():
+            yield Transaction(database=self.database, session=session)
+
+    async def ping(self) -> bool:
+        try:
+            await self.client.admin.command("ping")
+        except PyMongoError:
+            return False
+        return True

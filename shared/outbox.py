@@ -1,0 +1,131 @@
+"""Transactional outbox: events are committed with the state change, then relayed to Kafka.
+
+A crash between commit and publish loses nothing (the relay picks the event up after restart);
+a crash between publish and marking it sent republishes the same CloudEvent `id`, which every
+consumer's processed-event record turns into a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from aiokafka.errors import KafkaError
+from pymongo import ASCENDING
+
+from shared.clock import Clock
+from shared.events import CloudEvent
+from shared.metrics import BackboneMetrics
+from shared.mongo import Transaction, TransactionRunner, is_transient
+
+log = logging.getLogger(__name__)
+
+OUTBOX = "outbox"
+SENT_RETENTION = timedelta(days=7)
+
+Publish = Callable[[str, bytes, bytes], Awaitable[None]]
+"""Publish (topic, key, value) to Kafka, returning once the broker acknowledged it (acks=all)."""
+
+
+async def add_to_outbox(tx: Transaction, *, topic: str, event: CloudEvent) -> None:
+    """Stage an event in the same transaction as the state change it announces."""
+    await tx.database[OUTBOX].insert_one(
+        {
+            "event_id": str(event.id),
+            "topic": topic,
+            "key": event.subject,
+            "type": event.type,
+            "payload": event.model_dump_json(),
+            "created_at": datetime.now(UTC),
+            "sent_at": None,
+        },
+        session=tx.session,
+    )
+
+
+class OutboxRelay:
+    """Publishes pending outbox events in commit order and marks them sent."""
+
+    def __init__(
+        self,
+        *,
+        runner: TransactionRunner,
+        publish: Publish,
+        metrics: BackboneMetrics,
+        clock: Clock,
+        poll_seconds: float,
+        max_backoff_seconds: float,
+        batch_size: int = 200,
+    ) -> None:
+        self._outbox = runner.database[OUTBOX]
+        self._publish = publish
+        self._metrics = metrics
+        self._clock = clock
+        self._poll_seconds = poll_seconds
+        self._max_backoff = max_backoff_seconds
+        self._batch_size = batch_size
+        self._wake = asyncio.Event()
+
+    async def create_indexes(self) -> None:
+        await self._outbox.create_index([("sent_at", ASCENDING), ("_id", ASCENDING)])
+        await self._outbox.create_index(
+            "sent_at", name="sent_ttl", expireAfterSeconds=int(SENT_RETENTION.total_seconds())
+        )
+
+    def notify(self) -> None:
+        """Wake the relay at once (called after a transaction that staged events commits)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Relay forever; transient failures are retried with capped backoff."""
+        backoff = 0.1
+        while True:
+            try:
+                published = await self.relay_pending()
+                backoff = 0.1
+            except Exception as error:
+                if not is_transient(error) and not _is_kafka_transient(error):
+                    log.exception("outbox relay failed", extra={"error": type(error).__name__})
+                self._metrics.transient_failures.labels(operation="outbox_relay").inc()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+                continue
+            if published < self._batch_size:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+
+    async def relay_pending(self) -> int:
+        """Publish one batch of pending events in order; return how many were published."""
+        pending = await (
+            self._outbox.find({"sent_at": None})
+            .sort("_id", ASCENDING)
+            .limit(self._batch_size)
+            .to_list()
+        )
+        await self._observe_backlog(pending[0]["created_at"] if pending else None)
+        for document in pending:
+            await self._publish(
+                document["topic"], document["key"].encode(), document["payload"].encode()
+            )
+            await self._outbox.update_one(
+                {"_id": document["_id"]}, {"$set": {"sent_at": self._clock.now()}}
+            )
+            self._metrics.events_published.labels(
+                topic=document["topic"], type=document["type"]
+            ).inc()
+        return len(pending)
+
+    async def _observe_backlog(self, oldest_created_at: datetime | None) -> None:
+        self._metrics.outbox_backlog.set(await self._outbox.count_documents({"sent_at": None}))
+        lag = 0.0
+        if oldest_created_at is not None:
+            lag = max(0.0, (self._clock.now() - oldest_created_at).total_seconds())
+        self._metrics.outbox_relay_lag.set(lag)
+
+
+def _is_kafka_transient(error: BaseException) -> bool:
+    return isinstance(error, KafkaError | TimeoutError | OSError)

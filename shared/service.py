@@ -1,0 +1,159 @@
+"""The runtime every service shares: broker, store, key store, outbox relay, consumers, health.
+
+`create_app` of each service builds one of these, registers its handlers and HTTP routes, and
+hands `lifespan` to FastAPI. Nothing here connects before the app starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from shared.clock import Clock, SystemClock
+from shared.consumer import EventConsumer, EventHandler, Readiness
+from shared.crypto import KeyWrapper
+from shared.kafka import KafkaPublisher, create_broker, ensure_topics, subscribe
+from shared.keystore import MongoKeyStore
+from shared.metrics import BackboneMetrics
+from shared.mongo import TransactionRunner, create_mongo_client
+from shared.outbox import OutboxRelay
+from shared.settings import ServiceSettings
+from shared.topics import dead_letter_topic
+
+log = logging.getLogger(__name__)
+
+StartupStep = Callable[[], Awaitable[None]]
+
+
+class ServiceRuntime:
+    """Wiring shared by the four services."""
+
+    def __init__(self, settings: ServiceSettings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.registry = CollectorRegistry()
+        self.metrics = BackboneMetrics(settings.service_name, self.registry)
+        self.broker = create_broker(settings, self.registry)
+        self.mongo = create_mongo_client(settings)
+        self.runner = TransactionRunner(self.mongo, settings.database_name)
+        self.keys = MongoKeyStore(
+            self.mongo,
+            database_name=settings.keystore_database_name,
+            wrapper=KeyWrapper.from_base64(settings.key_encryption_key.get_secret_value()),
+        )
+        self.publisher = KafkaPublisher(self.broker, service=settings.service_name)
+        self.readiness = Readiness()
+        self.relay = OutboxRelay(
+            runner=self.runner,
+            publish=self.publisher.publish,
+            metrics=self.metrics,
+            clock=self.clock,
+            poll_seconds=settings.outbox_poll_seconds,
+            max_backoff_seconds=settings.retry_max_backoff_seconds,
+        )
+        self._topics: set[str] = set()
+        self._startup_steps: list[StartupStep] = [self.relay.create_indexes]
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.started = False
+
+    def consume(self, topic: str, handlers: Mapping[str, EventHandler]) -> None:
+        """Consume a topic in this service's consumer group, idempotently, with a DLQ."""
+        consumer = EventConsumer(
+            topic=topic,
+            handlers=handlers,
+            runner=self.runner,
+            send_dead_letter=self.publisher.send_dead_letter,
+            after_commit=self.relay.notify,
+            metrics=self.metrics,
+            readiness=self.readiness,
+            clock=self.clock,
+            max_backoff_seconds=self.settings.retry_max_backoff_seconds,
+        )
+        self._topics.update({topic, dead_letter_topic(topic)})
+        self._startup_steps.append(consumer.create_indexes)
+        subscribe(self.broker, consumer, group_id=self.settings.consumer_group)
+
+    def produces(self, *topics: str) -> None:
+        self._topics.update(topics)
+
+    def on_startup(self, step: StartupStep) -> None:
+        """Run a step (index creation, say) once the store answers, before consuming starts."""
+        self._startup_steps.append(step)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        """Start in the background (retrying until Kafka and MongoDB answer); stop cleanly."""
+        self._tasks.append(asyncio.create_task(self._start(), name="start"))
+        try:
+            yield
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self.broker.stop()
+            await self.mongo.close()
+
+    async def _start(self) -> None:
+        backoff = 0.2
+        while True:
+            try:
+                await ensure_topics(
+                    self.settings.kafka_bootstrap_servers,
+                    self._topics,
+                    partitions=self.settings.kafka_partitions,
+                )
+                for step in self._startup_steps:
+                    await step()
+                await self.broker.start()
+                break
+            except Exception as error:
+                self.readiness.failing("startup")
+                log.warning("start-up waiting for infrastructure", extra={"error": repr(error)})
+                with contextlib.suppress(Exception):
+                    await self.broker.stop()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.settings.retry_max_backoff_seconds)
+        self.readiness.recovered("startup")
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        self.started = True
+        log.info("service started", extra={"topics": sorted(self._topics)})
+
+    async def problems(self) -> list[str]:
+        """Why the service is not ready, or an empty list."""
+        found = sorted(self.readiness.problems)
+        if not self.started:
+            found.append("not started")
+        elif not await self.broker.ping(timeout=2.0):
+            found.append("kafka unreachable")
+        if not await self.runner.ping():
+            found.append("mongodb unreachable")
+        self.metrics.ready.set(0 if found else 1)
+        return found
+
+    def health_router(self) -> APIRouter:
+        """`/healthz` (alive), `/readyz` (Kafka and MongoDB reachable) and `/metrics`."""
+        router = APIRouter(tags=["operations"])
+
+        @router.get("/healthz")
+        async def healthz() -> dict[str, str]:
+            return {"status": "alive", "service": self.settings.service_name}
+
+        @router.get("/readyz")
+        async def readyz() -> JSONResponse:
+            problems = await self.problems()
+            if problems:
+                return JSONResponse({"status": "not ready", "problems": problems}, 503)
+            return JSONResponse({"status": "ready"})
+
+        @router.get("/metrics")
+        async def metrics() -> Response:
+            return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+        return router

@@ -1,0 +1,60 @@
+"""Settings base: the infrastructure every service connects to, read from the environment."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs; each service's settings.py extends it."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    service_name: str = "service"
+    instance_prefix: str = Field(
+        default="",
+        pattern=r"^[a-z0-9_]*$",
+        description="Prefixes database names and consumer groups, so instances can share infra.",
+    )
+    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", min_length=1)
+    mongodb_url: str = Field(default="mongodb://127.0.0.1:27017/?directConnection=true")
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "INFO"
+    staff_token: SecretStr = SecretStr("dev-staff-token")
+    key_encryption_key: SecretStr = Field(
+        default=SecretStr("ZGV2LW9ubHkta2V5LWVuY3J5cHRpb24ta2V5LTMyYiE="),
+        description="Base64 of 32 bytes that wrap every data-subject key (KEK).",
+    )
+    keystore_database: str = "keystore"
+    kafka_partitions: int = Field(default=6, ge=1, le=256)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    retry_max_backoff_seconds: float = Field(default=5.0, gt=0)
+
+    @field_validator("key_encryption_key")
+    @classmethod
+    def _kek_is_32_bytes(cls, value: SecretStr) -> SecretStr:
+        try:
+            decoded = base64.b64decode(value.get_secret_value(), validate=True)
+        except binascii.Error:
+            raise ValueError("must be base64") from None
+        if len(decoded) != 32:
+            raise ValueError("must decode to 32 bytes (AES-256)")
+        return value
+
+    @property
+    def database_name(self) -> str:
+        """Each service owns its own MongoDB database, named after it."""
+        return self.instance_prefix + self.service_name
+
+    @property
+    def keystore_database_name(self) -> str:
+        return self.instance_prefix + self.keystore_database
+
+    @property
+    def consumer_group(self) -> str:
+        return self.instance_prefix + self.service_name

@@ -1,0 +1,1 @@
+"""Test helpers: infrastructure selection, service apps, polling."""
