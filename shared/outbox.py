@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -59,6 +61,7 @@ class OutboxRelay:
         poll_seconds: float,
         max_backoff_seconds: float,
         batch_size: int = 200,
+        crash_point: str = "",
     ) -> None:
         self._outbox = runner.database[OUTBOX]
         self._publish = publish
@@ -68,6 +71,7 @@ class OutboxRelay:
         self._max_backoff = max_backoff_seconds
         self._batch_size = batch_size
         self._wake = asyncio.Event()
+        self._crash_point = crash_point
 
     async def create_indexes(self) -> None:
         await self._outbox.create_index([("sent_at", ASCENDING), ("_id", ASCENDING)])
@@ -95,8 +99,10 @@ class OutboxRelay:
                 continue
             if published < self._batch_size:
                 self._wake.clear()
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+                    async with asyncio.timeout(self._poll_seconds):
+                        await self._wake.wait()
 
     async def relay_pending(self) -> int:
         """Publish one batch of pending events in order; return how many were published."""
@@ -108,9 +114,11 @@ class OutboxRelay:
         )
         await self._observe_backlog(pending[0]["created_at"] if pending else None)
         for document in pending:
+            self._maybe_crash("crash_before_publish")
             await self._publish(
                 document["topic"], document["key"].encode(), document["payload"].encode()
             )
+            self._maybe_crash("crash_after_publish")
             await self._outbox.update_one(
                 {"_id": document["_id"]}, {"$set": {"sent_at": self._clock.now()}}
             )
@@ -118,6 +126,12 @@ class OutboxRelay:
                 topic=document["topic"], type=document["type"]
             ).inc()
         return len(pending)
+
+    def _maybe_crash(self, point: str) -> None:
+        """Fault hook for crash tests: die as a SIGKILL would, at the configured point."""
+        if self._crash_point == point:
+            log.warning("fault injection: killing the process", extra={"point": point})
+            os.kill(os.getpid(), signal.SIGKILL)
 
     async def _observe_backlog(self, oldest_created_at: datetime | None) -> None:
         self._metrics.outbox_backlog.set(await self._outbox.count_documents({"sent_at": None}))

@@ -57,6 +57,7 @@ class ServiceRuntime:
             clock=self.clock,
             poll_seconds=settings.outbox_poll_seconds,
             max_backoff_seconds=settings.retry_max_backoff_seconds,
+            crash_point=settings.fault_injection,
         )
         self._topics: set[str] = set()
         self._startup_steps: list[StartupStep] = [self.relay.create_indexes]

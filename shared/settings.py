@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,8 +31,15 @@ class ServiceSettings(BaseSettings):
         default=SecretStr("ZGV2LW9ubHkta2V5LWVuY3J5cHRpb24ta2V5LTMyYiE="),
         description="Base64 of 32 bytes that wrap every data-subject key (KEK).",
     )
-    keystore_database: str = "keystore"
+    keystore_database: str = Field(
+        default="",
+        description="The key store's own database; default: <instance_prefix>keystore.",
+    )
     kafka_partitions: int = Field(default=6, ge=1, le=256)
+    fault_injection: Literal["", "crash_before_publish", "crash_after_publish"] = Field(
+        default="",
+        description="Test hook: SIGKILL the process at a point of the outbox relay (never in production).",
+    )
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     retry_max_backoff_seconds: float = Field(default=5.0, gt=0)
 
@@ -53,7 +61,7 @@ class ServiceSettings(BaseSettings):
 
     @property
     def keystore_database_name(self) -> str:
-        return self.instance_prefix + self.keystore_database
+        return self.keystore_database or f"{self.instance_prefix}keystore"
 
     @property
     def consumer_group(self) -> str:

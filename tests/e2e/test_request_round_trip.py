@@ -70,7 +70,7 @@ async def test_web_request_is_stored_published_and_read_back_by_support_staff(
         assert read["lawful_basis"] == "legitimate_interest"
 
         listed = await http.get(f"{system['access'].url}/requests", headers=STAFF)
-        assert [r["request_id"] for r in listed.json()] == [request_id]
+        assert request_id in [r["request_id"] for r in listed.json()]
 
         anonymous = await http.get(f"{system['access'].url}/requests/{request_id}")
         assert anonymous.status_code == 401
