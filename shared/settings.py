@@ -31,6 +31,10 @@ class ServiceSettings(BaseSettings):
         default=SecretStr("ZGV2LW9ubHkta2V5LWVuY3J5cHRpb24ta2V5LTMyYiE="),
         description="Base64 of 32 bytes that wrap every data-subject key (KEK).",
     )
+    token_signing_keys: SecretStr = Field(
+        default=SecretStr("dev1:ZGV2LW9ubHktdG9rZW4tc2lnbmluZy1rZXktMzItYnl0ZXMh"),
+        description="kid:base64 pairs, comma-separated; the first signs, all verify (rotation).",
+    )
     keystore_database: str = Field(
         default="",
         description="The key store's own database; default: <instance_prefix>keystore.",

@@ -51,3 +51,61 @@ class RequestReceived(EventData):
     status: RequestStatus = "open"
     received_at: AwareDatetime
     content: SealedPersonalData
+
+
+class MessageContent(BaseModel):
+    """The personal part of a message: what was written."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    body: str
+
+
+AuthorRole = Literal["requester", "support_staff", "colleague", "official_contact", "system"]
+Resolution = Literal["solved", "spam", "duplicate", "withdrawn"]
+
+
+class MessageAdded(EventData):
+    """A message was added to a request (a reply by mail, a call, a note); it is activity (P8)."""
+
+    event_type = "support.request.message_added.v1"
+    topic = topics.SUPPORT_REQUESTS
+
+    request_id: str = Field(min_length=1)
+    message_id: str = Field(min_length=1)
+    requester_id: str = Field(min_length=1, description="The data subject whose key seals it.")
+    channel: Channel
+    author_role: AuthorRole
+    author_id: str | None = None
+    added_at: AwareDatetime
+    content: SealedPersonalData
+
+
+class StatusChanged(EventData):
+    """A request moved between open, pending, resolved and closed; it is activity (P8)."""
+
+    event_type = "support.request.status_changed.v1"
+    topic = topics.SUPPORT_REQUESTS
+
+    request_id: str = Field(min_length=1)
+    requester_id: str = Field(min_length=1)
+    organisation_id: str | None = None
+    channel: Channel
+    from_status: RequestStatus
+    to_status: RequestStatus
+    resolution: Resolution | None = None
+    changed_by_role: AuthorRole
+    changed_by: str | None = None
+    changed_at: AwareDatetime
+
+
+class ContactRegistered(EventData):
+    """The first request from an unknown person registered them as a contact (P3)."""
+
+    event_type = "support.contact.registered.v1"
+    topic = topics.SUPPORT_CONTACTS
+
+    contact_id: str = Field(min_length=1, description="The data subject id.")
+    organisation_id: str | None = None
+    registered_at: AwareDatetime
+    details: SealedPersonalData

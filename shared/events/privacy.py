@@ -1,0 +1,82 @@
+"""The erasure and export protocol (P11) on `privacy.erasure` and `privacy.dsr`.
+
+retention publishes a request; every participant (intake, access, surveys, retention itself)
+does its part and publishes a completion with counts. No personal data travels in clear:
+exports are sealed with the data subject's key.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared import topics
+from shared.crypto import SealedPersonalData
+from shared.events.base import EventData
+
+Participant = Literal["intake", "access", "retention", "surveys"]
+PARTICIPANTS: tuple[Participant, ...] = ("intake", "access", "retention", "surveys")
+ErasureGround = Literal[
+    "customer_retention_expired",  # P7: contract terminated + 365 days
+    "inactivity",  # P8: 365 days without activity
+    "data_subject_request",  # P11: erasure asked for
+    "objection",  # P11: objection to legitimate-interest processing
+]
+
+
+class ErasureScope(BaseModel):
+    """What to erase: every record of an organisation, of a person, or of one request."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["organisation", "person", "request"]
+    id: str = Field(min_length=1)
+    keep_request_ids: tuple[str, ...] = Field(
+        default=(), description="Requests to keep (legal hold, customer records rule, P7)."
+    )
+
+
+class ErasureRequested(EventData):
+    event_type = "privacy.erasure.requested.v1"
+    topic = topics.PRIVACY_ERASURE
+
+    erasure_id: str = Field(min_length=1)
+    scope: ErasureScope
+    ground: ErasureGround
+    requested_at: AwareDatetime
+    deadline: AwareDatetime
+
+
+class ErasureCompleted(EventData):
+    event_type = "privacy.erasure.completed.v1"
+    topic = topics.PRIVACY_ERASURE
+
+    erasure_id: str = Field(min_length=1)
+    participant: Participant
+    completed_at: AwareDatetime
+    counts: dict[str, int] = Field(description="Records deleted, by kind; never personal data.")
+    data_subject_ids: tuple[str, ...] = Field(
+        default=(), description="Data subjects whose records this participant erased."
+    )
+
+
+class ExportRequested(EventData):
+    event_type = "privacy.export.requested.v1"
+    topic = topics.PRIVACY_DSR
+
+    export_id: str = Field(min_length=1)
+    data_subject_id: str = Field(min_length=1)
+    requested_at: AwareDatetime
+
+
+class ExportContributed(EventData):
+    """One participant's part of a person's export, sealed with the person's key."""
+
+    event_type = "privacy.export.contributed.v1"
+    topic = topics.PRIVACY_DSR
+
+    export_id: str = Field(min_length=1)
+    participant: Participant
+    contributed_at: AwareDatetime
+    records: SealedPersonalData
