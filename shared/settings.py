@@ -35,6 +35,13 @@ class ServiceSettings(BaseSettings):
         default=SecretStr("dev1:ZGV2LW9ubHktdG9rZW4tc2lnbmluZy1rZXktMzItYnl0ZXMh"),
         description="kid:base64 pairs, comma-separated; the first signs, all verify (rotation).",
     )
+    smtp_relay_host: str = "127.0.0.1"
+    smtp_relay_port: int = Field(default=1025, ge=1, le=65535)
+    mail_from: str = "support@support.example"
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where people reach this service's pages (links in mails).",
+    )
     keystore_database: str = Field(
         default="",
         description="The key store's own database; default: <instance_prefix>keystore.",

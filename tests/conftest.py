@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.infrastructure import Infrastructure, provide_infrastructure
+from tests.support.smtp import SmtpSink, smtp_sink
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +33,10 @@ def infra_env(infrastructure: Infrastructure, instance_prefix: str) -> dict[str,
         "OUTBOX_POLL_SECONDS": "0.2",
         "RETRY_MAX_BACKOFF_SECONDS": "1",
     }
+
+
+@pytest.fixture
+def mail_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server on a free port that keeps what it receives."""
+    with smtp_sink() as sink:
+        yield sink
