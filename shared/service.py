@@ -62,6 +62,7 @@ class ServiceRuntime:
         self._topics: set[str] = set()
         self._startup_steps: list[StartupStep] = [self.relay.create_indexes]
         self._tasks: list[asyncio.Task[Any]] = []
+        self._background: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         self.started = False
 
     def consume(self, topic: str, handlers: Mapping[str, EventHandler]) -> None:
@@ -83,6 +84,11 @@ class ServiceRuntime:
 
     def produces(self, *topics: str) -> None:
         self._topics.update(topics)
+
+    def background(self, task: Callable[[], Awaitable[None]], *, name: str) -> None:
+        """Run a long-lived task (a scheduler, a dispatcher) once the service has started; it is
+        cancelled at shutdown. It must retry its own transient failures."""
+        self._background.append((name, task))
 
     def on_startup(self, step: StartupStep) -> None:
         """Run a step (index creation, say) once the store answers, before consuming starts."""
@@ -123,6 +129,8 @@ class ServiceRuntime:
                 backoff = min(backoff * 2, self.settings.retry_max_backoff_seconds)
         self.readiness.recovered("startup")
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        for name, task in self._background:
+            self._tasks.append(asyncio.create_task(_coroutine(task), name=name))
         self.started = True
         log.info("service started", extra={"topics": sorted(self._topics)})
 
@@ -158,3 +166,7 @@ class ServiceRuntime:
             return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
         return router
+
+
+async def _coroutine(task: Callable[[], Awaitable[None]]) -> None:
+    await task()
