@@ -51,6 +51,7 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # also when started in the background (SIG_IGN)
     try:
         for process in (kafka, mongo, *services):
             print(f"starting {process.name} ...", flush=True)
