@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pymongo import AsyncMongoClient
@@ -15,10 +16,16 @@ class MongoKeyStore:
     """One wrapped AES-256 data key per data subject; shredding deletes it."""
 
     def __init__(
-        self, client: AsyncMongoClient[Document], *, database_name: str, wrapper: KeyWrapper
+        self,
+        client: AsyncMongoClient[Document],
+        *,
+        database_name: str,
+        wrapper: KeyWrapper,
+        on_shred: Callable[[], None] | None = None,
     ) -> None:
         self._keys = client[database_name]["data_keys"]
         self._wrapper = wrapper
+        self._on_shred = on_shred
 
     async def key_for(self, data_subject_id: str) -> bytes:
         existing = await self.existing_key(data_subject_id)
@@ -48,4 +55,6 @@ class MongoKeyStore:
 
     async def shred(self, data_subject_id: str) -> bool:
         result = await self._keys.delete_one({"_id": data_subject_id})
+        if result.deleted_count and self._on_shred is not None:
+            self._on_shred()
         return result.deleted_count == 1

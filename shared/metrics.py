@@ -56,6 +56,11 @@ class BackboneMetrics:
             ["operation"],
             registry=registry,
         )
+        self.shredded_keys = Counter(
+            f"{service}_shredded_keys_total",
+            "Data-subject keys deleted (crypto-shredding) by this service.",
+            registry=registry,
+        )
         self.ready = Gauge(
             f"{service}_ready", "1 when Kafka and MongoDB answer, else 0.", registry=registry
         )

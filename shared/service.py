@@ -47,6 +47,7 @@ class ServiceRuntime:
             self.mongo,
             database_name=settings.keystore_database_name,
             wrapper=KeyWrapper.from_base64(settings.key_encryption_key.get_secret_value()),
+            on_shred=self.metrics.shredded_keys.inc,
         )
         self.publisher = KafkaPublisher(self.broker, service=settings.service_name)
         self.readiness = Readiness()

@@ -38,6 +38,7 @@ async def test_shredded_subject_reads_as_erased_on_reconsumption_and_leaves_no_p
 
         requester_id = SealedPersonalData.model_validate(event.data["content"]).data_subject_id
         assert await runtime.keys.shred(requester_id)
+        assert runtime.metrics.shredded_keys._value.get() == 1
         assert await runtime.keys.existing_key(requester_id) is None
 
     # a consumer with fresh state (new group, new database) sharing the key store re-reads the
