@@ -38,20 +38,50 @@ def _docker_answers() -> bool:
 
 @contextlib.contextmanager
 def _containers() -> Iterator[Infrastructure]:
-    from testcontainers.kafka import KafkaContainer
-    from testcontainers.mongodb import MongoDbContainer
+    """Official images: apache/kafka (KRaft, single node) and mongo as a one-node replica set."""
+    from pymongo import MongoClient
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.waiting_utils import wait_for_logs
 
-    kafka = KafkaContainer("apache/kafka:4.1.1").with_kraft()
-    mongo = MongoDbContainer("mongo:8.0").with_command("--replSet rs0 --bind_ip_all")
+    kafka_port = free_port()
+    kafka = DockerContainer("apache/kafka:4.1.1").with_bind_ports(9092, kafka_port)
+    for name, value in {
+        "KAFKA_NODE_ID": "1",
+        "KAFKA_PROCESS_ROLES": "broker,controller",
+        "KAFKA_LISTENERS": "PLAINTEXT://:9092,CONTROLLER://:9093",
+        "KAFKA_ADVERTISED_LISTENERS": f"PLAINTEXT://127.0.0.1:{kafka_port}",
+        "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER",
+        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@localhost:9093",
+        "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1",
+        "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR": "1",
+        "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR": "1",
+        "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS": "0",
+        "KAFKA_NUM_PARTITIONS": "6",
+    }.items():
+        kafka.with_env(name, value)
+    mongo = DockerContainer("mongo:8.0").with_command("--replSet rs0 --bind_ip_all")
+    mongo.with_exposed_ports(27017)
     with kafka, mongo:
+        wait_for_logs(kafka, "Kafka Server started", timeout=120)
+        wait_for_logs(mongo, "Waiting for connections", timeout=120)
         mongo.exec(
-            "mongosh --quiet --eval "
-            "\"rs.initiate({_id:'rs0',members:[{_id:0,host:'localhost:27017'}]})\""
+            [
+                "mongosh",
+                "--quiet",
+                "--eval",
+                "rs.initiate({_id:'rs0',members:[{_id:0,host:'localhost:27017'}]})",
+            ]
         )
         host, port = mongo.get_container_host_ip(), mongo.get_exposed_port(27017)
-        url = f"mongodb://test:test@{host}:{port}/?directConnection=true&authSource=admin"
-        time.sleep(2)  # replica set election
-        yield Infrastructure(kafka.get_bootstrap_server(), url, "testcontainers")
+        url = f"mongodb://{host}:{port}/?directConnection=true"
+        with MongoClient(url) as client:  # transactions need the node to be primary
+            deadline = time.monotonic() + 60
+            while not client.admin.command("hello").get("isWritablePrimary"):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the mongo container never became primary")
+                time.sleep(0.5)
+        yield Infrastructure(f"127.0.0.1:{kafka_port}", url, "testcontainers")
 
 
 @contextlib.contextmanager

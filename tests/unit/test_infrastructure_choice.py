@@ -1,0 +1,43 @@
+"""Tests pick their infrastructure: the environment first, then Docker, then local processes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support import infrastructure
+
+
+def test_infrastructure_named_in_the_environment_is_used_as_is(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TEST_KAFKA_BOOTSTRAP_SERVERS", "kafka.example:9092")
+    monkeypatch.setenv("TEST_MONGODB_URL", "mongodb://mongo.example:27017")
+    with infrastructure.provide_infrastructure(tmp_path) as chosen:
+        assert (chosen.origin, chosen.kafka_bootstrap, chosen.mongodb_url) == (
+            "environment",
+            "kafka.example:9092",
+            "mongodb://mongo.example:27017",
+        )
+    assert list(tmp_path.iterdir()) == [], "nothing was started"
+
+
+def test_without_a_docker_engine_the_local_processes_are_chosen(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("TEST_KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    monkeypatch.setattr(infrastructure, "_docker_answers", lambda: False)
+    chosen_path: list[Path] = []
+
+    class Chosen(Exception):
+        pass
+
+    def fake_local(base: Path) -> object:
+        chosen_path.append(base)
+        raise Chosen
+
+    monkeypatch.setattr(infrastructure, "_local", fake_local)
+    with pytest.raises(Chosen), infrastructure.provide_infrastructure(tmp_path):
+        pass
+    assert chosen_path == [tmp_path]
