@@ -69,7 +69,7 @@ def _render(app: FastAPI, *, name: str) -> dict[str, Any]:
 def _declare_publishers(app: FastAPI, *, name: str, consumed: set[str]) -> None:
     """Every topic the runtime touches and does not consume, the service writes."""
     runtime: ServiceRuntime = app.state.runtime
-    for topic in sorted(runtime._topics - consumed):
+    for topic in sorted(runtime.topics - consumed):
         title = f"{name}:{topic}:publish"
         if topic.endswith(DEAD_LETTER_SUFFIX):
             origin = topic.removesuffix(DEAD_LETTER_SUFFIX)

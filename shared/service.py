@@ -86,6 +86,11 @@ class ServiceRuntime:
     def produces(self, *topics: str) -> None:
         self._topics.update(topics)
 
+    @property
+    def topics(self) -> frozenset[str]:
+        """Every topic this service consumes or produces (dead-letter topics included)."""
+        return frozenset(self._topics)
+
     def background(self, task: Callable[[], Awaitable[None]], *, name: str) -> None:
         """Run a long-lived task (a scheduler, a dispatcher) once the service has started; it is
         cancelled at shutdown. It must retry its own transient failures."""
