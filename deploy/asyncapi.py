@@ -66,10 +66,10 @@ def _render(app: FastAPI, *, name: str) -> dict[str, Any]:
     return document
 
 
-def _declare_publishers(app: FastAPI, *, name: str, consumed: set[str]) -> None:
-    """Every topic the runtime touches and does not consume, the service writes."""
+def _declare_publishers(app: FastAPI, *, name: str) -> None:
+    """Every topic the service declared it writes, and its dead-letter topics."""
     runtime: ServiceRuntime = app.state.runtime
-    for topic in sorted(runtime.topics - consumed):
+    for topic in sorted(runtime.produced_topics):
         title = f"{name}:{topic}:publish"
         if topic.endswith(DEAD_LETTER_SUFFIX):
             origin = topic.removesuffix(DEAD_LETTER_SUFFIX)
@@ -102,7 +102,7 @@ def _document_consumed_envelope(document: dict[str, Any]) -> None:
 def service_document(name: str) -> dict[str, Any]:
     """One service's AsyncAPI document: what it consumes and what it produces."""
     app = APPS[name]()
-    _declare_publishers(app, name=name, consumed=consumed_topics(_render(app, name=name)))
+    _declare_publishers(app, name=name)
     document = _render(app, name=name)
     _document_consumed_envelope(document)
     return document

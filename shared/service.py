@@ -61,6 +61,7 @@ class ServiceRuntime:
             crash_point=settings.fault_injection,
         )
         self._topics: set[str] = set()
+        self._produced: set[str] = set()
         self._startup_steps: list[StartupStep] = [self.relay.create_indexes]
         self._tasks: list[asyncio.Task[Any]] = []
         self._background: list[tuple[str, Callable[[], Awaitable[None]]]] = []
@@ -80,16 +81,23 @@ class ServiceRuntime:
             max_backoff_seconds=self.settings.retry_max_backoff_seconds,
         )
         self._topics.update({topic, dead_letter_topic(topic)})
+        self._produced.add(dead_letter_topic(topic))
         self._startup_steps.append(consumer.create_indexes)
         subscribe(self.broker, consumer, group_id=self.settings.consumer_group)
 
     def produces(self, *topics: str) -> None:
         self._topics.update(topics)
+        self._produced.update(topics)
 
     @property
     def topics(self) -> frozenset[str]:
         """Every topic this service consumes or produces (dead-letter topics included)."""
         return frozenset(self._topics)
+
+    @property
+    def produced_topics(self) -> frozenset[str]:
+        """The topics this service writes: what it declared, and its dead-letter topics."""
+        return frozenset(self._produced)
 
     def background(self, task: Callable[[], Awaitable[None]], *, name: str) -> None:
         """Run a long-lived task (a scheduler, a dispatcher) once the service has started; it is
