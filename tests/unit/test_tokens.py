@@ -12,11 +12,10 @@ from shared.tokens import InvalidTokenError, KeyRing, issue_token, verify_token
 
 OLD = base64.b64encode(b"o" * 32).decode()
 NEW = base64.b64encode(b"n" * 32).decode()
-NOW = datetime.now(UTC)
 
 
 def _token(keys: KeyRing, *, lifetime: timedelta = timedelta(minutes=5)) -> str:
-    return issue_token("p1", "requester", keys=keys, now=NOW, lifetime=lifetime)
+    return issue_token("p1", "requester", keys=keys, now=datetime.now(UTC), lifetime=lifetime)
 
 
 def test_a_token_names_its_principal_and_role() -> None:
