@@ -80,3 +80,19 @@ class ExportContributed(EventData):
     participant: Participant
     contributed_at: AwareDatetime
     records: SealedPersonalData
+
+
+class RectificationRequested(EventData):
+    """P11 rectification: a person's contact details, corrected; every holder applies them.
+
+    `details` is a sealed `shared.events.intake.ContactDetails` (the person's key). Services
+    that keep contact details replace theirs; a shredded key means the person is erased.
+    """
+
+    event_type = "privacy.rectification.requested.v1"
+    topic = topics.PRIVACY_DSR
+
+    rectification_id: str = Field(min_length=1)
+    data_subject_id: str = Field(min_length=1)
+    requested_at: AwareDatetime
+    details: SealedPersonalData

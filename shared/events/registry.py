@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from shared.events.access import ACCESS_EVENTS
 from shared.events.base import EventData
+from shared.events.channels import CHANNEL_EVENTS
+from shared.events.crm import CRM_EVENTS
 from shared.events.intake import ContactRegistered, MessageAdded, RequestReceived, StatusChanged
+from shared.events.legal import LegalHoldPlaced, LegalHoldReleased
 from shared.events.privacy import (
     ErasureCompleted,
     ErasureRequested,
     ExportContributed,
     ExportRequested,
+    RectificationRequested,
 )
+from shared.events.surveys import SurveyResponseRecorded
 
 _ALL: tuple[type[EventData], ...] = (
+    RectificationRequested,
+    LegalHoldPlaced,
+    LegalHoldReleased,
     RequestReceived,
     MessageAdded,
     StatusChanged,
@@ -20,6 +29,10 @@ _ALL: tuple[type[EventData], ...] = (
     ErasureCompleted,
     ExportRequested,
     ExportContributed,
+    SurveyResponseRecorded,
+    *CRM_EVENTS,
+    *ACCESS_EVENTS,
+    *CHANNEL_EVENTS,
 )
 
 EVENT_TYPES: dict[str, type[EventData]] = {model.event_type: model for model in _ALL}

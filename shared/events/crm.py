@@ -1,0 +1,139 @@
+"""Events the CRM publishes on `crm.contracts` and `crm.contacts` (P4, P7): a documented,
+versioned contract for an external producer (JSON Schemas under docs/contracts/).
+
+Personal fields (P2) travel sealed with the contact's own key: `contact_id` is the contact's
+data-subject id. Every event carries the time it happened in the CRM, so consumers can apply
+events that arrive out of order (the latest statement per fact wins).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from shared import topics
+from shared.crypto import SealedPersonalData
+from shared.events.base import EventData
+
+
+class OrderFormContact(BaseModel):
+    """One customer representative named on the order form; details seal a ContactDetails."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    contact_id: str = Field(min_length=1, description="The contact's id; its data-subject id.")
+    details: SealedPersonalData = Field(
+        description="ContactDetails (full_name, email, phone?, company?) sealed with contact_id."
+    )
+
+    @model_validator(mode="after")
+    def _sealed_for_this_contact(self) -> Self:
+        if self.details.data_subject_id != self.contact_id:
+            raise ValueError("details must be sealed with the contact's own data-subject id")
+        return self
+
+
+class ContractSigned(EventData):
+    """A customer signed: the organisation, its name, and the order form's contacts."""
+
+    event_type = "crm.contract.signed.v1"
+    topic = topics.CRM_CONTRACTS
+
+    organisation_id: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=300, description="The organisation's name.")
+    signed_at: AwareDatetime
+    contacts: tuple[OrderFormContact, ...] = Field(min_length=1, max_length=100)
+    official_contact_id: str = Field(
+        min_length=1, description="Which of `contacts` is the official customer contact."
+    )
+
+    @model_validator(mode="after")
+    def _official_contact_is_on_the_form(self) -> Self:
+        if self.official_contact_id not in {c.contact_id for c in self.contacts}:
+            raise ValueError("official_contact_id must name one of the order form's contacts")
+        return self
+
+
+class ContractTerminated(EventData):
+    """The contract ends on `termination_date` (P7: purge 365 days later unless held)."""
+
+    event_type = "crm.contract.terminated.v1"
+    topic = topics.CRM_CONTRACTS
+
+    organisation_id: str = Field(min_length=1)
+    termination_date: dt.date
+    terminated_at: AwareDatetime
+
+
+class ContractReinstated(EventData):
+    """A terminated contract is in force again (P7: the purge is cancelled)."""
+
+    event_type = "crm.contract.reinstated.v1"
+    topic = topics.CRM_CONTRACTS
+
+    organisation_id: str = Field(min_length=1)
+    reinstated_at: AwareDatetime
+
+
+class ContactUpserted(EventData):
+    """A customer representative was added or changed at the customer's request (P4)."""
+
+    event_type = "crm.contact.upserted.v1"
+    topic = topics.CRM_CONTACTS
+
+    organisation_id: str = Field(min_length=1)
+    contact_id: str = Field(min_length=1, description="The contact's id; its data-subject id.")
+    upserted_at: AwareDatetime
+    details: SealedPersonalData
+
+    @model_validator(mode="after")
+    def _sealed_for_this_contact(self) -> Self:
+        if self.details.data_subject_id != self.contact_id:
+            raise ValueError("details must be sealed with the contact's own data-subject id")
+        return self
+
+
+class ContactLeftOrganization(EventData):
+    """A representative left the organisation; their sight of its requests ends (P6, P7)."""
+
+    event_type = "crm.contact.left_organization.v1"
+    topic = topics.CRM_CONTACTS
+
+    organisation_id: str = Field(min_length=1)
+    contact_id: str = Field(min_length=1)
+    left_at: AwareDatetime
+
+
+class OfficialContactAppointed(EventData):
+    """A representative became an official customer contact of the organisation (P6)."""
+
+    event_type = "crm.official_contact.appointed.v1"
+    topic = topics.CRM_CONTACTS
+
+    organisation_id: str = Field(min_length=1)
+    contact_id: str = Field(min_length=1)
+    appointed_at: AwareDatetime
+
+
+class OfficialContactRevoked(EventData):
+    """A representative is no longer an official customer contact of the organisation."""
+
+    event_type = "crm.official_contact.revoked.v1"
+    topic = topics.CRM_CONTACTS
+
+    organisation_id: str = Field(min_length=1)
+    contact_id: str = Field(min_length=1)
+    revoked_at: AwareDatetime
+
+
+CRM_EVENTS: tuple[type[EventData], ...] = (
+    ContractSigned,
+    ContractTerminated,
+    ContractReinstated,
+    ContactUpserted,
+    ContactLeftOrganization,
+    OfficialContactAppointed,
+    OfficialContactRevoked,
+)
