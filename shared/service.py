@@ -62,6 +62,7 @@ class ServiceRuntime:
         )
         self._topics: set[str] = set()
         self._produced: set[str] = set()
+        self._subscriptions: list[tuple[str, str]] = []
         self._startup_steps: list[StartupStep] = [self.relay.create_indexes]
         self._tasks: list[asyncio.Task[Any]] = []
         self._background: list[tuple[str, Callable[[], Awaitable[None]]]] = []
@@ -83,7 +84,9 @@ class ServiceRuntime:
         self._topics.update({topic, dead_letter_topic(topic)})
         self._produced.add(dead_letter_topic(topic))
         self._startup_steps.append(consumer.create_indexes)
-        subscribe(self.broker, consumer, group_id=self.settings.consumer_group)
+        group_id = self.settings.consumer_group(topic)
+        self._subscriptions.append((group_id, topic))
+        subscribe(self.broker, consumer, group_id=group_id)
 
     def produces(self, *topics: str) -> None:
         self._topics.update(topics)
@@ -93,6 +96,11 @@ class ServiceRuntime:
     def topics(self) -> frozenset[str]:
         """Every topic this service consumes or produces (dead-letter topics included)."""
         return frozenset(self._topics)
+
+    @property
+    def subscriptions(self) -> tuple[tuple[str, str], ...]:
+        """(consumer group, topic) of every topic this service consumes."""
+        return tuple(self._subscriptions)
 
     @property
     def produced_topics(self) -> frozenset[str]:

@@ -74,6 +74,7 @@ class ServiceSettings(BaseSettings):
     def keystore_database_name(self) -> str:
         return self.keystore_database or f"{self.instance_prefix}keystore"
 
-    @property
-    def consumer_group(self) -> str:
-        return self.instance_prefix + self.service_name
+    def consumer_group(self, topic: str) -> str:
+        """One consumer group per service and topic: a rebalance of one topic's consumers
+        (a replica joining, a consumer stopping) never pauses the service's other topics."""
+        return f"{self.instance_prefix}{self.service_name}.{topic}"

@@ -52,7 +52,7 @@ async def test_shredded_subject_reads_as_erased_on_reconsumption_and_leaves_no_p
         )
     )
     fresh_runtime: ServiceRuntime = fresh.state.runtime
-    async with running(fresh):
+    async with running(fresh, from_now=False):
 
         async def reconsumed() -> dict[str, object] | None:
             return await fresh_runtime.runner.database[EFFECTS].find_one(

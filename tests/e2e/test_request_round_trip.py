@@ -2,41 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from deploy.local.services import SERVICES, ServiceProcess, service_environment
-from deploy.local.stack import free_port
+from deploy.local.services import ServiceProcess
 from tests.support.apps import eventually
 from tests.support.infrastructure import Infrastructure
+from tests.support.system import four_services
 
 STAFF = {"Authorization": "Bearer e2e-staff-token"}
 
 
 @pytest.fixture
-def system(
+async def system(
     infrastructure: Infrastructure, instance_prefix: str, tmp_path: Path
-) -> Iterator[dict[str, ServiceProcess]]:
-    env = service_environment(
-        kafka_bootstrap=infrastructure.kafka_bootstrap,
-        mongodb_url=infrastructure.mongodb_url,
-        INSTANCE_PREFIX=instance_prefix,
-        STAFF_TOKEN="e2e-staff-token",
-        OUTBOX_POLL_SECONDS="0.2",
-    )
-    processes = {
-        name: ServiceProcess(name, port=free_port(), env=env, log_dir=tmp_path) for name in SERVICES
-    }
-    try:
-        for process in processes.values():
-            process.start(timeout=90)
+) -> AsyncIterator[dict[str, ServiceProcess]]:
+    async with four_services(
+        infrastructure, instance_prefix=instance_prefix, log_dir=tmp_path
+    ) as processes:
         yield processes
-    finally:
-        for process in processes.values():
-            process.stop()
 
 
 async def test_web_request_is_stored_published_and_read_back_by_support_staff(

@@ -4,24 +4,42 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI
 
+from services.access.app import create_app as create_access
+from services.access.settings import AccessSettings
+from services.intake.app import create_app as create_intake
+from services.intake.settings import IntakeSettings
+from services.retention.app import create_app as create_retention
+from services.retention.settings import RetentionSettings
+from services.surveys.app import create_app as create_surveys
+from services.surveys.settings import SurveySettings
+from shared.kafka import ensure_topics
 from shared.service import ServiceRuntime
+from shared.settings import ServiceSettings
+from tests.support.kafka import commit_at_end
 
 T = TypeVar("T")
 
 
 @contextlib.asynccontextmanager
-async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """Start the app's lifespan, wait until it is ready, and give an HTTP client to it."""
+async def running(app: FastAPI, *, from_now: bool = True) -> AsyncIterator[httpx.AsyncClient]:
+    """Start the app's lifespan, wait until it is ready, and give an HTTP client to it.
+
+    `from_now`: the app's fresh consumer groups start at the current end of their topics, so a
+    test sees its own events, not the whole session's history; False replays from offset 0.
+    """
+    runtime: ServiceRuntime = app.state.runtime
+    if from_now:
+        await skip_history(runtime)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            runtime: ServiceRuntime = app.state.runtime
             await eventually(lambda: _started(runtime), timeout=60)
             await eventually(lambda: _assigned(runtime), timeout=30)
             yield client
@@ -52,3 +70,45 @@ async def eventually(
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+
+
+async def skip_history(runtime: ServiceRuntime) -> None:
+    """Start the service's fresh consumer groups at the current end of their topics."""
+    bootstrap = runtime.settings.kafka_bootstrap_servers
+    await ensure_topics(
+        bootstrap,
+        {topic for _, topic in runtime.subscriptions},
+        partitions=runtime.settings.kafka_partitions,
+    )
+    for group_id, topic in runtime.subscriptions:
+        await commit_at_end(bootstrap, group_id=group_id, topic=topic)
+
+
+async def skip_history_of(name: str, env: dict[str, str]) -> None:
+    """The same for a service that will run as a process with this environment."""
+    factory, settings_class = _SERVICES[name]
+    with _environment(env):
+        settings = settings_class()
+    await skip_history(factory(settings).state.runtime)
+
+
+@contextlib.contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+_SERVICES: dict[str, tuple[Callable[[Any], FastAPI], type[ServiceSettings]]] = {
+    "intake": (create_intake, IntakeSettings),
+    "access": (create_access, AccessSettings),
+    "retention": (create_retention, RetentionSettings),
+    "surveys": (create_surveys, SurveySettings),
+}

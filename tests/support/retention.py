@@ -1,0 +1,183 @@
+"""Helpers for retention's component tests: settings, events other systems publish, topic reads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import uuid4
+
+from aiokafka import AIOKafkaProducer
+
+from services.retention.settings import RetentionSettings
+from shared import topics
+from shared.crypto import KeyStore, seal
+from shared.events import CloudEvent, parse_event
+from shared.events.crm import ContractReinstated, ContractTerminated
+from shared.events.intake import (
+    ContactDetails,
+    MessageAdded,
+    MessageContent,
+    RequestContent,
+    RequestReceived,
+)
+from shared.events.privacy import ErasureCompleted, ErasureRequested
+from shared.kafka import ensure_topics
+from shared.settings import ServiceSettings
+from tests.support.infrastructure import Infrastructure
+from tests.support.kafka import commit_at_end, read_topic
+
+STAFF = {"Authorization": "Bearer dev-staff-token"}
+
+
+def retention_settings(
+    infrastructure: Infrastructure, instance_prefix: str, **extra: Any
+) -> RetentionSettings:
+    """Settings for an in-process retention on the session's infrastructure."""
+    values: dict[str, Any] = {
+        "instance_prefix": instance_prefix,
+        "kafka_bootstrap_servers": infrastructure.kafka_bootstrap,
+        "mongodb_url": infrastructure.mongodb_url,
+        "outbox_poll_seconds": 0.2,
+        "retry_max_backoff_seconds": 1.0,
+        "RETENTION_SCHEDULER_SECONDS": 0.2,
+        **extra,
+    }
+    return RetentionSettings(**values)
+
+
+async def publish(producer: AIOKafkaProducer, topic: str, event: CloudEvent) -> None:
+    await producer.send_and_wait(topic, event.to_bytes(), key=event.subject.encode())
+
+
+async def request_received(
+    keys: KeyStore,
+    *,
+    received_at: datetime,
+    organisation_id: str | None = None,
+    requester_id: str | None = None,
+    full_name: str = "Test Person",
+    email: str | None = None,
+) -> CloudEvent:
+    """A support.request.received.v1 as intake publishes it, personal fields sealed."""
+    requester_id = requester_id or str(uuid4())
+    request_id = str(uuid4())
+    content = RequestContent(
+        requester=ContactDetails(full_name=full_name, email=email or f"{requester_id}@example.org"),
+        subject="cannot log in",
+        body="my course page is empty",
+    )
+    data = RequestReceived(
+        request_id=request_id,
+        reference="SR-TEST0001",
+        channel="web",
+        requester_id=requester_id,
+        organisation_id=organisation_id,
+        lawful_basis="contract" if organisation_id else "legitimate_interest",
+        received_at=received_at,
+        content=await seal(content, data_subject_id=requester_id, keys=keys),
+    )
+    return CloudEvent.of(
+        source="/tests", type=data.event_type, subject=request_id, time=received_at, data=data
+    )
+
+
+async def message_added(
+    keys: KeyStore, *, request_id: str, requester_id: str, added_at: datetime
+) -> CloudEvent:
+    data = MessageAdded(
+        request_id=request_id,
+        message_id=str(uuid4()),
+        requester_id=requester_id,
+        channel="email",
+        author_role="requester",
+        added_at=added_at,
+        content=await seal(
+            MessageContent(body="any news?"), data_subject_id=requester_id, keys=keys
+        ),
+    )
+    return CloudEvent.of(
+        source="/tests", type=data.event_type, subject=request_id, time=added_at, data=data
+    )
+
+
+def contract_terminated(
+    organisation_id: str, *, termination_date: date, terminated_at: datetime
+) -> CloudEvent:
+    data = ContractTerminated(
+        organisation_id=organisation_id,
+        termination_date=termination_date,
+        terminated_at=terminated_at,
+    )
+    return CloudEvent.of(
+        source="/crm", type=data.event_type, subject=organisation_id, time=terminated_at, data=data
+    )
+
+
+def contract_reinstated(organisation_id: str, *, reinstated_at: datetime) -> CloudEvent:
+    data = ContractReinstated(organisation_id=organisation_id, reinstated_at=reinstated_at)
+    return CloudEvent.of(
+        source="/crm", type=data.event_type, subject=organisation_id, time=reinstated_at, data=data
+    )
+
+
+async def erasure_requests(bootstrap: str, *, scope_id: str) -> list[ErasureRequested]:
+    """Every erasure request on the topic for that scope id (repeats included)."""
+    found = []
+    for record in await read_topic(bootstrap, topics.PRIVACY_ERASURE):
+        event = parse_event(record.value or b"")
+        if event.type == ErasureRequested.event_type:
+            requested = ErasureRequested.from_event(event)
+            if requested.scope.id == scope_id:
+                found.append(requested)
+    return found
+
+
+async def erasure_completions(bootstrap: str, *, erasure_id: str) -> list[ErasureCompleted]:
+    found = []
+    for record in await read_topic(bootstrap, topics.PRIVACY_ERASURE):
+        event = parse_event(record.value or b"")
+        if event.type == ErasureCompleted.event_type:
+            completed = ErasureCompleted.from_event(event)
+            if completed.erasure_id == erasure_id:
+                found.append(completed)
+    return found
+
+
+async def complete_as(
+    producer: AIOKafkaProducer,
+    *,
+    participant: str,
+    erasure_id: str,
+    at: datetime,
+    data_subject_ids: tuple[str, ...] = (),
+    counts: dict[str, int] | None = None,
+) -> None:
+    """Play another participant answering an erasure request."""
+    data = ErasureCompleted(
+        erasure_id=erasure_id,
+        participant=participant,  # type: ignore[arg-type]
+        completed_at=at,
+        counts=counts or {"records": len(data_subject_ids)},
+        data_subject_ids=data_subject_ids,
+    )
+    event = CloudEvent.of(
+        source=f"/tests/{participant}", type=data.event_type, subject=erasure_id, time=at, data=data
+    )
+    await publish(producer, topics.PRIVACY_ERASURE, event)
+
+
+RETENTION_TOPICS = (
+    topics.SUPPORT_REQUESTS,
+    topics.CRM_CONTRACTS,
+    topics.LEGAL_HOLDS,
+    topics.PRIVACY_ERASURE,
+    topics.PRIVACY_DSR,
+)
+
+
+async def skip_history(bootstrap: str, *, group_prefix: str) -> None:
+    """Commit retention's fresh consumer groups (one per topic) at the end of its topics, so a
+    test's service sees only that test's events (not the whole session's history)."""
+    await ensure_topics(bootstrap, RETENTION_TOPICS, partitions=ServiceSettings().kafka_partitions)
+    for topic in RETENTION_TOPICS:
+        await commit_at_end(bootstrap, group_id=f"{group_prefix}.{topic}", topic=topic)

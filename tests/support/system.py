@@ -1,0 +1,41 @@
+"""The four services as real processes, on the session's infrastructure, seeing only new events."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from deploy.local.services import SERVICES, ServiceProcess, service_environment
+from deploy.local.stack import free_port
+from tests.support.apps import skip_history_of
+from tests.support.infrastructure import Infrastructure
+
+STAFF_TOKEN = "e2e-staff-token"
+
+
+@contextlib.asynccontextmanager
+async def four_services(
+    infrastructure: Infrastructure, *, instance_prefix: str, log_dir: Path, **extra_env: str
+) -> AsyncIterator[dict[str, ServiceProcess]]:
+    env = service_environment(
+        kafka_bootstrap=infrastructure.kafka_bootstrap,
+        mongodb_url=infrastructure.mongodb_url,
+        INSTANCE_PREFIX=instance_prefix,
+        STAFF_TOKEN=STAFF_TOKEN,
+        OUTBOX_POLL_SECONDS="0.2",
+        INTAKE_SMTP_PORT=str(free_port()),
+        **extra_env,
+    )
+    for name in SERVICES:
+        await skip_history_of(name, env)
+    processes = {
+        name: ServiceProcess(name, port=free_port(), env=env, log_dir=log_dir) for name in SERVICES
+    }
+    try:
+        for process in processes.values():
+            process.start(timeout=90)
+        yield processes
+    finally:
+        for process in processes.values():
+            process.stop()
