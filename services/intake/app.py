@@ -5,29 +5,125 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.intake import repository
-from services.intake.http import intake_router
+from services.intake.acknowledgements import AcknowledgementDispatcher
+from services.intake.consumers import email_handler, phone_handler, published_request_observer
+from services.intake.handlers import Matching
+from services.intake.http import WebIntake, intake_router
+from services.intake.mail_intake import MailPolicy
 from services.intake.metrics import IntakeMetrics
+from services.intake.privacy import erasure_handler, export_handler
+from services.intake.ratelimit import TokenBuckets
 from services.intake.settings import IntakeSettings
+from services.intake.smtp import SmtpServer
+from services.intake.web_form import form_router
 from shared import topics
 from shared.clock import Clock
+from shared.events.channels import EmailReceived, PhoneCallLogged
+from shared.events.intake import RequestReceived
+from shared.events.privacy import ErasureRequested, ExportRequested
 from shared.http import install_error_handlers
+from shared.mail import MailSender
 from shared.service import ServiceRuntime
+from shared.tokens import KeyRing, principal_guard
 
 
 def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, clock=clock)
-    runtime.produces(topics.SUPPORT_REQUESTS)
+    metrics = IntakeMetrics(runtime.registry)
+    matching = Matching(
+        fold_plus_addressing=settings.fold_plus_addressing,
+        default_phone_region=settings.default_phone_region,
+    )
+    runtime.produces(
+        topics.SUPPORT_REQUESTS,
+        topics.SUPPORT_CONTACTS,
+        topics.EMAIL_INTAKE,
+        topics.PRIVACY_ERASURE,
+        topics.PRIVACY_DSR,
+    )
     runtime.on_startup(lambda: repository.create_indexes(runtime.runner))
-    app = FastAPI(title="intake", version="0.1.0", lifespan=runtime.lifespan)
+    keys = runtime.keys
+    runtime.consume(
+        topics.EMAIL_INTAKE,
+        {
+            EmailReceived.event_type: email_handler(
+                keys=keys,
+                policy=MailPolicy(
+                    own_addresses=frozenset({matching.email_key(settings.mail_from)}),
+                    mail_domain=settings.smtp_hostname,
+                    max_body_chars=settings.max_body_chars,
+                    matching=matching,
+                ),
+                metrics=metrics,
+                raw_mail_store_bytes=settings.raw_mail_store_bytes,
+            )
+        },
+    )
+    runtime.consume(
+        topics.PHONE_INTAKE,
+        {
+            PhoneCallLogged.event_type: phone_handler(
+                keys=keys,
+                metrics=metrics,
+                default_phone_region=settings.default_phone_region,
+                fold_plus_addressing=settings.fold_plus_addressing,
+                mail_domain=settings.smtp_hostname,
+            )
+        },
+    )
+    runtime.consume(
+        topics.SUPPORT_REQUESTS,
+        {
+            RequestReceived.event_type: published_request_observer(
+                metrics=metrics, clock=runtime.clock
+            )
+        },
+    )
+    runtime.consume(
+        topics.PRIVACY_ERASURE,
+        {ErasureRequested.event_type: erasure_handler(keys=keys, clock=runtime.clock)},
+    )
+    runtime.consume(
+        topics.PRIVACY_DSR,
+        {ExportRequested.event_type: export_handler(keys=keys, clock=runtime.clock)},
+    )
+    smtp = SmtpServer(settings=settings, keys=keys, clock=runtime.clock, metrics=metrics)
+    runtime.background(smtp.run, name="smtp-server")
+    dispatcher = AcknowledgementDispatcher(
+        runner=runtime.runner,
+        sender=MailSender.from_settings(settings),
+        clock=runtime.clock,
+        metrics=metrics,
+        base_url=settings.public_base_url,
+        poll_seconds=settings.acknowledgement_poll_seconds,
+        max_backoff_seconds=settings.retry_max_backoff_seconds,
+    )
+    runtime.background(dispatcher.run, name="acknowledgements")
+
+    def after_commit() -> None:
+        runtime.relay.notify()
+        dispatcher.notify()
+
+    web = WebIntake(
+        unit_of_work=repository.unit_of_work_factory(runtime.runner, after_commit),
+        keys=keys,
+        clock=runtime.clock,
+        metrics=metrics,
+        matching=matching,
+        mail_domain=settings.smtp_hostname,
+        limiter=TokenBuckets(
+            per_minute=settings.web_rate_per_minute, burst=settings.web_rate_burst
+        ),
+    )
+    principal = principal_guard(
+        keys=KeyRing.parse(settings.token_signing_keys.get_secret_value()),
+        staff_token=settings.staff_token,
+    )
+    app = FastAPI(title="intake", version="0.2.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
+    app.state.smtp = smtp
     install_error_handlers(app)
     app.include_router(runtime.health_router())
-    app.include_router(
-        intake_router(
-            unit_of_work=repository.unit_of_work_factory(runtime.runner, runtime.relay.notify),
-            keys=runtime.keys,
-            clock=runtime.clock,
-            metrics=IntakeMetrics(runtime.registry),
-        )
-    )
+    app.include_router(form_router(web=web, max_bytes=settings.web_form_max_bytes))
+    app.include_router(intake_router(web=web, principal=principal))
     return app

@@ -2,24 +2,73 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import uuid4
 
-from shared.events.intake import Channel, ContactDetails, LawfulBasis, RequestStatus
+import phonenumbers
+
+from shared.events.intake import (
+    AuthorRole,
+    Channel,
+    ContactDetails,
+    LawfulBasis,
+    RequestStatus,
+    Resolution,
+)
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+REFERENCE_PATTERN = re.compile(r"\bSR-[A-Z0-9]{8}\b")
+
+TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
+    "open": frozenset({"pending", "resolved", "closed"}),
+    "pending": frozenset({"open", "resolved", "closed"}),
+    "resolved": frozenset({"open", "closed"}),
+    "closed": frozenset(),
+}
 
 
-def normalise_email(email: str) -> str:
-    """The matching key of an email address: Unicode NFC, trimmed, case-folded."""
-    return unicodedata.normalize("NFC", email.strip()).casefold()
+class StatusChangeRefused(ValueError):
+    """A status change the request's life cycle does not allow; the message names the rule."""
+
+
+def normalise_email(email: str, *, fold_plus_addressing: bool = False) -> str:
+    """The matching key of an email address: Unicode NFC, trimmed, case-folded; `+tag` dropped
+    from the local part only when plus-addressing is folded."""
+    normalised = unicodedata.normalize(
+        "NFC", unicodedata.normalize("NFC", email.strip()).casefold()
+    )
+    if fold_plus_addressing and "@" in normalised:
+        local, _, domain = normalised.rpartition("@")
+        base = local.split("+", 1)[0]
+        if base:
+            normalised = f"{base}@{domain}"
+    return normalised
+
+
+def normalise_phone(number: str, *, default_region: str) -> str | None:
+    """The E.164 form of a phone number, or None when it is not a possible number."""
+    try:
+        parsed = phonenumbers.parse(number, default_region.upper())
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def new_reference() -> str:
     """A short, unguessable request reference a person can quote (and reply with by mail)."""
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "SR-" + "".join(secrets.choice(alphabet) for _ in range(8))
+    return "SR-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+def reference_in(text: str) -> str | None:
+    """The first request reference (`SR-XXXXXXXX`) quoted in a text, e.g. a mail subject."""
+    found = REFERENCE_PATTERN.search(text.upper())
+    return found.group(0) if found else None
 
 
 def lawful_basis_for(organisation_id: str | None) -> LawfulBasis:
@@ -29,11 +78,17 @@ def lawful_basis_for(organisation_id: str | None) -> LawfulBasis:
 
 @dataclass(frozen=True)
 class Contact:
-    """A request party, holding P2 fields only."""
+    """A request party, holding P2 fields only. `organisation_id` is the seam for CRM data:
+    intake does not know organisation membership yet, so it stays None unless a contact record
+    carries it."""
 
     contact_id: str
     details: ContactDetails
     organisation_id: str | None = None
+
+
+def new_contact(*, details: ContactDetails) -> Contact:
+    return Contact(contact_id=str(uuid4()), details=details)
 
 
 @dataclass(frozen=True)
@@ -50,7 +105,32 @@ class SupportRequest:
     body: str
     received_at: datetime
     status: RequestStatus = "open"
+    resolution: Resolution | None = None
     last_activity_at: datetime | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """What intake records of an attachment: its name, size and type, never its content."""
+
+    filename: str | None
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message on a request: the first text, a reply by mail, a call, a staff answer."""
+
+    message_id: str
+    request_id: str
+    requester_id: str
+    channel: Channel
+    author_role: AuthorRole
+    author_id: str | None
+    body: str
+    added_at: datetime
+    attachments: tuple[Attachment, ...] = ()
 
 
 def open_request(
@@ -69,3 +149,20 @@ def open_request(
         received_at=received_at,
         last_activity_at=received_at,
     )
+
+
+def change_status(
+    request: SupportRequest,
+    *,
+    to_status: RequestStatus,
+    resolution: Resolution | None,
+    at: datetime,
+) -> SupportRequest:
+    """The request after a status change, or StatusChangeRefused naming the rule it breaks."""
+    if to_status not in TRANSITIONS[request.status]:
+        raise StatusChangeRefused(f"status: {request.status} cannot become {to_status}")
+    if to_status == "resolved" and resolution is None:
+        raise StatusChangeRefused("resolution: required when a request is resolved")
+    if resolution is not None and to_status not in {"resolved", "closed"}:
+        raise StatusChangeRefused("resolution: only a resolved or closed request has one")
+    return replace(request, status=to_status, resolution=resolution, last_activity_at=at)

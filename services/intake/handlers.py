@@ -2,26 +2,93 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Protocol
 from uuid import uuid4
 
-from services.intake.domain import Contact, SupportRequest, normalise_email, open_request
-from shared import topics
-from shared.clock import Clock
-from shared.crypto import KeyStore, seal
+from services.intake import events
+from services.intake.domain import (
+    Attachment,
+    Contact,
+    Message,
+    SupportRequest,
+    change_status,
+    new_contact,
+    normalise_email,
+    normalise_phone,
+    open_request,
+)
+from shared.crypto import KeyStore
 from shared.events import CloudEvent
-from shared.events.intake import Channel, ContactDetails, RequestContent, RequestReceived
+from shared.events.intake import (
+    AuthorRole,
+    Channel,
+    ContactDetails,
+    RequestStatus,
+    Resolution,
+)
 
-SOURCE = "/support/intake"
+
+@dataclass(frozen=True)
+class Matching:
+    """How contacts are matched: plus-addressing folded or not, region of national numbers."""
+
+    fold_plus_addressing: bool = False
+    default_phone_region: str = "NO"
+
+    def email_key(self, email: str) -> str:
+        return normalise_email(email, fold_plus_addressing=self.fold_plus_addressing)
+
+    def phone_key(self, phone: str | None) -> str | None:
+        return (
+            None
+            if phone is None
+            else normalise_phone(phone, default_region=self.default_phone_region)
+        )
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """A mail telling the requester their request's reference; sent after commit."""
+
+    request_id: str
+    requester_id: str
+    to: str
+    reference: str
+    subject: str
+    message_id: str
+    queued_at: datetime
 
 
 class Contacts(Protocol):
     async def by_email(self, normalised_email: str) -> Contact | None: ...
-    async def add(self, contact: Contact) -> None: ...
+    async def by_phone(self, phone_e164: str) -> Contact | None: ...
+    async def get(self, contact_id: str) -> Contact | None: ...
+    async def add(self, contact: Contact, *, email_key: str, phone_key: str | None) -> None: ...
+    async def set_phone(self, contact: Contact, *, phone_key: str) -> None: ...
 
 
 class Requests(Protocol):
     async def add(self, request: SupportRequest) -> None: ...
+    async def get(self, request_id: str) -> SupportRequest | None: ...
+    async def by_reference(self, reference: str) -> SupportRequest | None: ...
+    async def save(self, request: SupportRequest) -> None: ...
+
+
+class Messages(Protocol):
+    async def add(self, message: Message) -> None: ...
+
+
+class ChannelItems(Protocol):
+    """What arrived on a channel, by its own id (a Message-ID, a call id), and its request."""
+
+    async def request_for(self, key: str) -> str | None: ...
+    async def remember(self, key: str, *, request_id: str, requester_id: str) -> None: ...
+
+
+class Acknowledgements(Protocol):
+    async def queue(self, acknowledgement: Acknowledgement) -> None: ...
 
 
 class IntakeUnitOfWork(Protocol):
@@ -31,8 +98,47 @@ class IntakeUnitOfWork(Protocol):
     def contacts(self) -> Contacts: ...
     @property
     def requests(self) -> Requests: ...
+    @property
+    def messages(self) -> Messages: ...
+    @property
+    def channel_items(self) -> ChannelItems: ...
+    @property
+    def acknowledgements(self) -> Acknowledgements: ...
 
     async def publish(self, topic: str, event: CloudEvent) -> None: ...
+
+
+@dataclass(frozen=True)
+class Submitted:
+    request: SupportRequest
+    contact: Contact
+    registered: bool
+
+
+async def find_or_register(
+    *,
+    details: ContactDetails,
+    at: datetime,
+    uow: IntakeUnitOfWork,
+    keys: KeyStore,
+    matching: Matching,
+) -> tuple[Contact, bool]:
+    """The contact with this email (registered and announced once if unknown, P3)."""
+    phone_key = matching.phone_key(details.phone)
+    contact = await uow.contacts.by_email(matching.email_key(str(details.email)))
+    if contact is not None:
+        if phone_key and contact.details.phone is None:
+            contact = replace(
+                contact, details=contact.details.model_copy(update={"phone": details.phone})
+            )
+            await uow.contacts.set_phone(contact, phone_key=phone_key)
+        return contact, False
+    contact = new_contact(details=details)
+    await uow.contacts.add(
+        contact, email_key=matching.email_key(str(details.email)), phone_key=phone_key
+    )
+    await uow.publish(*await events.contact_registered(contact, at=at, keys=keys))
+    return contact, True
 
 
 async def submit_request(
@@ -41,39 +147,115 @@ async def submit_request(
     requester: ContactDetails,
     subject: str,
     body: str,
+    received_at: datetime,
     uow: IntakeUnitOfWork,
     keys: KeyStore,
-    clock: Clock,
-) -> SupportRequest:
-    """Store a new request from a person (found or registered as a contact) and announce it."""
-    contact = await uow.contacts.by_email(normalise_email(str(requester.email)))
+    matching: Matching,
+    mail_domain: str,
+    attachments: tuple[Attachment, ...] = (),
+    contact: Contact | None = None,
+) -> Submitted:
+    """Store a new request from a person (found or registered as a contact), announce it and
+    queue its acknowledgement mail."""
+    registered = False
     if contact is None:
-        contact = Contact(contact_id=str(uuid4()), details=requester)
-        await uow.contacts.add(contact)
+        contact, registered = await find_or_register(
+            details=requester, at=received_at, uow=uow, keys=keys, matching=matching
+        )
     request = open_request(
-        channel=channel, requester=contact, subject=subject, body=body, received_at=clock.now()
+        channel=channel, requester=contact, subject=subject, body=body, received_at=received_at
     )
     await uow.requests.add(request)
-    content = RequestContent(requester=requester, subject=subject, body=body)
-    received = RequestReceived(
+    await uow.messages.add(
+        Message(
+            message_id=str(uuid4()),
+            request_id=request.request_id,
+            requester_id=contact.contact_id,
+            channel=channel,
+            author_role="requester",
+            author_id=contact.contact_id,
+            body=body,
+            added_at=received_at,
+            attachments=attachments,
+        )
+    )
+    await uow.publish(*await events.request_received(request, requester=requester, keys=keys))
+    acknowledgement = Acknowledgement(
         request_id=request.request_id,
+        requester_id=contact.contact_id,
+        to=str(contact.details.email),
         reference=request.reference,
-        channel=request.channel,
+        subject=f"[{request.reference}] {subject}"[:300],
+        message_id=f"<ack.{request.request_id}@{mail_domain}>",
+        queued_at=received_at,
+    )
+    await uow.acknowledgements.queue(acknowledgement)
+    await uow.channel_items.remember(
+        mail_key(acknowledgement.message_id),
+        request_id=request.request_id,
+        requester_id=contact.contact_id,
+    )
+    return Submitted(request=request, contact=contact, registered=registered)
+
+
+async def add_message(
+    *,
+    request: SupportRequest,
+    body: str,
+    channel: Channel,
+    author_role: AuthorRole,
+    author_id: str | None,
+    at: datetime,
+    uow: IntakeUnitOfWork,
+    keys: KeyStore,
+    attachments: tuple[Attachment, ...] = (),
+) -> Message:
+    """Add a message to a request and announce it; a requester writing to a resolved request
+    reopens it."""
+    message = Message(
+        message_id=str(uuid4()),
+        request_id=request.request_id,
         requester_id=request.requester_id,
-        organisation_id=request.organisation_id,
-        lawful_basis=request.lawful_basis,
-        status=request.status,
-        received_at=request.received_at,
-        content=await seal(content, data_subject_id=contact.contact_id, keys=keys),
+        channel=channel,
+        author_role=author_role,
+        author_id=author_id,
+        body=body,
+        added_at=at,
+        attachments=attachments,
     )
-    await uow.publish(
-        topics.SUPPORT_REQUESTS,
-        CloudEvent.of(
-            source=SOURCE,
-            type=RequestReceived.event_type,
-            subject=request.request_id,
-            time=request.received_at,
-            data=received,
-        ),
-    )
-    return request
+    await uow.messages.add(message)
+    await uow.publish(*await events.message_added(message, keys=keys))
+    updated = replace(request, last_activity_at=at)
+    if author_role == "requester" and request.status == "resolved":
+        updated = change_status(updated, to_status="open", resolution=None, at=at)
+        await uow.publish(
+            *events.status_changed(request, updated, by_role=author_role, by_id=author_id, at=at)
+        )
+    await uow.requests.save(updated)
+    return message
+
+
+async def set_status(
+    *,
+    request: SupportRequest,
+    to_status: RequestStatus,
+    resolution: Resolution | None,
+    by_role: AuthorRole,
+    by_id: str | None,
+    at: datetime,
+    uow: IntakeUnitOfWork,
+) -> SupportRequest:
+    """Move a request in its life cycle (StatusChangeRefused if the move is not allowed)."""
+    updated = change_status(request, to_status=to_status, resolution=resolution, at=at)
+    await uow.requests.save(updated)
+    await uow.publish(*events.status_changed(request, updated, by_role=by_role, by_id=by_id, at=at))
+    return updated
+
+
+def mail_key(message_id: str) -> str:
+    """The channel-item key of a Message-ID: angle brackets and case do not matter."""
+    return "mail:" + message_id.strip().strip("<>").strip().casefold()
+
+
+def call_key(call_id: str) -> str:
+    return "call:" + call_id

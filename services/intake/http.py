@@ -1,22 +1,28 @@
-"""intake's HTTP API: the web channel."""
+"""intake's HTTP API: the web channel's JSON endpoint, and messages and status changes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from services.intake import handlers
+from services.intake.domain import StatusChangeRefused, SupportRequest
+from services.intake.handlers import Matching
 from services.intake.metrics import IntakeMetrics
+from services.intake.ratelimit import TokenBuckets
 from services.intake.repository import MongoIntakeUnitOfWork
 from shared.clock import Clock
 from shared.crypto import KeyStore
-from shared.events.intake import ContactDetails
+from shared.events.intake import AuthorRole, ContactDetails, RequestStatus, Resolution
+from shared.tokens import Principal
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+WRITERS: dict[str, AuthorRole] = {"support_staff": "support_staff", "admin": "support_staff"}
 
 
 class WebSubmission(BaseModel):
@@ -40,23 +46,55 @@ class SubmissionAccepted(BaseModel):
     status: str = Field(default="open")
 
 
-def intake_router(
-    *,
-    unit_of_work: Callable[[], AbstractAsyncContextManager[MongoIntakeUnitOfWork]],
-    keys: KeyStore,
-    clock: Clock,
-    metrics: IntakeMetrics,
-) -> APIRouter:
-    router = APIRouter(tags=["web channel"])
+class NewMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
-    @router.post(
-        "/requests",
-        status_code=status.HTTP_202_ACCEPTED,
-        response_model=SubmissionAccepted,
-        responses={422: {"description": "A field broke a rule; the body names field and rule."}},
-    )
-    async def submit_web_request(submission: WebSubmission) -> SubmissionAccepted:
-        """Submit a support request through the web channel."""
+    body: Annotated[Text, StringConstraints(max_length=20_000)]
+
+
+class MessageAccepted(BaseModel):
+    message_id: str
+    request_id: str
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: RequestStatus
+    resolution: Resolution | None = None
+
+
+class RequestState(BaseModel):
+    request_id: str
+    status: RequestStatus
+    resolution: Resolution | None
+
+
+@dataclass(frozen=True)
+class WebIntake:
+    """What the web channel's endpoints need."""
+
+    unit_of_work: Callable[[], AbstractAsyncContextManager[MongoIntakeUnitOfWork]]
+    keys: KeyStore
+    clock: Clock
+    metrics: IntakeMetrics
+    matching: Matching
+    mail_domain: str
+    limiter: TokenBuckets
+
+    def admit(self, request: Request) -> None:
+        """429 when this client has used up its submissions for now."""
+        client = request.client.host if request.client else "unknown"
+        if not self.limiter.allow(client):
+            self.metrics.rejected.labels(channel="web", reason="rate_limited").inc()
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                "too many submissions from this client; please wait and retry",
+                headers={"Retry-After": str(self.limiter.retry_after(client))},
+            )
+
+    async def submit(self, submission: WebSubmission) -> SupportRequest:
+        """Store a web submission as a request (503 if the store is away: nothing accepted)."""
         requester = ContactDetails(
             full_name=submission.full_name,
             email=submission.email,
@@ -64,23 +102,113 @@ def intake_router(
             company=submission.company,
         )
         try:
-            async with unit_of_work() as uow:
-                request = await handlers.submit_request(
+            async with self.unit_of_work() as uow:
+                submitted = await handlers.submit_request(
                     channel="web",
                     requester=requester,
                     subject=submission.subject,
                     body=submission.body,
+                    received_at=self.clock.now(),
                     uow=uow,
-                    keys=keys,
-                    clock=clock,
+                    keys=self.keys,
+                    matching=self.matching,
+                    mail_domain=self.mail_domain,
                 )
         except Exception as error:
-            metrics.rejected.labels(channel="web", reason="unavailable").inc()
+            self.metrics.rejected.labels(channel="web", reason="unavailable").inc()
             raise HTTPException(
                 status.HTTP_503_SERVICE_UNAVAILABLE,
                 "the request could not be stored right now; nothing was accepted, please retry",
             ) from error
-        metrics.accepted.labels(channel="web").inc()
-        return SubmissionAccepted(request_id=request.request_id, reference=request.reference)
+        self.metrics.accepted.labels(channel="web").inc()
+        return submitted.request
+
+
+def _author(principal: Principal, request: SupportRequest | None) -> AuthorRole:
+    """The caller's role on this request, or 404 (not 403: others' requests stay unseen)."""
+    if request is not None:
+        if principal.role in WRITERS:
+            return WRITERS[principal.role]
+        if principal.role == "requester" and principal.principal_id == request.requester_id:
+            return "requester"
+    raise HTTPException(status.HTTP_404_NOT_FOUND, "no such request of yours")
+
+
+def _refused(error: StatusChangeRefused) -> HTTPException:
+    field, _, message = str(error).partition(": ")
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        [{"field": field, "rule": "status_transition", "message": message}],
+    )
+
+
+def intake_router(*, web: WebIntake, principal: Any) -> APIRouter:
+    router = APIRouter(tags=["web channel"])
+    problems: dict[int | str, dict[str, Any]] = {
+        422: {"description": "A field broke a rule; the body names field and rule."}
+    }
+
+    @router.post(
+        "/requests",
+        status_code=status.HTTP_202_ACCEPTED,
+        response_model=SubmissionAccepted,
+        responses={**problems, 429: {"description": "Rate limit for this client reached."}},
+    )
+    async def submit_web_request(submission: WebSubmission, request: Request) -> SubmissionAccepted:
+        """Submit a support request through the web channel."""
+        web.admit(request)
+        stored = await web.submit(submission)
+        return SubmissionAccepted(request_id=stored.request_id, reference=stored.reference)
+
+    @router.post(
+        "/requests/{request_id}/messages",
+        status_code=status.HTTP_201_CREATED,
+        response_model=MessageAccepted,
+        responses=problems,
+    )
+    async def add_message(
+        request_id: str, message: NewMessage, caller: Principal = principal
+    ) -> MessageAccepted:
+        """Add a message to a request (support staff, or the requester on their own request)."""
+        async with web.unit_of_work() as uow:
+            found = await uow.requests.get(request_id)
+            role = _author(caller, found)
+            assert found is not None
+            added = await handlers.add_message(
+                request=found,
+                body=message.body,
+                channel=found.channel,
+                author_role=role,
+                author_id=caller.principal_id,
+                at=web.clock.now(),
+                uow=uow,
+                keys=web.keys,
+            )
+        return MessageAccepted(message_id=added.message_id, request_id=request_id)
+
+    @router.post("/requests/{request_id}/status", response_model=RequestState, responses=problems)
+    async def change_status(
+        request_id: str, change: StatusChange, caller: Principal = principal
+    ) -> RequestState:
+        """Move a request between open, pending, resolved (with a resolution) and closed."""
+        async with web.unit_of_work() as uow:
+            found = await uow.requests.get(request_id)
+            role = _author(caller, found)
+            assert found is not None
+            try:
+                updated = await handlers.set_status(
+                    request=found,
+                    to_status=change.status,
+                    resolution=change.resolution,
+                    by_role=role,
+                    by_id=caller.principal_id,
+                    at=web.clock.now(),
+                    uow=uow,
+                )
+            except StatusChangeRefused as error:
+                raise _refused(error) from None
+        return RequestState(
+            request_id=request_id, status=updated.status, resolution=updated.resolution
+        )
 
     return router

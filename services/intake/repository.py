@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import asdict
+from typing import Any
 
 from pymongo import ASCENDING
 
-from services.intake.domain import Contact, SupportRequest, normalise_email
+from services.intake.domain import Attachment, Contact, Message, SupportRequest
+from services.intake.handlers import Acknowledgement
 from shared.events import CloudEvent
 from shared.events.intake import ContactDetails
 from shared.mongo import Document, Transaction, TransactionRunner
@@ -16,52 +18,128 @@ from shared.outbox import add_to_outbox
 
 CONTACTS = "contacts"
 REQUESTS = "requests"
+MESSAGES = "messages"
+CHANNEL_ITEMS = "channel_items"
+ACKNOWLEDGEMENTS = "acknowledgements"
+RAW_MAILS = "raw_mails"
 
 
-class MongoContacts:
-    def __init__(self, tx: Transaction) -> None:
+class _Collection:
+    def __init__(self, tx: Transaction, name: str) -> None:
         self._tx = tx
-        self._collection = tx.database[CONTACTS]
+        self._collection = tx.database[name]
+
+    async def _find_one(self, query: Document) -> Document | None:
+        return await self._collection.find_one(query, session=self._tx.session)
+
+    async def _insert(self, document: Document) -> None:
+        await self._collection.insert_one(document, session=self._tx.session)
+
+    async def _set(self, query: Document, values: Document) -> None:
+        await self._collection.update_one(query, {"$set": values}, session=self._tx.session)
+
+
+class MongoContacts(_Collection):
+    def __init__(self, tx: Transaction) -> None:
+        super().__init__(tx, CONTACTS)
 
     async def by_email(self, normalised_email: str) -> Contact | None:
-        found = await self._collection.find_one(
-            {"email_normalised": normalised_email}, session=self._tx.session
-        )
-        return None if found is None else _contact_from(found)
+        return _contact_or_none(await self._find_one({"email_normalised": normalised_email}))
 
-    async def add(self, contact: Contact) -> None:
-        await self._collection.insert_one(
+    async def by_phone(self, phone_e164: str) -> Contact | None:
+        return _contact_or_none(await self._find_one({"phone_e164": phone_e164}))
+
+    async def get(self, contact_id: str) -> Contact | None:
+        return _contact_or_none(await self._find_one({"_id": contact_id}))
+
+    async def add(self, contact: Contact, *, email_key: str, phone_key: str | None) -> None:
+        await self._insert(
             {
                 "_id": contact.contact_id,
-                "email_normalised": normalise_email(str(contact.details.email)),
+                "email_normalised": email_key,
+                "phone_e164": phone_key,
                 "organisation_id": contact.organisation_id,
-                **contact.details.model_dump(),
-            },
+                **contact.details.model_dump(mode="json"),
+            }
+        )
+
+    async def set_phone(self, contact: Contact, *, phone_key: str) -> None:
+        await self._set(
+            {"_id": contact.contact_id}, {"phone": contact.details.phone, "phone_e164": phone_key}
+        )
+
+
+class MongoRequests(_Collection):
+    def __init__(self, tx: Transaction) -> None:
+        super().__init__(tx, REQUESTS)
+
+    async def add(self, request: SupportRequest) -> None:
+        await self._insert(_request_document(request))
+
+    async def get(self, request_id: str) -> SupportRequest | None:
+        return _request_or_none(await self._find_one({"_id": request_id}))
+
+    async def by_reference(self, reference: str) -> SupportRequest | None:
+        return _request_or_none(await self._find_one({"reference": reference}))
+
+    async def save(self, request: SupportRequest) -> None:
+        document = _request_document(request)
+        await self._collection.replace_one(
+            {"_id": document["_id"]}, document, session=self._tx.session
+        )
+
+
+class MongoMessages(_Collection):
+    def __init__(self, tx: Transaction) -> None:
+        super().__init__(tx, MESSAGES)
+
+    async def add(self, message: Message) -> None:
+        document = asdict(message)
+        document["_id"] = document.pop("message_id")
+        await self._insert(document)
+
+
+class MongoChannelItems(_Collection):
+    def __init__(self, tx: Transaction) -> None:
+        super().__init__(tx, CHANNEL_ITEMS)
+
+    async def request_for(self, key: str) -> str | None:
+        found = await self._find_one({"_id": key})
+        return None if found is None else str(found["request_id"])
+
+    async def remember(self, key: str, *, request_id: str, requester_id: str) -> None:
+        await self._collection.update_one(
+            {"_id": key},
+            {"$setOnInsert": {"request_id": request_id, "requester_id": requester_id}},
+            upsert=True,
             session=self._tx.session,
         )
 
 
-class MongoRequests:
+class MongoAcknowledgements(_Collection):
     def __init__(self, tx: Transaction) -> None:
-        self._tx = tx
-        self._collection = tx.database[REQUESTS]
+        super().__init__(tx, ACKNOWLEDGEMENTS)
 
-    async def add(self, request: SupportRequest) -> None:
-        document = asdict(request)
-        document["_id"] = document.pop("request_id")
-        await self._collection.insert_one(document, session=self._tx.session)
+    async def queue(self, acknowledgement: Acknowledgement) -> None:
+        document = asdict(acknowledgement)
+        document["_id"] = document["request_id"]
+        document["sent_at"] = None
+        await self._insert(document)
 
 
 class MongoIntakeUnitOfWork:
-    """intake's unit of work: contacts, requests and outbox in one transaction."""
+    """intake's unit of work: contacts, requests, messages and outbox in one transaction."""
 
     def __init__(self, tx: Transaction) -> None:
-        self._tx = tx
+        self.tx = tx
         self.contacts = MongoContacts(tx)
         self.requests = MongoRequests(tx)
+        self.messages = MongoMessages(tx)
+        self.channel_items = MongoChannelItems(tx)
+        self.acknowledgements = MongoAcknowledgements(tx)
 
     async def publish(self, topic: str, event: CloudEvent) -> None:
-        await add_to_outbox(self._tx, topic=topic, event=event)
+        await add_to_outbox(self.tx, topic=topic, event=event)
 
 
 def unit_of_work_factory(
@@ -77,15 +155,45 @@ def unit_of_work_factory(
 
 
 async def create_indexes(runner: TransactionRunner) -> None:
-    await runner.database[CONTACTS].create_index("email_normalised", unique=True)
-    await runner.database[REQUESTS].create_index([("requester_id", ASCENDING)])
-    await runner.database[REQUESTS].create_index("reference", unique=True)
+    database = runner.database
+    await database[CONTACTS].create_index("email_normalised", unique=True)
+    await database[CONTACTS].create_index("phone_e164")
+    await database[CONTACTS].create_index("organisation_id")
+    await database[REQUESTS].create_index([("requester_id", ASCENDING)])
+    await database[REQUESTS].create_index("organisation_id")
+    await database[REQUESTS].create_index("reference", unique=True)
+    await database[MESSAGES].create_index([("request_id", ASCENDING), ("added_at", ASCENDING)])
+    await database[CHANNEL_ITEMS].create_index("request_id")
+    await database[ACKNOWLEDGEMENTS].create_index(
+        [("sent_at", ASCENDING), ("queued_at", ASCENDING)]
+    )
+    await database[RAW_MAILS].create_index("request_id")
+    await database[RAW_MAILS].create_index("requester_id")
 
 
-def _contact_from(document: Document) -> Contact:
+def _request_document(request: SupportRequest) -> Document:
+    document = asdict(request)
+    document["_id"] = document.pop("request_id")
+    return document
+
+
+def _request_or_none(document: Document | None) -> SupportRequest | None:
+    if document is None:
+        return None
+    fields: dict[str, Any] = {k: v for k, v in document.items() if k != "_id"}
+    return SupportRequest(request_id=document["_id"], **fields)
+
+
+def _contact_or_none(document: Document | None) -> Contact | None:
+    if document is None:
+        return None
     details = ContactDetails.model_validate(
         {name: document.get(name) for name in ContactDetails.model_fields}
     )
     return Contact(
         contact_id=document["_id"], details=details, organisation_id=document.get("organisation_id")
     )
+
+
+def attachments_from(documents: list[Document]) -> tuple[Attachment, ...]:
+    return tuple(Attachment(**document) for document in documents)

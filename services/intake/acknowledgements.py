@@ -1,0 +1,109 @@
+"""Acknowledgement mails: queued in the request's transaction, sent after commit by a
+dispatcher, so a relay outage neither loses them nor blocks intake."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from email.message import EmailMessage
+
+from pymongo import ASCENDING
+
+from services.intake.metrics import IntakeMetrics
+from services.intake.repository import ACKNOWLEDGEMENTS
+from shared.clock import Clock
+from shared.mail import MailRelayUnavailableError, MailSender
+from shared.mongo import Document, TransactionRunner, is_transient
+
+log = logging.getLogger(__name__)
+
+
+def acknowledgement_mail(sender: MailSender, document: Document, *, base_url: str) -> EmailMessage:
+    """The mail telling a requester their reference; its Message-ID is what replies thread on."""
+    reference = document["reference"]
+    message = sender.message(
+        to=document["to"],
+        subject=document["subject"],
+        body=(
+            f"We have received your request. Its reference is {reference}.\n\n"
+            "Reply to this mail to add to your request; keep the reference in the subject.\n"
+            f"You can follow your requests at {base_url}.\n"
+        ),
+    )
+    message["Message-ID"] = document["message_id"]
+    message["Auto-Submitted"] = "auto-replied"
+    message["X-Request-Reference"] = reference
+    return message
+
+
+class AcknowledgementDispatcher:
+    """Sends queued acknowledgements in order; on a relay outage, backs off and keeps them."""
+
+    def __init__(
+        self,
+        *,
+        runner: TransactionRunner,
+        sender: MailSender,
+        clock: Clock,
+        metrics: IntakeMetrics,
+        base_url: str,
+        poll_seconds: float,
+        max_backoff_seconds: float,
+    ) -> None:
+        self._collection = runner.database[ACKNOWLEDGEMENTS]
+        self._sender = sender
+        self._clock = clock
+        self._metrics = metrics
+        self._base_url = base_url
+        self._poll_seconds = poll_seconds
+        self._max_backoff = max_backoff_seconds
+        self._wake = asyncio.Event()
+
+    def notify(self) -> None:
+        """Wake the dispatcher (after a transaction that queued an acknowledgement committed)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        backoff = 0.2
+        while True:
+            try:
+                await self.send_pending()
+                backoff = 0.2
+            except (MailRelayUnavailableError, TimeoutError) as error:
+                log.warning("mail relay unavailable", extra={"error": str(error)})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+                continue
+            except Exception as error:
+                if not is_transient(error):
+                    log.exception("acknowledgement dispatch failed")
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._poll_seconds):
+                    await self._wake.wait()
+
+    async def send_pending(self) -> int:
+        """Send every queued acknowledgement; the address is dropped once it is sent."""
+        pending = (
+            await self._collection.find({"sent_at": None})
+            .sort("queued_at", ASCENDING)
+            .limit(100)
+            .to_list()
+        )
+        self._metrics.acknowledgement_backlog.set(len(pending))
+        for document in pending:
+            await self._sender.send(
+                acknowledgement_mail(self._sender, document, base_url=self._base_url)
+            )
+            await self._collection.update_one(
+                {"_id": document["_id"]},
+                {"$set": {"sent_at": self._clock.now()}, "$unset": {"to": ""}},
+            )
+            self._metrics.acknowledgements_sent.inc()
+        if pending:
+            self._metrics.acknowledgement_backlog.set(0)
+        return len(pending)

@@ -1,0 +1,127 @@
+"""Kafka entrypoints of intake's channels: translate an event, call the handler, count it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+
+from services.intake.handlers import Matching
+from services.intake.mail_intake import MailOutcome, MailPolicy, receive_mail
+from services.intake.metrics import IntakeMetrics
+from services.intake.mime import parse_mail
+from services.intake.phone import UnusableCall, receive_call
+from services.intake.repository import RAW_MAILS, MongoIntakeUnitOfWork
+from services.intake.smtp import mail_key_id
+from shared.clock import Clock
+from shared.consumer import EventHandler
+from shared.crypto import KeyStore, unseal
+from shared.events import CloudEvent, EventSchemaError
+from shared.events.channels import EmailReceived, PhoneCallLogged, RawMail
+from shared.events.intake import RequestReceived
+from shared.mongo import Transaction
+
+
+def email_handler(
+    *,
+    keys: KeyStore,
+    policy: MailPolicy,
+    metrics: IntakeMetrics,
+    raw_mail_store_bytes: int,
+) -> EventHandler:
+    """Turns `intake.email.received.v1` into a request, a threaded message or nothing."""
+
+    async def on_mail(event: CloudEvent, tx: Transaction) -> None:
+        received = EmailReceived.from_event(event)
+        raw_mail = await unseal(received.content, RawMail, keys=keys)
+        if raw_mail is None:
+            return  # the mail's key was shredded: it is erased
+        try:
+            raw = base64.b64decode(raw_mail.content_base64, validate=True)
+        except binascii.Error:
+            raise EventSchemaError("content.content_base64: not base64") from None
+        outcome = await receive_mail(
+            mail=parse_mail(raw),
+            received_at=received.received_at,
+            uow=MongoIntakeUnitOfWork(tx),
+            keys=keys,
+            policy=policy,
+        )
+        kept = outcome.request_id is not None
+        await tx.database[RAW_MAILS].insert_one(
+            {
+                "_id": received.mail_id,
+                "outcome": outcome.kind,
+                "reason": outcome.reason,
+                "request_id": outcome.request_id,
+                "requester_id": outcome.requester_id,
+                "received_at": received.received_at,
+                "size": received.size,
+                "raw": raw if kept and len(raw) <= raw_mail_store_bytes else None,
+            },
+            session=tx.session,
+        )
+        if not kept:
+            await keys.shred(mail_key_id(received.mail_id))  # not kept, so not kept in Kafka
+        _count(metrics, "email", outcome)
+
+    return on_mail
+
+
+def phone_handler(
+    *,
+    keys: KeyStore,
+    metrics: IntakeMetrics,
+    default_phone_region: str,
+    fold_plus_addressing: bool,
+    mail_domain: str,
+) -> EventHandler:
+    """Turns `intake.phone.call_logged.v1` into a request or a message; unusable ones to DLQ."""
+    matching = Matching(
+        fold_plus_addressing=fold_plus_addressing, default_phone_region=default_phone_region
+    )
+
+    async def on_call(event: CloudEvent, tx: Transaction) -> None:
+        call = PhoneCallLogged.from_event(event)
+        try:
+            outcome = await receive_call(
+                call=call,
+                uow=MongoIntakeUnitOfWork(tx),
+                keys=keys,
+                matching=matching,
+                mail_domain=mail_domain,
+            )
+        except UnusableCall as error:
+            metrics.rejected.labels(channel="phone", reason=str(error).split(":", 1)[0]).inc()
+            raise EventSchemaError(str(error)) from None
+        _count(metrics, "phone", MailOutcome(outcome.kind, request_id=outcome.request_id))
+
+    return on_call
+
+
+def published_request_observer(*, metrics: IntakeMetrics, clock: Clock) -> EventHandler:
+    """Observes intake's own `request.received` events once readable on Kafka: the time from
+    receipt on the channel to the published request."""
+
+    async def on_published(event: CloudEvent, _tx: Transaction) -> None:
+        received = RequestReceived.from_event(event)
+        metrics.receipt_to_published.labels(channel=received.channel).observe(
+            _seconds_since(received.received_at, clock=clock)
+        )
+
+    return on_published
+
+
+def _seconds_since(at: datetime, *, clock: Clock) -> float:
+    return max(0.0, (clock.now() - at).total_seconds())
+
+
+def _count(metrics: IntakeMetrics, channel: str, outcome: MailOutcome) -> None:
+    if outcome.kind == "opened":
+        metrics.accepted.labels(channel=channel).inc()
+    elif outcome.kind == "threaded":
+        metrics.threaded.labels(channel=channel).inc()
+    elif outcome.kind == "duplicate":
+        metrics.duplicates.labels(channel=channel).inc()
+    else:
+        metrics.rejected.labels(channel=channel, reason=outcome.reason or "ignored").inc()

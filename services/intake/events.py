@@ -1,0 +1,110 @@
+"""The events intake publishes, built from its domain objects; personal fields sealed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.intake.domain import Contact, Message, SupportRequest
+from shared import topics
+from shared.crypto import KeyStore, seal
+from shared.events import CloudEvent
+from shared.events.intake import (
+    AuthorRole,
+    ContactDetails,
+    ContactRegistered,
+    MessageAdded,
+    MessageContent,
+    RequestContent,
+    RequestReceived,
+    StatusChanged,
+)
+
+SOURCE = "/support/intake"
+
+Staged = tuple[str, CloudEvent]
+
+
+async def contact_registered(contact: Contact, *, at: datetime, keys: KeyStore) -> Staged:
+    data = ContactRegistered(
+        contact_id=contact.contact_id,
+        organisation_id=contact.organisation_id,
+        registered_at=at,
+        details=await seal(contact.details, data_subject_id=contact.contact_id, keys=keys),
+    )
+    return topics.SUPPORT_CONTACTS, CloudEvent.of(
+        source=SOURCE,
+        type=ContactRegistered.event_type,
+        subject=contact.contact_id,
+        time=at,
+        data=data,
+    )
+
+
+async def request_received(
+    request: SupportRequest, *, requester: ContactDetails, keys: KeyStore
+) -> Staged:
+    content = RequestContent(requester=requester, subject=request.subject, body=request.body)
+    data = RequestReceived(
+        request_id=request.request_id,
+        reference=request.reference,
+        channel=request.channel,
+        requester_id=request.requester_id,
+        organisation_id=request.organisation_id,
+        lawful_basis=request.lawful_basis,
+        status=request.status,
+        received_at=request.received_at,
+        content=await seal(content, data_subject_id=request.requester_id, keys=keys),
+    )
+    return topics.SUPPORT_REQUESTS, CloudEvent.of(
+        source=SOURCE,
+        type=RequestReceived.event_type,
+        subject=request.request_id,
+        time=request.received_at,
+        data=data,
+    )
+
+
+async def message_added(message: Message, *, keys: KeyStore) -> Staged:
+    content = MessageContent(body=message.body)
+    data = MessageAdded(
+        request_id=message.request_id,
+        message_id=message.message_id,
+        requester_id=message.requester_id,
+        channel=message.channel,
+        author_role=message.author_role,
+        author_id=message.author_id,
+        added_at=message.added_at,
+        content=await seal(content, data_subject_id=message.requester_id, keys=keys),
+    )
+    return topics.SUPPORT_REQUESTS, CloudEvent.of(
+        source=SOURCE,
+        type=MessageAdded.event_type,
+        subject=message.request_id,
+        time=message.added_at,
+        data=data,
+    )
+
+
+def status_changed(
+    before: SupportRequest,
+    after: SupportRequest,
+    *,
+    by_role: AuthorRole,
+    by_id: str | None,
+    at: datetime,
+) -> Staged:
+    data = StatusChanged(
+        request_id=after.request_id,
+        requester_id=after.requester_id,
+        organisation_id=after.organisation_id,
+        channel=after.channel,
+        from_status=before.status,
+        to_status=after.status,
+        resolution=after.resolution,
+        changed_by_role=by_role,
+        changed_by=by_id,
+        changed_at=at,
+    )
+    return topics.SUPPORT_REQUESTS, CloudEvent.of(
+        source=SOURCE, type=StatusChanged.event_type, subject=after.request_id, time=at, data=data
+    )

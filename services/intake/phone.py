@@ -1,0 +1,90 @@
+"""The phone channel: a logged call (`intake.phone.call_logged.v1`) becomes a request, or a
+message on the request it names. The event contract is in shared/events/channels.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.intake import handlers
+from services.intake.handlers import IntakeUnitOfWork, Matching, call_key
+from shared.crypto import KeyStore
+from shared.events.channels import PhoneCallLogged
+from shared.events.intake import ContactDetails
+
+
+class UnusableCall(ValueError):
+    """A call event intake can never turn into a request; the reason names field and rule."""
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    """`opened`, `threaded` or `duplicate`, and the request it concerns."""
+
+    kind: str
+    request_id: str
+
+
+async def receive_call(
+    *,
+    call: PhoneCallLogged,
+    uow: IntakeUnitOfWork,
+    keys: KeyStore,
+    matching: Matching,
+    mail_domain: str,
+) -> CallOutcome:
+    """Match the caller (by email, else by E.164 number) and record the call."""
+    key = call_key(call.call_id)
+    seen = await uow.channel_items.request_for(key)
+    if seen is not None:
+        return CallOutcome("duplicate", request_id=seen)
+    phone = matching.phone_key(call.caller_number)
+    if phone is None:
+        raise UnusableCall("caller_number: not a possible phone number")
+    if call.caller_email is not None:
+        details = ContactDetails(
+            full_name=call.caller_name or str(call.caller_email).split("@", 1)[0],
+            email=call.caller_email,
+            phone=phone,
+            company=call.caller_company,
+        )
+        contact, _ = await handlers.find_or_register(
+            details=details, at=call.call_started_at, uow=uow, keys=keys, matching=matching
+        )
+    else:
+        found = await uow.contacts.by_phone(phone)
+        if found is None:
+            raise UnusableCall("caller_email: required when caller_number matches no known contact")
+        contact = found
+    if call.request_reference is not None:
+        request = await uow.requests.by_reference(call.request_reference)
+        if request is None or request.requester_id != contact.contact_id:
+            raise UnusableCall("request_reference: names no request of this caller")
+        await handlers.add_message(
+            request=request,
+            body=call.notes,
+            channel="phone",
+            author_role="support_staff",
+            author_id=call.agent_id,
+            at=call.call_ended_at,
+            uow=uow,
+            keys=keys,
+        )
+        outcome = CallOutcome("threaded", request_id=request.request_id)
+    else:
+        submitted = await handlers.submit_request(
+            channel="phone",
+            requester=contact.details,
+            subject=call.subject or "Phone call",
+            body=call.notes,
+            received_at=call.call_started_at,
+            uow=uow,
+            keys=keys,
+            matching=matching,
+            mail_domain=mail_domain,
+            contact=contact,
+        )
+        outcome = CallOutcome("opened", request_id=submitted.request.request_id)
+    await uow.channel_items.remember(
+        key, request_id=outcome.request_id, requester_id=contact.contact_id
+    )
+    return outcome

@@ -1,0 +1,169 @@
+"""intake's part in erasure and export (P11): delete what it holds in scope, or hand over a
+sealed copy of what it holds on a person."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from services.intake.repository import (
+    ACKNOWLEDGEMENTS,
+    CHANNEL_ITEMS,
+    CONTACTS,
+    MESSAGES,
+    RAW_MAILS,
+    REQUESTS,
+)
+from services.intake.smtp import mail_key_id
+from shared import topics
+from shared.clock import Clock
+from shared.consumer import EventHandler
+from shared.crypto import KeyStore, seal
+from shared.events import CloudEvent
+from shared.events.privacy import (
+    ErasureCompleted,
+    ErasureRequested,
+    ExportContributed,
+    ExportRequested,
+)
+from shared.mongo import Document, Transaction
+from shared.outbox import add_to_outbox
+
+SOURCE = "/support/intake/privacy"
+
+
+class IntakeExport(BaseModel):
+    """Everything intake holds on one person: contact record, requests, messages, mails."""
+
+    model_config = ConfigDict(frozen=True)
+
+    contact: dict[str, Any] | None
+    requests: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
+    mails: list[dict[str, Any]]
+
+
+def _scopes(erasure: ErasureRequested) -> tuple[Document, Document | None]:
+    """(requests in scope, contacts in scope) as MongoDB filters."""
+    scope = erasure.scope
+    keep = {"$nin": list(scope.keep_request_ids)}
+    if scope.kind == "person":
+        return {"requester_id": scope.id, "_id": keep}, {"_id": scope.id}
+    if scope.kind == "organisation":
+        return {"organisation_id": scope.id, "_id": keep}, {"organisation_id": scope.id}
+    return {"_id": scope.id}, None
+
+
+def erasure_handler(*, keys: KeyStore, clock: Clock) -> EventHandler:
+    """Deletes intake's copies in scope and stages an ErasureCompleted in the same transaction."""
+
+    async def on_erasure(event: CloudEvent, tx: Transaction) -> None:
+        erasure = ErasureRequested.from_event(event)
+        database, session = tx.database, tx.session
+        request_filter, contact_filter = _scopes(erasure)
+        requests = (
+            await database[REQUESTS]
+            .find(request_filter, {"requester_id": 1}, session=session)
+            .to_list()
+        )
+        request_ids = [document["_id"] for document in requests]
+        subjects = {str(document["requester_id"]) for document in requests}
+        in_scope = {"request_id": {"$in": request_ids}}
+        mails = await database[RAW_MAILS].find(in_scope, {"_id": 1}, session=session).to_list()
+        for mail in mails:
+            await keys.shred(mail_key_id(str(mail["_id"])))
+        counts = {
+            "messages": (
+                await database[MESSAGES].delete_many(in_scope, session=session)
+            ).deleted_count,
+            "raw_mails": (
+                await database[RAW_MAILS].delete_many(in_scope, session=session)
+            ).deleted_count,
+        }
+        await database[CHANNEL_ITEMS].delete_many(in_scope, session=session)
+        await database[ACKNOWLEDGEMENTS].delete_many({"_id": {"$in": request_ids}}, session=session)
+        counts["requests"] = (
+            await database[REQUESTS].delete_many({"_id": {"$in": request_ids}}, session=session)
+        ).deleted_count
+        counts["contacts"] = 0
+        if contact_filter is not None:
+            contacts = (
+                await database[CONTACTS].find(contact_filter, {"_id": 1}, session=session).to_list()
+            )
+            subjects.update(str(contact["_id"]) for contact in contacts)
+            counts["contacts"] = (
+                await database[CONTACTS].delete_many(contact_filter, session=session)
+            ).deleted_count
+        completed = ErasureCompleted(
+            erasure_id=erasure.erasure_id,
+            participant="intake",
+            completed_at=clock.now(),
+            counts=counts,
+            data_subject_ids=tuple(sorted(subjects)),
+        )
+        await add_to_outbox(
+            tx,
+            topic=topics.PRIVACY_ERASURE,
+            event=CloudEvent.of(
+                source=SOURCE,
+                type=ErasureCompleted.event_type,
+                subject=erasure.erasure_id,
+                time=completed.completed_at,
+                data=completed,
+            ),
+        )
+
+    return on_erasure
+
+
+def export_handler(*, keys: KeyStore, clock: Clock) -> EventHandler:
+    """Publishes what intake holds on a person, sealed with the person's key."""
+
+    async def on_export(event: CloudEvent, tx: Transaction) -> None:
+        export = ExportRequested.from_event(event)
+        records = await holdings_of(export.data_subject_id, tx=tx)
+        contributed = ExportContributed(
+            export_id=export.export_id,
+            participant="intake",
+            contributed_at=clock.now(),
+            records=await seal(records, data_subject_id=export.data_subject_id, keys=keys),
+        )
+        await add_to_outbox(
+            tx,
+            topic=topics.PRIVACY_DSR,
+            event=CloudEvent.of(
+                source=SOURCE,
+                type=ExportContributed.event_type,
+                subject=export.export_id,
+                time=contributed.contributed_at,
+                data=contributed,
+            ),
+        )
+
+    return on_export
+
+
+async def holdings_of(data_subject_id: str, *, tx: Transaction) -> IntakeExport:
+    """What intake holds on one person, JSON-serialisable."""
+    database, session = tx.database, tx.session
+    contact = await database[CONTACTS].find_one({"_id": data_subject_id}, session=session)
+    requests = (
+        await database[REQUESTS].find({"requester_id": data_subject_id}, session=session).to_list()
+    )
+    request_ids = [request["_id"] for request in requests]
+    messages = (
+        await database[MESSAGES]
+        .find({"request_id": {"$in": request_ids}}, session=session)
+        .to_list()
+    )
+    mails = (
+        await database[RAW_MAILS]
+        .find({"request_id": {"$in": request_ids}}, session=session)
+        .to_list()
+    )
+    for mail in mails:
+        raw = mail.pop("raw", None)
+        mail["raw_base64"] = base64.b64encode(raw).decode() if raw else None
+    return IntakeExport(contact=contact, requests=requests, messages=messages, mails=mails)

@@ -1,0 +1,119 @@
+"""The web channel for people: a plain server-rendered HTML form (no JavaScript)."""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+
+from services.intake.http import WebIntake, WebSubmission
+from shared.http import describe_validation_errors
+
+HONEYPOT = "website"
+FIELDS = ("full_name", "email", "phone", "company", "subject", "body")
+MAX_FIELDS = 20
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>body{{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}}
+label{{display:block;margin-top:1rem}}input,textarea{{width:100%}}
+.trap{{position:absolute;left:-10000px}}.errors{{color:#a00}}</style></head>
+<body><h1>{title}</h1>{content}</body></html>"""
+
+_FORM = """<p>Tell us what you need. We keep only your name, email, phone (optional) and
+company (optional) with your request, as our privacy policy describes.</p>
+{errors}
+<form method="post" action="/form" accept-charset="utf-8">
+<label>Full name <input name="full_name" required maxlength="200" autocomplete="name"></label>
+<label>Email <input name="email" type="email" required maxlength="320" autocomplete="email"></label>
+<label>Phone (optional) <input name="phone" type="tel" maxlength="40" autocomplete="tel"></label>
+<label>Company (optional) <input name="company" maxlength="200" autocomplete="organization"></label>
+<label>Subject <input name="subject" required maxlength="300"></label>
+<label>Your request <textarea name="body" required rows="10" maxlength="20000"></textarea></label>
+<div class="trap" aria-hidden="true"><label>Leave this empty
+<input name="website" tabindex="-1" autocomplete="off"></label></div>
+<p><button type="submit">Send request</button></p>
+</form>"""
+
+
+def page(title: str, content: str, *, status_code: int = 200) -> HTMLResponse:
+    return HTMLResponse(_PAGE.format(title=escape(title), content=content), status_code=status_code)
+
+
+def form_page(
+    problems: list[dict[str, str]] | None = None, *, status_code: int = 200
+) -> HTMLResponse:
+    """The form; problems (field, rule, message; never the values) listed above it."""
+    errors = ""
+    if problems:
+        items = "".join(
+            f"<li><strong>{escape(p['field'])}</strong>: {escape(p['message'])} "
+            f"(<code>{escape(p['rule'])}</code>)</li>"
+            for p in problems
+        )
+        errors = f'<ul class="errors" role="alert">{items}</ul>'
+    return page("Contact support", _FORM.format(errors=errors), status_code=status_code)
+
+
+def form_router(*, web: WebIntake, max_bytes: int) -> APIRouter:
+    router = APIRouter(tags=["web form"])
+
+    @router.get("/", response_class=HTMLResponse)
+    async def show_form() -> HTMLResponse:
+        """The support request form."""
+        return form_page()
+
+    @router.post("/form", response_class=HTMLResponse)
+    async def submit_form(request: Request) -> HTMLResponse:
+        """Accept the form (application/x-www-form-urlencoded); errors re-show the form."""
+        web.admit(request)
+        raw = await _read_limited(request, max_bytes=max_bytes)
+        if raw is None:
+            web.metrics.rejected.labels(channel="web", reason="too_large").inc()
+            problem = {"field": "<body>", "rule": "too_large", "message": "the form is too large"}
+            return form_page([problem], status_code=status.HTTP_413_CONTENT_TOO_LARGE)
+        pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
+        if len(pairs) > MAX_FIELDS:
+            problem = {"field": "<body>", "rule": "too_many_fields", "message": "too many fields"}
+            return form_page([problem], status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+        fields = dict(pairs)
+        if fields.get(HONEYPOT, "").strip():
+            web.metrics.rejected.labels(channel="web", reason="honeypot").inc()
+            return page("Thank you", "<p>Your request was received.</p>")
+        values = {name: fields[name] for name in FIELDS if fields.get(name, "").strip()}
+        try:
+            submission = WebSubmission.model_validate(values)
+        except ValidationError as error:
+            web.metrics.rejected.labels(channel="web", reason="invalid").inc()
+            return form_page(
+                describe_validation_errors(error.errors()),
+                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            )
+        stored = await web.submit(submission)
+        return page(
+            "Thank you",
+            f"<p>Your request was received. Its reference is "
+            f"<strong>{escape(stored.reference)}</strong>; we also sent it to you by mail. "
+            "Reply to that mail to add to your request.</p>",
+            status_code=status.HTTP_201_CREATED,
+        )
+
+    return router
+
+
+async def _read_limited(request: Request, *, max_bytes: int) -> bytes | None:
+    """The request body, or None once it exceeds max_bytes (not read further)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            return None
+    return bytes(body)

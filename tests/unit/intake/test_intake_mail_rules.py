@@ -1,0 +1,158 @@
+"""The email channel's rules on small in-memory fakes: what opens, threads or is ignored."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from services.intake.domain import Contact, Message, SupportRequest
+from services.intake.handlers import Acknowledgement, Matching
+from services.intake.mail_intake import MailPolicy, receive_mail
+from services.intake.mime import ParsedMail
+from shared.crypto import InMemoryKeyStore
+from shared.events import CloudEvent
+
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+POLICY = MailPolicy(
+    own_addresses=frozenset({"support@support.example"}),
+    mail_domain="intake.test",
+    max_body_chars=100,
+    matching=Matching(),
+)
+
+
+class FakeUnitOfWork:
+    """Contacts, requests, messages, channel items and acknowledgements in dicts and lists."""
+
+    def __init__(self) -> None:
+        self.contact_rows: dict[str, tuple[Contact, str, str | None]] = {}
+        self.request_rows: dict[str, SupportRequest] = {}
+        self.message_rows: list[Message] = []
+        self.items: dict[str, str] = {}
+        self.acks: list[Acknowledgement] = []
+        self.published: list[tuple[str, CloudEvent]] = []
+        self.contacts = self
+        self.requests = self
+        self.messages = self
+        self.channel_items = self
+        self.acknowledgements = self
+
+    async def by_email(self, normalised_email: str) -> Contact | None:
+        return next((c for c, e, _ in self.contact_rows.values() if e == normalised_email), None)
+
+    async def by_phone(self, phone_e164: str) -> Contact | None:
+        return next((c for c, _, p in self.contact_rows.values() if p == phone_e164), None)
+
+    async def get(self, request_id: str) -> SupportRequest | None:
+        return self.request_rows.get(request_id)
+
+    async def add(self, item: object, *, email_key: str = "", phone_key: str | None = None) -> None:
+        if isinstance(item, Contact):
+            self.contact_rows[item.contact_id] = (item, email_key, phone_key)
+        elif isinstance(item, SupportRequest):
+            self.request_rows[item.request_id] = item
+        elif isinstance(item, Message):
+            self.message_rows.append(item)
+
+    async def set_phone(self, contact: Contact, *, phone_key: str) -> None:
+        _, email_key, _ = self.contact_rows[contact.contact_id]
+        self.contact_rows[contact.contact_id] = (contact, email_key, phone_key)
+
+    async def by_reference(self, reference: str) -> SupportRequest | None:
+        return next((r for r in self.request_rows.values() if r.reference == reference), None)
+
+    async def save(self, request: SupportRequest) -> None:
+        self.request_rows[request.request_id] = request
+
+    async def request_for(self, key: str) -> str | None:
+        return self.items.get(key)
+
+    async def remember(self, key: str, *, request_id: str, requester_id: str) -> None:
+        self.items.setdefault(key, request_id)
+
+    async def queue(self, acknowledgement: Acknowledgement) -> None:
+        self.acks.append(acknowledgement)
+
+    async def publish(self, topic: str, event: CloudEvent) -> None:
+        self.published.append((topic, event))
+
+    def types(self) -> list[str]:
+        return [event.type.removeprefix("support.") for _, event in self.published]
+
+
+def parsed(**fields: object) -> ParsedMail:
+    values: dict[str, object] = {
+        "sender_email": "ada@example.org",
+        "sender_name": "Ada",
+        "subject": "Help",
+        "body": "Body",
+        "message_id": "<m1@x>",
+        "in_reply_to": (),
+        "references": (),
+        "automated": None,
+        "attachments": (),
+    }
+    values.update(fields)
+    return ParsedMail(**values)  # type: ignore[arg-type]
+
+
+async def receive(uow: FakeUnitOfWork, mail: ParsedMail) -> str:
+    outcome = await receive_mail(
+        mail=mail, received_at=AT, uow=uow, keys=InMemoryKeyStore(), policy=POLICY
+    )
+    return outcome.kind if outcome.reason is None else f"{outcome.kind}:{outcome.reason}"
+
+
+async def test_a_first_mail_registers_opens_and_queues_an_acknowledgement() -> None:
+    uow = FakeUnitOfWork()
+    assert await receive(uow, parsed()) == "opened"
+    assert uow.types() == ["contact.registered.v1", "request.received.v1"]
+    [ack] = uow.acks
+    assert ack.message_id == f"<ack.{ack.request_id}@intake.test>"
+    assert uow.items[f"mail:ack.{ack.request_id}@intake.test"] == ack.request_id
+
+
+async def test_replies_thread_by_header_or_reference_and_never_open_a_second_request() -> None:
+    uow = FakeUnitOfWork()
+    await receive(uow, parsed())
+    [request] = uow.request_rows.values()
+    by_header = parsed(message_id="<m2@x>", in_reply_to=(uow.acks[0].message_id.upper(),))
+    by_subject = parsed(message_id="<m3@x>", subject=f"Re: {request.reference.lower()}")
+    assert await receive(uow, by_header) == "threaded"
+    assert await receive(uow, by_subject) == "threaded"
+    assert len(uow.request_rows) == 1
+    assert uow.types().count("contact.registered.v1") == 1
+    assert len(uow.message_rows) == 3
+
+
+async def test_a_reply_reopens_a_resolved_request() -> None:
+    uow = FakeUnitOfWork()
+    await receive(uow, parsed())
+    [request] = uow.request_rows.values()
+    uow.request_rows[request.request_id] = replace(request, status="resolved", resolution="solved")
+    await receive(uow, parsed(message_id="<m2@x>", in_reply_to=("<m1@x>",)))
+    assert uow.request_rows[request.request_id].status == "open"
+    assert uow.types()[-1] == "request.status_changed.v1"
+
+
+async def test_machines_loops_and_duplicates_open_nothing() -> None:
+    uow = FakeUnitOfWork()
+    assert await receive(uow, parsed(automated="auto_submitted")) == "ignored:auto_submitted"
+    assert await receive(uow, parsed(sender_email="SUPPORT@support.example")) == (
+        "ignored:own_sender"
+    )
+    assert await receive(uow, parsed(sender_email=None)) == "ignored:no_sender"
+    assert await receive(uow, parsed()) == "opened"
+    assert await receive(uow, parsed()) == "duplicate:message_id_seen"
+    assert len(uow.request_rows) == 1
+
+
+async def test_someone_else_in_the_thread_is_not_registered_as_a_contact() -> None:
+    uow = FakeUnitOfWork()
+    await receive(uow, parsed())
+    await receive(
+        uow, parsed(sender_email="bob@example.org", in_reply_to=("<m1@x>",), message_id="<m2@x>")
+    )
+    assert len(uow.contact_rows) == 1
+    assert uow.message_rows[-1].author_role == "colleague"
+    assert uow.message_rows[-1].author_id is None
