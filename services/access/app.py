@@ -2,42 +2,177 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
 from fastapi import FastAPI
 
-from services.access import handlers, repository
+from services.access import (
+    account_store,
+    accounts,
+    customers,
+    directory,
+    handlers,
+    privacy,
+    repository,
+)
 from services.access.http import access_router
+from services.access.http_accounts import accounts_router
+from services.access.mailer import MailDispatcher
+from services.access.metrics import AccessMetrics
 from services.access.settings import AccessSettings
+from services.access.unit_of_work import MongoAccessUnitOfWork, unit_of_work_factory
 from shared import topics
 from shared.clock import Clock
 from shared.events import CloudEvent
-from shared.events.intake import RequestReceived
-from shared.http import install_error_handlers, staff_token_guard
+from shared.events import crm as crm_events
+from shared.events.intake import ContactRegistered, MessageAdded, RequestReceived, StatusChanged
+from shared.events.privacy import ErasureRequested, ExportRequested
+from shared.http import install_error_handlers
+from shared.mail import MailSender
 from shared.mongo import Transaction
 from shared.service import ServiceRuntime
+from shared.tokens import KeyRing, principal_guard
+
+Handler = Callable[[CloudEvent, Transaction], Awaitable[None]]
 
 
 def create_app(settings: AccessSettings, *, clock: Clock | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, clock=clock)
+    keys, clock_ = runtime.keys, runtime.clock
+    metrics = AccessMetrics(runtime.registry)
+    database = runtime.runner.database
+    policy = accounts.AccountPolicy(
+        set_password_url=settings.public_base_url.rstrip("/") + "/accounts/set-password",
+        link_lifetime=timedelta(hours=settings.set_password_link_hours),
+        token_lifetime=timedelta(minutes=settings.token_lifetime_minutes),
+        login_window=timedelta(minutes=settings.login_window_minutes),
+        failures_per_account=settings.login_failures_per_account,
+        failures_per_client=settings.login_failures_per_client,
+    )
 
-    async def on_request_received(event: CloudEvent, tx: Transaction) -> None:
-        await handlers.record_request_received(
-            event,
-            read_model=repository.MongoRequestReadModel.in_transaction(tx),
-            keys=runtime.keys,
-        )
+    def on(handle: Callable[[CloudEvent, MongoAccessUnitOfWork], Awaitable[None]]) -> Handler:
+        async def handler(event: CloudEvent, tx: Transaction) -> None:
+            await handle(event, MongoAccessUnitOfWork.in_transaction(tx))
 
-    runtime.consume(topics.SUPPORT_REQUESTS, {RequestReceived.event_type: on_request_received})
-    runtime.on_startup(lambda: repository.create_indexes(runtime.runner))
-    app = FastAPI(title="access", version="0.1.0", lifespan=runtime.lifespan)
+        return handler
+
+    runtime.consume(
+        topics.SUPPORT_REQUESTS,
+        {
+            RequestReceived.event_type: on(
+                lambda e, uow: handlers.record_request_received(e, uow=uow, keys=keys)
+            ),
+            MessageAdded.event_type: on(
+                lambda e, uow: handlers.record_message_added(e, uow=uow, keys=keys)
+            ),
+            StatusChanged.event_type: on(lambda e, uow: handlers.record_status_changed(e, uow=uow)),
+        },
+    )
+    runtime.consume(
+        topics.SUPPORT_CONTACTS,
+        {
+            ContactRegistered.event_type: on(
+                lambda e, uow: accounts.register_contact(e, uow=uow, keys=keys, policy=policy)
+            )
+        },
+    )
+    runtime.consume(
+        topics.CRM_CONTRACTS,
+        {
+            crm_events.ContractSigned.event_type: on(
+                lambda e, uow: customers.contract_signed(e, uow=uow, keys=keys, policy=policy)
+            ),
+            crm_events.ContractTerminated.event_type: on(
+                lambda e, uow: customers.contract_terminated(e, uow=uow)
+            ),
+            crm_events.ContractReinstated.event_type: on(
+                lambda e, uow: customers.contract_reinstated(e, uow=uow)
+            ),
+        },
+    )
+    runtime.consume(
+        topics.CRM_CONTACTS,
+        {
+            crm_events.ContactUpserted.event_type: on(
+                lambda e, uow: customers.contact_upserted(e, uow=uow, keys=keys, policy=policy)
+            ),
+            crm_events.ContactLeftOrganization.event_type: on(
+                lambda e, uow: customers.contact_left(e, uow=uow)
+            ),
+            crm_events.OfficialContactAppointed.event_type: on(
+                lambda e, uow: customers.official_contact_appointed(e, uow=uow)
+            ),
+            crm_events.OfficialContactRevoked.event_type: on(
+                lambda e, uow: customers.official_contact_revoked(e, uow=uow)
+            ),
+        },
+    )
+    runtime.consume(
+        topics.PRIVACY_ERASURE,
+        {ErasureRequested.event_type: on(lambda e, uow: privacy.erase(e, uow=uow, clock=clock_))},
+    )
+    runtime.consume(
+        topics.PRIVACY_DSR,
+        {
+            ExportRequested.event_type: on(
+                lambda e, uow: privacy.export(e, uow=uow, keys=keys, clock=clock_)
+            )
+        },
+    )
+    runtime.produces(topics.ACCESS_AUDIT, topics.PRIVACY_ERASURE, topics.PRIVACY_DSR)
+    unit_of_work = unit_of_work_factory(runtime.runner, runtime.relay.notify)
+
+    async def prepare_storage() -> None:
+        await repository.create_indexes(database)
+        await directory.create_indexes(database)
+        await account_store.create_indexes(database, window=policy.login_window)
+        async with unit_of_work() as uow:
+            await accounts.bootstrap_admin(
+                email=settings.bootstrap_admin_email,
+                password=settings.bootstrap_admin_password.get_secret_value(),
+                uow=uow,
+                clock=clock_,
+            )
+
+    runtime.on_startup(prepare_storage)
+    dispatcher = MailDispatcher(
+        mailbox=account_store.MongoMailbox(database),
+        sender=MailSender.from_settings(settings),
+        metrics=metrics,
+        poll_seconds=settings.outbox_poll_seconds,
+        retry_seconds=settings.mail_retry_seconds,
+    )
+    runtime.background(dispatcher.run, name="mail-dispatcher")
+
+    app = FastAPI(title="access", version="0.2.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     install_error_handlers(app)
     app.include_router(runtime.health_router())
+    token_keys = KeyRing.parse(settings.token_signing_keys.get_secret_value())
+    principal = principal_guard(keys=token_keys, staff_token=settings.staff_token)
     app.include_router(
         access_router(
-            staff=staff_token_guard(settings.staff_token),
-            read_model=repository.MongoRequestReadModel(runtime.runner.database),
-            audit=repository.MongoAuditLog(runtime.runner.database),
-            clock=runtime.clock,
+            principal=principal,
+            unit_of_work=unit_of_work,
+            audit=repository.MongoAuditLog(database),
+            clock=clock_,
+            metrics=metrics,
+        )
+    )
+    app.include_router(
+        accounts_router(
+            principal=principal,
+            unit_of_work=unit_of_work,
+            account_store=account_store.MongoAccounts(database),
+            staff_store=account_store.MongoStaff(database),
+            failures=account_store.MongoLoginFailures(database),
+            policy=policy,
+            keys=token_keys,
+            clock=clock_,
+            metrics=metrics,
+            picture_max_bytes=settings.picture_max_bytes,
+            picture_max_pixels=settings.picture_max_pixels,
         )
     )
     return app

@@ -1,81 +1,281 @@
-"""access's handlers: plain async functions of (event or query, dependencies)."""
+"""access's request handlers: the read model from intake's events, audited reads, share grants.
+
+Seam (organisation of a request): intake publishes `organisation_id` None today. access derives
+it from the CRM: the organisation the requester represented (by contact id or email) when the
+request was received; CRM events arriving later assign or unassign it (see customers.py).
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import replace
+from datetime import datetime
+from uuid import uuid4
 
-from services.access.domain import ReadAudit, Reader, RequestView
+from services.access.domain import (
+    MessageView,
+    ReadAudit,
+    RequestFilters,
+    RequestView,
+    ShareGrant,
+    Visibility,
+    ground_for,
+    normalise_email,
+    reads_everything,
+    visibility_for,
+    was_member_at,
+)
+from services.access.ports import AccessUnitOfWork
+from shared import topics
 from shared.clock import Clock
 from shared.crypto import KeyStore, unseal
 from shared.events import CloudEvent
-from shared.events.intake import RequestContent, RequestReceived
+from shared.events.access import RequestContentRead, ShareGranted, ShareRevoked
+from shared.events.intake import (
+    MessageAdded,
+    MessageContent,
+    RequestContent,
+    RequestReceived,
+    StatusChanged,
+)
+from shared.tokens import Principal
+
+SOURCE = "/support/access"
 
 
-class RequestReadModel(Protocol):
-    async def upsert(self, view: RequestView) -> None: ...
-    async def get(self, request_id: str) -> RequestView | None: ...
-    async def newest(self, *, limit: int) -> list[RequestView]: ...
+class NotFoundError(LookupError):
+    """Not there, or not for this caller: the answer is the same 404 either way."""
 
 
-class AuditLog(Protocol):
-    async def record(self, audit: ReadAudit) -> None: ...
+class RejectedError(ValueError):
+    """A command that breaks a rule: names the field and the rule, never a value."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}")
+        self.field = field
+        self.rule = rule
 
 
 async def record_request_received(
-    event: CloudEvent, *, read_model: RequestReadModel, keys: KeyStore
+    event: CloudEvent, *, uow: AccessUnitOfWork, keys: KeyStore
 ) -> None:
-    """Add a new request to the read model (its personal fields opened with the requester's key)."""
+    """Add a request to the read model; with no organisation from intake, derive it (seam)."""
     received = RequestReceived.from_event(event)
     content = await unseal(received.content, RequestContent, keys=keys)
-    await read_model.upsert(
+    email = str(content.requester.email) if content else None
+    organisation_id = received.organisation_id
+    if organisation_id is None:
+        organisation_id = await _organisation_of_representative(
+            uow, contact_id=received.requester_id, email=email, at=received.received_at
+        )
+    await uow.requests.upsert(
         RequestView(
             request_id=received.request_id,
             reference=received.reference,
             channel=received.channel,
             status=received.status,
             lawful_basis=received.lawful_basis,
-            organisation_id=received.organisation_id,
+            organisation_id=organisation_id,
             requester_id=received.requester_id,
             received_at=received.received_at,
-            updated_at=event.time,
+            updated_at=received.received_at,
             requester_name=content.requester.full_name if content else None,
-            requester_email=str(content.requester.email) if content else None,
+            requester_email=email,
             subject=content.subject if content else None,
             body=content.body if content else None,
-        )
+        ),
+        organisation_derived=organisation_id != received.organisation_id,
+    )
+
+
+async def _organisation_of_representative(
+    uow: AccessUnitOfWork, *, contact_id: str, email: str | None, at: datetime
+) -> str | None:
+    """The organisation the requester represented when the request was received, if any."""
+    await uow.directory.serialise(
+        [f"contact:{contact_id}", *([f"email:{normalise_email(email)}"] if email else [])]
+    )
+    reps = await uow.directory.representatives_of_contacts([contact_id])
+    if email:
+        reps += await uow.directory.memberships_by_email(normalise_email(email))
+    then = sorted({r.organisation_id for r in reps if was_member_at(r, at)})
+    return then[0] if then else None
+
+
+async def record_message_added(event: CloudEvent, *, uow: AccessUnitOfWork, keys: KeyStore) -> None:
+    """Keep a request's messages and last activity."""
+    added = MessageAdded.from_event(event)
+    content = await unseal(added.content, MessageContent, keys=keys)
+    await uow.requests.add_message(
+        added.request_id,
+        MessageView(
+            message_id=added.message_id,
+            author_role=added.author_role,
+            added_at=added.added_at,
+            body=content.body if content else None,
+        ),
+    )
+
+
+async def record_status_changed(event: CloudEvent, *, uow: AccessUnitOfWork) -> None:
+    """Keep a request's status and last activity."""
+    changed = StatusChanged.from_event(event)
+    await uow.requests.change_status(
+        changed.request_id, status=changed.to_status, at=changed.changed_at
+    )
+
+
+async def visibility_of(
+    principal: Principal, *, uow: AccessUnitOfWork, now: datetime
+) -> Visibility:
+    """The facts that decide what this principal may read, right now."""
+    contact_ids: tuple[str, ...] = ()
+    reps = []
+    grants = []
+    if principal.role == "requester":
+        account = await uow.accounts.by_contact(principal.principal_id)
+        contact_ids = tuple(account["contact_ids"]) if account else (principal.principal_id,)
+        reps = await uow.directory.representatives_of_contacts(list(contact_ids))
+    elif principal.role == "colleague":
+        grants = await uow.grants.of_colleague(principal.principal_id, now=now)
+    return visibility_for(
+        principal, contact_ids=contact_ids, representatives=reps, grants=grants, now=now
     )
 
 
 async def read_request(
-    request_id: str, *, reader: Reader, read_model: RequestReadModel, audit: AuditLog, clock: Clock
-) -> RequestView | None:
-    """Read one request's content, recording who read it and on which ground."""
-    view = await read_model.get(request_id)
+    request_id: str, *, principal: Principal, uow: AccessUnitOfWork, clock: Clock
+) -> RequestView:
+    """One request the principal may read, its read audited; NotFoundError otherwise."""
+    now = clock.now()
+    visibility = await visibility_of(principal, uow=uow, now=now)
+    view = await uow.requests.get(request_id, visibility=visibility)
     if view is None:
-        return None
-    await audit.record(
-        ReadAudit(
-            reader_id=reader.reader_id,
-            request_id=request_id,
-            ground=reader.ground,
-            read_at=clock.now(),
-        )
-    )
+        raise NotFoundError("no such request")
+    await _audit_read(view, visibility=visibility, principal=principal, uow=uow, now=now)
     return view
 
 
 async def list_requests(
-    *, reader: Reader, read_model: RequestReadModel, audit: AuditLog, clock: Clock, limit: int
+    *,
+    principal: Principal,
+    filters: RequestFilters,
+    cursor: str | None,
+    limit: int,
+    uow: AccessUnitOfWork,
+    clock: Clock,
 ) -> list[RequestView]:
-    """List requests newest first; each listed request's content read is audited."""
-    views = await read_model.newest(limit=limit)
+    """One page of the requests the principal may read, newest first; every listed one audited."""
+    now = clock.now()
+    visibility = await visibility_of(principal, uow=uow, now=now)
+    views = await uow.requests.page(
+        visibility=visibility, filters=filters, cursor=cursor, limit=limit
+    )
     for view in views:
-        await audit.record(
-            ReadAudit(
-                reader_id=reader.reader_id,
-                request_id=view.request_id,
-                ground=reader.ground,
-                read_at=clock.now(),
-            )
-        )
+        await _audit_read(view, visibility=visibility, principal=principal, uow=uow, now=now)
     return views
+
+
+async def _audit_read(
+    view: RequestView,
+    *,
+    visibility: Visibility,
+    principal: Principal,
+    uow: AccessUnitOfWork,
+    now: datetime,
+) -> None:
+    ground = ground_for(visibility, view)
+    if ground is None:  # the query already filtered; this would be a bug, so fail closed
+        raise NotFoundError("no such request")
+    audit = ReadAudit(
+        audit_id=str(uuid4()),
+        reader_id=principal.principal_id,
+        reader_role=principal.role,
+        request_id=view.request_id,
+        ground=ground.ground,
+        read_at=now,
+        grant_id=ground.grant_id,
+        organisation_id=ground.organisation_id,
+    )
+    await uow.audit.record(audit)
+    read = RequestContentRead(
+        audit_id=audit.audit_id,
+        reader_id=audit.reader_id,
+        reader_role=audit.reader_role,
+        request_id=audit.request_id,
+        ground=audit.ground,
+        grant_id=audit.grant_id,
+        organisation_id=audit.organisation_id,
+        read_at=now,
+    )
+    await uow.publish(topics.ACCESS_AUDIT, _event(read, subject=view.request_id, time=now))
+
+
+async def share_request(
+    request_id: str,
+    *,
+    colleague_id: str,
+    reason: str,
+    expires_at: datetime,
+    principal: Principal,
+    uow: AccessUnitOfWork,
+    clock: Clock,
+) -> ShareGrant:
+    """Support staff let a colleague read one request until `expires_at` (P6)."""
+    now = clock.now()
+    if not reads_everything(principal):
+        raise NotFoundError("no such request")
+    if await uow.requests.get(request_id, visibility=Visibility(everything=True)) is None:
+        raise NotFoundError("no such request")
+    colleague = await uow.staff.get(colleague_id)
+    if colleague is None or colleague.get("role") != "colleague":
+        raise RejectedError("colleague_id", "must name an active colleague")
+    if expires_at <= now:
+        raise RejectedError("expires_at", "must be in the future")
+    grant = ShareGrant(
+        grant_id=str(uuid4()),
+        request_id=request_id,
+        colleague_id=colleague_id,
+        reason=reason,
+        granted_by=principal.principal_id,
+        granted_at=now,
+        expires_at=expires_at,
+    )
+    await uow.grants.add(grant)
+    granted = ShareGranted(
+        grant_id=grant.grant_id,
+        request_id=request_id,
+        colleague_id=colleague_id,
+        granted_by=grant.granted_by,
+        granted_at=now,
+        expires_at=expires_at,
+    )
+    await uow.publish(topics.ACCESS_AUDIT, _event(granted, subject=request_id, time=now))
+    return grant
+
+
+async def revoke_grant(
+    grant_id: str, *, principal: Principal, uow: AccessUnitOfWork, clock: Clock
+) -> ShareGrant:
+    """End a share grant before it expires."""
+    now = clock.now()
+    grant = await uow.grants.get(grant_id)
+    if grant is None or not reads_everything(principal):
+        raise NotFoundError("no such grant")
+    if grant.revoked_at is None:
+        await uow.grants.revoke(grant_id, at=now)
+        revoked = ShareRevoked(
+            grant_id=grant_id,
+            request_id=grant.request_id,
+            colleague_id=grant.colleague_id,
+            revoked_by=principal.principal_id,
+            revoked_at=now,
+        )
+        await uow.publish(topics.ACCESS_AUDIT, _event(revoked, subject=grant.request_id, time=now))
+        return replace(grant, revoked_at=now)
+    return grant
+
+
+def _event(
+    data: RequestContentRead | ShareGranted | ShareRevoked, *, subject: str, time: datetime
+) -> CloudEvent:
+    return CloudEvent.of(source=SOURCE, type=data.event_type, subject=subject, time=time, data=data)

@@ -1,16 +1,30 @@
-"""access's HTTP API: reads of requests, filtered by who may read them, every read audited."""
+"""access's HTTP API for requests: list and detail filtered by visibility, grants, the audit."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, HTTPException, Query, Response, status
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.access import handlers
-from services.access.domain import Reader, RequestView
+from services.access.domain import RequestFilters, RequestView, administers
+from services.access.metrics import AccessMetrics
+from services.access.repository import InvalidCursorError, MongoAuditLog, encode_cursor
+from services.access.unit_of_work import UnitOfWorkFactory
 from shared.clock import Clock
+from shared.events.intake import Channel, RequestStatus
+from shared.tokens import Principal
+
+NOT_FOUND = "no such request"
+
+
+class MessageOut(BaseModel):
+    message_id: str
+    author_role: str
+    added_at: datetime
+    body: str | None
 
 
 class RequestOut(BaseModel):
@@ -27,41 +41,163 @@ class RequestOut(BaseModel):
     requester_email: str | None
     subject: str | None
     body: str | None
+    messages: list[MessageOut]
 
     @classmethod
     def of(cls, view: RequestView) -> RequestOut:
         return cls.model_validate(view, from_attributes=True)
 
 
+class ShareRequest(BaseModel):
+    """Share one request with a colleague: who, why, until when."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    colleague_id: str = Field(min_length=1, max_length=100)
+    reason: str = Field(min_length=3, max_length=500)
+    expires_at: AwareDatetime
+
+
+class GrantOut(BaseModel):
+    grant_id: str
+    request_id: str
+    colleague_id: str
+    granted_by: str
+    granted_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+class AuditOut(BaseModel):
+    audit_id: str
+    reader_id: str
+    reader_role: str
+    request_id: str
+    ground: str
+    grant_id: str | None
+    organisation_id: str | None
+    read_at: datetime
+
+
 def access_router(
     *,
-    staff: Any,
-    read_model: handlers.RequestReadModel,
-    audit: handlers.AuditLog,
+    principal: Any,
+    unit_of_work: UnitOfWorkFactory,
+    audit: MongoAuditLog,
     clock: Clock,
+    metrics: AccessMetrics,
 ) -> APIRouter:
     router = APIRouter(tags=["requests"])
 
-    @router.get("/requests", response_model=list[RequestOut], dependencies=[])
+    @router.get("/requests", response_model=list[RequestOut])
     async def list_requests(
-        reader_role: str = staff, limit: int = Query(default=50, ge=1, le=500)
+        response: Response,
+        caller: Principal = principal,
+        status_: Annotated[RequestStatus | None, Query(alias="status")] = None,
+        channel: Channel | None = None,
+        organisation: Annotated[str | None, Query(max_length=100)] = None,
+        updated_since: AwareDatetime | None = None,
+        cursor: Annotated[str | None, Query(max_length=500)] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> list[RequestOut]:
-        """List requests the caller may read, newest first."""
-        reader = Reader(reader_id="staff-token", ground="support_staff")
-        views = await handlers.list_requests(
-            reader=reader, read_model=read_model, audit=audit, clock=clock, limit=limit
+        """Requests the caller may read, newest first; the next page's cursor in X-Next-Cursor."""
+        filters = RequestFilters(
+            status=status_,
+            channel=channel,
+            organisation_id=organisation,
+            updated_since=updated_since,
         )
+        try:
+            async with unit_of_work() as uow:
+                views = await handlers.list_requests(
+                    principal=caller,
+                    filters=filters,
+                    cursor=cursor,
+                    limit=limit,
+                    uow=uow,
+                    clock=clock,
+                )
+        except InvalidCursorError:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                [{"field": "cursor", "rule": "invalid_cursor", "message": "unknown cursor"}],
+            ) from None
+        if len(views) == limit:
+            response.headers["X-Next-Cursor"] = encode_cursor(views[-1])
+        metrics.reads.labels(reader_role=caller.role).inc(len(views))
         return [RequestOut.of(view) for view in views]
 
     @router.get("/requests/{request_id}", response_model=RequestOut)
-    async def read_request(request_id: str, reader_role: str = staff) -> RequestOut:
-        """Read one request; a request the caller may not read is simply not found."""
-        reader = Reader(reader_id="staff-token", ground="support_staff")
-        view = await handlers.read_request(
-            request_id, reader=reader, read_model=read_model, audit=audit, clock=clock
-        )
-        if view is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such request")
+    async def read_request(request_id: str, caller: Principal = principal) -> RequestOut:
+        """One request; a request the caller may not read is simply not found."""
+        try:
+            async with unit_of_work() as uow:
+                view = await handlers.read_request(
+                    request_id, principal=caller, uow=uow, clock=clock
+                )
+        except handlers.NotFoundError:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None
+        metrics.reads.labels(reader_role=caller.role).inc()
         return RequestOut.of(view)
 
+    @router.post(
+        "/requests/{request_id}/share-grants",
+        response_model=GrantOut,
+        status_code=status.HTTP_201_CREATED,
+    )
+    async def share_request(
+        request_id: str, share: Annotated[ShareRequest, Body()], caller: Principal = principal
+    ) -> GrantOut:
+        """Support staff share one request with a colleague, with a reason, until an expiry."""
+        try:
+            async with unit_of_work() as uow:
+                grant = await handlers.share_request(
+                    request_id,
+                    colleague_id=share.colleague_id,
+                    reason=share.reason,
+                    expires_at=share.expires_at,
+                    principal=caller,
+                    uow=uow,
+                    clock=clock,
+                )
+        except handlers.NotFoundError:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None
+        except handlers.RejectedError as error:
+            raise _rejected(error) from None
+        metrics.grants.labels(change="granted").inc()
+        return GrantOut.model_validate(grant, from_attributes=True)
+
+    @router.delete("/share-grants/{grant_id}", response_model=GrantOut)
+    async def revoke_grant(grant_id: str, caller: Principal = principal) -> GrantOut:
+        """Support staff revoke a share grant before it expires."""
+        try:
+            async with unit_of_work() as uow:
+                grant = await handlers.revoke_grant(
+                    grant_id, principal=caller, uow=uow, clock=clock
+                )
+        except handlers.NotFoundError:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such grant") from None
+        metrics.grants.labels(change="revoked").inc()
+        return GrantOut.model_validate(grant, from_attributes=True)
+
+    @router.get("/audit", response_model=list[AuditOut])
+    async def read_audit(
+        caller: Principal = principal,
+        request_id: Annotated[str | None, Query(max_length=100)] = None,
+        reader_id: Annotated[str | None, Query(max_length=100)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[AuditOut]:
+        """Admins: who read which request, when, on which ground (ids only)."""
+        if not administers(caller):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")
+        found = await audit.query(request_id=request_id, reader_id=reader_id, limit=limit)
+        return [AuditOut.model_validate(a, from_attributes=True) for a in found]
+
     return router
+
+
+def _rejected(error: handlers.RejectedError) -> HTTPException:
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        [{"field": error.field, "rule": error.rule, "message": "breaks a rule"}],
+    )

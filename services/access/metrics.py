@@ -1,4 +1,4 @@
-"""access's business metrics."""
+"""access's business metrics (no personal data in labels)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,25 @@ class AccessMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.reads = Counter(
             "access_request_reads_total",
-            "Reads of request content, by ground.",
-            ["ground"],
+            "Reads of request content, by reader role.",
+            ["reader_role"],
+            registry=registry,
+        )
+        self.logins = Counter(
+            "access_logins_total",
+            "Login attempts, by outcome (ok, failed, throttled).",
+            ["outcome"],
+            registry=registry,
+        )
+        self.mail = Counter(
+            "access_mail_total",
+            "Outgoing mail, by outcome (sent, relay_unavailable).",
+            ["outcome"],
+            registry=registry,
+        )
+        self.grants = Counter(
+            "access_share_grants_total",
+            "Share grants, by change (granted, revoked).",
+            ["change"],
             registry=registry,
         )

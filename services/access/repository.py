@@ -1,67 +1,268 @@
-"""access's MongoDB repositories: the request read model and the audit log."""
+"""access's read model of requests, filtered by visibility in the query itself, and the audit."""
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import asdict, fields
+from datetime import datetime
 from typing import Any
 
-from pymongo import DESCENDING
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.access.domain import ReadAudit, RequestView
-from shared.mongo import Document, Transaction, TransactionRunner
+from services.access.domain import (
+    MessageView,
+    ReadAudit,
+    RequestFilters,
+    RequestView,
+    Visibility,
+)
+from shared.mongo import Document
 
 REQUESTS = "request_views"
 AUDIT = "read_audit"
 
-_VIEW_FIELDS = [f.name for f in fields(RequestView)]
+_VIEW_FIELDS = [f.name for f in fields(RequestView) if f.name not in {"request_id", "messages"}]
+
+
+class InvalidCursorError(ValueError):
+    """A pagination cursor this service did not hand out."""
+
+
+def visibility_filter(visibility: Visibility) -> Document:
+    """The Mongo filter of exactly the requests a principal may read (P6)."""
+    if visibility.everything:
+        return {}
+    clauses: list[Document] = []
+    if visibility.requester_ids:
+        clauses.append(
+            {
+                "requester_id": {"$in": list(visibility.requester_ids)},
+                "organisation_id": {"$in": [None, *visibility.member_organisation_ids]},
+            }
+        )
+    if visibility.official_organisation_ids:
+        clauses.append({"organisation_id": {"$in": list(visibility.official_organisation_ids)}})
+    if visibility.granted:
+        clauses.append({"_id": {"$in": sorted(visibility.granted)}})
+    return {"$or": clauses} if clauses else {"_id": {"$in": []}}
+
+
+def encode_cursor(view: RequestView) -> str:
+    position = {"r": view.received_at.isoformat(), "i": view.request_id}
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
+
+
+def _after_cursor(cursor: str) -> Document:
+    try:
+        position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        received_at = datetime.fromisoformat(position["r"])
+        request_id = str(position["i"])
+    except (ValueError, KeyError, TypeError):
+        raise InvalidCursorError("cursor is not one this service handed out") from None
+    return {
+        "$or": [
+            {"received_at": {"$lt": received_at}},
+            {"received_at": received_at, "_id": {"$lt": request_id}},
+        ]
+    }
 
 
 class MongoRequestReadModel:
-    """The read model; writes join the consumer's transaction when given one."""
+    """The read model; writes join the caller's transaction when given a session."""
 
-    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
+    def __init__(
+        self, database: AsyncDatabase[Document], session: AsyncClientSession | None = None
+    ) -> None:
         self._collection = database[REQUESTS]
-        self._session = tx.session if tx else None
+        self._session = session
 
-    @classmethod
-    def in_transaction(cls, tx: Transaction) -> MongoRequestReadModel:
-        return cls(tx.database, tx)
-
-    async def upsert(self, view: RequestView) -> None:
+    async def upsert(self, view: RequestView, *, organisation_derived: bool = False) -> None:
         document = asdict(view)
-        document["_id"] = document.pop("request_id")
-        await self._collection.replace_one(
-            {"_id": document["_id"]}, document, upsert=True, session=self._session
+        document["organisation_derived"] = organisation_derived
+        document.pop("request_id")
+        document.pop("messages")
+        document["requester_email_normalised"] = (
+            view.requester_email.strip().casefold() if view.requester_email else None
+        )
+        updated_at = document.pop("updated_at")
+        await self._collection.update_one(
+            {"_id": view.request_id},
+            {"$set": document, "$max": {"updated_at": updated_at}},
+            upsert=True,
+            session=self._session,
         )
 
-    async def get(self, request_id: str) -> RequestView | None:
-        found = await self._collection.find_one({"_id": request_id}, session=self._session)
+    async def add_message(self, request_id: str, message: MessageView) -> None:
+        await self._collection.update_one(
+            {"_id": request_id, "messages.message_id": {"$ne": message.message_id}},
+            {"$push": {"messages": asdict(message)}, "$max": {"updated_at": message.added_at}},
+            session=self._session,
+        )
+
+    async def change_status(self, request_id: str, *, status: str, at: datetime) -> None:
+        await self._collection.update_one(
+            {"_id": request_id},
+            {"$set": {"status": status}, "$max": {"updated_at": at}},
+            session=self._session,
+        )
+
+    async def assign_organisation(
+        self,
+        *,
+        organisation_id: str,
+        email_normalised: str | None,
+        contact_id: str,
+        since: datetime,
+        until: datetime | None,
+    ) -> int:
+        """Requests a representative filed since joining, intake did not know the organisation of."""
+        who: list[Document] = [{"requester_id": contact_id}]
+        if email_normalised:
+            who.append({"requester_email_normalised": email_normalised})
+        received: Document = {"$gte": since} if until is None else {"$gte": since, "$lt": until}
+        result = await self._collection.update_many(
+            {"$or": who, "organisation_id": None, "received_at": received},
+            {"$set": {"organisation_id": organisation_id, "organisation_derived": True}},
+            session=self._session,
+        )
+        return result.modified_count
+
+    async def unassign_organisation(
+        self,
+        *,
+        organisation_id: str,
+        email_normalised: str | None,
+        contact_id: str,
+        since: datetime,
+    ) -> int:
+        """Undo a derived organisation for requests filed after the representative left."""
+        who: list[Document] = [{"requester_id": contact_id}]
+        if email_normalised:
+            who.append({"requester_email_normalised": email_normalised})
+        result = await self._collection.update_many(
+            {
+                "$or": who,
+                "organisation_id": organisation_id,
+                "organisation_derived": True,
+                "received_at": {"$gte": since},
+            },
+            {"$set": {"organisation_id": None, "organisation_derived": False}},
+            session=self._session,
+        )
+        return result.modified_count
+
+    async def get(self, request_id: str, *, visibility: Visibility) -> RequestView | None:
+        found = await self._collection.find_one(
+            {"$and": [{"_id": request_id}, visibility_filter(visibility)]}, session=self._session
+        )
         return None if found is None else _view_from(found)
 
-    async def newest(self, *, limit: int) -> list[RequestView]:
-        cursor = self._collection.find({}, session=self._session).sort(
-            [("received_at", DESCENDING), ("_id", DESCENDING)]
+    async def page(
+        self,
+        *,
+        visibility: Visibility,
+        filters: RequestFilters,
+        cursor: str | None,
+        limit: int,
+    ) -> list[RequestView]:
+        """One page, newest first, of the requests the principal may read matching `criteria`."""
+        conditions = [visibility_filter(visibility), _criteria(filters)]
+        if cursor:
+            conditions.append(_after_cursor(cursor))
+        found = (
+            self._collection.find({"$and": conditions}, session=self._session)
+            .sort([("received_at", DESCENDING), ("_id", DESCENDING)])
+            .limit(limit)
         )
-        return [_view_from(found) for found in await cursor.limit(limit).to_list()]
+        return [_view_from(document) for document in await found.to_list()]
+
+    async def request_ids(
+        self,
+        *,
+        requester_ids: list[str] | None = None,
+        organisation_id: str | None = None,
+        request_id: str | None = None,
+    ) -> list[tuple[str, str]]:
+        """(request_id, requester_id) of the requests in an erasure scope."""
+        query: Document = {}
+        if requester_ids is not None:
+            query["requester_id"] = {"$in": requester_ids}
+        if organisation_id is not None:
+            query["organisation_id"] = organisation_id
+        if request_id is not None:
+            query["_id"] = request_id
+        found = self._collection.find(query, {"requester_id": 1}, session=self._session)
+        return [(d["_id"], d.get("requester_id", "")) for d in await found.to_list()]
+
+    async def delete_ids(self, request_ids: list[str]) -> int:
+        result = await self._collection.delete_many(
+            {"_id": {"$in": request_ids}}, session=self._session
+        )
+        return result.deleted_count
+
+    async def of_requester(self, contact_ids: list[str]) -> list[RequestView]:
+        found = self._collection.find({"requester_id": {"$in": contact_ids}}, session=self._session)
+        return [_view_from(document) for document in await found.to_list()]
+
+
+def _criteria(filters: RequestFilters) -> Document:
+    """The list filters as a Mongo filter."""
+    criteria: Document = {}
+    if filters.status:
+        criteria["status"] = filters.status
+    if filters.channel:
+        criteria["channel"] = filters.channel
+    if filters.organisation_id:
+        criteria["organisation_id"] = filters.organisation_id
+    if filters.updated_since:
+        criteria["updated_at"] = {"$gte": filters.updated_since}
+    return criteria
 
 
 class MongoAuditLog:
-    def __init__(self, database: AsyncDatabase[Document]) -> None:
+    """Read audits: ids, grounds and times only."""
+
+    def __init__(
+        self, database: AsyncDatabase[Document], session: AsyncClientSession | None = None
+    ) -> None:
         self._collection = database[AUDIT]
+        self._session = session
 
     async def record(self, audit: ReadAudit) -> None:
-        await self._collection.insert_one(asdict(audit))
+        document = asdict(audit)
+        document["_id"] = document.pop("audit_id")
+        await self._collection.insert_one(document, session=self._session)
+
+    async def query(
+        self, *, request_id: str | None, reader_id: str | None, limit: int
+    ) -> list[ReadAudit]:
+        criteria: Document = {}
+        if request_id:
+            criteria["request_id"] = request_id
+        if reader_id:
+            criteria["reader_id"] = reader_id
+        found = self._collection.find(criteria, session=self._session).sort(
+            [("read_at", DESCENDING), ("_id", ASCENDING)]
+        )
+        return [ReadAudit(audit_id=d.pop("_id"), **d) for d in await found.limit(limit).to_list()]
 
 
-async def create_indexes(runner: TransactionRunner) -> None:
-    await runner.database[REQUESTS].create_index([("received_at", DESCENDING), ("_id", DESCENDING)])
-    await runner.database[REQUESTS].create_index("requester_id")
-    await runner.database[AUDIT].create_index([("request_id", 1), ("read_at", DESCENDING)])
+async def create_indexes(database: AsyncDatabase[Document]) -> None:
+    await database[REQUESTS].create_index([("received_at", DESCENDING), ("_id", DESCENDING)])
+    await database[REQUESTS].create_index("requester_id")
+    await database[REQUESTS].create_index("requester_email_normalised")
+    await database[REQUESTS].create_index("organisation_id")
+    await database[AUDIT].create_index([("request_id", 1), ("read_at", DESCENDING)])
+    await database[AUDIT].create_index([("reader_id", 1), ("read_at", DESCENDING)])
 
 
 def _view_from(document: Document) -> RequestView:
-    values: dict[str, Any] = {
-        name: document.get(name) for name in _VIEW_FIELDS if name != "request_id"
-    }
-    return RequestView(request_id=document["_id"], **values)
+    values: dict[str, Any] = {name: document.get(name) for name in _VIEW_FIELDS}
+    messages = tuple(
+        MessageView(**{k: m.get(k) for k in ("message_id", "author_role", "added_at", "body")})
+        for m in document.get("messages", [])
+    )
+    return RequestView(request_id=document["_id"], messages=messages, **values)

@@ -1,0 +1,178 @@
+"""access's MongoDB stores of accounts: requester accounts, staff, login failures, outgoing mail."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.mongo import Document
+
+ACCOUNTS = "accounts"
+STAFF = "staff"
+LOGIN_FAILURES = "login_failures"
+MAILBOX = "mailbox"
+
+
+class MongoAccounts:
+    """Requester accounts (P3): one per person, linking every contact id they are known by."""
+
+    def __init__(
+        self, database: AsyncDatabase[Document], session: AsyncClientSession | None = None
+    ) -> None:
+        self._collection = database[ACCOUNTS]
+        self._session = session
+
+    async def by_email(self, email_normalised: str) -> Document | None:
+        return await self._collection.find_one(
+            {"email_normalised": email_normalised}, session=self._session
+        )
+
+    async def by_contact(self, contact_id: str) -> Document | None:
+        return await self._collection.find_one({"contact_ids": contact_id}, session=self._session)
+
+    async def add(self, account: Document) -> None:
+        await self._collection.insert_one(account, session=self._session)
+
+    async def link_contact(self, account_id: str, contact_id: str) -> None:
+        await self._collection.update_one(
+            {"_id": account_id}, {"$addToSet": {"contact_ids": contact_id}}, session=self._session
+        )
+
+    async def by_set_password_token(self, token_hash: str) -> Document | None:
+        return await self._collection.find_one(
+            {"set_password.token_hash": token_hash}, session=self._session
+        )
+
+    async def update(self, account_id: str, changes: Document) -> None:
+        await self._collection.update_one(
+            {"_id": account_id}, {"$set": changes}, session=self._session
+        )
+
+    async def delete_for_contacts(self, contact_ids: list[str]) -> list[Document]:
+        """Delete the accounts of these contacts; return what was deleted."""
+        found = await self._collection.find(
+            {"contact_ids": {"$in": contact_ids}}, session=self._session
+        ).to_list()
+        await self._collection.delete_many(
+            {"_id": {"$in": [d["_id"] for d in found]}}, session=self._session
+        )
+        return found
+
+
+class MongoStaff:
+    """Support staff, colleagues and admins."""
+
+    def __init__(
+        self, database: AsyncDatabase[Document], session: AsyncClientSession | None = None
+    ) -> None:
+        self._collection = database[STAFF]
+        self._session = session
+
+    async def by_email(self, email_normalised: str) -> Document | None:
+        return await self._collection.find_one(
+            {"email_normalised": email_normalised, "active": True}, session=self._session
+        )
+
+    async def get(self, staff_id: str) -> Document | None:
+        return await self._collection.find_one(
+            {"_id": staff_id, "active": True}, session=self._session
+        )
+
+    async def add(self, member: Document) -> None:
+        await self._collection.insert_one(member, session=self._session)
+
+    async def all(self) -> list[Document]:
+        found = self._collection.find({"active": True}, session=self._session).sort("_id")
+        return await found.to_list()
+
+    async def deactivate(self, staff_id: str) -> bool:
+        result = await self._collection.update_one(
+            {"_id": staff_id, "active": True},
+            {"$set": {"active": False, "password_hash": None, "email_normalised": None}},
+            session=self._session,
+        )
+        return result.modified_count == 1
+
+
+class MongoLoginFailures:
+    """Failed logins per key (hashed account key, client address) inside a sliding window."""
+
+    def __init__(self, database: AsyncDatabase[Document]) -> None:
+        self._collection = database[LOGIN_FAILURES]
+
+    async def count_since(self, key: str, since: datetime) -> int:
+        return await self._collection.count_documents({"key": key, "at": {"$gte": since}})
+
+    async def add(self, keys: list[str], at: datetime) -> None:
+        await self._collection.insert_many([{"key": key, "at": at} for key in keys])
+
+    async def clear(self, key: str) -> None:
+        await self._collection.delete_many({"key": key})
+
+
+class MongoMailbox:
+    """Mail waiting for the relay; staged in the transaction that decided to send it."""
+
+    def __init__(
+        self, database: AsyncDatabase[Document], session: AsyncClientSession | None = None
+    ) -> None:
+        self._collection = database[MAILBOX]
+        self._session = session
+
+    async def enqueue(
+        self, *, mail_id: str, account_id: str, to: str, subject: str, body: str, at: datetime
+    ) -> None:
+        await self._collection.insert_one(
+            {
+                "_id": mail_id,
+                "account_id": account_id,
+                "to": to,
+                "subject": subject,
+                "body": body,
+                "due_at": at,
+                "tries": 0,
+                "next_try_at": None,
+            },
+            session=self._session,
+        )
+
+    async def due(self, now: datetime, *, limit: int = 50) -> list[Document]:
+        """Mail not yet sent whose next try (wall clock) has come."""
+        found = self._collection.find(
+            {"$or": [{"next_try_at": None}, {"next_try_at": {"$lte": now}}]}, session=self._session
+        )
+        return await found.sort("due_at", ASCENDING).limit(limit).to_list()
+
+    async def sent(self, mail_id: str) -> None:
+        await self._collection.delete_one({"_id": mail_id}, session=self._session)
+
+    async def retry_later(self, mail_id: str, *, at: datetime) -> Any:
+        """Keep the mail and try again at `at`."""
+        return await self._collection.find_one_and_update(
+            {"_id": mail_id},
+            {"$set": {"next_try_at": at}, "$inc": {"tries": 1}},
+            return_document=ReturnDocument.AFTER,
+            session=self._session,
+        )
+
+    async def delete_for_accounts(self, account_ids: list[str]) -> int:
+        result = await self._collection.delete_many(
+            {"account_id": {"$in": account_ids}}, session=self._session
+        )
+        return result.deleted_count
+
+
+async def create_indexes(database: AsyncDatabase[Document], *, window: timedelta) -> None:
+    await database[ACCOUNTS].create_index("email_normalised", unique=True)
+    await database[ACCOUNTS].create_index("contact_ids")
+    await database[ACCOUNTS].create_index("set_password.token_hash", sparse=True)
+    await database[STAFF].create_index("email_normalised")
+    await database[LOGIN_FAILURES].create_index([("key", ASCENDING), ("at", ASCENDING)])
+    await database[LOGIN_FAILURES].create_index(
+        "at", name="failures_ttl", expireAfterSeconds=int(window.total_seconds()) * 2
+    )
+    await database[MAILBOX].create_index("due_at")

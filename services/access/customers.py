@@ -1,0 +1,177 @@
+"""Customer organisations and their representatives from the CRM (P4), in any arrival order.
+
+Each fact (membership, official contact, contract state) keeps the latest statement by the time
+the CRM gives; an older statement arriving late changes nothing. So a contact event before its
+contract, or a revocation before its appointment, ends in the same state as in order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.access.accounts import AccountPolicy, ensure_account
+from services.access.domain import Representative, normalise_email, with_membership, with_official
+from services.access.ports import AccessUnitOfWork
+from shared.crypto import KeyStore, SealedPersonalData, unseal
+from shared.events import CloudEvent
+from shared.events.crm import (
+    ContactLeftOrganization,
+    ContactUpserted,
+    ContractReinstated,
+    ContractSigned,
+    ContractTerminated,
+    OfficialContactAppointed,
+    OfficialContactRevoked,
+)
+from shared.events.intake import ContactDetails
+
+
+async def contract_signed(
+    event: CloudEvent, *, uow: AccessUnitOfWork, keys: KeyStore, policy: AccountPolicy
+) -> None:
+    """A new customer: its contract, and the order form's contacts as representatives."""
+    signed = ContractSigned.from_event(event)
+    await _contract_state(
+        uow, signed.organisation_id, status="signed", at=signed.signed_at, name=signed.name
+    )
+    for contact in signed.contacts:
+        await _representative_joined(
+            uow,
+            organisation_id=signed.organisation_id,
+            contact_id=contact.contact_id,
+            details=contact.details,
+            at=signed.signed_at,
+            keys=keys,
+            policy=policy,
+        )
+        rep = await uow.directory.representative(
+            organisation_id=signed.organisation_id, contact_id=contact.contact_id
+        )
+        official = contact.contact_id == signed.official_contact_id
+        await uow.directory.save_representative(
+            with_official(rep, official=official, at=signed.signed_at)
+        )
+
+
+async def contract_terminated(event: CloudEvent, *, uow: AccessUnitOfWork) -> None:
+    terminated = ContractTerminated.from_event(event)
+    await _contract_state(
+        uow,
+        terminated.organisation_id,
+        status="terminated",
+        at=terminated.terminated_at,
+        termination_date=terminated.termination_date.isoformat(),
+    )
+
+
+async def contract_reinstated(event: CloudEvent, *, uow: AccessUnitOfWork) -> None:
+    reinstated = ContractReinstated.from_event(event)
+    await _contract_state(
+        uow,
+        reinstated.organisation_id,
+        status="signed",
+        at=reinstated.reinstated_at,
+        termination_date=None,
+    )
+
+
+async def contact_upserted(
+    event: CloudEvent, *, uow: AccessUnitOfWork, keys: KeyStore, policy: AccountPolicy
+) -> None:
+    upserted = ContactUpserted.from_event(event)
+    await _representative_joined(
+        uow,
+        organisation_id=upserted.organisation_id,
+        contact_id=upserted.contact_id,
+        details=upserted.details,
+        at=upserted.upserted_at,
+        keys=keys,
+        policy=policy,
+    )
+
+
+async def contact_left(event: CloudEvent, *, uow: AccessUnitOfWork) -> None:
+    """The representative's sight of the organisation's requests ends (P6, P7)."""
+    left = ContactLeftOrganization.from_event(event)
+    rep = await uow.directory.representative(
+        organisation_id=left.organisation_id, contact_id=left.contact_id
+    )
+    email = [f"email:{rep.email_normalised}"] if rep.email_normalised else []
+    await uow.directory.serialise([f"contact:{left.contact_id}", *email])
+    rep = with_membership(rep, member=False, at=left.left_at)
+    await uow.directory.save_representative(rep)
+    if rep.member is False:  # requests filed after leaving were never the organisation's
+        await uow.requests.unassign_organisation(
+            organisation_id=left.organisation_id,
+            email_normalised=rep.email_normalised,
+            contact_id=left.contact_id,
+            since=left.left_at,
+        )
+
+
+async def official_contact_appointed(event: CloudEvent, *, uow: AccessUnitOfWork) -> None:
+    appointed = OfficialContactAppointed.from_event(event)
+    rep = await uow.directory.representative(
+        organisation_id=appointed.organisation_id, contact_id=appointed.contact_id
+    )
+    await uow.directory.save_representative(
+        with_official(rep, official=True, at=appointed.appointed_at)
+    )
+
+
+async def official_contact_revoked(event: CloudEvent, *, uow: AccessUnitOfWork) -> None:
+    revoked = OfficialContactRevoked.from_event(event)
+    rep = await uow.directory.representative(
+        organisation_id=revoked.organisation_id, contact_id=revoked.contact_id
+    )
+    await uow.directory.save_representative(
+        with_official(rep, official=False, at=revoked.revoked_at)
+    )
+
+
+async def _representative_joined(
+    uow: AccessUnitOfWork,
+    *,
+    organisation_id: str,
+    contact_id: str,
+    details: SealedPersonalData,
+    at: datetime,
+    keys: KeyStore,
+    policy: AccountPolicy,
+) -> None:
+    opened = await unseal(details, ContactDetails, keys=keys)
+    email = [f"email:{normalise_email(str(opened.email))}"] if opened else []
+    await uow.directory.serialise([f"contact:{contact_id}", *email])
+    rep = await uow.directory.representative(organisation_id=organisation_id, contact_id=contact_id)
+    rep = with_membership(rep, member=True, at=at)
+    if opened is not None:
+        rep = Representative(
+            **{**rep.__dict__, "email_normalised": normalise_email(str(opened.email))}
+        )
+        await ensure_account(
+            contact_id=contact_id, email=str(opened.email), at=at, uow=uow, policy=policy
+        )
+    await uow.directory.save_representative(rep)
+    if rep.member_since is not None:
+        await uow.requests.assign_organisation(
+            organisation_id=organisation_id,
+            email_normalised=rep.email_normalised,
+            contact_id=contact_id,
+            since=rep.member_since,
+            until=None if rep.member else rep.member_at,
+        )
+
+
+async def _contract_state(
+    uow: AccessUnitOfWork, organisation_id: str, *, status: str, at: datetime, **facts: object
+) -> None:
+    """Latest statement wins: an older contract event arriving late changes nothing."""
+    organisation = await uow.directory.contract(organisation_id)
+    status_at = organisation.get("status_at")
+    if status_at is not None and status_at > at:
+        if "name" in facts and "name" not in organisation:
+            await uow.directory.save_contract({**organisation, "name": facts["name"]})
+        return
+    await uow.directory.save_contract(
+        {**organisation, **facts, "contract_status": status, "status_at": at}
+    )

@@ -1,0 +1,172 @@
+"""access's MongoDB stores of who is who: organisations, representatives and share grants."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from dataclasses import asdict, fields
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from services.access.domain import Representative, ShareGrant
+from shared.mongo import Document
+
+ORGANISATIONS = "organisations"
+REPRESENTATIVES = "representatives"
+GRANTS = "share_grants"
+LATCHES = "membership_latches"
+LATCH_COUNT = 64
+
+_REP_FIELDS = [f.name for f in fields(Representative)]
+_GRANT_FIELDS = [f.name for f in fields(ShareGrant) if f.name != "grant_id"]
+
+
+class MongoDirectory:
+    """Organisations and their representatives, as the CRM last stated them."""
+
+    def __init__(
+        self, database: AsyncDatabase[Document], session: AsyncClientSession | None = None
+    ) -> None:
+        self._organisations = database[ORGANISATIONS]
+        self._representatives = database[REPRESENTATIVES]
+        self._latches = database[LATCHES]
+        self._session = session
+
+    async def representative(self, *, organisation_id: str, contact_id: str) -> Representative:
+        found = await self._representatives.find_one(
+            {"_id": _rep_id(organisation_id, contact_id)}, session=self._session
+        )
+        if found is None:
+            return Representative(organisation_id=organisation_id, contact_id=contact_id)
+        return _rep_from(found)
+
+    async def save_representative(self, rep: Representative) -> None:
+        await self._representatives.replace_one(
+            {"_id": _rep_id(rep.organisation_id, rep.contact_id)},
+            asdict(rep),
+            upsert=True,
+            session=self._session,
+        )
+
+    async def representatives_of_contacts(self, contact_ids: list[str]) -> list[Representative]:
+        found = self._representatives.find(
+            {"contact_id": {"$in": contact_ids}}, session=self._session
+        )
+        return [_rep_from(d) for d in await found.to_list()]
+
+    async def memberships_by_email(self, email_normalised: str) -> list[Representative]:
+        found = self._representatives.find(
+            {"email_normalised": email_normalised}, session=self._session
+        )
+        return [_rep_from(d) for d in await found.to_list()]
+
+    async def serialise(self, keys: list[str]) -> None:
+        """Write the latches of these keys (emails, contact ids): two transactions deciding about
+        the same person then conflict and one is retried, so neither misses the other's write."""
+        for index in sorted({_latch(key) for key in keys}):
+            await self._latches.update_one(
+                {"_id": index}, {"$inc": {"writes": 1}}, session=self._session
+            )
+
+    async def contract(self, organisation_id: str) -> Document:
+        found = await self._organisations.find_one({"_id": organisation_id}, session=self._session)
+        return found or {"_id": organisation_id}
+
+    async def save_contract(self, organisation: Document) -> None:
+        await self._organisations.replace_one(
+            {"_id": organisation["_id"]}, organisation, upsert=True, session=self._session
+        )
+
+    async def delete_organisation(self, organisation_id: str) -> tuple[int, list[str]]:
+        """Delete an organisation and its representatives; (count, contact ids)."""
+        reps = self._representatives.find(
+            {"organisation_id": organisation_id}, session=self._session
+        )
+        contact_ids = [d["contact_id"] for d in await reps.to_list()]
+        await self._representatives.delete_many(
+            {"organisation_id": organisation_id}, session=self._session
+        )
+        deleted = await self._organisations.delete_one(
+            {"_id": organisation_id}, session=self._session
+        )
+        return deleted.deleted_count + len(contact_ids), contact_ids
+
+    async def delete_contacts(self, contact_ids: list[str]) -> int:
+        result = await self._representatives.delete_many(
+            {"contact_id": {"$in": contact_ids}}, session=self._session
+        )
+        return result.deleted_count
+
+
+class MongoShareGrants:
+    def __init__(
+        self, database: AsyncDatabase[Document], session: AsyncClientSession | None = None
+    ) -> None:
+        self._collection = database[GRANTS]
+        self._session = session
+
+    async def add(self, grant: ShareGrant) -> None:
+        document = asdict(grant)
+        document["_id"] = document.pop("grant_id")
+        await self._collection.insert_one(document, session=self._session)
+
+    async def get(self, grant_id: str) -> ShareGrant | None:
+        found = await self._collection.find_one({"_id": grant_id}, session=self._session)
+        return None if found is None else _grant_from(found)
+
+    async def revoke(self, grant_id: str, *, at: datetime) -> None:
+        await self._collection.update_one(
+            {"_id": grant_id}, {"$set": {"revoked_at": at}}, session=self._session
+        )
+
+    async def of_colleague(self, colleague_id: str, *, now: datetime) -> list[ShareGrant]:
+        found = self._collection.find(
+            {"colleague_id": colleague_id, "revoked_at": None, "expires_at": {"$gt": now}},
+            session=self._session,
+        )
+        return [_grant_from(d) for d in await found.to_list()]
+
+    async def of_request(self, request_id: str) -> list[ShareGrant]:
+        found = self._collection.find({"request_id": request_id}, session=self._session)
+        return [_grant_from(d) for d in await found.to_list()]
+
+    async def delete_for_requests(self, request_ids: list[str]) -> int:
+        result = await self._collection.delete_many(
+            {"request_id": {"$in": request_ids}}, session=self._session
+        )
+        return result.deleted_count
+
+
+async def create_indexes(database: AsyncDatabase[Document]) -> None:
+    await database[REPRESENTATIVES].create_index("contact_id")
+    await database[REPRESENTATIVES].create_index("organisation_id")
+    await database[REPRESENTATIVES].create_index("email_normalised")
+    await database[GRANTS].create_index([("colleague_id", 1), ("expires_at", 1)])
+    await database[GRANTS].create_index("request_id")
+    for index in range(LATCH_COUNT):
+        with contextlib.suppress(DuplicateKeyError):
+            await database[LATCHES].update_one(
+                {"_id": index}, {"$setOnInsert": {"writes": 0}}, upsert=True
+            )
+
+
+def _latch(key: str) -> int:
+    return int(hashlib.sha256(key.encode()).hexdigest(), 16) % LATCH_COUNT
+
+
+def _rep_id(organisation_id: str, contact_id: str) -> str:
+    return f"{organisation_id}|{contact_id}"
+
+
+def _rep_from(document: Document) -> Representative:
+    values: dict[str, Any] = {name: document.get(name) for name in _REP_FIELDS}
+    return Representative(**values)
+
+
+def _grant_from(document: Document) -> ShareGrant:
+    values: dict[str, Any] = {n: document.get(n) for n in _GRANT_FIELDS}
+    return ShareGrant(grant_id=document["_id"], **values)

@@ -1,0 +1,222 @@
+"""access's HTTP API for people: login, set-password links, profile pictures, staff admin."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Request, Response, status
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from services.access import accounts, handlers
+from services.access.account_store import MongoAccounts, MongoLoginFailures, MongoStaff
+from services.access.domain import StaffRole, administers
+from services.access.metrics import AccessMetrics
+from services.access.pictures import PictureRejectedError, clean_picture
+from services.access.unit_of_work import UnitOfWorkFactory
+from shared.clock import Clock
+from shared.tokens import KeyRing, Principal
+
+LOGIN_FAILED = "email or password is wrong"
+
+
+class Login(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
+
+
+class SetPassword(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=16, max_length=200)
+    password: str = Field(min_length=12, max_length=256)
+
+
+class NewStaff(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    role: StaffRole
+    password: str = Field(min_length=12, max_length=256)
+
+
+class StaffOut(BaseModel):
+    staff_id: str
+    role: str
+
+
+class MeOut(BaseModel):
+    principal_id: str
+    role: str
+    has_profile_picture: bool = False
+
+
+def accounts_router(
+    *,
+    principal: Any,
+    unit_of_work: UnitOfWorkFactory,
+    account_store: MongoAccounts,
+    staff_store: MongoStaff,
+    failures: MongoLoginFailures,
+    policy: accounts.AccountPolicy,
+    keys: KeyRing,
+    clock: Clock,
+    metrics: AccessMetrics,
+    picture_max_bytes: int,
+    picture_max_pixels: int,
+) -> APIRouter:
+    router = APIRouter(tags=["accounts"])
+
+    @router.post("/login", response_model=TokenOut)
+    async def login(credentials: Login, request: Request) -> TokenOut:
+        """A short-lived signed token; throttled per account and per client."""
+        try:
+            token = await accounts.login(
+                email=credentials.email,
+                password=credentials.password,
+                client=request.client.host if request.client else "unknown",
+                accounts=account_store,
+                staff=staff_store,
+                failures=failures,
+                policy=policy,
+                keys=keys,
+                clock=clock,
+            )
+        except accounts.LoginThrottledError:
+            metrics.logins.labels(outcome="throttled").inc()
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                "too many failed logins; try again later",
+                headers={"Retry-After": str(int(policy.login_window.total_seconds()))},
+            ) from None
+        except accounts.LoginFailedError:
+            metrics.logins.labels(outcome="failed").inc()
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, LOGIN_FAILED) from None
+        metrics.logins.labels(outcome="ok").inc()
+        return TokenOut(access_token=token)
+
+    @router.post("/accounts/set-password", status_code=status.HTTP_204_NO_CONTENT)
+    async def set_password(link: SetPassword) -> Response:
+        """Spend a one-time link from the account mail to set the password."""
+        try:
+            async with unit_of_work() as uow:
+                await accounts.set_password(
+                    token=link.token, password=link.password, uow=uow, clock=clock
+                )
+        except handlers.RejectedError as error:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                [{"field": error.field, "rule": error.rule, "message": "link is not usable"}],
+            ) from None
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @router.get("/me", response_model=MeOut)
+    async def me(caller: Principal = principal) -> MeOut:
+        """Who the token names."""
+        account = await account_store.by_contact(caller.principal_id)
+        picture = bool(caller.role == "requester" and account and account.get("picture"))
+        return MeOut(
+            principal_id=caller.principal_id, role=caller.role, has_profile_picture=picture
+        )
+
+    @router.put("/me/picture", status_code=status.HTTP_204_NO_CONTENT)
+    async def upload_picture(request: Request, caller: Principal = principal) -> Response:
+        """A profile picture (PNG or JPEG body), re-encoded without its metadata."""
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw.extend(chunk)
+            if len(raw) > picture_max_bytes:
+                raise _picture_rejected("too_many_bytes")
+        try:
+            clean, media_type = clean_picture(
+                bytes(raw), max_bytes=picture_max_bytes, max_pixels=picture_max_pixels
+            )
+        except PictureRejectedError as error:
+            raise _picture_rejected(error.rule) from None
+        async with unit_of_work() as uow:
+            account = await _account(caller, uow.accounts)
+            await uow.accounts.update(
+                account["_id"], {"picture": {"media_type": media_type, "data": clean}}
+            )
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @router.get("/me/picture")
+    async def picture(caller: Principal = principal) -> Response:
+        """The caller's profile picture."""
+        account = await _account(caller, account_store)
+        if not account.get("picture"):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no picture")
+        return Response(
+            bytes(account["picture"]["data"]), media_type=account["picture"]["media_type"]
+        )
+
+    @router.delete("/me/picture", status_code=status.HTTP_204_NO_CONTENT)
+    async def delete_picture(caller: Principal = principal) -> Response:
+        async with unit_of_work() as uow:
+            account = await _account(caller, uow.accounts)
+            await uow.accounts.update(account["_id"], {"picture": None})
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @router.post("/staff", response_model=StaffOut, status_code=status.HTTP_201_CREATED)
+    async def add_staff(
+        member: Annotated[NewStaff, Body()], caller: Principal = principal
+    ) -> StaffOut:
+        """Admins add support staff, colleagues and admins."""
+        _require_admin(caller)
+        try:
+            async with unit_of_work() as uow:
+                added = await accounts.add_staff(
+                    email=str(member.email),
+                    role=member.role,
+                    password=member.password,
+                    uow=uow,
+                    clock=clock,
+                )
+        except handlers.RejectedError as error:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                [{"field": error.field, "rule": error.rule, "message": "breaks a rule"}],
+            ) from None
+        return StaffOut(staff_id=added["_id"], role=added["role"])
+
+    @router.get("/staff", response_model=list[StaffOut])
+    async def list_staff(caller: Principal = principal) -> list[StaffOut]:
+        _require_admin(caller)
+        return [StaffOut(staff_id=m["_id"], role=m["role"]) for m in await staff_store.all()]
+
+    @router.delete("/staff/{staff_id}", status_code=status.HTTP_204_NO_CONTENT)
+    async def remove_staff(staff_id: str, caller: Principal = principal) -> Response:
+        _require_admin(caller)
+        try:
+            async with unit_of_work() as uow:
+                await accounts.remove_staff(staff_id, uow=uow)
+        except handlers.NotFoundError:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such staff member") from None
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    return router
+
+
+async def _account(caller: Principal, store: Any) -> dict[str, Any]:
+    try:
+        return await accounts.account_of(caller, accounts=store)
+    except handlers.NotFoundError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such account") from None
+
+
+def _require_admin(caller: Principal) -> None:
+    if not administers(caller):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")
+
+
+def _picture_rejected(rule: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        [{"field": "picture", "rule": rule, "message": "PNG or JPEG within the limits"}],
+    )

@@ -1,0 +1,154 @@
+"""access's part in erasure and export (P11): delete its copies in scope, export what it holds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from services.access.ports import AccessUnitOfWork
+from shared import topics
+from shared.clock import Clock
+from shared.crypto import KeyStore, seal
+from shared.events import CloudEvent
+from shared.events.privacy import (
+    ErasureCompleted,
+    ErasureRequested,
+    ExportContributed,
+    ExportRequested,
+)
+
+SOURCE = "/support/access"
+
+
+class ExportedRequest(BaseModel):
+    request_id: str
+    reference: str
+    channel: str
+    status: str
+    organisation_id: str | None
+    received_at: datetime
+    subject: str | None
+
+
+class ExportedMembership(BaseModel):
+    organisation_id: str
+    member: bool | None
+    official_contact: bool | None
+
+
+class AccessExport(BaseModel):
+    """What access holds on one person: account, memberships, readable copies of requests."""
+
+    model_config = ConfigDict(frozen=True)
+
+    email: str | None
+    account_created_at: datetime | None
+    has_password: bool
+    has_profile_picture: bool
+    contact_ids: list[str]
+    memberships: list[ExportedMembership]
+    requests: list[ExportedRequest]
+
+
+async def erase(event: CloudEvent, *, uow: AccessUnitOfWork, clock: Clock) -> None:
+    """Delete accounts, representatives, read-model copies and grants in scope; report counts.
+    The read audit holds ids only and stays (it is the proof of who read what)."""
+    requested = ErasureRequested.from_event(event)
+    scope = requested.scope
+    counts: dict[str, int] = {}
+    subjects: set[str] = set()
+    if scope.kind == "person":
+        account = await uow.accounts.by_contact(scope.id)
+        contact_ids = sorted({scope.id, *(account["contact_ids"] if account else [])})
+        in_scope = await uow.requests.request_ids(requester_ids=contact_ids)
+        deleted_accounts = await uow.accounts.delete_for_contacts(contact_ids)
+        counts["accounts"] = len(deleted_accounts)
+        counts["mails"] = await uow.mailbox.delete_for_accounts(
+            [a["_id"] for a in deleted_accounts]
+        )
+        counts["representatives"] = await uow.directory.delete_contacts(contact_ids)
+        subjects.update(contact_ids)
+    elif scope.kind == "organisation":
+        in_scope = await uow.requests.request_ids(organisation_id=scope.id)
+        counts["organisation_records"], contact_ids = await uow.directory.delete_organisation(
+            scope.id
+        )
+        subjects.update(contact_ids)
+    else:
+        in_scope = await uow.requests.request_ids(request_id=scope.id)
+    kept = set(scope.keep_request_ids)
+    doomed = [request_id for request_id, _ in in_scope if request_id not in kept]
+    subjects.update(requester for request_id, requester in in_scope if request_id not in kept)
+    counts["request_views"] = await uow.requests.delete_ids(doomed)
+    counts["share_grants"] = await uow.grants.delete_for_requests(doomed)
+    now = clock.now()
+    completed = ErasureCompleted(
+        erasure_id=requested.erasure_id,
+        participant="access",
+        completed_at=now,
+        counts=counts,
+        data_subject_ids=tuple(sorted(s for s in subjects if s)),
+    )
+    await uow.publish(
+        topics.PRIVACY_ERASURE,
+        CloudEvent.of(
+            source=SOURCE,
+            type=ErasureCompleted.event_type,
+            subject=requested.erasure_id,
+            time=now,
+            data=completed,
+        ),
+    )
+
+
+async def export(event: CloudEvent, *, uow: AccessUnitOfWork, keys: KeyStore, clock: Clock) -> None:
+    """Contribute what access holds on the person, sealed with their key."""
+    requested = ExportRequested.from_event(event)
+    person = requested.data_subject_id
+    account = await uow.accounts.by_contact(person)
+    contact_ids = sorted({person, *(account["contact_ids"] if account else [])})
+    reps = await uow.directory.representatives_of_contacts(contact_ids)
+    views = await uow.requests.of_requester(contact_ids)
+    held = AccessExport(
+        email=account["email_normalised"] if account else None,
+        account_created_at=account["created_at"] if account else None,
+        has_password=bool(account and account.get("password_hash")),
+        has_profile_picture=bool(account and account.get("picture")),
+        contact_ids=contact_ids,
+        memberships=[
+            ExportedMembership(
+                organisation_id=r.organisation_id, member=r.member, official_contact=r.official
+            )
+            for r in reps
+        ],
+        requests=[
+            ExportedRequest(
+                request_id=v.request_id,
+                reference=v.reference,
+                channel=v.channel,
+                status=v.status,
+                organisation_id=v.organisation_id,
+                received_at=v.received_at,
+                subject=v.subject,
+            )
+            for v in views
+        ],
+    )
+    now = clock.now()
+    contributed = ExportContributed(
+        export_id=requested.export_id,
+        participant="access",
+        contributed_at=now,
+        records=await seal(held, data_subject_id=person, keys=keys),
+    )
+    await uow.publish(
+        topics.PRIVACY_DSR,
+        CloudEvent.of(
+            source=SOURCE,
+            type=ExportContributed.event_type,
+            subject=requested.export_id,
+            time=now,
+            data=contributed,
+        ),
+    )

@@ -1,0 +1,54 @@
+"""access's unit of work: every store joined to one MongoDB transaction, plus the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.access.account_store import MongoAccounts, MongoMailbox, MongoStaff
+from services.access.directory import MongoDirectory, MongoShareGrants
+from services.access.repository import MongoAuditLog, MongoRequestReadModel
+from shared.events import CloudEvent
+from shared.mongo import Document, Transaction, TransactionRunner
+from shared.outbox import add_to_outbox
+
+
+class MongoAccessUnitOfWork:
+    """The stores, in a transaction (or, for plain reads, outside one)."""
+
+    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
+        session = tx.session if tx else None
+        self._tx = tx
+        self.requests = MongoRequestReadModel(database, session)
+        self.audit = MongoAuditLog(database, session)
+        self.directory = MongoDirectory(database, session)
+        self.grants = MongoShareGrants(database, session)
+        self.accounts = MongoAccounts(database, session)
+        self.staff = MongoStaff(database, session)
+        self.mailbox = MongoMailbox(database, session)
+
+    @classmethod
+    def in_transaction(cls, tx: Transaction) -> MongoAccessUnitOfWork:
+        return cls(tx.database, tx)
+
+    async def publish(self, topic: str, event: CloudEvent) -> None:
+        if self._tx is None:
+            raise RuntimeError("events are only published from inside a transaction")
+        await add_to_outbox(self._tx, topic=topic, event=event)
+
+
+UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[MongoAccessUnitOfWork]]
+
+
+def unit_of_work_factory(
+    runner: TransactionRunner, after_commit: Callable[[], None]
+) -> UnitOfWorkFactory:
+    @asynccontextmanager
+    async def unit_of_work() -> AsyncIterator[MongoAccessUnitOfWork]:
+        async with runner.transaction() as tx:
+            yield MongoAccessUnitOfWork.in_transaction(tx)
+        after_commit()
+
+    return unit_of_work
