@@ -6,37 +6,183 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from services.retention import handlers, repository
+from services.retention import handlers, privacy, purge_store, repository
 from services.retention.http import retention_router
+from services.retention.http_privacy import privacy_router
+from services.retention.http_processors import processors_router
+from services.retention.metrics import RetentionMetrics
+from services.retention.register_store import MongoProcessors
+from services.retention.scheduler import PurgeScheduler, SchedulerPolicy
 from services.retention.settings import RetentionSettings
 from shared import topics
 from shared.clock import Clock
 from shared.events import CloudEvent
-from shared.events.intake import RequestReceived
-from shared.http import install_error_handlers, staff_token_guard
+from shared.events.crm import ContractReinstated, ContractTerminated
+from shared.events.intake import MessageAdded, RequestReceived, StatusChanged
+from shared.events.legal import LegalHoldPlaced, LegalHoldReleased
+from shared.events.privacy import (
+    ErasureCompleted,
+    ErasureRequested,
+    ExportContributed,
+    ExportRequested,
+    RectificationRequested,
+)
+from shared.http import install_error_handlers
 from shared.mongo import Transaction
+from shared.outbox import add_to_outbox
 from shared.service import ServiceRuntime
+from shared.tokens import KeyRing, principal_guard
 
 
 def create_app(settings: RetentionSettings, *, clock: Clock | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, clock=clock)
     retention = timedelta(days=settings.retention_days)
+    erasure_within = timedelta(hours=settings.erasure_deadline_hours)
+    metrics = RetentionMetrics(runtime.registry)
+    scheduler = PurgeScheduler(
+        runner=runtime.runner,
+        keys=runtime.keys,
+        clock=runtime.clock,
+        metrics=metrics,
+        policy=SchedulerPolicy(
+            every=timedelta(seconds=settings.scheduler_seconds),
+            batch_size=settings.purge_batch_size,
+            erasure_within=erasure_within,
+            late_after=timedelta(seconds=settings.participant_late_seconds),
+            crash_mid_purge=settings.retention_fault_injection == "crash_mid_purge",
+        ),
+        after_commit=runtime.relay.notify,
+    )
 
     async def on_request_received(event: CloudEvent, tx: Transaction) -> None:
-        await handlers.start_retention_clock(
-            event, clocks=repository.MongoRetentionClocks(tx.database, tx), retention=retention
+        clocks = repository.MongoRetentionClocks(tx.database, tx)
+        await handlers.start_retention_clock(event, clocks=clocks, retention=retention)
+
+    async def on_activity(event: CloudEvent, tx: Transaction) -> None:
+        clocks = repository.MongoRetentionClocks(tx.database, tx)
+        await handlers.record_request_activity(event, clocks=clocks, retention=retention)
+
+    async def on_terminated(event: CloudEvent, tx: Transaction) -> None:
+        organisations = repository.MongoOrganisationClocks(tx.database, tx)
+        await handlers.schedule_organisation_purge(
+            event, organisations=organisations, retention=retention
         )
 
-    runtime.consume(topics.SUPPORT_REQUESTS, {RequestReceived.event_type: on_request_received})
+    async def on_reinstated(event: CloudEvent, tx: Transaction) -> None:
+        organisations = repository.MongoOrganisationClocks(tx.database, tx)
+        await handlers.cancel_organisation_purge(event, organisations=organisations)
+
+    async def on_hold_placed(event: CloudEvent, tx: Transaction) -> None:
+        await handlers.place_legal_hold(event, holds=repository.MongoLegalHolds(tx.database, tx))
+
+    async def on_hold_released(event: CloudEvent, tx: Transaction) -> None:
+        await handlers.release_legal_hold(event, holds=repository.MongoLegalHolds(tx.database, tx))
+        scheduler.wake()
+
+    async def on_erasure_requested(event: CloudEvent, tx: Transaction) -> None:
+        await privacy.accept_erasure(event, jobs=purge_store.MongoErasureJobs(tx.database, tx))
+        scheduler.wake()
+
+    async def on_erasure_completed(event: CloudEvent, tx: Transaction) -> None:
+        purges = purge_store.MongoPurges(tx.database, tx)
+        await privacy.track_erasure_completion(event, purges=purges)
+        scheduler.wake()
+
+    async def on_export_requested(event: CloudEvent, tx: Transaction) -> None:
+        async def publish(topic: str, outgoing: CloudEvent) -> None:
+            await add_to_outbox(tx, topic=topic, event=outgoing)
+
+        await privacy.contribute_export(
+            event,
+            clocks=repository.MongoRetentionClocks(tx.database, tx),
+            holds=repository.MongoLegalHolds(tx.database, tx),
+            keys=runtime.keys,
+            clock=runtime.clock,
+            publish=publish,
+        )
+
+    async def on_export_contributed(event: CloudEvent, tx: Transaction) -> None:
+        exports = purge_store.MongoExports(tx.database, tx)
+        await privacy.collect_export_contribution(event, exports=exports)
+
+    async def on_rectification(event: CloudEvent, tx: Transaction) -> None:
+        rectifications = purge_store.MongoRectifications(tx.database, tx)
+        await privacy.note_rectification(event, rectifications=rectifications)
+
+    runtime.consume(
+        topics.SUPPORT_REQUESTS,
+        {
+            RequestReceived.event_type: on_request_received,
+            MessageAdded.event_type: on_activity,
+            StatusChanged.event_type: on_activity,
+        },
+    )
+    runtime.consume(
+        topics.CRM_CONTRACTS,
+        {
+            ContractTerminated.event_type: on_terminated,
+            ContractReinstated.event_type: on_reinstated,
+        },
+    )
+    runtime.consume(
+        topics.LEGAL_HOLDS,
+        {
+            LegalHoldPlaced.event_type: on_hold_placed,
+            LegalHoldReleased.event_type: on_hold_released,
+        },
+    )
+    runtime.consume(
+        topics.PRIVACY_ERASURE,
+        {
+            ErasureRequested.event_type: on_erasure_requested,
+            ErasureCompleted.event_type: on_erasure_completed,
+        },
+    )
+    runtime.consume(
+        topics.PRIVACY_DSR,
+        {
+            ExportRequested.event_type: on_export_requested,
+            ExportContributed.event_type: on_export_contributed,
+            RectificationRequested.event_type: on_rectification,
+        },
+    )
+    runtime.produces(topics.PRIVACY_ERASURE, topics.PRIVACY_DSR, topics.LEGAL_HOLDS)
+    processors = MongoProcessors(runtime.runner.database)
     runtime.on_startup(lambda: repository.create_indexes(runtime.runner))
-    app = FastAPI(title="retention", version="0.1.0", lifespan=runtime.lifespan)
+    runtime.on_startup(lambda: purge_store.create_indexes(runtime.runner))
+    runtime.on_startup(processors.seed)
+    runtime.background(scheduler.run, name="purge-scheduler")
+
+    app = FastAPI(title="retention", version="0.2.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
+    app.state.scheduler = scheduler
     install_error_handlers(app)
     app.include_router(runtime.health_router())
+    principal = principal_guard(
+        keys=KeyRing.parse(settings.token_signing_keys.get_secret_value()),
+        staff_token=settings.staff_token,
+    )
     app.include_router(
         retention_router(
-            staff=staff_token_guard(settings.staff_token),
-            clocks=repository.MongoRetentionClocks(runtime.runner.database),
+            principal=principal,
+            runner=runtime.runner,
+            clock=runtime.clock,
+            after_commit=runtime.relay.notify,
+            wake_scheduler=scheduler.wake,
         )
     )
+    app.include_router(
+        privacy_router(
+            principal=principal,
+            runner=runtime.runner,
+            keys=runtime.keys,
+            clock=runtime.clock,
+            after_commit=runtime.relay.notify,
+            wake_scheduler=scheduler.wake,
+            export_wait=timedelta(seconds=settings.export_wait_seconds),
+            link_lifetime=timedelta(minutes=settings.export_link_minutes),
+            erasure_within=erasure_within,
+        )
+    )
+    app.include_router(processors_router(principal=principal, processors=processors))
     return app

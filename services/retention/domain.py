@@ -1,9 +1,9 @@
-"""Retention clocks (P7, P8): when a request's personal data falls due for purging."""
+"""Retention clocks (P7, P8): when a request's or an organisation's personal data falls due."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 RetentionRule = Literal["customer_relationship", "inactivity"]
@@ -20,6 +20,7 @@ class RetentionClock:
     rule: RetentionRule
     last_activity_at: datetime
     purge_due_at: datetime | None
+    purge_id: str | None = None
 
 
 def clock_for_new_request(
@@ -48,3 +49,82 @@ def clock_for_new_request(
         last_activity_at=received_at,
         purge_due_at=received_at + retention,
     )
+
+
+def record_activity(
+    clock: RetentionClock, *, active_at: datetime, retention: timedelta
+) -> RetentionClock:
+    """P8: activity moves the deadline to last activity + retention; an older event never
+    moves it backwards, and a purge already started is not undone."""
+    if clock.purge_id is not None or active_at <= clock.last_activity_at:
+        return clock
+    due = active_at + retention if clock.rule == "inactivity" else clock.purge_due_at
+    return replace(clock, last_activity_at=active_at, purge_due_at=due)
+
+
+ContractState = Literal["active", "terminated"]
+
+
+@dataclass(frozen=True)
+class OrganisationClock:
+    """A customer organisation's retention (P7): purge due a year after its termination date."""
+
+    organisation_id: str
+    contract_state: ContractState
+    termination_date: datetime | None
+    terminated_at: datetime | None
+    reinstated_at: datetime | None
+    purge_due_at: datetime | None
+    purge_id: str | None = None
+
+
+def start_of_day(day: date) -> datetime:
+    """A calendar date as the instant it begins, in UTC."""
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def organisation_terminated(
+    clock: OrganisationClock | None,
+    *,
+    organisation_id: str,
+    termination_date: date,
+    terminated_at: datetime,
+    retention: timedelta,
+) -> OrganisationClock:
+    """A termination schedules the purge at termination date + retention, from the event's date;
+    an older termination than the latest reinstatement changes nothing."""
+    if clock is not None and (
+        clock.purge_id is not None
+        or (clock.reinstated_at is not None and clock.reinstated_at > terminated_at)
+    ):
+        return clock
+    ends = start_of_day(termination_date)
+    return OrganisationClock(
+        organisation_id=organisation_id,
+        contract_state="terminated",
+        termination_date=ends,
+        terminated_at=terminated_at,
+        reinstated_at=clock.reinstated_at if clock else None,
+        purge_due_at=ends + retention,
+    )
+
+
+def organisation_reinstated(
+    clock: OrganisationClock | None, *, organisation_id: str, reinstated_at: datetime
+) -> OrganisationClock:
+    """A reinstated contract cancels the purge (unless it already started, or the termination
+    came after the reinstatement)."""
+    if clock is None:
+        return OrganisationClock(
+            organisation_id=organisation_id,
+            contract_state="active",
+            termination_date=None,
+            terminated_at=None,
+            reinstated_at=reinstated_at,
+            purge_due_at=None,
+        )
+    if clock.purge_id is not None or (
+        clock.terminated_at is not None and clock.terminated_at > reinstated_at
+    ):
+        return clock
+    return replace(clock, contract_state="active", reinstated_at=reinstated_at, purge_due_at=None)

@@ -1,18 +1,39 @@
-"""retention's handlers: plain async functions of (event, dependencies)."""
+"""retention's clock and hold handlers: plain async functions of (event, dependencies)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from services.retention.domain import RetentionClock, clock_for_new_request
+from services.retention.domain import (
+    OrganisationClock,
+    RetentionClock,
+    clock_for_new_request,
+    organisation_reinstated,
+    organisation_terminated,
+    record_activity,
+)
+from services.retention.legal_holds import LegalHold, release
 from shared.events import CloudEvent
-from shared.events.intake import RequestReceived
+from shared.events.crm import ContractReinstated, ContractTerminated
+from shared.events.intake import MessageAdded, RequestReceived, StatusChanged
+from shared.events.legal import LegalHoldPlaced, LegalHoldReleased
 
 
 class RetentionClocks(Protocol):
     async def start(self, clock: RetentionClock) -> None: ...
+    async def save(self, clock: RetentionClock) -> None: ...
     async def get(self, request_id: str) -> RetentionClock | None: ...
+
+
+class OrganisationClocks(Protocol):
+    async def get(self, organisation_id: str) -> OrganisationClock | None: ...
+    async def save(self, clock: OrganisationClock) -> None: ...
+
+
+class LegalHolds(Protocol):
+    async def get(self, hold_id: str) -> LegalHold | None: ...
+    async def save(self, hold: LegalHold) -> None: ...
 
 
 async def start_retention_clock(
@@ -20,6 +41,8 @@ async def start_retention_clock(
 ) -> None:
     """A new request starts its retention clock at the time it was received."""
     received = RequestReceived.from_event(event)
+    if await clocks.get(received.request_id) is not None:
+        return
     await clocks.start(
         clock_for_new_request(
             request_id=received.request_id,
@@ -29,3 +52,88 @@ async def start_retention_clock(
             retention=retention,
         )
     )
+
+
+async def record_request_activity(
+    event: CloudEvent, *, clocks: RetentionClocks, retention: timedelta
+) -> None:
+    """P8: a message or status change is activity; the deadline moves to it + retention."""
+    request_id, active_at = _activity(event)
+    clock = await clocks.get(request_id)
+    if clock is None:
+        return
+    moved = record_activity(clock, active_at=active_at, retention=retention)
+    if moved != clock:
+        await clocks.save(moved)
+
+
+def _activity(event: CloudEvent) -> tuple[str, datetime]:
+    if event.type == MessageAdded.event_type:
+        added = MessageAdded.from_event(event)
+        return added.request_id, added.added_at
+    changed = StatusChanged.from_event(event)
+    return changed.request_id, changed.changed_at
+
+
+async def schedule_organisation_purge(
+    event: CloudEvent, *, organisations: OrganisationClocks, retention: timedelta
+) -> None:
+    """P7: a terminated contract's organisation is purged at termination date + retention."""
+    terminated = ContractTerminated.from_event(event)
+    existing = await organisations.get(terminated.organisation_id)
+    clock = organisation_terminated(
+        existing,
+        organisation_id=terminated.organisation_id,
+        termination_date=terminated.termination_date,
+        terminated_at=terminated.terminated_at,
+        retention=retention,
+    )
+    if clock != existing:
+        await organisations.save(clock)
+
+
+async def cancel_organisation_purge(
+    event: CloudEvent, *, organisations: OrganisationClocks
+) -> None:
+    """P7: a reinstated contract cancels the organisation's purge."""
+    reinstated = ContractReinstated.from_event(event)
+    existing = await organisations.get(reinstated.organisation_id)
+    clock = organisation_reinstated(
+        existing,
+        organisation_id=reinstated.organisation_id,
+        reinstated_at=reinstated.reinstated_at,
+    )
+    if clock != existing:
+        await organisations.save(clock)
+
+
+def hold_from(placed: LegalHoldPlaced) -> LegalHold:
+    """The stored form of a placed hold."""
+    return LegalHold(
+        hold_id=placed.hold_id,
+        scope_kind=placed.scope.kind,
+        scope_id=placed.scope.id,
+        reason=placed.reason,
+        case_reference=placed.case_reference,
+        placed_by=placed.placed_by,
+        placed_at=placed.placed_at,
+        expires_at=placed.expires_at,
+    )
+
+
+async def place_legal_hold(event: CloudEvent, *, holds: LegalHolds) -> None:
+    """A hold from the legal topic (or our own API's event, seen again) is recorded once."""
+    placed = LegalHoldPlaced.from_event(event)
+    if await holds.get(placed.hold_id) is None:
+        await holds.save(hold_from(placed))
+
+
+async def release_legal_hold(event: CloudEvent, *, holds: LegalHolds) -> None:
+    """A released hold no longer stops a purge; the scheduler runs a due one at once."""
+    released = LegalHoldReleased.from_event(event)
+    hold = await holds.get(released.hold_id)
+    if hold is None:
+        return
+    updated = release(hold, released_by=released.released_by, released_at=released.released_at)
+    if updated != hold:
+        await holds.save(updated)

@@ -1,23 +1,63 @@
-"""retention's MongoDB repositories."""
+"""retention's MongoDB repositories for clocks and legal holds; bound to a transaction or not."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
+from datetime import datetime
+from typing import Any
 
+from pymongo import ASCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.retention.domain import RetentionClock
+from services.retention.domain import OrganisationClock, RetentionClock
+from services.retention.legal_holds import HeldItems, LegalHold
 from shared.mongo import Document, Transaction, TransactionRunner
 
 CLOCKS = "retention_clocks"
+ORGANISATIONS = "organisation_clocks"
+HOLDS = "legal_holds"
+
+
+def _session(tx: Transaction | None) -> AsyncClientSession | None:
+    return tx.session if tx else None
+
+
+def _due_requests(now: datetime, held: HeldItems | None) -> dict[str, Any]:
+    query: dict[str, Any] = {"rule": "inactivity", "purge_id": None}
+    query["purge_due_at"] = {"$lte": now}
+    if held is not None:
+        query["_id"] = {"$nin": sorted(held.requests)}
+        query["requester_id"] = {"$nin": sorted(held.persons)}
+    return query
+
+
+def _due_organisations(now: datetime, held: HeldItems | None) -> dict[str, Any]:
+    query: dict[str, Any] = {"contract_state": "terminated", "purge_id": None}
+    query["purge_due_at"] = {"$lte": now}
+    if held is not None:
+        query["_id"] = {"$nin": sorted(held.organisations)}
+    return query
+
+
+def _clock_from(document: Document) -> RetentionClock:
+    document = dict(document)
+    document["request_id"] = document.pop("_id")
+    names = {f.name for f in fields(RetentionClock)}
+    return RetentionClock(**{k: v for k, v in document.items() if k in names})
 
 
 class MongoRetentionClocks:
+    """Requests' retention clocks, one document a request."""
+
     def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
         self._collection = database[CLOCKS]
-        self._session = tx.session if tx else None
+        self._session = _session(tx)
 
     async def start(self, clock: RetentionClock) -> None:
+        await self.save(clock)
+
+    async def save(self, clock: RetentionClock) -> None:
         document = asdict(clock)
         document["_id"] = document.pop("request_id")
         await self._collection.replace_one(
@@ -26,12 +66,144 @@ class MongoRetentionClocks:
 
     async def get(self, request_id: str) -> RetentionClock | None:
         found = await self._collection.find_one({"_id": request_id}, session=self._session)
-        if found is None:
-            return None
-        found["request_id"] = found.pop("_id")
-        return RetentionClock(**found)
+        return None if found is None else _clock_from(found)
+
+    async def of_requester(self, requester_id: str) -> list[RetentionClock]:
+        cursor = self._collection.find({"requester_id": requester_id}, session=self._session)
+        return [_clock_from(d) async for d in cursor]
+
+    async def of_organisation(self, organisation_id: str) -> list[RetentionClock]:
+        cursor = self._collection.find({"organisation_id": organisation_id}, session=self._session)
+        return [_clock_from(d) async for d in cursor]
+
+    async def due(
+        self, *, now: datetime, limit: int, held: HeldItems | None = None
+    ) -> list[RetentionClock]:
+        """Inactivity clocks due, not held and not yet being purged, oldest first."""
+        cursor = (
+            self._collection.find(_due_requests(now, held), session=self._session)
+            .sort("purge_due_at", ASCENDING)
+            .limit(limit)
+        )
+        return [_clock_from(d) async for d in cursor]
+
+    async def count_due(self, *, now: datetime, held: HeldItems) -> int:
+        return await self.count(_due_requests(now, held))
+
+    async def mark_purging(self, request_id: str, *, purge_id: str) -> None:
+        await self._collection.update_one(
+            {"_id": request_id}, {"$set": {"purge_id": purge_id}}, session=self._session
+        )
+
+    async def requesters_retained(self, requester_ids: list[str]) -> frozenset[str]:
+        """Which of these persons still have a request kept here."""
+        found = await self._collection.distinct(
+            "requester_id", {"requester_id": {"$in": requester_ids}}, session=self._session
+        )
+        return frozenset(str(s) for s in found)
+
+    async def count(self, query: dict[str, Any]) -> int:
+        return await self._collection.count_documents(query, session=self._session)
+
+    async def in_scope(
+        self, *, scope_kind: str, scope_id: str, keep: list[str], limit: int
+    ) -> list[RetentionClock]:
+        """A batch of clocks an erasure of this scope removes (kept requests excluded)."""
+        field = {"organisation": "organisation_id", "person": "requester_id", "request": "_id"}
+        query: dict[str, Any] = {field[scope_kind]: scope_id}
+        if keep:
+            query["_id"] = scope_id if scope_kind == "request" else {"$nin": keep}
+            if scope_kind == "request" and scope_id in keep:
+                return []
+        cursor = self._collection.find(query, session=self._session).limit(limit)
+        return [_clock_from(d) async for d in cursor]
+
+    async def delete(self, request_ids: list[str]) -> int:
+        result = await self._collection.delete_many(
+            {"_id": {"$in": request_ids}}, session=self._session
+        )
+        return result.deleted_count
+
+
+def _organisation_from(document: Document) -> OrganisationClock:
+    document = dict(document)
+    document["organisation_id"] = document.pop("_id")
+    return OrganisationClock(**document)
+
+
+class MongoOrganisationClocks:
+    """Customer organisations' contract state and purge deadline (P7)."""
+
+    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
+        self._collection = database[ORGANISATIONS]
+        self._session = _session(tx)
+
+    async def get(self, organisation_id: str) -> OrganisationClock | None:
+        found = await self._collection.find_one({"_id": organisation_id}, session=self._session)
+        return None if found is None else _organisation_from(found)
+
+    async def save(self, clock: OrganisationClock) -> None:
+        document = asdict(clock)
+        document["_id"] = document.pop("organisation_id")
+        await self._collection.replace_one(
+            {"_id": document["_id"]}, document, upsert=True, session=self._session
+        )
+
+    async def due(
+        self, *, now: datetime, limit: int, held: HeldItems | None = None
+    ) -> list[OrganisationClock]:
+        """Terminated organisations due, not held and not yet being purged."""
+        cursor = (
+            self._collection.find(_due_organisations(now, held), session=self._session)
+            .sort("purge_due_at", ASCENDING)
+            .limit(limit)
+        )
+        return [_organisation_from(d) async for d in cursor]
+
+    async def count(self, query: dict[str, Any]) -> int:
+        return await self._collection.count_documents(query, session=self._session)
+
+    async def count_due(self, *, now: datetime, held: HeldItems) -> int:
+        return await self.count(_due_organisations(now, held))
+
+
+def _hold_from(document: Document) -> LegalHold:
+    document = dict(document)
+    document["hold_id"] = document.pop("_id")
+    return LegalHold(**document)
+
+
+class MongoLegalHolds:
+    """Legal holds, placed and released, by hold id."""
+
+    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
+        self._collection = database[HOLDS]
+        self._session = _session(tx)
+
+    async def get(self, hold_id: str) -> LegalHold | None:
+        found = await self._collection.find_one({"_id": hold_id}, session=self._session)
+        return None if found is None else _hold_from(found)
+
+    async def save(self, hold: LegalHold) -> None:
+        document = asdict(hold)
+        document["_id"] = document.pop("hold_id")
+        await self._collection.replace_one(
+            {"_id": document["_id"]}, document, upsert=True, session=self._session
+        )
+
+    async def unreleased(self) -> list[LegalHold]:
+        cursor = self._collection.find({"released_at": None}, session=self._session)
+        return [_hold_from(d) async for d in cursor]
+
+    async def all(self) -> list[LegalHold]:
+        cursor = self._collection.find({}, session=self._session).sort("placed_at", ASCENDING)
+        return [_hold_from(d) async for d in cursor]
 
 
 async def create_indexes(runner: TransactionRunner) -> None:
-    await runner.database[CLOCKS].create_index("purge_due_at")
-    await runner.database[CLOCKS].create_index("organisation_id")
+    database = runner.database
+    await database[CLOCKS].create_index("purge_due_at")
+    await database[CLOCKS].create_index("organisation_id")
+    await database[CLOCKS].create_index("requester_id")
+    await database[ORGANISATIONS].create_index("purge_due_at")
+    await database[HOLDS].create_index("released_at")

@@ -1,0 +1,133 @@
+"""The purge lifecycle and the deletion certificate (P7, P8, P11).
+
+pending → erasure_requested → participants_completed → keys_shredded → certified. Each state is
+persisted before the next step starts, so a purge interrupted by a crash resumes where it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from shared.events.privacy import PARTICIPANTS, ErasureGround
+
+PurgeState = Literal[
+    "pending", "erasure_requested", "participants_completed", "keys_shredded", "certified"
+]
+ScopeKind = Literal["organisation", "person", "request"]
+
+
+@dataclass(frozen=True)
+class ParticipantCompletion:
+    """One participant's answer: when it completed and what it deleted (counts only)."""
+
+    completed_at: datetime
+    counts: dict[str, int]
+    data_subject_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Purge:
+    """One erasure driven by retention, from due (or asked) to certified."""
+
+    erasure_id: str
+    scope_kind: ScopeKind
+    scope_id: str
+    ground: ErasureGround
+    requested_at: datetime
+    deadline: datetime
+    keep_request_ids: tuple[str, ...] = ()
+    state: PurgeState = "pending"
+    participants: dict[str, ParticipantCompletion] = field(default_factory=dict)
+    asked_at: datetime | None = None
+    times_asked: int = 0
+    keys_shredded: int = 0
+
+    @property
+    def missing_participants(self) -> tuple[str, ...]:
+        return tuple(p for p in PARTICIPANTS if p not in self.participants)
+
+    def is_late(self, *, now: datetime, late_after: timedelta) -> bool:
+        """Asked, and still not all answered `late_after` after the first ask (an alert)."""
+        return (
+            self.state == "erasure_requested"
+            and now - self.requested_at >= late_after
+            and bool(self.missing_participants)
+        )
+
+    def should_ask_again(self, *, now: datetime, late_after: timedelta) -> bool:
+        """Late, and the last ask was at least `late_after` ago."""
+        return (
+            self.is_late(now=now, late_after=late_after)
+            and self.asked_at is not None
+            and now - self.asked_at >= late_after
+        )
+
+
+def new_purge(
+    *,
+    erasure_id: str,
+    scope_kind: ScopeKind,
+    scope_id: str,
+    ground: ErasureGround,
+    requested_at: datetime,
+    within: timedelta,
+    keep_request_ids: tuple[str, ...] = (),
+) -> Purge:
+    """A purge that must be certified within `within` of being requested."""
+    return Purge(
+        erasure_id=erasure_id,
+        scope_kind=scope_kind,
+        scope_id=scope_id,
+        ground=ground,
+        requested_at=requested_at,
+        deadline=requested_at + within,
+        keep_request_ids=keep_request_ids,
+    )
+
+
+def asked(purge: Purge, *, at: datetime) -> Purge:
+    """The erasure request was (re)published to the participants."""
+    state: PurgeState = "erasure_requested" if purge.state == "pending" else purge.state
+    return replace(purge, state=state, asked_at=at, times_asked=purge.times_asked + 1)
+
+
+def record_completion(
+    purge: Purge, *, participant: str, completion: ParticipantCompletion
+) -> Purge:
+    """Keep each participant's first completion; all in → participants_completed."""
+    if participant in purge.participants or purge.state not in ("pending", "erasure_requested"):
+        return purge
+    participants = {**purge.participants, participant: completion}
+    state: PurgeState = purge.state
+    if all(p in participants for p in PARTICIPANTS):
+        state = "participants_completed"
+    return replace(purge, participants=participants, state=state)
+
+
+def subjects_to_shred(purge: Purge, *, still_retained: frozenset[str]) -> tuple[str, ...]:
+    """Whose keys go: every subject a participant erased (and the person, for a person scope),
+    except subjects whose other data is still retained (kept requests, other live requests)."""
+    reported = {s for c in purge.participants.values() for s in c.data_subject_ids}
+    if purge.scope_kind == "person":
+        return (purge.scope_id,)
+    return tuple(sorted(reported - still_retained))
+
+
+def certificate(purge: Purge, *, certified_at: datetime) -> dict[str, Any]:
+    """The deletion certificate: scope, ground, times and counts; never personal data."""
+    return {
+        "erasure_id": purge.erasure_id,
+        "scope": {"kind": purge.scope_kind, "id": purge.scope_id},
+        "kept_request_count": len(purge.keep_request_ids),
+        "ground": purge.ground,
+        "requested_at": purge.requested_at,
+        "deadline": purge.deadline,
+        "participants": {
+            name: {"completed_at": c.completed_at, "counts": dict(c.counts)}
+            for name, c in sorted(purge.participants.items())
+        },
+        "keys_shredded": purge.keys_shredded,
+        "certified_at": certified_at,
+    }

@@ -1,0 +1,196 @@
+"""retention's MongoDB stores for purges, certificates, its own erasure jobs and exports."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.retention.erasure import ParticipantCompletion, Purge, PurgeState
+from services.retention.repository import _session
+from shared.mongo import Document, Transaction, TransactionRunner
+
+PURGES = "purges"
+CERTIFICATES = "deletion_certificates"
+ERASURE_JOBS = "erasure_jobs"
+EXPORTS = "exports"
+RECTIFICATIONS = "rectifications"
+
+
+def _purge_from(document: Document) -> Purge:
+    document = dict(document)
+    document["erasure_id"] = document.pop("_id")
+    document["keep_request_ids"] = tuple(document.get("keep_request_ids", ()))
+    document["participants"] = {
+        name: ParticipantCompletion(
+            completed_at=c["completed_at"],
+            counts=dict(c["counts"]),
+            data_subject_ids=tuple(c["data_subject_ids"]),
+        )
+        for name, c in document.get("participants", {}).items()
+    }
+    return Purge(**document)
+
+
+class MongoPurges:
+    """Purges and their persisted progress."""
+
+    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
+        self._collection = database[PURGES]
+        self._session = _session(tx)
+
+    async def add(self, purge: Purge) -> None:
+        document = asdict(purge)
+        document["_id"] = document.pop("erasure_id")
+        await self._collection.insert_one(document, session=self._session)
+
+    async def save(self, purge: Purge) -> None:
+        document = asdict(purge)
+        document["_id"] = document.pop("erasure_id")
+        await self._collection.replace_one(
+            {"_id": document["_id"]}, document, session=self._session
+        )
+
+    async def get(self, erasure_id: str) -> Purge | None:
+        found = await self._collection.find_one({"_id": erasure_id}, session=self._session)
+        return None if found is None else _purge_from(found)
+
+    async def in_state(self, state: PurgeState, *, limit: int) -> list[Purge]:
+        cursor = (
+            self._collection.find({"state": state}, session=self._session)
+            .sort("requested_at", ASCENDING)
+            .limit(limit)
+        )
+        return [_purge_from(d) async for d in cursor]
+
+    async def count(self, query: dict[str, Any]) -> int:
+        return await self._collection.count_documents(query, session=self._session)
+
+
+class MongoCertificates:
+    """Deletion certificates, by erasure id; they hold no personal data."""
+
+    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
+        self._collection = database[CERTIFICATES]
+        self._session = _session(tx)
+
+    async def record(self, certificate: dict[str, Any]) -> None:
+        document = {**certificate, "_id": certificate["erasure_id"]}
+        await self._collection.replace_one(
+            {"_id": document["_id"]}, document, upsert=True, session=self._session
+        )
+
+    async def get(self, erasure_id: str) -> dict[str, Any] | None:
+        found = await self._collection.find_one({"_id": erasure_id}, session=self._session)
+        if found is None:
+            return None
+        found.pop("_id")
+        return found
+
+    async def latest(self, *, limit: int) -> list[dict[str, Any]]:
+        cursor = self._collection.find({}, {"_id": 0}, session=self._session)
+        return await cursor.sort("certified_at", -1).limit(limit).to_list()
+
+
+class MongoErasureJobs:
+    """retention's own part of each erasure (as a participant), deleted in batches."""
+
+    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
+        self._collection = database[ERASURE_JOBS]
+        self._session = _session(tx)
+
+    async def open(self, job: dict[str, Any]) -> None:
+        """Open a job once per erasure id (a repeated request changes nothing)."""
+        await self._collection.update_one(
+            {"_id": job["erasure_id"]},
+            {"$setOnInsert": {**job, "state": "deleting", "deleted": 0, "data_subject_ids": []}},
+            upsert=True,
+            session=self._session,
+        )
+
+    async def deleting(self, *, limit: int) -> list[Document]:
+        cursor = self._collection.find({"state": "deleting"}, session=self._session)
+        return await cursor.sort("requested_at", ASCENDING).limit(limit).to_list()
+
+    async def progressed(self, erasure_id: str, *, deleted: int, subjects: list[str]) -> None:
+        await self._collection.update_one(
+            {"_id": erasure_id},
+            {"$inc": {"deleted": deleted}, "$addToSet": {"data_subject_ids": {"$each": subjects}}},
+            session=self._session,
+        )
+
+    async def done(self, erasure_id: str, *, at: datetime) -> None:
+        await self._collection.update_one(
+            {"_id": erasure_id}, {"$set": {"state": "done", "done_at": at}}, session=self._session
+        )
+
+
+class MongoExports:
+    """Export requests and the sealed contributions gathered for them."""
+
+    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
+        self._collection = database[EXPORTS]
+        self._session = _session(tx)
+
+    async def add(self, export: dict[str, Any]) -> None:
+        await self._collection.insert_one(
+            {**export, "_id": export["export_id"], "contributions": {}}, session=self._session
+        )
+
+    async def get(self, export_id: str) -> Document | None:
+        return await self._collection.find_one({"_id": export_id}, session=self._session)
+
+    async def contribute(self, export_id: str, *, participant: str, records: Document) -> None:
+        """Keep a participant's first contribution while the export is not yet downloaded."""
+        await self._collection.update_one(
+            {
+                "_id": export_id,
+                "downloaded_at": None,
+                f"contributions.{participant}": {"$exists": False},
+                "data_subject_id": records["data_subject_id"],
+            },
+            {"$set": {f"contributions.{participant}": records}},
+            session=self._session,
+        )
+
+    async def issue_link(self, export_id: str, *, link_hash: str, expires_at: datetime) -> None:
+        await self._collection.update_one(
+            {"_id": export_id},
+            {"$set": {"link_hash": link_hash, "link_expires_at": expires_at}},
+            session=self._session,
+        )
+
+    async def by_link(self, link_hash: str) -> Document | None:
+        return await self._collection.find_one({"link_hash": link_hash}, session=self._session)
+
+    async def downloaded(self, export_id: str, *, at: datetime) -> bool:
+        """Mark downloaded and drop the contributions; False if it was downloaded already."""
+        result = await self._collection.update_one(
+            {"_id": export_id, "downloaded_at": None},
+            {"$set": {"downloaded_at": at, "contributions": {}, "link_hash": None}},
+            session=self._session,
+        )
+        return result.modified_count == 1
+
+
+async def create_indexes(runner: TransactionRunner) -> None:
+    database = runner.database
+    await database[PURGES].create_index([("state", ASCENDING), ("requested_at", ASCENDING)])
+    await database[ERASURE_JOBS].create_index("state")
+    await database[EXPORTS].create_index("link_hash")
+
+
+class MongoRectifications:
+    """Rectifications seen (ids and times only; retention holds no contact details)."""
+
+    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
+        self._collection = database[RECTIFICATIONS]
+        self._session = _session(tx)
+
+    async def record(self, rectification: dict[str, Any]) -> None:
+        await self._collection.replace_one(
+            {"_id": rectification["_id"]}, rectification, upsert=True, session=self._session
+        )

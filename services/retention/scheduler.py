@@ -1,0 +1,286 @@
+"""The purge scheduler: due items become purges and purges move to a certificate, in batches,
+continuously and without a human step. Every step is persisted before the next, so after a
+crash the scheduler resumes where it stopped and nothing is purged twice."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from uuid import uuid4
+
+from services.retention.erasure import Purge, asked, certificate, new_purge, subjects_to_shred
+from services.retention.legal_holds import HeldItems
+from services.retention.metrics import RetentionMetrics
+from services.retention.privacy import SOURCE, erasure_completed_event
+from services.retention.purge_store import MongoCertificates, MongoErasureJobs, MongoPurges
+from services.retention.repository import (
+    MongoLegalHolds,
+    MongoOrganisationClocks,
+    MongoRetentionClocks,
+)
+from shared import topics
+from shared.clock import Clock
+from shared.crypto import KeyStore
+from shared.events import CloudEvent
+from shared.events.privacy import ErasureRequested, ErasureScope
+from shared.mongo import TransactionRunner, is_transient
+from shared.outbox import add_to_outbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SchedulerPolicy:
+    """How the scheduler paces itself."""
+
+    every: timedelta
+    batch_size: int
+    erasure_within: timedelta
+    late_after: timedelta
+    crash_mid_purge: bool = False
+
+
+def erasure_requested_event(purge: Purge) -> CloudEvent:
+    """The erasure request every participant acts on (same erasure id when asked again)."""
+    requested = ErasureRequested(
+        erasure_id=purge.erasure_id,
+        scope=ErasureScope(
+            kind=purge.scope_kind, id=purge.scope_id, keep_request_ids=purge.keep_request_ids
+        ),
+        ground=purge.ground,
+        requested_at=purge.requested_at,
+        deadline=purge.deadline,
+    )
+    return CloudEvent.of(
+        source=SOURCE,
+        type=requested.event_type,
+        subject=purge.erasure_id,
+        time=purge.requested_at,
+        data=requested,
+    )
+
+
+class PurgeScheduler:
+    """Runs due purges and drives them through the erasure protocol to a certificate."""
+
+    def __init__(
+        self,
+        *,
+        runner: TransactionRunner,
+        keys: KeyStore,
+        clock: Clock,
+        metrics: RetentionMetrics,
+        policy: SchedulerPolicy,
+        after_commit: Callable[[], None],
+    ) -> None:
+        self._runner = runner
+        self._db = runner.database
+        self._keys = keys
+        self._clock = clock
+        self._metrics = metrics
+        self._policy = policy
+        self._after_commit = after_commit
+        self._wake = asyncio.Event()
+        self._one_pass_at_a_time = asyncio.Lock()
+
+    def wake(self) -> None:
+        """Run a pass now (a hold was released, an erasure was asked for)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Forever: one pass, then wait; transient failures are retried on the next pass."""
+        while True:
+            try:
+                await self.run_once()
+            except Exception as error:
+                if not is_transient(error):
+                    log.exception("purge pass failed", extra={"error": type(error).__name__})
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._policy.every.total_seconds()):
+                    await self._wake.wait()
+
+    async def run_once(self) -> None:
+        """One pass over every step, in order (never two passes at once)."""
+        async with self._one_pass_at_a_time:
+            await self.start_due_purges()
+            await self.ask_participants()
+            await self.erase_own_records()
+            await self.shred_keys()
+            await self.certify()
+            await self.observe()
+
+    async def _held(self) -> HeldItems:
+        return HeldItems.of(await MongoLegalHolds(self._db).unreleased(), now=self._clock.now())
+
+    async def start_due_purges(self) -> None:
+        """Due, unheld organisations (P7) and idle requests (P8) become pending purges."""
+        now, held = self._clock.now(), await self._held()
+        batch = self._policy.batch_size
+        for organisation in await MongoOrganisationClocks(self._db).due(
+            now=now, limit=batch, held=held
+        ):
+            clocks = await MongoRetentionClocks(self._db).of_organisation(
+                organisation.organisation_id
+            )
+            keep = tuple(
+                sorted(
+                    c.request_id
+                    for c in clocks
+                    if held.covers_request(
+                        request_id=c.request_id, requester_id=c.requester_id, organisation_id=None
+                    )
+                )
+            )
+            purge = new_purge(
+                erasure_id=str(uuid4()),
+                scope_kind="organisation",
+                scope_id=organisation.organisation_id,
+                ground="customer_retention_expired",
+                requested_at=now,
+                within=self._policy.erasure_within,
+                keep_request_ids=keep,
+            )
+            async with self._runner.transaction() as tx:
+                await MongoPurges(tx.database, tx).add(purge)
+                await MongoOrganisationClocks(tx.database, tx).save(
+                    replace(organisation, purge_id=purge.erasure_id)
+                )
+            self._metrics.purges_started.labels(ground=purge.ground).inc()
+        due = await MongoRetentionClocks(self._db).due(now=now, limit=batch, held=held)
+        if not due:
+            return
+        async with self._runner.transaction() as tx:
+            for clock in due:
+                purge = new_purge(
+                    erasure_id=str(uuid4()),
+                    scope_kind="request",
+                    scope_id=clock.request_id,
+                    ground="inactivity",
+                    requested_at=now,
+                    within=self._policy.erasure_within,
+                )
+                await MongoPurges(tx.database, tx).add(purge)
+                await MongoRetentionClocks(tx.database, tx).mark_purging(
+                    clock.request_id, purge_id=purge.erasure_id
+                )
+        self._metrics.purges_started.labels(ground="inactivity").inc(len(due))
+
+    async def ask_participants(self) -> None:
+        """Publish the erasure request of pending purges; ask late participants again."""
+        now = self._clock.now()
+        batch = self._policy.batch_size
+        pending = await MongoPurges(self._db).in_state("pending", limit=batch)
+        waiting = await MongoPurges(self._db).in_state("erasure_requested", limit=10 * batch)
+        late_after = self._policy.late_after
+        overdue = [p for p in waiting if p.is_late(now=now, late_after=late_after)]
+        self._metrics.participants_late.set(sum(len(p.missing_participants) for p in overdue))
+        late = [p for p in overdue if p.should_ask_again(now=now, late_after=late_after)]
+        for purge in [*pending, *late]:
+            async with self._runner.transaction() as tx:
+                await add_to_outbox(
+                    tx, topic=topics.PRIVACY_ERASURE, event=erasure_requested_event(purge)
+                )
+                await MongoPurges(tx.database, tx).save(asked(purge, at=now))
+            if purge.state != "pending":
+                self._metrics.erasure_retries.inc()
+                log.warning(
+                    "erasure participants late; asked again",
+                    extra={"erasure_id": purge.erasure_id, "late": purge.missing_participants},
+                )
+        if pending or late:
+            self._after_commit()
+
+    async def erase_own_records(self) -> None:
+        """retention as a participant: delete its clocks in scope batch by batch, then complete."""
+        for job in await MongoErasureJobs(self._db).deleting(limit=self._policy.batch_size):
+            while True:
+                async with self._runner.transaction() as tx:
+                    clocks = MongoRetentionClocks(tx.database, tx)
+                    found = await clocks.in_scope(
+                        scope_kind=job["scope_kind"],
+                        scope_id=job["scope_id"],
+                        keep=list(job["keep_request_ids"]),
+                        limit=self._policy.batch_size,
+                    )
+                    if not found:
+                        await add_to_outbox(
+                            tx,
+                            topic=topics.PRIVACY_ERASURE,
+                            event=erasure_completed_event(
+                                erasure_id=job["_id"],
+                                deleted=job["deleted"],
+                                data_subject_ids=list(job["data_subject_ids"]),
+                                at=self._clock.now(),
+                            ),
+                        )
+                        await MongoErasureJobs(tx.database, tx).done(
+                            job["_id"], at=self._clock.now()
+                        )
+                    else:
+                        deleted = await clocks.delete([c.request_id for c in found])
+                        subjects = sorted({c.requester_id for c in found})
+                        await MongoErasureJobs(tx.database, tx).progressed(
+                            job["_id"], deleted=deleted, subjects=subjects
+                        )
+                        job["deleted"] += deleted
+                        job["data_subject_ids"] = sorted({*job["data_subject_ids"], *subjects})
+                if not found:
+                    self._after_commit()
+                    break
+                self._metrics.records_erased.inc(deleted)
+                if self._policy.crash_mid_purge and len(found) == self._policy.batch_size:
+                    log.warning("fault injection: killing the process mid-purge")
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+    async def shred_keys(self) -> None:
+        """Every participant completed: shred the erased data subjects' keys."""
+        purges = MongoPurges(self._db)
+        for purge in await purges.in_state("participants_completed", limit=self._policy.batch_size):
+            reported = sorted({s for c in purge.participants.values() for s in c.data_subject_ids})
+            retained = await MongoRetentionClocks(self._db).requesters_retained(reported)
+            shredded = 0
+            for subject in subjects_to_shred(purge, still_retained=retained):
+                shredded += await self._keys.shred(subject)
+            self._metrics.keys_shredded.inc(shredded)
+            await purges.save(
+                replace(purge, state="keys_shredded", keys_shredded=purge.keys_shredded + shredded)
+            )
+
+    async def certify(self) -> None:
+        """Keys gone: record the deletion certificate, and the purge is done."""
+        for purge in await MongoPurges(self._db).in_state(
+            "keys_shredded", limit=self._policy.batch_size
+        ):
+            async with self._runner.transaction() as tx:
+                await MongoCertificates(tx.database, tx).record(
+                    certificate(purge, certified_at=self._clock.now())
+                )
+                await MongoPurges(tx.database, tx).save(replace(purge, state="certified"))
+            self._metrics.purges_completed.labels(ground=purge.ground).inc()
+
+    async def observe(self) -> None:
+        """Gauges: due within 30 days, overdue, holds in force."""
+        now, held = self._clock.now(), await self._held()
+        soon = {"$gt": now, "$lte": now + timedelta(days=30)}
+        clocks, organisations = MongoRetentionClocks(self._db), MongoOrganisationClocks(self._db)
+        self._metrics.due_soon.set(
+            await clocks.count({"rule": "inactivity", "purge_id": None, "purge_due_at": soon})
+            + await organisations.count(
+                {"contract_state": "terminated", "purge_id": None, "purge_due_at": soon}
+            )
+        )
+        overdue_clocks = await clocks.count_due(now=now, held=held)
+        overdue_organisations = await organisations.count_due(now=now, held=held)
+        late_purges = await MongoPurges(self._db).count(
+            {"state": {"$ne": "certified"}, "deadline": {"$lt": now}}
+        )
+        self._metrics.overdue.set(overdue_clocks + overdue_organisations + late_purges)
+        holds = MongoLegalHolds(self._db)
+        self._metrics.holds_active.set(sum(1 for h in await holds.unreleased() if h.is_active(now)))

@@ -1,0 +1,122 @@
+"""Retention clocks (P7, P8) as pure domain logic."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from services.retention.domain import (
+    clock_for_new_request,
+    organisation_reinstated,
+    organisation_terminated,
+    record_activity,
+)
+
+YEAR = timedelta(days=365)
+T0 = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
+
+
+def public_request(received_at: datetime = T0):
+    return clock_for_new_request(
+        request_id="r1",
+        requester_id="p1",
+        organisation_id=None,
+        received_at=received_at,
+        retention=YEAR,
+    )
+
+
+def test_a_public_request_falls_due_a_year_after_it_was_received() -> None:
+    assert public_request().purge_due_at == T0 + YEAR
+    assert public_request().rule == "inactivity"
+
+
+def test_a_customer_request_has_no_deadline_of_its_own() -> None:
+    clock = clock_for_new_request(
+        request_id="r1", requester_id="p1", organisation_id="o1", received_at=T0, retention=YEAR
+    )
+    assert clock.rule == "customer_relationship"
+    assert clock.purge_due_at is None
+
+
+def test_activity_moves_the_deadline_to_last_activity_plus_a_year() -> None:
+    moved = record_activity(public_request(), active_at=T0 + timedelta(days=300), retention=YEAR)
+    assert moved.purge_due_at == T0 + timedelta(days=300) + YEAR
+    assert moved.last_activity_at == T0 + timedelta(days=300)
+
+
+def test_an_older_activity_arriving_late_never_moves_the_deadline_back() -> None:
+    later = record_activity(public_request(), active_at=T0 + timedelta(days=300), retention=YEAR)
+    older = record_activity(later, active_at=T0 + timedelta(days=100), retention=YEAR)
+    assert older == later
+
+
+def test_activity_does_not_undo_a_purge_that_started() -> None:
+    purging = replace(public_request(), purge_id="e1")
+    assert record_activity(purging, active_at=T0 + timedelta(days=10), retention=YEAR) == purging
+
+
+def test_termination_schedules_the_purge_from_the_termination_date_not_from_now() -> None:
+    clock = organisation_terminated(
+        None,
+        organisation_id="o1",
+        termination_date=date(2025, 3, 1),
+        terminated_at=T0,
+        retention=YEAR,
+    )
+    assert clock.contract_state == "terminated"
+    assert clock.purge_due_at == datetime(2025, 3, 1, tzinfo=UTC) + YEAR
+
+
+def test_reinstatement_cancels_the_purge() -> None:
+    terminated = organisation_terminated(
+        None,
+        organisation_id="o1",
+        termination_date=date(2025, 3, 1),
+        terminated_at=T0,
+        retention=YEAR,
+    )
+    reinstated = organisation_reinstated(
+        terminated, organisation_id="o1", reinstated_at=T0 + timedelta(days=5)
+    )
+    assert reinstated.contract_state == "active"
+    assert reinstated.purge_due_at is None
+
+
+def test_a_reinstatement_older_than_the_termination_changes_nothing() -> None:
+    terminated = organisation_terminated(
+        None,
+        organisation_id="o1",
+        termination_date=date(2025, 3, 1),
+        terminated_at=T0,
+        retention=YEAR,
+    )
+    stale = organisation_reinstated(
+        terminated, organisation_id="o1", reinstated_at=T0 - timedelta(days=5)
+    )
+    assert stale == terminated
+
+
+def test_a_termination_older_than_a_reinstatement_changes_nothing() -> None:
+    reinstated = organisation_reinstated(None, organisation_id="o1", reinstated_at=T0)
+    stale = organisation_terminated(
+        reinstated,
+        organisation_id="o1",
+        termination_date=date(2024, 12, 1),
+        terminated_at=T0 - timedelta(days=1),
+        retention=YEAR,
+    )
+    assert stale == reinstated
+
+
+def test_a_purge_in_progress_is_not_cancelled_by_reinstatement() -> None:
+    terminated = organisation_terminated(
+        None,
+        organisation_id="o1",
+        termination_date=date(2024, 1, 1),
+        terminated_at=T0,
+        retention=YEAR,
+    )
+    purging = replace(terminated, purge_id="e1")
+    after = organisation_reinstated(purging, organisation_id="o1", reinstated_at=T0 + YEAR)
+    assert after == purging

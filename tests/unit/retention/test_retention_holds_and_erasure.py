@@ -1,0 +1,163 @@
+"""Legal holds, the purge lifecycle and the person-erasure plan, as pure domain logic."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from services.retention.domain import clock_for_new_request
+from services.retention.dsr import Kept, plan_person_erasure
+from services.retention.erasure import (
+    ParticipantCompletion,
+    asked,
+    certificate,
+    new_purge,
+    record_completion,
+    subjects_to_shred,
+)
+from services.retention.legal_holds import HeldItems, LegalHold, release
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def hold(kind: str = "organisation", scope_id: str = "o1", **extra: object) -> LegalHold:
+    return LegalHold(
+        hold_id=f"h-{kind}-{scope_id}",
+        scope_kind=kind,  # type: ignore[arg-type]
+        scope_id=scope_id,
+        reason="contractual_dispute",
+        case_reference="CASE-1",
+        placed_by="legal",
+        placed_at=NOW - timedelta(days=1),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def test_a_hold_is_active_until_released_or_expired() -> None:
+    assert hold().is_active(NOW)
+    assert not release(hold(), released_by="legal", released_at=NOW).is_active(NOW)
+    expiring = hold(expires_at=NOW + timedelta(hours=1))
+    assert expiring.is_active(NOW)
+    assert not expiring.is_active(NOW + timedelta(hours=1))
+
+
+def test_held_items_cover_a_request_through_itself_its_person_or_its_organisation() -> None:
+    held = HeldItems.of(
+        [hold("organisation", "o1"), hold("person", "p2"), hold("request", "r3")], now=NOW
+    )
+    assert held.covers_request(request_id="r9", requester_id="p9", organisation_id="o1")
+    assert held.covers_request(request_id="r9", requester_id="p2", organisation_id=None)
+    assert held.covers_request(request_id="r3", requester_id="p9", organisation_id=None)
+    assert not held.covers_request(request_id="r9", requester_id="p9", organisation_id="o9")
+
+
+def test_released_holds_cover_nothing() -> None:
+    released = release(hold("request", "r3"), released_by="legal", released_at=NOW)
+    held = HeldItems.of([released], now=NOW)
+    assert not held.covers_request(request_id="r3", requester_id="p", organisation_id=None)
+
+
+def completion(*subjects: str) -> ParticipantCompletion:
+    return ParticipantCompletion(
+        completed_at=NOW, counts={"requests": 2}, data_subject_ids=subjects
+    )
+
+
+def purge(kind: str = "organisation"):
+    return new_purge(
+        erasure_id="e1",
+        scope_kind=kind,  # type: ignore[arg-type]
+        scope_id="o1" if kind == "organisation" else "p1",
+        ground="customer_retention_expired",
+        requested_at=NOW,
+        within=timedelta(hours=24),
+    )
+
+
+def test_a_purge_completes_only_when_every_participant_has_answered() -> None:
+    current = asked(purge(), at=NOW)
+    assert current.state == "erasure_requested"
+    for name in ("intake", "access", "surveys"):
+        current = record_completion(current, participant=name, completion=completion("p1"))
+        assert current.state == "erasure_requested"
+    current = record_completion(current, participant="retention", completion=completion())
+    assert current.state == "participants_completed"
+    assert current.missing_participants == ()
+
+
+def test_a_repeated_completion_keeps_the_first_answer() -> None:
+    first = record_completion(
+        asked(purge(), at=NOW), participant="intake", completion=completion("p1")
+    )
+    again = record_completion(first, participant="intake", completion=completion("p1", "p2"))
+    assert again == first
+
+
+def test_a_participant_is_late_after_the_allowed_time_and_asked_again_at_that_pace() -> None:
+    waiting = record_completion(
+        asked(purge(), at=NOW), participant="intake", completion=completion()
+    )
+    minutes = timedelta(minutes=10)
+    assert not waiting.is_late(now=NOW + timedelta(minutes=5), late_after=minutes)
+    assert waiting.is_late(now=NOW + minutes, late_after=minutes)
+    assert waiting.should_ask_again(now=NOW + minutes, late_after=minutes)
+    again = asked(waiting, at=NOW + minutes)
+    assert again.times_asked == 2
+    assert again.is_late(now=NOW + timedelta(minutes=15), late_after=minutes)
+    assert not again.should_ask_again(now=NOW + timedelta(minutes=15), late_after=minutes)
+
+
+def test_keys_shredded_are_the_reported_subjects_except_those_still_retained() -> None:
+    done = record_completion(purge(), participant="intake", completion=completion("p1", "p2"))
+    assert subjects_to_shred(done, still_retained=frozenset({"p2"})) == ("p1",)
+
+
+def test_a_person_erasure_shreds_the_person() -> None:
+    assert subjects_to_shred(purge("person"), still_retained=frozenset({"p1"})) == ("p1",)
+
+
+def test_the_certificate_holds_scope_ground_times_and_counts_only() -> None:
+    current = asked(purge(), at=NOW)
+    current = record_completion(
+        current, participant="intake", completion=completion("person-secret-id")
+    )
+    issued = certificate(current, certified_at=NOW)
+    assert issued["scope"] == {"kind": "organisation", "id": "o1"}
+    assert issued["ground"] == "customer_retention_expired"
+    assert issued["participants"]["intake"] == {"completed_at": NOW, "counts": {"requests": 2}}
+    assert "person-secret-id" not in json.dumps(issued, default=str)
+
+
+def clock(request_id: str, organisation_id: str | None):
+    return clock_for_new_request(
+        request_id=request_id,
+        requester_id="p1",
+        organisation_id=organisation_id,
+        received_at=NOW,
+        retention=timedelta(days=365),
+    )
+
+
+def test_person_erasure_keeps_customer_records_and_held_requests() -> None:
+    held = HeldItems.of([hold("request", "r-held")], now=NOW)
+    plan = plan_person_erasure(
+        person_id="p1",
+        clocks=[clock("r-public", None), clock("r-customer", "o1"), clock("r-held", None)],
+        held=held,
+    )
+    assert plan.erase
+    assert plan.kept == (
+        Kept("request", "r-customer", "customer_records"),
+        Kept("request", "r-held", "legal_hold"),
+    )
+    assert plan.keep_request_ids == ("r-customer", "r-held")
+
+
+def test_a_held_person_is_not_erased() -> None:
+    plan = plan_person_erasure(
+        person_id="p1",
+        clocks=[clock("r1", None)],
+        held=HeldItems.of([hold("person", "p1")], now=NOW),
+    )
+    assert not plan.erase
+    assert plan.kept == (Kept("person", "p1", "legal_hold"),)
