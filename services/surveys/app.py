@@ -4,36 +4,123 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.surveys import handlers, repository
+from services.surveys import handlers, privacy, repository
+from services.surveys.dispatch import InvitationDispatcher
+from services.surveys.domain import Reason, SurveyKeys, SurveyPolicy
 from services.surveys.http import surveys_router
+from services.surveys.mailing import InvitationLinks
+from services.surveys.metrics import SurveyMetrics
+from services.surveys.results import keep_metrics_fresh
 from services.surveys.settings import SurveySettings
 from shared import topics
 from shared.clock import Clock
 from shared.events import CloudEvent
-from shared.events.intake import RequestReceived
+from shared.events.intake import ContactRegistered, RequestReceived, StatusChanged
+from shared.events.privacy import ErasureRequested, ExportRequested
 from shared.http import install_error_handlers, staff_token_guard
+from shared.mail import MailSender
 from shared.mongo import Transaction
 from shared.service import ServiceRuntime
 
 
 def create_app(settings: SurveySettings, *, clock: Clock | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, clock=clock)
+    metrics = SurveyMetrics(runtime.registry)
+    secrets = SurveyKeys(
+        hash_key=settings.opt_out_hash_key.get_secret_value().encode(),
+        link_secret=settings.link_secret.get_secret_value().encode(),
+    )
+    policy = SurveyPolicy(
+        sample_rate=settings.sample_rate,
+        sample_seed=settings.sample_seed,
+        delay=settings.delay,
+        cooldown=settings.cooldown,
+    )
+    unit_of_work = repository.unit_of_work_factory(runtime.runner, runtime.relay.notify)
+
+    def count(reason: Reason) -> None:
+        metrics.decisions.labels(reason=reason).inc()
 
     async def on_request_received(event: CloudEvent, tx: Transaction) -> None:
         await handlers.watch_new_request(
             event, candidates=repository.MongoSurveyCandidates(tx.database, tx)
         )
 
-    runtime.consume(topics.SUPPORT_REQUESTS, {RequestReceived.event_type: on_request_received})
+    async def on_status_changed(event: CloudEvent, tx: Transaction) -> None:
+        await handlers.follow_status(
+            event,
+            uow=repository.MongoSurveys(tx),
+            policy=policy,
+            secrets=secrets,
+            clock=runtime.clock,
+            count=count,
+        )
+
+    async def on_contact_registered(event: CloudEvent, tx: Transaction) -> None:
+        await handlers.register_contact(
+            event, uow=repository.MongoSurveys(tx), keys=runtime.keys, secrets=secrets
+        )
+
+    async def on_erasure_requested(event: CloudEvent, tx: Transaction) -> None:
+        await privacy.erase(
+            event, uow=repository.MongoSurveys(tx), secrets=secrets, clock=runtime.clock
+        )
+
+    async def on_export_requested(event: CloudEvent, tx: Transaction) -> None:
+        await privacy.export(
+            event, uow=repository.MongoSurveys(tx), keys=runtime.keys, clock=runtime.clock
+        )
+
+    runtime.consume(
+        topics.SUPPORT_REQUESTS,
+        {
+            RequestReceived.event_type: on_request_received,
+            StatusChanged.event_type: on_status_changed,
+        },
+    )
+    runtime.consume(topics.SUPPORT_CONTACTS, {ContactRegistered.event_type: on_contact_registered})
+    runtime.consume(topics.PRIVACY_ERASURE, {ErasureRequested.event_type: on_erasure_requested})
+    runtime.consume(topics.PRIVACY_DSR, {ExportRequested.event_type: on_export_requested})
+    runtime.produces(topics.SURVEYS, topics.PRIVACY_ERASURE, topics.PRIVACY_DSR)
     runtime.on_startup(lambda: repository.create_indexes(runtime.runner))
+
+    sender = MailSender.from_settings(settings)
+    dispatcher = InvitationDispatcher(
+        unit_of_work=unit_of_work,
+        keys=runtime.keys,
+        sender=sender,
+        links=InvitationLinks(base_url=settings.public_base_url, secrets=secrets),
+        secrets=secrets,
+        clock=runtime.clock,
+        metrics=metrics,
+        link_ttl=settings.link_ttl,
+        mail_domain=settings.mail_domain,
+        poll_seconds=settings.dispatch_poll_seconds,
+        max_backoff_seconds=settings.retry_max_backoff_seconds,
+    )
+    runtime.background(dispatcher.run, name="invitation-dispatcher")
+    runtime.background(
+        lambda: keep_metrics_fresh(
+            unit_of_work=unit_of_work,
+            metrics=metrics,
+            clock=runtime.clock,
+            every_seconds=settings.results_refresh_seconds,
+        ),
+        name="csat-metrics",
+    )
+
     app = FastAPI(title="surveys", version="0.1.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
+    app.state.dispatcher = dispatcher
     install_error_handlers(app)
     app.include_router(runtime.health_router())
     app.include_router(
         surveys_router(
             staff=staff_token_guard(settings.staff_token),
-            candidates=repository.MongoSurveyCandidates(runtime.runner.database),
+            unit_of_work=unit_of_work,
+            keys=runtime.keys,
+            clock=runtime.clock,
+            metrics=metrics,
         )
     )
     return app

@@ -1,17 +1,83 @@
-"""surveys' handlers: plain async functions of (event, dependencies)."""
+"""surveys' event handlers: plain async functions of (event, dependencies)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
-from services.surveys.domain import SurveyCandidate
+from pydantic import BaseModel, ConfigDict, EmailStr
+
+from services.surveys.domain import (
+    Invitation,
+    Reason,
+    RegisteredContact,
+    Resolution,
+    SurveyCandidate,
+    SurveyKeys,
+    SurveyPolicy,
+    decide,
+)
+from shared.clock import Clock
+from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
 from shared.events import CloudEvent
-from shared.events.intake import RequestReceived
+from shared.events.intake import ContactDetails, ContactRegistered, RequestReceived, StatusChanged
+
+REOPENED_STATUSES = ("open", "pending")
+CountDecision = Callable[[Reason], None]
+
+
+class InvitationAddress(BaseModel):
+    """The one contact detail surveys keeps (sealed): where to send the invitation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    email: EmailStr
 
 
 class SurveyCandidates(Protocol):
     async def watch(self, candidate: SurveyCandidate) -> None: ...
     async def get(self, request_id: str) -> SurveyCandidate | None: ...
+    async def set_status(self, request_id: str, status: str) -> None: ...
+
+
+class Contacts(Protocol):
+    async def register(
+        self, contact: RegisteredContact, *, address: SealedPersonalData
+    ) -> None: ...
+    async def get(self, contact_id: str) -> RegisteredContact | None: ...
+    async def address(self, contact_id: str) -> SealedPersonalData | None: ...
+    async def touch(self, contact_id: str, *, at: datetime) -> None: ...
+
+
+class KeyedSet(Protocol):
+    async def contains(self, key: str) -> bool: ...
+    async def add(self, key: str, *, at: datetime) -> None: ...
+
+
+class Invitations(Protocol):
+    async def get(self, invitation_id: str) -> Invitation | None: ...
+    async def record(self, invitation: Invitation) -> None: ...
+    async def due_ats_for(self, requester_id: str) -> list[datetime]: ...
+    async def scheduled(
+        self, *, request_id: str | None = None, requester_id: str | None = None
+    ) -> list[str]: ...
+    async def conclude(
+        self, invitation_id: str, *, state: str, reason: Reason, at: datetime
+    ) -> None: ...
+
+
+class DecisionUnitOfWork(Protocol):
+    @property
+    def candidates(self) -> SurveyCandidates: ...
+    @property
+    def contacts(self) -> Contacts: ...
+    @property
+    def invitations(self) -> Invitations: ...
+    @property
+    def opt_outs(self) -> KeyedSet: ...
+    @property
+    def erased(self) -> KeyedSet: ...
 
 
 async def watch_new_request(event: CloudEvent, *, candidates: SurveyCandidates) -> None:
@@ -27,3 +93,71 @@ async def watch_new_request(event: CloudEvent, *, candidates: SurveyCandidates) 
             received_at=received.received_at,
         )
     )
+
+
+async def register_contact(
+    event: CloudEvent, *, uow: DecisionUnitOfWork, keys: KeyStore, secrets: SurveyKeys
+) -> None:
+    """Remember a registered person: their address sealed, their opt-out hash; never if erased."""
+    registered = ContactRegistered.from_event(event)
+    subject = registered.contact_id
+    if await uow.erased.contains(secrets.erased_key(subject)):
+        return
+    details = await unseal(registered.details, ContactDetails, keys=keys)
+    if details is None:  # key shredded: the person was erased
+        return
+    address = await seal(InvitationAddress(email=details.email), data_subject_id=subject, keys=keys)
+    contact = RegisteredContact(
+        contact_id=subject,
+        organisation_id=registered.organisation_id,
+        registered_at=registered.registered_at,
+        opt_out_key=secrets.opt_out_key(str(details.email)),
+    )
+    await uow.contacts.register(contact, address=address)
+
+
+async def follow_status(
+    event: CloudEvent,
+    *,
+    uow: DecisionUnitOfWork,
+    policy: SurveyPolicy,
+    secrets: SurveyKeys,
+    clock: Clock,
+    count: CountDecision,
+) -> None:
+    """On resolution decide whether to survey (and record why); on reopening cancel what waits."""
+    changed = StatusChanged.from_event(event)
+    await uow.candidates.set_status(changed.request_id, changed.to_status)
+    if changed.to_status in REOPENED_STATUSES:
+        for pending in await uow.invitations.scheduled(request_id=changed.request_id):
+            await uow.invitations.conclude(
+                pending, state="cancelled", reason="reopened", at=changed.changed_at
+            )
+            count("reopened")
+        return
+    if changed.to_status != "resolved":
+        return
+    resolution = Resolution(
+        request_id=changed.request_id,
+        requester_id=changed.requester_id,
+        channel=changed.channel,
+        organisation_id=changed.organisation_id,
+        resolution=changed.resolution,
+        resolved_at=changed.changed_at,
+    )
+    if await uow.invitations.get(resolution.invitation_id) is not None:
+        return  # this resolution was decided already (replayed or republished event)
+    subject = changed.requester_id
+    contact = await uow.contacts.get(subject)
+    if contact is not None:
+        await uow.contacts.touch(subject, at=changed.changed_at)
+    decision = decide(
+        resolution=resolution,
+        policy=policy,
+        registered=contact is not None,
+        erased=await uow.erased.contains(secrets.erased_key(subject)),
+        opted_out=contact is not None and await uow.opt_outs.contains(contact.opt_out_key),
+        other_invitations_due=await uow.invitations.due_ats_for(subject),
+    )
+    await uow.invitations.record(Invitation.decided(resolution, decision, at=clock.now()))
+    count(decision.reason)

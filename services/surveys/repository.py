@@ -1,21 +1,41 @@
-"""surveys' MongoDB repositories."""
+"""surveys' MongoDB repositories; each works inside one transaction (or on the database)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import asdict
+from datetime import datetime
+from typing import Any
 
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.surveys.domain import SurveyCandidate
+from services.surveys.domain import (
+    ACTIVE_STATES,
+    DUE_STATES,
+    Invitation,
+    Reason,
+    RegisteredContact,
+    SurveyCandidate,
+)
+from services.surveys.response_store import Collection, MongoResponses
+from shared.crypto import SealedPersonalData
+from shared.events import CloudEvent
 from shared.mongo import Document, Transaction, TransactionRunner
+from shared.outbox import add_to_outbox
 
 CANDIDATES = "survey_candidates"
+CONTACTS = "contacts"
+INVITATIONS = "invitations"
+OPT_OUTS = "opt_outs"
+ERASED = "erased_subjects"
+RESPONSES = "responses"
 
 
-class MongoSurveyCandidates:
+class MongoSurveyCandidates(Collection):
     def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
-        self._collection = database[CANDIDATES]
-        self._session = tx.session if tx else None
+        super().__init__(database, CANDIDATES, tx)
 
     async def watch(self, candidate: SurveyCandidate) -> None:
         document = asdict(candidate)
@@ -31,6 +51,216 @@ class MongoSurveyCandidates:
         found["request_id"] = found.pop("_id")
         return SurveyCandidate(**found)
 
+    async def set_status(self, request_id: str, status: str) -> None:
+        await self._collection.update_one(
+            {"_id": request_id}, {"$set": {"status": status}}, session=self._session
+        )
+
+
+class MongoContacts(Collection):
+    async def register(self, contact: RegisteredContact, *, address: SealedPersonalData) -> None:
+        document = asdict(contact)
+        document["_id"] = document.pop("contact_id")
+        document["address"] = address.model_dump()
+        await self._collection.replace_one(
+            {"_id": document["_id"]}, document, upsert=True, session=self._session
+        )
+
+    async def get(self, contact_id: str) -> RegisteredContact | None:
+        found = await self._collection.find_one({"_id": contact_id}, session=self._session)
+        if found is None:
+            return None
+        return RegisteredContact(
+            contact_id=found["_id"],
+            organisation_id=found.get("organisation_id"),
+            registered_at=found["registered_at"],
+            opt_out_key=found["opt_out_key"],
+        )
+
+    async def address(self, contact_id: str) -> SealedPersonalData | None:
+        found = await self._collection.find_one({"_id": contact_id}, session=self._session)
+        return None if found is None else SealedPersonalData.model_validate(found["address"])
+
+    async def touch(self, contact_id: str, *, at: datetime) -> None:
+        """Write the person's record, so concurrent decisions about one person conflict and retry."""
+        await self._collection.update_one(
+            {"_id": contact_id}, {"$set": {"last_decided_at": at}}, session=self._session
+        )
+
+
+class MongoKeyedSet(Collection):
+    """A set of keyed hashes (opt-outs, erased subjects): nothing reversible is kept."""
+
+    async def contains(self, key: str) -> bool:
+        return await self._collection.find_one({"_id": key}, session=self._session) is not None
+
+    async def add(self, key: str, *, at: datetime) -> None:
+        await self._collection.update_one(
+            {"_id": key}, {"$setOnInsert": {"added_at": at}}, upsert=True, session=self._session
+        )
+
+
+_INVITATION_FIELDS = tuple(Invitation.__dataclass_fields__)
+
+
+def _invitation(document: Document) -> Invitation:
+    values: dict[str, Any] = {
+        name: document.get(name) for name in _INVITATION_FIELDS if name != "invitation_id"
+    }
+    values["attempts"] = values["attempts"] or 0
+    return Invitation(invitation_id=document["_id"], **values)
+
+
+class MongoInvitations(Collection):
+    async def get(self, invitation_id: str) -> Invitation | None:
+        found = await self._collection.find_one({"_id": invitation_id}, session=self._session)
+        return None if found is None else _invitation(found)
+
+    async def record(self, invitation: Invitation) -> None:
+        document = asdict(invitation)
+        document["_id"] = document.pop("invitation_id")
+        document["history"] = [{"reason": invitation.reason, "at": invitation.decided_at}]
+        await self._collection.insert_one(document, session=self._session)
+
+    async def due_ats_for(self, requester_id: str) -> list[datetime]:
+        cursor = self._collection.find(
+            {"requester_id": requester_id, "state": {"$in": list(ACTIVE_STATES)}},
+            {"due_at": 1},
+            session=self._session,
+        )
+        return [found["due_at"] async for found in cursor if found.get("due_at")]
+
+    async def conclude(
+        self, invitation_id: str, *, state: str, reason: Reason, at: datetime, **fields: Any
+    ) -> None:
+        """Move an invitation to a new state, recording the reason in its history."""
+        await self._collection.update_one(
+            {"_id": invitation_id},
+            {
+                "$set": {"state": state, "reason": reason, **fields},
+                "$push": {"history": {"reason": reason, "at": at}},
+            },
+            session=self._session,
+        )
+
+    async def scheduled(
+        self, *, request_id: str | None = None, requester_id: str | None = None
+    ) -> list[str]:
+        query: Document = {"state": "scheduled"}
+        if request_id is not None:
+            query["request_id"] = request_id
+        if requester_id is not None:
+            query["requester_id"] = requester_id
+        cursor = self._collection.find(query, {"_id": 1}, session=self._session)
+        return [found["_id"] async for found in cursor]
+
+    async def due(self, *, now: datetime, limit: int) -> list[str]:
+        cursor = (
+            self._collection.find(
+                {"state": {"$in": list(DUE_STATES)}, "due_at": {"$lte": now}},
+                {"_id": 1},
+                session=self._session,
+            )
+            .sort("due_at", ASCENDING)
+            .limit(limit)
+        )
+        return [found["_id"] async for found in cursor]
+
+    async def count_due(self, *, now: datetime) -> int:
+        return await self._collection.count_documents(
+            {"state": {"$in": list(DUE_STATES)}, "due_at": {"$lte": now}}, session=self._session
+        )
+
+    async def set_fields(self, invitation_id: str, **fields: Any) -> None:
+        await self._collection.update_one(
+            {"_id": invitation_id}, {"$set": fields}, session=self._session
+        )
+
+    async def by_token(self, *, field: str, hashed: str) -> Invitation | None:
+        found = await self._collection.find_one({field: hashed}, session=self._session)
+        return None if found is None else _invitation(found)
+
+    async def for_request(self, request_id: str) -> list[Invitation]:
+        cursor = self._collection.find({"request_id": request_id}, session=self._session)
+        return [_invitation(found) async for found in cursor.sort("decided_at", ASCENDING)]
+
+    async def for_subject(self, requester_id: str) -> list[Invitation]:
+        cursor = self._collection.find({"requester_id": requester_id}, session=self._session)
+        return [_invitation(found) async for found in cursor]
+
+
+class MongoSurveys:
+    """surveys' unit of work: every collection and the outbox, in one transaction."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        database = tx.database
+        self.candidates = MongoSurveyCandidates(database, tx)
+        self.contacts = MongoContacts(database, CONTACTS, tx)
+        self.invitations = MongoInvitations(database, INVITATIONS, tx)
+        self.opt_outs = MongoKeyedSet(database, OPT_OUTS, tx)
+        self.erased = MongoKeyedSet(database, ERASED, tx)
+        self.responses = MongoResponses(database, RESPONSES, tx)
+
+    async def publish(self, topic: str, event: CloudEvent) -> None:
+        await add_to_outbox(self._tx, topic=topic, event=event)
+
+    async def erase(
+        self, *, kind: str, scope_id: str, keep_request_ids: tuple[str, ...] = ()
+    ) -> tuple[dict[str, int], set[str]]:
+        """Delete a scope's requests, invitations and responses (but kept ones); counts, subjects."""
+        field = {"person": "requester_id", "organisation": "organisation_id"}.get(kind)
+        keep = {"$nin": list(keep_request_ids)}
+        if field is None:  # one request
+            by_request: Document = {"_id": scope_id}
+            scoped: Document = {"request_id": scope_id}
+        else:
+            by_request = {field: scope_id, "_id": keep}
+            scoped = {field: scope_id, "request_id": keep}
+        counts: dict[str, int] = {}
+        subjects: set[str] = set()
+        for kind_name, name, selector in (
+            ("requests", CANDIDATES, by_request),
+            ("invitations", INVITATIONS, scoped),
+            ("responses", RESPONSES, scoped),
+        ):
+            collection = self._tx.database[name]
+            found = collection.find(selector, {"requester_id": 1}, session=self._tx.session)
+            subjects.update([d["requester_id"] async for d in found if d.get("requester_id")])
+            result = await collection.delete_many(selector, session=self._tx.session)
+            counts[kind_name] = result.deleted_count
+        return counts, subjects
+
+    async def erase_contacts(self, query: Document) -> list[str]:
+        contacts = self._tx.database[CONTACTS]
+        ids = [d["_id"] async for d in contacts.find(query, {"_id": 1}, session=self._tx.session)]
+        await contacts.delete_many({"_id": {"$in": ids}}, session=self._tx.session)
+        return ids
+
+
+def unit_of_work_factory(
+    runner: TransactionRunner, after_commit: Callable[[], None]
+) -> Callable[[], AbstractAsyncContextManager[MongoSurveys]]:
+    @asynccontextmanager
+    async def unit_of_work() -> AsyncIterator[MongoSurveys]:
+        async with runner.transaction() as tx:
+            yield MongoSurveys(tx)
+        after_commit()
+
+    return unit_of_work
+
 
 async def create_indexes(runner: TransactionRunner) -> None:
-    await runner.database[CANDIDATES].create_index("requester_id")
+    database = runner.database
+    await database[CANDIDATES].create_index("requester_id")
+    await database[CANDIDATES].create_index("organisation_id")
+    await database[CONTACTS].create_index("organisation_id")
+    await database[INVITATIONS].create_index([("requester_id", ASCENDING), ("state", ASCENDING)])
+    await database[INVITATIONS].create_index([("state", ASCENDING), ("due_at", ASCENDING)])
+    await database[INVITATIONS].create_index("request_id")
+    await database[INVITATIONS].create_index("organisation_id")
+    await database[INVITATIONS].create_index("response_token_hash", sparse=True)
+    await database[INVITATIONS].create_index("opt_out_token_hash", sparse=True)
+    await database[RESPONSES].create_index("responded_at")
+    await database[RESPONSES].create_index("requester_id")
+    await database[RESPONSES].create_index("organisation_id")

@@ -1,0 +1,58 @@
+"""surveys' MongoDB store of responses: one per invitation, the comment kept sealed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from services.surveys.responses import AlreadyAnsweredError, RecordedResponse
+from shared.crypto import SealedPersonalData
+from shared.mongo import Document, Transaction
+
+
+class Collection:
+    """One collection, used inside a transaction when one is given."""
+
+    def __init__(self, database: AsyncDatabase[Document], name: str, tx: Transaction | None):
+        self._collection = database[name]
+        self._session = tx.session if tx else None
+
+
+class MongoResponses(Collection):
+    async def add(self, response: RecordedResponse) -> None:
+        document = asdict(response)
+        document["_id"] = document.pop("invitation_id")
+        document["comment"] = response.comment.model_dump() if response.comment else None
+        try:
+            await self._collection.insert_one(document, session=self._session)
+        except DuplicateKeyError:
+            raise AlreadyAnsweredError(response.invitation_id) from None
+
+    async def exists(self, invitation_id: str) -> bool:
+        found = await self._collection.find_one({"_id": invitation_id}, session=self._session)
+        return found is not None
+
+    async def between(self, *, since: datetime, until: datetime) -> list[RecordedResponse]:
+        query = {"responded_at": {"$gte": since, "$lte": until}}
+        return [_response(d) async for d in self._collection.find(query, session=self._session)]
+
+    async def for_subject(self, requester_id: str) -> list[RecordedResponse]:
+        cursor = self._collection.find({"requester_id": requester_id}, session=self._session)
+        return [_response(found) async for found in cursor]
+
+
+def _response(document: Document) -> RecordedResponse:
+    comment = document.get("comment")
+    return RecordedResponse(
+        invitation_id=document["_id"],
+        request_id=document["request_id"],
+        requester_id=document["requester_id"],
+        channel=document["channel"],
+        organisation_id=document.get("organisation_id"),
+        score=document["score"],
+        responded_at=document["responded_at"],
+        comment=SealedPersonalData.model_validate(comment) if comment else None,
+    )
