@@ -13,7 +13,14 @@ import time
 from types import FrameType
 
 from deploy.local.services import DEFAULT_PORTS, SERVICES, ServiceProcess, service_environment
-from deploy.local.stack import REPO, InfrastructureError, LocalKafka, LocalMongo, LocalProcess
+from deploy.local.stack import (
+    REPO,
+    InfrastructureError,
+    LocalKafka,
+    LocalMailbox,
+    LocalMongo,
+    LocalProcess,
+)
 
 DATA = REPO / ".data"
 
@@ -29,7 +36,13 @@ def main() -> int:
         controller_port=_port("KAFKA_CONTROLLER_PORT", 9093),
     )
     mongo = LocalMongo(DATA / "mongodb", port=_port("MONGODB_PORT", 27017))
-    env = service_environment(kafka_bootstrap=kafka.bootstrap_servers, mongodb_url=mongo.url)
+    mail = LocalMailbox(DATA / "mailbox", port=_port("SMTP_RELAY_PORT", 1025))
+    env = service_environment(
+        kafka_bootstrap=kafka.bootstrap_servers,
+        mongodb_url=mongo.url,
+        SMTP_RELAY_HOST="127.0.0.1",
+        SMTP_RELAY_PORT=str(mail.port),
+    )
     services = [
         ServiceProcess(
             name,
@@ -53,11 +66,11 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)  # also when started in the background (SIG_IGN)
     try:
-        for process in (kafka, mongo, *services):
+        for process in (kafka, mongo, mail, *services):
             print(f"starting {process.name} ...", flush=True)
             running.append(process)
             process.start()
-        _print_where(kafka, mongo, services)
+        _print_where(kafka, mongo, mail, services)
         while all(process.alive() for process in running):
             time.sleep(1)
         dead = [process.name for process in running if not process.alive()]
@@ -72,12 +85,15 @@ def main() -> int:
         stop_all()
 
 
-def _print_where(kafka: LocalKafka, mongo: LocalMongo, services: list[ServiceProcess]) -> None:
+def _print_where(
+    kafka: LocalKafka, mongo: LocalMongo, mail: LocalMailbox, services: list[ServiceProcess]
+) -> None:
     lines = [
         "",
         "support-data platform is up (Ctrl-C stops everything):",
         f"  kafka      {kafka.bootstrap_servers}",
         f"  mongodb    {mongo.url}   (SecantusDB, data in {mongo.data_dir})",
+        f"  mail relay 127.0.0.1:{mail.port}   (outbound mail lands in {mail.mailbox})",
     ]
     for service in services:
         lines.append(f"  {service.name:<10} {service.url}  /healthz /readyz /metrics /docs")

@@ -238,3 +238,29 @@ class LocalMongo(LocalProcess):
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         self.wait_for(lambda: port_open(self.port), timeout=timeout)
+
+
+class LocalMailbox(LocalProcess):
+    """An SMTP relay for `make run` that keeps every outbound mail in a maildir folder."""
+
+    def __init__(self, mailbox: Path, *, port: int):
+        super().__init__(name="mail relay", log_path=mailbox.parent / "logs" / "mailbox.log")
+        self.mailbox = mailbox
+        self.port = port
+
+    def start(self, *, timeout: float = 30.0) -> None:
+        self.mailbox.parent.mkdir(parents=True, exist_ok=True)
+        self.launch(
+            [
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                f"127.0.0.1:{self.port}",
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                str(self.mailbox),
+            ]
+        )
+        self.wait_for(lambda: port_open(self.port), timeout=timeout)
