@@ -30,6 +30,7 @@ from shared.topics import dead_letter_topic
 log = logging.getLogger(__name__)
 
 StartupStep = Callable[[], Awaitable[None]]
+SHUTDOWN_STEP_SECONDS = 10.0
 
 
 class ServiceRuntime:
@@ -123,11 +124,23 @@ class ServiceRuntime:
         try:
             yield
         finally:
-            for task in self._tasks:
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-            await self.broker.stop()
-            await self.mongo.close()
+            await self._stop()
+
+    async def _stop(self) -> None:
+        """Stop within bounded time: a task or client that will not stop is logged, not waited on
+        forever (an orchestrator's grace period is finite too)."""
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            _done, stuck = await asyncio.wait(self._tasks, timeout=SHUTDOWN_STEP_SECONDS)
+            for task in stuck:
+                log.warning("task did not stop in time", extra={"task": task.get_name()})
+        for name, stop in (("kafka", self.broker.stop), ("mongodb", self.mongo.close)):
+            try:
+                async with asyncio.timeout(SHUTDOWN_STEP_SECONDS):
+                    await stop()
+            except TimeoutError:
+                log.warning("client did not stop in time", extra={"client": name})
 
     async def _start(self) -> None:
         backoff = 0.2
