@@ -165,6 +165,13 @@ class MongoMailbox:
         )
         return result.deleted_count
 
+    async def readdress(self, account_id: str, to: str) -> int:
+        """Send this account's waiting mail to its corrected address (P11)."""
+        result = await self._collection.update_many(
+            {"account_id": account_id}, {"$set": {"to": to}}, session=self._session
+        )
+        return result.matched_count
+
 
 async def create_indexes(database: AsyncDatabase[Document], *, window: timedelta) -> None:
     await database[ACCOUNTS].create_index("email_normalised", unique=True)

@@ -27,7 +27,7 @@ from shared.clock import Clock
 from shared.events import CloudEvent
 from shared.events import crm as crm_events
 from shared.events.intake import ContactRegistered, MessageAdded, RequestReceived, StatusChanged
-from shared.events.privacy import ErasureRequested, ExportRequested
+from shared.events.privacy import ErasureRequested, ExportRequested, RectificationRequested
 from shared.http import install_error_handlers
 from shared.mail import MailSender
 from shared.mongo import Transaction
@@ -117,7 +117,10 @@ def create_app(settings: AccessSettings, *, clock: Clock | None = None) -> FastA
         {
             ExportRequested.event_type: on(
                 lambda e, uow: privacy.export(e, uow=uow, keys=keys, clock=clock_)
-            )
+            ),
+            RectificationRequested.event_type: on(
+                lambda e, uow: privacy.rectify(e, uow=uow, keys=keys)
+            ),
         },
     )
     runtime.produces(topics.ACCESS_AUDIT, topics.PRIVACY_ERASURE, topics.PRIVACY_DSR)

@@ -101,6 +101,15 @@ class MongoDirectory:
         )
         return result.deleted_count
 
+    async def rectify_email(self, contact_ids: list[str], email_normalised: str) -> int:
+        """Replace the email these contacts are known by in their memberships (P11)."""
+        result = await self._representatives.update_many(
+            {"contact_id": {"$in": contact_ids}, "email_normalised": {"$ne": None}},
+            {"$set": {"email_normalised": email_normalised}},
+            session=self._session,
+        )
+        return result.matched_count
+
 
 class MongoShareGrants:
     def __init__(

@@ -1,4 +1,4 @@
-"""access's part in erasure and export (P11): delete its copies in scope, export what it holds."""
+"""access's part in P11: erase its copies in scope, export what it holds, apply rectifications."""
 
 from __future__ import annotations
 
@@ -6,16 +6,19 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from services.access.domain import normalise_email
 from services.access.ports import AccessUnitOfWork
 from shared import topics
 from shared.clock import Clock
-from shared.crypto import KeyStore, seal
+from shared.crypto import KeyStore, seal, unseal
 from shared.events import CloudEvent
+from shared.events.intake import ContactDetails
 from shared.events.privacy import (
     ErasureCompleted,
     ErasureRequested,
     ExportContributed,
     ExportRequested,
+    RectificationRequested,
 )
 
 SOURCE = "/support/access"
@@ -152,3 +155,31 @@ async def export(event: CloudEvent, *, uow: AccessUnitOfWork, keys: KeyStore, cl
             data=contributed,
         ),
     )
+
+
+async def rectify(event: CloudEvent, *, uow: AccessUnitOfWork, keys: KeyStore) -> None:
+    """Replace the person's name and email in request views, memberships and account login."""
+    requested = RectificationRequested.from_event(event)
+    person = requested.data_subject_id
+    details = await unseal(requested.details, ContactDetails, keys=keys)
+    if details is None:
+        return  # the person was erased: nothing left to correct
+    email = str(details.email)
+    email_normalised = normalise_email(email)
+    account = await uow.accounts.by_contact(person)
+    contact_ids = sorted({person, *(account["contact_ids"] if account else [])})
+    old = [account["email_normalised"]] if account and account.get("email_normalised") else []
+    await uow.directory.serialise(
+        [*(f"contact:{c}" for c in contact_ids), f"email:{email_normalised}"]
+        + [f"email:{e}" for e in old]
+    )
+    await uow.requests.rectify_requester(contact_ids, name=details.full_name, email=email)
+    await uow.directory.rectify_email(contact_ids, email_normalised)
+    if account is None or account["email_normalised"] == email_normalised:
+        return
+    holder = await uow.accounts.by_email(email_normalised)
+    if holder is not None and holder["_id"] != account["_id"]:
+        return  # the corrected address is another account's login (P3: one per email)
+    # only the login email changes: the password hash stays
+    await uow.accounts.update(account["_id"], {"email_normalised": email_normalised})
+    await uow.mailbox.readdress(account["_id"], email)

@@ -207,6 +207,21 @@ class MongoRequestReadModel:
         found = self._collection.find({"requester_id": {"$in": contact_ids}}, session=self._session)
         return [_view_from(document) for document in await found.to_list()]
 
+    async def rectify_requester(self, contact_ids: list[str], *, name: str, email: str) -> int:
+        """Replace the requester's name and email in the views of these contacts (P11)."""
+        result = await self._collection.update_many(
+            {"requester_id": {"$in": contact_ids}},
+            {
+                "$set": {
+                    "requester_name": name,
+                    "requester_email": email,
+                    "requester_email_normalised": email.strip().casefold(),
+                }
+            },
+            session=self._session,
+        )
+        return result.matched_count
+
 
 def _criteria(filters: RequestFilters) -> Document:
     """The list filters as a Mongo filter."""

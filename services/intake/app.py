@@ -11,7 +11,7 @@ from services.intake.handlers import Matching
 from services.intake.http import WebIntake, intake_router
 from services.intake.mail_intake import MailPolicy
 from services.intake.metrics import IntakeMetrics
-from services.intake.privacy import erasure_handler, export_handler
+from services.intake.privacy import erasure_handler, export_handler, rectification_handler
 from services.intake.ratelimit import TokenBuckets
 from services.intake.settings import IntakeSettings
 from services.intake.smtp import SmtpServer
@@ -20,7 +20,7 @@ from shared import topics
 from shared.clock import Clock
 from shared.events.channels import EmailReceived, PhoneCallLogged
 from shared.events.intake import RequestReceived
-from shared.events.privacy import ErasureRequested, ExportRequested
+from shared.events.privacy import ErasureRequested, ExportRequested, RectificationRequested
 from shared.http import install_error_handlers
 from shared.mail import MailSender
 from shared.service import ServiceRuntime
@@ -85,7 +85,12 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
     )
     runtime.consume(
         topics.PRIVACY_DSR,
-        {ExportRequested.event_type: export_handler(keys=keys, clock=runtime.clock)},
+        {
+            ExportRequested.event_type: export_handler(keys=keys, clock=runtime.clock),
+            RectificationRequested.event_type: rectification_handler(
+                keys=keys, matching=matching, contacts=repository.MongoContacts
+            ),
+        },
     )
     smtp = SmtpServer(settings=settings, keys=keys, clock=runtime.clock, metrics=metrics)
     runtime.background(smtp.run, name="smtp-server")

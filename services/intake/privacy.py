@@ -4,10 +4,14 @@ sealed copy of what it holds on a person."""
 from __future__ import annotations
 
 import base64
-from typing import Any
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from services.intake.domain import Contact
+from services.intake.handlers import Matching
 from services.intake.repository import (
     ACKNOWLEDGEMENTS,
     CHANNEL_ITEMS,
@@ -20,13 +24,15 @@ from services.intake.smtp import mail_key_id
 from shared import topics
 from shared.clock import Clock
 from shared.consumer import EventHandler
-from shared.crypto import KeyStore, seal
-from shared.events import CloudEvent
+from shared.crypto import KeyStore, seal, unseal
+from shared.events import CloudEvent, EventSchemaError
+from shared.events.intake import ContactDetails
 from shared.events.privacy import (
     ErasureCompleted,
     ErasureRequested,
     ExportContributed,
     ExportRequested,
+    RectificationRequested,
 )
 from shared.mongo import Document, Transaction
 from shared.outbox import add_to_outbox
@@ -167,3 +173,64 @@ async def holdings_of(data_subject_id: str, *, tx: Transaction) -> IntakeExport:
         raw = mail.pop("raw", None)
         mail["raw_base64"] = base64.b64encode(raw).decode() if raw else None
     return IntakeExport(contact=contact, requests=requests, messages=messages, mails=mails)
+
+
+Rectified = Literal["rectified", "email_kept", "unknown_contact"]
+
+
+class RectifiableContacts(Protocol):
+    async def get(self, contact_id: str) -> Contact | None: ...
+    async def by_email(self, normalised_email: str) -> Contact | None: ...
+    async def replace_details(
+        self, contact: Contact, *, email_key: str | None, phone_key: str | None
+    ) -> None: ...
+
+
+async def rectify_contact(
+    *,
+    contact_id: str,
+    details: ContactDetails,
+    contacts: RectifiableContacts,
+    matching: Matching,
+) -> Rectified:
+    """Replace a contact's P2 fields; an email another contact matches on is not taken over."""
+    contact = await contacts.get(contact_id)
+    if contact is None:
+        return "unknown_contact"
+    wanted = matching.email_key(str(details.email))
+    email_key: str | None = wanted
+    holder = await contacts.by_email(wanted)
+    if holder is not None and holder.contact_id != contact_id:
+        details = details.model_copy(update={"email": contact.details.email})
+        email_key = None
+    await contacts.replace_details(
+        replace(contact, details=details),
+        email_key=email_key,
+        phone_key=matching.phone_key(details.phone),
+    )
+    return "rectified" if email_key is not None else "email_kept"
+
+
+def rectification_handler(
+    *,
+    keys: KeyStore,
+    matching: Matching,
+    contacts: Callable[[Transaction], RectifiableContacts],
+) -> EventHandler:
+    """Applies corrected contact details in the consumer's transaction; erased persons stay so."""
+
+    async def on_rectification(event: CloudEvent, tx: Transaction) -> None:
+        rectification = RectificationRequested.from_event(event)
+        if rectification.details.data_subject_id != rectification.data_subject_id:
+            raise EventSchemaError("details: must be sealed for data_subject_id")
+        details = await unseal(rectification.details, ContactDetails, keys=keys)
+        if details is None:
+            return
+        await rectify_contact(
+            contact_id=rectification.data_subject_id,
+            details=details,
+            contacts=contacts(tx),
+            matching=matching,
+        )
+
+    return on_rectification

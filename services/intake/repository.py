@@ -68,6 +68,17 @@ class MongoContacts(_Collection):
             {"_id": contact.contact_id}, {"phone": contact.details.phone, "phone_e164": phone_key}
         )
 
+    async def replace_details(
+        self, contact: Contact, *, email_key: str | None, phone_key: str | None
+    ) -> None:
+        """Overwrite the P2 fields with the contact's details; email kept when email_key is None."""
+        values: Document = {**contact.details.model_dump(mode="json"), "phone_e164": phone_key}
+        if email_key is None:
+            values.pop("email")
+        else:
+            values["email_normalised"] = email_key
+        await self._set({"_id": contact.contact_id}, values)
+
 
 class MongoRequests(_Collection):
     def __init__(self, tx: Transaction) -> None:

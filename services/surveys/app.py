@@ -16,7 +16,7 @@ from shared import topics
 from shared.clock import Clock
 from shared.events import CloudEvent
 from shared.events.intake import ContactRegistered, RequestReceived, StatusChanged
-from shared.events.privacy import ErasureRequested, ExportRequested
+from shared.events.privacy import ErasureRequested, ExportRequested, RectificationRequested
 from shared.http import install_error_handlers, staff_token_guard
 from shared.mail import MailSender
 from shared.mongo import Transaction
@@ -71,6 +71,11 @@ def create_app(settings: SurveySettings, *, clock: Clock | None = None) -> FastA
             event, uow=repository.MongoSurveys(tx), keys=runtime.keys, clock=runtime.clock
         )
 
+    async def on_rectification_requested(event: CloudEvent, tx: Transaction) -> None:
+        await privacy.rectify(
+            event, uow=repository.MongoSurveys(tx), keys=runtime.keys, secrets=secrets
+        )
+
     runtime.consume(
         topics.SUPPORT_REQUESTS,
         {
@@ -80,7 +85,13 @@ def create_app(settings: SurveySettings, *, clock: Clock | None = None) -> FastA
     )
     runtime.consume(topics.SUPPORT_CONTACTS, {ContactRegistered.event_type: on_contact_registered})
     runtime.consume(topics.PRIVACY_ERASURE, {ErasureRequested.event_type: on_erasure_requested})
-    runtime.consume(topics.PRIVACY_DSR, {ExportRequested.event_type: on_export_requested})
+    runtime.consume(
+        topics.PRIVACY_DSR,
+        {
+            ExportRequested.event_type: on_export_requested,
+            RectificationRequested.event_type: on_rectification_requested,
+        },
+    )
     runtime.produces(topics.SURVEYS, topics.PRIVACY_ERASURE, topics.PRIVACY_DSR)
     runtime.on_startup(lambda: repository.create_indexes(runtime.runner))
 

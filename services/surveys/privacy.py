@@ -1,4 +1,4 @@
-"""surveys' part in erasure and export (P11): delete or hand over what it holds on a person."""
+"""surveys' part in P11: erase, export or rectify what it holds on a person."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from shared import topics
 from shared.clock import Clock
 from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
 from shared.events import CloudEvent
+from shared.events.intake import ContactDetails
 from shared.events.privacy import (
     ErasureCompleted,
     ErasureRequested,
     ExportContributed,
     ExportRequested,
+    RectificationRequested,
 )
 from shared.events.surveys import ResponseComment
 
@@ -61,6 +63,9 @@ class SurveyHoldings(Protocol):
         self, *, kind: str, scope_id: str, keep_request_ids: tuple[str, ...] = ()
     ) -> tuple[dict[str, int], set[str]]: ...
     async def erase_contacts(self, query: dict[str, Any]) -> list[str]: ...
+    async def rectify_contact(
+        self, contact_id: str, *, address: SealedPersonalData, opt_out_key: str
+    ) -> None: ...
     async def publish(self, topic: str, event: CloudEvent) -> None: ...
 
 
@@ -182,6 +187,25 @@ async def export(event: CloudEvent, *, uow: SurveyHoldings, keys: KeyStore, cloc
             data=contributed,
         ),
     )
+
+
+async def rectify(
+    event: CloudEvent, *, uow: SurveyHoldings, keys: KeyStore, secrets: SurveyKeys
+) -> None:
+    """Replace a person's sealed address and opt-out hash; an opt-out follows the new address."""
+    requested = RectificationRequested.from_event(event)
+    subject = requested.data_subject_id
+    details = await unseal(requested.details, ContactDetails, keys=keys)
+    if details is None:  # key shredded: the person was erased
+        return
+    contact = await uow.contacts.get(subject)
+    if contact is None:  # not registered here: surveys keeps nothing to correct
+        return
+    opt_out_key = secrets.opt_out_key(str(details.email))
+    if await uow.opt_outs.contains(contact.opt_out_key):
+        await uow.opt_outs.add(opt_out_key, at=requested.requested_at)
+    address = await seal(InvitationAddress(email=details.email), data_subject_id=subject, keys=keys)
+    await uow.rectify_contact(subject, address=address, opt_out_key=opt_out_key)
 
 
 async def _comment(sealed: SealedPersonalData | None, *, keys: KeyStore) -> str | None:

@@ -237,6 +237,22 @@ class MongoSurveys:
         await contacts.delete_many({"_id": {"$in": ids}}, session=self._tx.session)
         return ids
 
+    async def rectify_contact(
+        self, contact_id: str, *, address: SealedPersonalData, opt_out_key: str
+    ) -> None:
+        """Store a person's corrected address; their sent invitations opt out under the new hash."""
+        session = self._tx.session
+        await self._tx.database[CONTACTS].update_one(
+            {"_id": contact_id},
+            {"$set": {"address": address.model_dump(), "opt_out_key": opt_out_key}},
+            session=session,
+        )
+        await self._tx.database[INVITATIONS].update_many(
+            {"requester_id": contact_id, "opt_out_key": {"$ne": None}},
+            {"$set": {"opt_out_key": opt_out_key}},
+            session=session,
+        )
+
 
 def unit_of_work_factory(
     runner: TransactionRunner, after_commit: Callable[[], None]

@@ -1,0 +1,69 @@
+"""intake's part in rectification (P11): corrected contact details replace the stored ones."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from services.intake.domain import Contact
+from services.intake.repository import MongoContacts
+from shared.crypto import seal
+from shared.events.intake import ContactDetails
+from shared.events.privacy import RectificationRequested
+from shared.mongo import Document
+from tests.support.apps import eventually
+from tests.support.intake import Intake, unique_email
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+async def test_a_rectification_replaces_the_contact_details_and_matching_follows(
+    intake: Intake,
+) -> None:
+    contact_id = str(uuid4())
+    old_email, new_email = unique_email("ada.old"), unique_email("ada.new")
+    async with intake.runtime.runner.transaction() as tx:
+        await MongoContacts(tx).add(
+            Contact(
+                contact_id=contact_id,
+                details=ContactDetails(
+                    full_name="Ada Oldname", email=old_email, phone="+4722334455", company="Old AS"
+                ),
+            ),
+            email_key=old_email,
+            phone_key="+4722334455",
+        )
+    corrected = ContactDetails(
+        full_name="Ada Newname", email=new_email.upper(), phone="901 23 456", company=None
+    )
+    rectification_id = str(uuid4())
+    await intake.publish(
+        RectificationRequested(
+            rectification_id=rectification_id,
+            data_subject_id=contact_id,
+            requested_at=NOW,
+            details=await seal(corrected, data_subject_id=contact_id, keys=intake.runtime.keys),
+        ),
+        subject=rectification_id,
+    )
+
+    async def rectified() -> list[Document]:
+        return await intake.find("contacts", {"_id": contact_id, "full_name": "Ada Newname"})
+
+    [stored] = await eventually(rectified)
+    assert stored["email"] == str(corrected.email)
+    assert stored["email_normalised"] == new_email
+    assert (stored["phone"], stored["phone_e164"]) == ("901 23 456", "+4790123456")
+    assert stored["company"] is None
+    held = json.dumps(await intake.find("contacts", {"_id": contact_id}), default=str)
+    assert old_email not in held and "Oldname" not in held and "Old AS" not in held
+    assert await intake.find("contacts", {"email_normalised": old_email}) == []
+
+    response = await intake.http.post(
+        "/requests",
+        json={"full_name": "Ada", "email": new_email, "subject": "Again", "body": "Hello."},
+    )
+    assert response.status_code == 202, response.text
+    [request] = await intake.find("requests", {"_id": response.json()["request_id"]})
+    assert request["requester_id"] == contact_id
