@@ -10,6 +10,7 @@ from services.retention import handlers, privacy, purge_store, repository
 from services.retention.http import retention_router
 from services.retention.http_privacy import privacy_router
 from services.retention.http_processors import processors_router
+from services.retention.http_status import status_router
 from services.retention.metrics import RetentionMetrics
 from services.retention.register_store import MongoProcessors
 from services.retention.scheduler import PurgeScheduler, SchedulerPolicy
@@ -185,4 +186,7 @@ def create_app(settings: RetentionSettings, *, clock: Clock | None = None) -> Fa
         )
     )
     app.include_router(processors_router(principal=principal, processors=processors))
+    app.include_router(
+        status_router(principal=principal, runner=runtime.runner, clock=runtime.clock)
+    )
     return app
