@@ -15,7 +15,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -68,8 +68,12 @@ async def list_dead_letters(bootstrap_servers: str, topic: str) -> list[DeadLett
         await consumer.stop()
 
 
-async def replay_dead_letters(bootstrap_servers: str, topic: str) -> int:
-    """Republish dead letters not replayed yet; return how many were replayed."""
+async def replay_dead_letters(
+    bootstrap_servers: str, topic: str, *, on_replayed: Callable[[int, int], None] | None = None
+) -> int:
+    """Republish dead letters not replayed yet; return how many were replayed.
+
+    `on_replayed(done, total)` is called after each one (for a progress bar)."""
     consumer = AIOKafkaConsumer(
         dead_letter_topic(topic),
         bootstrap_servers=bootstrap_servers,
@@ -86,10 +90,12 @@ async def replay_dead_letters(bootstrap_servers: str, topic: str) -> int:
         while not consumer.assignment():
             await consumer.getmany(timeout_ms=200)
         records = await _drain(consumer, dead_letter_topic(topic))
-        for record in records:
+        for done, record in enumerate(records, start=1):
             headers = [(k, v) for k, v in record.headers or () if not k.startswith("dlq-")]
             headers.append(("dlq-replayed-from", f"{record.partition}:{record.offset}".encode()))
             await producer.send_and_wait(topic, record.value, key=record.key, headers=headers)
+            if on_replayed is not None:
+                on_replayed(done, len(records))
         if records:
             await consumer.commit()
         return len(records)

@@ -14,7 +14,7 @@ import contextlib
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -88,10 +88,18 @@ async def topic_partitions(bootstrap_servers: str) -> list[TopicPartition]:
     ]
 
 
-async def scan_kafka(bootstrap_servers: str, values: Sequence[str], report: ScanReport) -> None:
-    """Read every non-internal topic from its first to its last offset."""
+async def scan_kafka(
+    bootstrap_servers: str,
+    values: Sequence[str],
+    report: ScanReport,
+    *,
+    topics: Collection[str] | None = None,
+) -> None:
+    """Read every non-internal topic (or only `topics`) from its first to its last offset."""
     needles = _needles(values)
     partitions = await topic_partitions(bootstrap_servers)
+    if topics is not None:
+        partitions = [tp for tp in partitions if tp.topic in topics]
     if not partitions:
         return
     consumer = AIOKafkaConsumer(
@@ -120,13 +128,19 @@ async def scan_kafka(bootstrap_servers: str, values: Sequence[str], report: Scan
         await consumer.stop()
 
 
-async def scan_mongodb(mongodb_url: str, values: Sequence[str], report: ScanReport) -> None:
-    """Read every document of every collection of every non-system database."""
+async def scan_mongodb(
+    mongodb_url: str,
+    values: Sequence[str],
+    report: ScanReport,
+    *,
+    databases: Collection[str] | None = None,
+) -> None:
+    """Read every document of every collection of every non-system database (or `databases`)."""
     needles = _needles(values)
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongodb_url)
     try:
         for name in await client.list_database_names():
-            if name in SYSTEM_DATABASES:
+            if name in SYSTEM_DATABASES or (databases is not None and name not in databases):
                 continue
             database = client[name]
             for collection in await database.list_collection_names():
