@@ -25,7 +25,7 @@ CONTRACTS: tuple[type[EventData], ...] = (*CRM_EVENTS, LegalHoldPlaced, LegalHol
 PUBLISHABLE: dict[str, type[EventData]] = {event.event_type: event for event in CONTRACTS}
 KEY_FIELD = {
     "crm.contracts": "organisation_id",
-    "crm.contacts": "contact_id",
+    "crm.contacts": "organisation_id",
     "legal.holds": "hold_id",
 }
 DEFAULT_SOURCE = "/support-ops"
