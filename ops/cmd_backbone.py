@@ -125,9 +125,7 @@ def scan(
     mongodb: Annotated[bool, typer.Option(help="Scan MongoDB.")] = True,
     as_json: JsonFlag = False,
 ) -> None:
-    """Look for plaintext personal data in every topic and collection; exit 1 if any is found.
-
-    The report names places and value indexes (0 = the first value given), never the values."""
+    """Find plaintext personal data in topics and collections, by value index; exit 1 if found."""
 
     def body(out: Output) -> ExitCode:
         needles = _values(values, values_file)
@@ -136,11 +134,23 @@ def scan(
         with bar(out) as progress:
             if kafka:
                 asyncio.run(
-                    _scan_topics(settings.kafka_bootstrap_servers, needles, report, topic, progress)
+                    _scan_topics(
+                        settings.kafka_bootstrap_servers,
+                        needles,
+                        report=report,
+                        only=topic,
+                        progress=progress,
+                    )
                 )
             if mongodb:
                 asyncio.run(
-                    _scan_databases(settings.mongodb_url, needles, report, database, progress)
+                    _scan_databases(
+                        settings.mongodb_url,
+                        needles,
+                        report=report,
+                        only=database,
+                        progress=progress,
+                    )
                 )
         found = report.kafka_total + report.mongodb_total
         rows = [["kafka", t, i, n] for (t, i), n in report.kafka_hits.items()]
@@ -157,7 +167,7 @@ def scan(
 
 
 async def _scan_topics(
-    bootstrap: str, needles: list[str], report: ScanReport, only: list[str] | None, progress: Any
+    bootstrap: str, needles: list[str], *, report: ScanReport, only: list[str] | None, progress: Any
 ) -> None:
     partitions = await backbone.bounded(topic_partitions(bootstrap), what="Kafka", seconds=30)
     names = sorted({tp.topic for tp in partitions if not only or tp.topic in only})
@@ -168,7 +178,7 @@ async def _scan_topics(
 
 
 async def _scan_databases(
-    url: str, needles: list[str], report: ScanReport, only: list[str] | None, progress: Any
+    url: str, needles: list[str], *, report: ScanReport, only: list[str] | None, progress: Any
 ) -> None:
     names = [n for n in await backbone.database_names(url) if not only or n in only]
     task = progress.add_task("scan MongoDB databases", total=len(names))
