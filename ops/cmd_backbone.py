@@ -22,13 +22,19 @@ from shared.topics import dead_letter_topic
 dlq = typer.Typer(help="Dead letters: list them (never their values) and replay them.")
 
 Topics = Annotated[
-    list[str] | None, typer.Argument(help="Consumed topics (default: every contract topic).")
+    list[str] | None,
+    typer.Argument(help="Consumed topics (default: every topic with dead letters)."),
 ]
 LETTER_COLUMNS = ("topic", "partition", "offset", "reason", "consumer", "original", "failed at")
 
 
-def _topics(given: list[str] | None) -> list[str]:
-    return list(given) if given else list(topics.ALL)
+def _topics(ctx: typer.Context, given: list[str] | None) -> list[str]:
+    """The topics named, or every topic that has a dead-letter topic (none is created here)."""
+    if given:
+        return list(given)
+    found = asyncio.run(backbone.bounded(topic_partitions(_kafka(ctx)), what="Kafka", seconds=30))
+    suffix = topics.DEAD_LETTER_SUFFIX
+    return sorted({tp.topic[: -len(suffix)] for tp in found if tp.topic.endswith(suffix)})
 
 
 def _kafka(ctx: typer.Context) -> str:
@@ -41,7 +47,7 @@ def list_letters(ctx: typer.Context, topic: Topics = None, as_json: JsonFlag = F
 
     def body(out: Output) -> None:
         letters: list[dict[str, Any]] = []
-        for name in _topics(topic):
+        for name in _topics(ctx, topic):
             found = asyncio.run(
                 backbone.bounded(list_dead_letters(_kafka(ctx), name), what="Kafka", seconds=60)
             )
@@ -75,7 +81,7 @@ def replay_letters(ctx: typer.Context, topic: Topics = None, as_json: JsonFlag =
     def body(out: Output) -> None:
         replayed: dict[str, int] = {}
         with bar(out) as progress:
-            for name in _topics(topic):
+            for name in _topics(ctx, topic):
                 task = progress.add_task(f"replay {dead_letter_topic(name)}", total=None)
 
                 def advance(done: int, total: int, task: Any = task) -> None:
