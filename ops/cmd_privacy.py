@@ -71,7 +71,7 @@ def request_erasure(
     ctx: typer.Context,
     subject: Subject,
     objection: Annotated[
-        bool, typer.Option(help="The person objects (P11) rather than asks.")
+        bool, typer.Option("--objection", help="The person objects (P11) rather than asks.")
     ] = False,
     wait: Wait = False,
     timeout: Timeout = 300.0,
