@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import report, s1_intake_pipeline, s2_web_load
+from bench import report, s1_intake_pipeline, s2_web_load, s4_access_reads, s6_erasure
 from bench.infra import Stack, machine, provide_stack
 from bench.measure import Figure
 
-SCENARIOS = ("1", "2")
+SCENARIOS = ("1", "2", "4", "6")
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -35,6 +35,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=int(env("BENCH_CONSUMER_WORKERS", "3")),
         help="CONSUMER_WORKERS given to the services",
     )
+    parser.add_argument("--requests", type=int, default=int(env("BENCH_REQUESTS", "200000")))
+    parser.add_argument("--reads", type=int, default=int(env("BENCH_READS", "100")))
+    parser.add_argument("--people", type=int, default=int(env("BENCH_PEOPLE", "100")))
+    parser.add_argument("--in-flight", type=int, default=int(env("BENCH_IN_FLIGHT", "10")))
     parser.add_argument("--timeout", type=float, default=float(env("BENCH_TIMEOUT", "600")))
     parser.add_argument(
         "--markdown", type=Path, default=Path(env("BENCH_MARKDOWN", "BENCHMARKS.md"))
@@ -54,6 +58,16 @@ async def _run(stack: Stack, options: argparse.Namespace) -> list[Figure]:
             clients=options.clients,
             seconds=options.seconds,
             probe_interval=options.probe_interval,
+            workers=options.workers,
+        ),
+        "4": lambda: s4_access_reads.run(
+            stack, requests=options.requests, reads=options.reads, workers=options.workers
+        ),
+        "6": lambda: s6_erasure.run(
+            stack,
+            people=options.people,
+            concurrency=options.in_flight,
+            timeout=min(options.timeout, 180),
             workers=options.workers,
         ),
     }
@@ -88,6 +102,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "clients": options.clients,
             "seconds": options.seconds,
             "consumer_workers": options.workers,
+            "requests": options.requests,
+            "reads": options.reads,
+            "people": options.people,
+            "in_flight": options.in_flight,
         },
         "wall_seconds": time.perf_counter() - started,
     }

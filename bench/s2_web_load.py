@@ -49,23 +49,30 @@ class BaselineWeb(LocalProcess):
         self.wait_for(lambda: port_open(self.port), timeout=timeout)
 
 
-async def _end_to_end(intake: str, access: str, *, until: float, interval: float) -> list[float]:
-    """Every `interval` s a probe posts one request and polls access until it is readable."""
+async def _end_to_end(
+    intake: str, access: str, *, until: float, interval: float, patience: float
+) -> tuple[list[float], int]:
+    """Every `interval` s a probe posts one request and polls access until it is readable
+    (giving up `patience` s after the load ended); the latencies and how many never were."""
     latencies: list[float] = []
+    failures: list[int] = []
     run = f"e2e{uuid.uuid4().hex[:6]}"
 
     async def probe(number: int, http: httpx.AsyncClient) -> None:
-        accepted = await http.post(f"{intake}/requests", json=submission(number, run=run))
-        if accepted.status_code != 202:
-            return
-        at = time.perf_counter()
-        request_id = accepted.json()["request_id"]
-        for _ in range(2400):
-            read = await http.get(f"{access}/requests/{request_id}", headers=STAFF)
-            if read.status_code == 200:
-                latencies.append(time.perf_counter() - at)
+        try:
+            accepted = await http.post(f"{intake}/requests", json=submission(number, run=run))
+            if accepted.status_code != 202:
                 return
-            await asyncio.sleep(0.05)
+            at = time.perf_counter()
+            request_id = accepted.json()["request_id"]
+            while time.perf_counter() < until + patience:
+                read = await http.get(f"{access}/requests/{request_id}", headers=STAFF)
+                if read.status_code == 200:
+                    latencies.append(time.perf_counter() - at)
+                    return
+                await asyncio.sleep(0.05)
+        except httpx.HTTPError:
+            failures.append(number)
 
     probes = []
     async with httpx.AsyncClient(timeout=30) as http:
@@ -75,7 +82,7 @@ async def _end_to_end(intake: str, access: str, *, until: float, interval: float
             number += 1
             await asyncio.sleep(interval)
         await asyncio.gather(*probes)
-    return latencies
+    return latencies, number - len(latencies)
 
 
 async def _memory_under_load(
@@ -90,7 +97,13 @@ async def _memory_under_load(
 
 
 async def run(
-    stack: Stack, *, clients: int, seconds: float, probe_interval: float, workers: int
+    stack: Stack,
+    *,
+    clients: int,
+    seconds: float,
+    probe_interval: float,
+    workers: int,
+    patience: float = 120.0,
 ) -> list[Figure]:
     baseline_web = BaselineWeb(stack)
     baseline_web.start()
@@ -115,12 +128,21 @@ async def run(
                 processes["access"].url,
                 until=until,
                 interval=probe_interval,
+                patience=patience,
             )
         )
         peak = await _memory_under_load(processes, until=until)
         ours: LoadResult = await ours_task
-        e2e = await e2e_task
-    return _figures(ours=ours, baseline=baseline, e2e=e2e, idle=idle, peak=peak, clients=clients)
+        e2e, unreadable = await e2e_task
+    return _figures(
+        ours=ours,
+        baseline=baseline,
+        e2e=e2e,
+        unreadable=unreadable,
+        idle=idle,
+        peak=peak,
+        clients=clients,
+    )
 
 
 def _figures(
@@ -128,6 +150,7 @@ def _figures(
     ours: LoadResult,
     baseline: LoadResult,
     e2e: list[float],
+    unreadable: int,
     idle: dict[str, float],
     peak: dict[str, float],
     clients: int,
@@ -171,7 +194,9 @@ def _figures(
                 baseline=None,
                 unit="ms",
                 higher_is_better=False,
-                detail={"probes": len(e2e)} if level == "p50_ms" else {},
+                detail={"readable": len(e2e), "not_readable_in_time": unreadable}
+                if level == "p50_ms"
+                else {},
             )
         )
     for name in idle:

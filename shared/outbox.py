@@ -34,16 +34,28 @@ PublishBatch = Callable[[list[tuple[str, bytes, bytes]]], Awaitable[None]]
 
 async def add_to_outbox(tx: Transaction, *, topic: str, event: CloudEvent) -> None:
     """Stage an event in the same transaction as the state change it announces."""
-    await tx.database[OUTBOX].insert_one(
-        {
-            "event_id": str(event.id),
-            "topic": topic,
-            "key": event.subject,
-            "type": event.type,
-            "payload": event.model_dump_json(),
-            "created_at": datetime.now(UTC),
-            "sent_at": None,
-        },
+    await add_many_to_outbox(tx, topic=topic, events=[event])
+
+
+async def add_many_to_outbox(tx: Transaction, *, topic: str, events: list[CloudEvent]) -> None:
+    """Stage several events, in this order, with one round trip."""
+    if not events:
+        return
+    now = datetime.now(UTC)
+    await tx.database[OUTBOX].insert_many(
+        [
+            {
+                "event_id": str(event.id),
+                "topic": topic,
+                "key": event.subject,
+                "type": event.type,
+                "payload": event.model_dump_json(),
+                "created_at": now,
+                "sent_at": None,
+            }
+            for event in events
+        ],
+        ordered=True,
         session=tx.session,
     )
 

@@ -87,9 +87,7 @@ class ServiceRuntime:
         self._startup_steps.append(consumer.create_indexes)
         group_id = self.settings.consumer_group(topic)
         self._subscriptions.append((group_id, topic))
-        subscribe(
-            self.broker, consumer, group_id=group_id, workers=self.settings.consumer_workers
-        )
+        subscribe(self.broker, consumer, group_id=group_id, workers=self.settings.consumer_workers)
 
     def produces(self, *topics: str) -> None:
         self._topics.update(topics)

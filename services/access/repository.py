@@ -247,9 +247,15 @@ class MongoAuditLog:
         self._session = session
 
     async def record(self, audit: ReadAudit) -> None:
-        document = asdict(audit)
-        document["_id"] = document.pop("audit_id")
-        await self._collection.insert_one(document, session=self._session)
+        await self.record_many([audit])
+
+    async def record_many(self, audits: list[ReadAudit]) -> None:
+        """Several reads (a listed page) with one round trip."""
+        documents = [asdict(audit) for audit in audits]
+        for document in documents:
+            document["_id"] = document.pop("audit_id")
+        if documents:
+            await self._collection.insert_many(documents, session=self._session)
 
     async def query(
         self, *, request_id: str | None, reader_id: str | None, limit: int
