@@ -23,9 +23,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     env = os.environ.get
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--scenarios", default=env("BENCH_SCENARIOS", ",".join(SCENARIOS)))
-    parser.add_argument("--events", type=int, default=int(env("BENCH_EVENTS", "5000")))
+    parser.add_argument("--events", type=int, default=int(env("BENCH_EVENTS", "1000")))
     parser.add_argument("--clients", type=int, default=int(env("BENCH_CLIENTS", "8")))
-    parser.add_argument("--seconds", type=float, default=float(env("BENCH_SECONDS", "30")))
+    parser.add_argument("--seconds", type=float, default=float(env("BENCH_SECONDS", "20")))
     parser.add_argument(
         "--probe-interval", type=float, default=float(env("BENCH_PROBE_INTERVAL", "0.5"))
     )
@@ -35,9 +35,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=int(env("BENCH_CONSUMER_WORKERS", "3")),
         help="CONSUMER_WORKERS given to the services",
     )
-    parser.add_argument("--requests", type=int, default=int(env("BENCH_REQUESTS", "200000")))
-    parser.add_argument("--reads", type=int, default=int(env("BENCH_READS", "100")))
-    parser.add_argument("--people", type=int, default=int(env("BENCH_PEOPLE", "100")))
+    parser.add_argument("--requests", type=int, default=int(env("BENCH_REQUESTS", "50000")))
+    parser.add_argument("--reads", type=int, default=int(env("BENCH_READS", "30")))
+    parser.add_argument("--people", type=int, default=int(env("BENCH_PEOPLE", "30")))
     parser.add_argument("--in-flight", type=int, default=int(env("BENCH_IN_FLIGHT", "10")))
     parser.add_argument("--timeout", type=float, default=float(env("BENCH_TIMEOUT", "600")))
     parser.add_argument(
@@ -72,10 +72,16 @@ async def _run(stack: Stack, options: argparse.Namespace) -> list[Figure]:
         ),
     }
     figures: list[Figure] = []
+    failed: list[str] = []
     for name, step in steps.items():
         if name in chosen:
             print(f"scenario {name} ...", flush=True)
-            found = await step()
+            try:
+                found = await step()
+            except Exception as error:  # one scenario failing must not lose the others' figures
+                print(f"scenario {name} failed: {error!r}", flush=True)
+                failed.append(f"{name}: {type(error).__name__}")
+                continue
             for figure in found:
                 print(
                     f"  {figure.metric}: ours {figure.ours} baseline {figure.baseline} "
