@@ -32,7 +32,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workers",
         type=int,
-        default=int(env("BENCH_CONSUMER_WORKERS", "3")),
+        default=int(env("BENCH_CONSUMER_WORKERS", "1")),
         help="CONSUMER_WORKERS given to the services",
     )
     parser.add_argument("--requests", type=int, default=int(env("BENCH_REQUESTS", "50000")))
