@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit docs install jars clean
+.PHONY: run test lint typecheck unit docs install jars clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test: install jars lint typecheck
 
 unit: install
 	$(PY) -m pytest tests/unit
+
+# Benchmarks against the bare infrastructure in the same run; writes BENCHMARKS.md and
+# benchmarks.json. Sizes: BENCH_ARGS="--events 50000 --seconds 60" (see python -m bench --help).
+bench: install jars
+	$(PY) -m bench $(BENCH_ARGS)
 
 docs: install
 	$(PY) -m deploy.asyncapi docs/asyncapi

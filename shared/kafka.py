@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
@@ -68,6 +69,20 @@ class KafkaPublisher:
             headers={"content-type": "application/cloudevents+json"},
         )
 
+    async def publish_batch(self, records: list[tuple[str, bytes, bytes]]) -> None:
+        """Hand every record to the producer first, then wait for all acknowledgements."""
+        pending = [
+            await self._broker.publish(
+                value,
+                topic=topic,
+                key=key,
+                headers={"content-type": "application/cloudevents+json"},
+                no_confirm=True,
+            )
+            for topic, key, value in records
+        ]
+        await asyncio.gather(*pending)
+
     async def send_dead_letter(self, letter: DeadLetter) -> None:
         """Copy the record to `<topic>.dlq` with headers naming the error and where it came from."""
         record = letter.record
@@ -87,8 +102,11 @@ class KafkaPublisher:
         )
 
 
-def subscribe(broker: KafkaBroker, consumer: EventConsumer, *, group_id: str) -> None:
-    """Feed a topic to a consumer; the offset is committed only after `handle` returns."""
+def subscribe(
+    broker: KafkaBroker, consumer: EventConsumer, *, group_id: str, workers: int = 1
+) -> None:
+    """Feed a topic to a consumer; the offset is committed only after `handle` returns. With
+    `workers` > 1, that many group members split the partitions and run concurrently."""
 
     async def on_record(message: KafkaMessage) -> None:
         raw = message.raw_message
@@ -109,5 +127,6 @@ def subscribe(broker: KafkaBroker, consumer: EventConsumer, *, group_id: str) ->
         group_id=group_id,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.ACK,
+        max_workers=workers,
         title=f"{group_id}:{consumer.topic}",
     )(on_record)

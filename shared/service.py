@@ -54,7 +54,7 @@ class ServiceRuntime:
         self.readiness = Readiness()
         self.relay = OutboxRelay(
             runner=self.runner,
-            publish=self.publisher.publish,
+            publish_batch=self.publisher.publish_batch,
             metrics=self.metrics,
             clock=self.clock,
             poll_seconds=settings.outbox_poll_seconds,
@@ -87,7 +87,7 @@ class ServiceRuntime:
         self._startup_steps.append(consumer.create_indexes)
         group_id = self.settings.consumer_group(topic)
         self._subscriptions.append((group_id, topic))
-        subscribe(self.broker, consumer, group_id=group_id)
+        subscribe(self.broker, consumer, group_id=group_id, workers=self.settings.consumer_workers)
 
     def produces(self, *topics: str) -> None:
         self._topics.update(topics)

@@ -51,6 +51,13 @@ class ServiceSettings(BaseSettings):
         default="",
         description="Test hook: SIGKILL the process at a point of the outbox relay (never in production).",
     )
+    consumer_workers: int = Field(
+        default=1,
+        ge=1,
+        le=32,
+        description="Consumers per subscribed topic in this process; partitions are split "
+        "between them (order per partition kept), so partitions are processed concurrently.",
+    )
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     retry_max_backoff_seconds: float = Field(default=5.0, gt=0)
 

@@ -151,7 +151,7 @@ async def read_request(
     view = await uow.requests.get(request_id, visibility=visibility)
     if view is None:
         raise NotFoundError("no such request")
-    await _audit_read(view, visibility=visibility, principal=principal, uow=uow, now=now)
+    await _audit_reads([view], visibility=visibility, principal=principal, uow=uow, now=now)
     return view
 
 
@@ -171,43 +171,55 @@ async def list_requests(
         visibility=visibility, filters=filters, cursor=cursor, limit=limit
     )
     for view in views:
-        await _audit_read(view, visibility=visibility, principal=principal, uow=uow, now=now)
+        await _audit_reads([view], visibility=visibility, principal=principal, uow=uow, now=now)
     return views
 
 
-async def _audit_read(
-    view: RequestView,
+async def _audit_reads(
+    views: list[RequestView],
     *,
     visibility: Visibility,
     principal: Principal,
     uow: AccessUnitOfWork,
     now: datetime,
 ) -> None:
-    ground = ground_for(visibility, view)
-    if ground is None:  # the query already filtered; this would be a bug, so fail closed
-        raise NotFoundError("no such request")
-    audit = ReadAudit(
-        audit_id=str(uuid4()),
-        reader_id=principal.principal_id,
-        reader_role=principal.role,
-        request_id=view.request_id,
-        ground=ground.ground,
-        read_at=now,
-        grant_id=ground.grant_id,
-        organisation_id=ground.organisation_id,
-    )
-    await uow.audit.record(audit)
-    read = RequestContentRead(
-        audit_id=audit.audit_id,
-        reader_id=audit.reader_id,
-        reader_role=audit.reader_role,
-        request_id=audit.request_id,
-        ground=audit.ground,
-        grant_id=audit.grant_id,
-        organisation_id=audit.organisation_id,
-        read_at=now,
-    )
-    await uow.publish(topics.ACCESS_AUDIT, _event(read, subject=view.request_id, time=now))
+    """Audit every read (one record and one event each), written together per page."""
+    audits = []
+    for view in views:
+        ground = ground_for(visibility, view)
+        if ground is None:  # the query already filtered; this would be a bug, so fail closed
+            raise NotFoundError("no such request")
+        audits.append(
+            ReadAudit(
+                audit_id=str(uuid4()),
+                reader_id=principal.principal_id,
+                reader_role=principal.role,
+                request_id=view.request_id,
+                ground=ground.ground,
+                read_at=now,
+                grant_id=ground.grant_id,
+                organisation_id=ground.organisation_id,
+            )
+        )
+    await uow.audit.record_many(audits)
+    events = [
+        _event(
+            RequestContentRead(
+                audit_id=audit.audit_id,
+                reader_id=audit.reader_id,
+                reader_role=audit.reader_role,
+                request_id=audit.request_id,
+                ground=audit.ground,
+                grant_id=audit.grant_id,
+                organisation_id=audit.organisation_id,
+                read_at=now,
+            ),
+            subject=audit.request_id,
+            time=now,
+        )
+        for audit in audits
+    ]
+    await uow.publish_many(topics.ACCESS_AUDIT, events)
 
 
 async def share_request(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
@@ -18,17 +16,26 @@ from services.access.domain import (
     RequestFilters,
     RequestView,
     Visibility,
+    ground_for,
+)
+from services.access.read_queries import (
+    InvalidCursorError,
+    after,
+    all_of,
+    cursor_position,
+    encode_position,
+    newest_first,
+    visibility_clauses,
 )
 from shared.mongo import Document
+
+__all__ = ["InvalidCursorError", "encode_cursor", "visibility_filter"]
 
 REQUESTS = "request_views"
 AUDIT = "read_audit"
 
+NEWEST_FIRST = [("received_at", DESCENDING), ("_id", DESCENDING)]
 _VIEW_FIELDS = [f.name for f in fields(RequestView) if f.name not in {"request_id", "messages"}]
-
-
-class InvalidCursorError(ValueError):
-    """A pagination cursor this service did not hand out."""
 
 
 def visibility_filter(visibility: Visibility) -> Document:
@@ -51,23 +58,7 @@ def visibility_filter(visibility: Visibility) -> Document:
 
 
 def encode_cursor(view: RequestView) -> str:
-    position = {"r": view.received_at.isoformat(), "i": view.request_id}
-    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
-
-
-def _after_cursor(cursor: str) -> Document:
-    try:
-        position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        received_at = datetime.fromisoformat(position["r"])
-        request_id = str(position["i"])
-    except (ValueError, KeyError, TypeError):
-        raise InvalidCursorError("cursor is not one this service handed out") from None
-    return {
-        "$or": [
-            {"received_at": {"$lt": received_at}},
-            {"received_at": received_at, "_id": {"$lt": request_id}},
-        ]
-    }
+    return encode_position(view.received_at, view.request_id)
 
 
 class MongoRequestReadModel:
@@ -155,10 +146,12 @@ class MongoRequestReadModel:
         return result.modified_count
 
     async def get(self, request_id: str, *, visibility: Visibility) -> RequestView | None:
-        found = await self._collection.find_one(
-            {"$and": [{"_id": request_id}, visibility_filter(visibility)]}, session=self._session
-        )
-        return None if found is None else _view_from(found)
+        """The request by its id (an index lookup), if the principal may read it."""
+        found = await self._collection.find_one({"_id": request_id}, session=self._session)
+        if found is None:
+            return None
+        view = _view_from(found)
+        return view if ground_for(visibility, view) is not None else None
 
     async def page(
         self,
@@ -168,16 +161,16 @@ class MongoRequestReadModel:
         cursor: str | None,
         limit: int,
     ) -> list[RequestView]:
-        """One page, newest first, of the requests the principal may read matching `criteria`."""
-        conditions = [visibility_filter(visibility), _criteria(filters)]
-        if cursor:
-            conditions.append(_after_cursor(cursor))
-        found = (
-            self._collection.find({"$and": conditions}, session=self._session)
-            .sort([("received_at", DESCENDING), ("_id", DESCENDING)])
-            .limit(limit)
-        )
-        return [_view_from(document) for document in await found.to_list()]
+        """One page, newest first, of the requests the principal may read matching `filters`:
+        one plain query per visibility clause and cursor part, merged (see read_queries)."""
+        position = cursor_position(cursor) if cursor else None
+        criteria = _criteria(filters)
+        found: list[Document] = []
+        for clause in visibility_clauses(visibility):
+            for part in after(position):
+                query = self._collection.find(all_of(clause, criteria, part), session=self._session)
+                found += await query.sort(NEWEST_FIRST).limit(limit).to_list()
+        return [_view_from(document) for document in newest_first(found, limit=limit)]
 
     async def request_ids(
         self,
@@ -247,9 +240,15 @@ class MongoAuditLog:
         self._session = session
 
     async def record(self, audit: ReadAudit) -> None:
-        document = asdict(audit)
-        document["_id"] = document.pop("audit_id")
-        await self._collection.insert_one(document, session=self._session)
+        await self.record_many([audit])
+
+    async def record_many(self, audits: list[ReadAudit]) -> None:
+        """Several reads (a listed page) with one round trip."""
+        documents = [asdict(audit) for audit in audits]
+        for document in documents:
+            document["_id"] = document.pop("audit_id")
+        if documents:
+            await self._collection.insert_many(documents, session=self._session)
 
     async def query(
         self, *, request_id: str | None, reader_id: str | None, limit: int

@@ -12,7 +12,7 @@ from services.access.directory import MongoDirectory, MongoShareGrants
 from services.access.repository import MongoAuditLog, MongoRequestReadModel
 from shared.events import CloudEvent
 from shared.mongo import Document, Transaction, TransactionRunner
-from shared.outbox import add_to_outbox
+from shared.outbox import add_many_to_outbox, add_to_outbox
 
 
 class MongoAccessUnitOfWork:
@@ -37,6 +37,11 @@ class MongoAccessUnitOfWork:
         if self._tx is None:
             raise RuntimeError("events are only published from inside a transaction")
         await add_to_outbox(self._tx, topic=topic, event=event)
+
+    async def publish_many(self, topic: str, events: list[CloudEvent]) -> None:
+        if self._tx is None:
+            raise RuntimeError("events are only published from inside a transaction")
+        await add_many_to_outbox(self._tx, topic=topic, events=events)
 
 
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[MongoAccessUnitOfWork]]

@@ -52,8 +52,10 @@ async def _started(runtime: ServiceRuntime) -> bool:
 async def _assigned(runtime: ServiceRuntime) -> bool:
     """Every subscriber has partitions assigned (so nothing published next is missed)."""
     for subscriber in runtime.broker.subscribers:
-        consumer = getattr(subscriber, "consumer", None)
-        if consumer is None or not consumer.assignment():
+        consumers = getattr(subscriber, "consumer_subgroup", None) or [
+            getattr(subscriber, "consumer", None)
+        ]
+        if any(consumer is None or not consumer.assignment() for consumer in consumers):
             return False
     return True
 

@@ -1,0 +1,1 @@
+"""`make bench`: the platform measured against the bare infrastructure in the same run (issue 9)."""

@@ -1,0 +1,124 @@
+"""`python -m bench`: start (or use) the stack, run the scenarios, write the report."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import report, s1_intake_pipeline, s2_web_load, s4_access_reads, s6_erasure
+from bench.infra import Stack, machine, provide_stack
+from bench.measure import Figure
+
+SCENARIOS = ("1", "2", "4", "6")
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--scenarios", default=env("BENCH_SCENARIOS", ",".join(SCENARIOS)))
+    parser.add_argument("--events", type=int, default=int(env("BENCH_EVENTS", "1000")))
+    parser.add_argument("--clients", type=int, default=int(env("BENCH_CLIENTS", "8")))
+    parser.add_argument("--seconds", type=float, default=float(env("BENCH_SECONDS", "20")))
+    parser.add_argument(
+        "--probe-interval", type=float, default=float(env("BENCH_PROBE_INTERVAL", "0.5"))
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(env("BENCH_CONSUMER_WORKERS", "1")),
+        help="CONSUMER_WORKERS given to the services",
+    )
+    parser.add_argument("--requests", type=int, default=int(env("BENCH_REQUESTS", "50000")))
+    parser.add_argument("--reads", type=int, default=int(env("BENCH_READS", "30")))
+    parser.add_argument("--people", type=int, default=int(env("BENCH_PEOPLE", "30")))
+    parser.add_argument("--in-flight", type=int, default=int(env("BENCH_IN_FLIGHT", "10")))
+    parser.add_argument("--timeout", type=float, default=float(env("BENCH_TIMEOUT", "600")))
+    parser.add_argument(
+        "--markdown", type=Path, default=Path(env("BENCH_MARKDOWN", "BENCHMARKS.md"))
+    )
+    parser.add_argument("--json", type=Path, default=Path(env("BENCH_JSON", "benchmarks.json")))
+    return parser.parse_args(argv)
+
+
+async def _run(stack: Stack, options: argparse.Namespace) -> list[Figure]:
+    chosen = {name.strip() for name in options.scenarios.split(",") if name.strip()}
+    steps: dict[str, Callable[[], Awaitable[list[Figure]]]] = {
+        "1": lambda: s1_intake_pipeline.run(
+            stack, events=options.events, timeout=options.timeout, workers=options.workers
+        ),
+        "2": lambda: s2_web_load.run(
+            stack,
+            clients=options.clients,
+            seconds=options.seconds,
+            probe_interval=options.probe_interval,
+            workers=options.workers,
+        ),
+        "4": lambda: s4_access_reads.run(
+            stack, requests=options.requests, reads=options.reads, workers=options.workers
+        ),
+        "6": lambda: s6_erasure.run(
+            stack,
+            people=options.people,
+            concurrency=options.in_flight,
+            timeout=min(options.timeout, 180),
+            workers=options.workers,
+        ),
+    }
+    figures: list[Figure] = []
+    failed: list[str] = []
+    for name, step in steps.items():
+        if name in chosen:
+            print(f"scenario {name} ...", flush=True)
+            try:
+                found = await step()
+            except Exception as error:  # one scenario failing must not lose the others' figures
+                print(f"scenario {name} failed: {error!r}", flush=True)
+                failed.append(f"{name}: {type(error).__name__}")
+                continue
+            for figure in found:
+                print(
+                    f"  {figure.metric}: ours {figure.ours} baseline {figure.baseline} "
+                    f"ratio {figure.ratio}",
+                    flush=True,
+                )
+            figures.extend(found)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    options = _arguments(argv)
+    started = time.perf_counter()
+    at_start = machine()
+    with tempfile.TemporaryDirectory(prefix="bench-") as base, provide_stack(Path(base)) as stack:
+        figures = asyncio.run(_run(stack, options))
+    run = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": at_start,
+        "versions": stack.versions,
+        "origin": stack.origin,
+        "sizes": {
+            "events": options.events,
+            "clients": options.clients,
+            "seconds": options.seconds,
+            "consumer_workers": options.workers,
+            "requests": options.requests,
+            "reads": options.reads,
+            "people": options.people,
+            "in_flight": options.in_flight,
+        },
+        "wall_seconds": time.perf_counter() - started,
+    }
+    report.write(figures=figures, run=run, markdown=options.markdown, data=options.json)
+    print(f"wrote {options.markdown} and {options.json}", flush=True)
+    return report.as_json(figures=figures, run=run)
+
+
+if __name__ == "__main__":
+    main()

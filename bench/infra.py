@@ -1,0 +1,248 @@
+"""The stack the bench runs on: Kafka and MongoDB from the environment or started locally, and
+the services as real processes (as in production), each with its resident memory."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import OffsetAndMetadata
+from fastapi import FastAPI
+
+from deploy.local.services import ServiceProcess, service_environment
+from deploy.local.stack import JARS, LocalKafka, LocalMongo, LocalProcess, free_port, port_open
+from services.access.app import create_app as create_access
+from services.access.settings import AccessSettings
+from services.intake.app import create_app as create_intake
+from services.intake.settings import IntakeSettings
+from services.retention.app import create_app as create_retention
+from services.retention.settings import RetentionSettings
+from services.surveys.app import create_app as create_surveys
+from services.surveys.settings import SurveySettings
+from shared.kafka import ensure_topics
+from shared.service import ServiceRuntime
+
+STAFF_TOKEN = "bench-staff-token"  # noqa: S105 (the bench's own throw-away services)
+STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
+MB = 1024 * 1024
+
+
+@dataclass
+class Stack:
+    """Where Kafka and MongoDB answer, and what they are."""
+
+    kafka_bootstrap: str
+    mongodb_url: str
+    origin: str
+    log_dir: Path
+    versions: dict[str, str] = field(default_factory=dict)
+    smtp_port: int = 0
+
+
+def _versions() -> dict[str, str]:
+    kafka = next((p.name for p in JARS.glob("kafka_2.13-*.jar")), "")
+    found = {"python": platform.python_version()}
+    if kafka:
+        found["kafka"] = kafka.removeprefix("kafka_2.13-").removesuffix(".jar")
+    for package in ("secantusdb", "pymongo", "aiokafka", "faststream", "fastapi", "uvicorn"):
+        with contextlib.suppress(Exception):
+            from importlib.metadata import version
+
+            found[package] = version(package)
+    return found
+
+
+@contextlib.contextmanager
+def provide_stack(base: Path) -> Iterator[Stack]:
+    """TEST_KAFKA_BOOTSTRAP_SERVERS/TEST_MONGODB_URL if set; else a local Kafka and SecantusDB
+    on free ports in throw-away folders under `base`, stopped afterwards."""
+    kafka_url = os.environ.get("TEST_KAFKA_BOOTSTRAP_SERVERS")
+    mongo_url = os.environ.get("TEST_MONGODB_URL")
+    with _mail_sink(base) as smtp_port:
+        if kafka_url and mongo_url:
+            yield Stack(kafka_url, mongo_url, "environment", base / "logs", _versions(), smtp_port)
+            return
+        kafka = LocalKafka(base / "kafka", port=free_port(), controller_port=free_port())
+        mongo = LocalMongo(base / "mongodb" / "data", port=free_port())
+        try:
+            mongo.start()
+            kafka.start()
+            yield Stack(
+                kafka.bootstrap_servers, mongo.url, "local", base / "logs", _versions(), smtp_port
+            )
+        finally:
+            kafka.stop()
+            mongo.stop()
+
+
+class MailSink(LocalProcess):
+    """An SMTP server that accepts and discards every mail (acknowledgements, invitations)."""
+
+    def __init__(self, log_dir: Path, *, port: int) -> None:
+        super().__init__(name="mail sink", log_path=log_dir / "mail-sink.log")
+        self.port = port
+
+    def start(self, *, timeout: float = 30.0) -> None:
+        self.launch(
+            [
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                f"127.0.0.1:{self.port}",
+                "-c",
+                "aiosmtpd.handlers.Sink",
+            ]
+        )
+        self.wait_for(lambda: port_open(self.port), timeout=timeout)
+
+
+@contextlib.contextmanager
+def _mail_sink(base: Path) -> Iterator[int]:
+    sink = MailSink(base / "logs", port=free_port())
+    try:
+        sink.start()
+        yield sink.port
+    finally:
+        sink.stop()
+
+
+_FACTORIES: dict[str, tuple[Any, Any]] = {
+    "intake": (create_intake, IntakeSettings),
+    "access": (create_access, AccessSettings),
+    "retention": (create_retention, RetentionSettings),
+    "surveys": (create_surveys, SurveySettings),
+}
+
+
+def environment(stack: Stack, *, prefix: str, **extra: str) -> dict[str, str]:
+    """What the services get: the stack, an instance prefix of their own, a generous rate limit."""
+    return service_environment(
+        kafka_bootstrap=stack.kafka_bootstrap,
+        mongodb_url=stack.mongodb_url,
+        INSTANCE_PREFIX=prefix,
+        STAFF_TOKEN=STAFF_TOKEN,
+        OUTBOX_POLL_SECONDS="0.2",
+        RETRY_MAX_BACKOFF_SECONDS="1",
+        INTAKE_SMTP_PORT=str(free_port()),
+        INTAKE_WEB_RATE_PER_MINUTE="10000000",
+        INTAKE_WEB_RATE_BURST="1000000",
+        LOG_LEVEL="WARNING",
+        SMTP_RELAY_PORT=str(stack.smtp_port),
+        **extra,
+    )
+
+
+def runtime_of(name: str, env: dict[str, str]) -> ServiceRuntime:
+    """The runtime a process with this environment would build (its topics and groups)."""
+    factory, settings_class = _FACTORIES[name]
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        app: FastAPI = factory(settings_class())
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    runtime: ServiceRuntime = app.state.runtime
+    return runtime
+
+
+async def commit_at_end(bootstrap: str, *, group_id: str, topic: str) -> None:
+    """Start a consumer group at the current end of a topic."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        if not partitions:
+            await consumer.stop()
+            return
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.commit({tp: OffsetAndMetadata(ends[tp], "") for tp in partitions})
+    finally:
+        await consumer.stop()
+
+
+async def skip_history(name: str, env: dict[str, str], *, keep: frozenset[str]) -> None:
+    """The service's consumer groups start at the current end of their topics (but `keep`)."""
+    runtime = runtime_of(name, env)
+    await ensure_topics(
+        runtime.settings.kafka_bootstrap_servers,
+        runtime.topics,
+        partitions=runtime.settings.kafka_partitions,
+    )
+    for group_id, topic in runtime.subscriptions:
+        if topic in keep:
+            continue
+        await commit_at_end(
+            runtime.settings.kafka_bootstrap_servers, group_id=group_id, topic=topic
+        )
+
+
+@contextlib.asynccontextmanager
+async def services(
+    stack: Stack,
+    names: tuple[str, ...],
+    *,
+    env: dict[str, str],
+    keep: frozenset[str] = frozenset(),
+) -> AsyncIterator[dict[str, ServiceProcess]]:
+    """The named services as processes, consuming only what is published from now on (the
+    topics in `keep` excepted: their groups start where they were committed before)."""
+    for name in names:
+        await skip_history(name, env, keep=keep)
+    profiled = os.environ.get("BENCH_PROFILE", "")
+    processes = {
+        name: (ProfiledService if name == profiled else ServiceProcess)(
+            name, port=free_port(), env=env, log_dir=stack.log_dir
+        )
+        for name in names
+    }
+    try:
+        for process in processes.values():
+            process.start(timeout=120)
+        yield processes
+    finally:
+        for process in processes.values():
+            process.stop()
+
+
+class ProfiledService(ServiceProcess):
+    """A service run under pyinstrument (BENCH_PROFILE=<name>); the report goes next to the
+    log as <name>.profile.txt when the service stops."""
+
+    def launch(self, command: list[str], *, env: dict[str, str] | None = None) -> None:
+        report = self.log_path.with_name(f"{self.name}.profile.txt")
+        wrapped = [command[0], "-m", "pyinstrument", "-o", str(report), *command[1:]]
+        super().launch(wrapped, env=env)
+
+
+def resident_mb(process: ServiceProcess) -> float:
+    """Resident memory of a service process, in MiB."""
+    assert process.process is not None
+    rss: int = psutil.Process(process.process.pid).memory_info().rss
+    return round(rss / MB, 1)
+
+
+def machine() -> dict[str, Any]:
+    """Cores, memory and load of this machine."""
+    return {
+        "cores": psutil.cpu_count(logical=True),
+        "memory_gib": round(psutil.virtual_memory().total / (1024**3), 1),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "platform": platform.platform(),
+    }

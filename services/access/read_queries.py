@@ -1,0 +1,79 @@
+"""Read-model queries shaped for the store's planner: one plain indexed query per visibility
+clause, merged here, instead of one `$and`/`$or` document the planner can only scan for."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from services.access.domain import Visibility
+from shared.mongo import Document
+
+
+class InvalidCursorError(ValueError):
+    """A pagination cursor this service did not hand out."""
+
+
+def visibility_clauses(visibility: Visibility) -> list[Document]:
+    """The requests a principal may read (P6) as alternatives, each a plain indexed query;
+    together they select exactly what `ground_for` allows."""
+    if visibility.everything:
+        return [{}]
+    clauses: list[Document] = []
+    if visibility.requester_ids:
+        clauses.append(
+            {
+                "requester_id": {"$in": list(visibility.requester_ids)},
+                "organisation_id": {"$in": [None, *visibility.member_organisation_ids]},
+            }
+        )
+    if visibility.official_organisation_ids:
+        clauses.append({"organisation_id": {"$in": list(visibility.official_organisation_ids)}})
+    if visibility.granted:
+        clauses.append({"_id": {"$in": sorted(visibility.granted)}})
+    return clauses
+
+
+def all_of(*conditions: Document) -> Document:
+    """The conjunction, as one flat document when the fields do not overlap (indexable)."""
+    present = [condition for condition in conditions if condition]
+    merged: Document = {}
+    for condition in present:
+        if merged.keys() & condition.keys():
+            return {"$and": present}
+        merged.update(condition)
+    return merged
+
+
+def cursor_position(cursor: str) -> tuple[datetime, str]:
+    """(received_at, request_id) of the last request of the previous page."""
+    try:
+        position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(position["r"]), str(position["i"])
+    except (ValueError, KeyError, TypeError):
+        raise InvalidCursorError("cursor is not one this service handed out") from None
+
+
+def encode_position(received_at: datetime, request_id: str) -> str:
+    position = {"r": received_at.isoformat(), "i": request_id}
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
+
+
+def after(position: tuple[datetime, str] | None) -> list[Document]:
+    """The part of the order after the cursor: strictly older, or as old with a lower id."""
+    if position is None:
+        return [{}]
+    received_at, request_id = position
+    return [
+        {"received_at": {"$lt": received_at}},
+        {"received_at": received_at, "_id": {"$lt": request_id}},
+    ]
+
+
+def newest_first(documents: Iterable[Document], *, limit: int) -> list[Document]:
+    """Merge the results of several queries: distinct, newest first, at most `limit`."""
+    distinct = {document["_id"]: document for document in documents}
+    ordered = sorted(distinct.values(), key=lambda d: (d["received_at"], d["_id"]), reverse=True)
+    return ordered[:limit]

@@ -1,0 +1,51 @@
+"""`make bench` at tiny sizes: the harness runs against the session's infrastructure and writes a
+report with one row per figure (what is asserted is structure and counts, never timings)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench import report, s1_intake_pipeline, s4_access_reads
+from bench.infra import Stack
+from tests.support.infrastructure import Infrastructure
+from tests.support.smtp import SmtpSink
+
+
+async def test_bench_harness_measures_and_writes_the_report(
+    infrastructure: Infrastructure, mail_sink: SmtpSink, tmp_path: Path
+) -> None:
+    stack = Stack(
+        infrastructure.kafka_bootstrap,
+        infrastructure.mongodb_url,
+        "test",
+        tmp_path / "logs",
+        {"python": "3"},
+        smtp_port=mail_sink.port,
+    )
+    pipeline = await s1_intake_pipeline.run(stack, events=20, timeout=120, workers=2)
+    reads = await s4_access_reads.run(stack, requests=300, reads=3, workers=1)
+
+    [intake] = pipeline
+    assert intake.detail["requests"] == 20 and intake.detail["published"] == 20
+    assert intake.ours > 0 and intake.baseline is not None and intake.baseline > 0
+    assert len(reads) == 12  # three roles x list/detail x p50/p99
+    assert {f.scenario for f in reads} == {"4 access reads"}
+    assert reads[0].detail["official_contact_requests"] > 0
+    assert all(f.ratio is not None for f in reads)
+
+    markdown, data = tmp_path / "BENCHMARKS.md", tmp_path / "benchmarks.json"
+    run = {
+        "date": "today",
+        "machine": {"cores": 2, "memory_gib": 1, "platform": "x", "load_average_1m": 0},
+        "versions": stack.versions,
+        "origin": stack.origin,
+        "sizes": {"events": 20},
+        "wall_seconds": 1.0,
+    }
+    report.write(figures=[*pipeline, *reads], run=run, markdown=markdown, data=data)
+    written = json.loads(data.read_text())
+    assert len(written["figures"]) == 13
+    assert written["figures"][0]["ratio"] == intake.ratio
+    table = [line for line in markdown.read_text().splitlines() if line.startswith("| 4 ")]
+    assert len(table) == 12
