@@ -1,0 +1,60 @@
+"""One fault run per session of this folder: the rig, the load, every fault, then the checks."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.faults import FULL, SHORT, FaultOutcome, inject_all, note
+from tests.reliability.invariants import Findings, check
+from tests.reliability.load import Ledger, Load, Rates
+from tests.reliability.rig import Rig, fault_rig
+from tests.support.reliability import profile
+
+SHORT_RATES = Rates(web=0.3, email=0.6, phone=0.6, crm=2.0, resolution=0.6)
+FULL_RATES = Rates(web=0.1, email=0.25, phone=0.25, crm=1.0, resolution=0.25)
+
+
+@dataclass
+class FaultRun:
+    rig: Rig
+    ledger: Ledger
+    outcomes: list[FaultOutcome]
+    findings: Findings
+    settled_after: float
+
+    @property
+    def logs(self) -> list[Path]:
+        return list(self.rig.service_logs())
+
+
+async def settle(rig: Rig, ledger: Ledger, *, timeout: float) -> tuple[Findings, float]:
+    """Check until no violation is left or the time is up; the last findings count."""
+    started = time.monotonic()
+    while True:
+        findings = await check(rig, ledger)
+        waited = time.monotonic() - started
+        note(f"checked after {waited:.0f} s: {len(findings.violations)} violations")
+        if not findings.violations or waited > timeout:
+            return findings, waited
+        await asyncio.sleep(2)
+
+
+@pytest.fixture(scope="module")
+async def fault_run(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FaultRun]:
+    full = profile() == "full"
+    async with fault_rig(tmp_path_factory.mktemp("faults")) as rig:
+        load = Load(rig, rates=FULL_RATES if full else SHORT_RATES)
+        await load.start()
+        try:
+            outcomes = await inject_all(rig, load.ledger, FULL if full else SHORT)
+        finally:
+            await load.stop()
+        note(f"settling: {len(load.ledger.items)} items tried")
+        findings, waited = await settle(rig, load.ledger, timeout=180 if full else 90)
+        yield FaultRun(rig, load.ledger, outcomes, findings, waited)
