@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,8 @@ from tests.reliability.load import Ledger, Load, Rates
 from tests.reliability.rig import Rig, fault_rig
 from tests.support.reliability import profile
 
-SHORT_RATES = Rates(web=0.3, email=0.6, phone=0.6, crm=2.0, resolution=0.6)
-FULL_RATES = Rates(web=0.1, email=0.25, phone=0.25, crm=1.0, resolution=0.25)
+SHORT_RATES = Rates(web=0.5, email=1.0, phone=1.0, crm=3.0, resolution=1.0)
+FULL_RATES = Rates(web=0.25, email=0.5, phone=0.5, crm=2.0, resolution=0.5)
 
 
 @dataclass
@@ -39,7 +40,8 @@ async def settle(rig: Rig, ledger: Ledger, *, timeout: float) -> tuple[Findings,
     while True:
         findings = await check(rig, ledger)
         waited = time.monotonic() - started
-        note(f"checked after {waited:.0f} s: {len(findings.violations)} violations")
+        by_promise = Counter(f"{v.promise}: {v.detail}" for v in findings.violations)
+        note(f"checked after {waited:.0f} s: {dict(by_promise.most_common(8))}")
         if not findings.violations or waited > timeout:
             return findings, waited
         await asyncio.sleep(2)
@@ -57,4 +59,7 @@ async def fault_run(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[F
             await load.stop()
         note(f"settling: {len(load.ledger.items)} items tried")
         findings, waited = await settle(rig, load.ledger, timeout=180 if full else 90)
+        (rig.log_dir / "violations.txt").write_text(
+            "\n".join(f"{v.promise}\t{v.tag}\t{v.detail}" for v in findings.violations)
+        )
         yield FaultRun(rig, load.ledger, outcomes, findings, waited)

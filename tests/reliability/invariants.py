@@ -3,6 +3,7 @@ and visible, nothing done twice, due purges ran, one survey at most, outbox and 
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -83,6 +84,21 @@ async def _stored_once_and_visible(
     requests: dict[str, list[str]],
     found: Findings,
 ) -> None:
+    limit = asyncio.Semaphore(16)
+
+    async def visible(item: Item, request_id: str) -> None:
+        url = f"{rig.url('access')}/requests/{request_id}"
+        async with limit:
+            staff = await http.get(url, headers=STAFF)
+            anonymous = await http.get(url)
+        if staff.status_code != 200 or anonymous.status_code != 401:
+            found.broke(
+                "visible to staff only",
+                item,
+                f"staff {staff.status_code}, anonymous {anonymous.status_code}",
+            )
+
+    checks = []
     for item in ledger.of(*SUBMISSIONS):
         ids = requests[item.tag]
         found.checked["stored once"] += 1
@@ -96,15 +112,8 @@ async def _stored_once_and_visible(
         if item.request_id is not None and ids != [item.request_id]:
             found.broke("stored once", item, "acknowledged id differs from the stored one")
         found.checked["visible to staff only"] += 1
-        url = f"{rig.url('access')}/requests/{ids[0]}"
-        staff = await http.get(url, headers=STAFF)
-        anonymous = await http.get(url)
-        if staff.status_code != 200 or anonymous.status_code != 401:
-            found.broke(
-                "visible to staff only",
-                item,
-                f"staff {staff.status_code}, anonymous {anonymous.status_code}",
-            )
+        checks.append(visible(item, ids[0]))
+    await asyncio.gather(*checks)
 
 
 def _mail_sent_once(
