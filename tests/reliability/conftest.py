@@ -36,9 +36,9 @@ class FaultRun:
 
 async def settle(rig: Rig, ledger: Ledger, *, timeout: float) -> tuple[Findings, float]:
     """Check until no violation is left or the time is up; the last findings count."""
-    started = time.monotonic()
+    started, seen = time.monotonic(), set[str]()
     while True:
-        findings = await check(rig, ledger)
+        findings = await check(rig, ledger, seen=seen)
         waited = time.monotonic() - started
         by_promise = Counter(f"{v.promise}: {v.detail}" for v in findings.violations)
         note(f"checked after {waited:.0f} s: {dict(by_promise.most_common(8))}")
@@ -58,7 +58,7 @@ async def fault_run(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[F
         finally:
             await load.stop()
         note(f"settling: {len(load.ledger.items)} items tried")
-        findings, waited = await settle(rig, load.ledger, timeout=180 if full else 90)
+        findings, waited = await settle(rig, load.ledger, timeout=300 if full else 150)
         (rig.log_dir / "violations.txt").write_text(
             "\n".join(f"{v.promise}\t{v.tag}\t{v.detail}" for v in findings.violations)
         )

@@ -30,7 +30,7 @@ class Durations:
 
 
 SHORT = Durations(mongo_outage=4, cut=3, slow=3, between=2, rounds=1, every_fault=False)
-FULL = Durations(mongo_outage=20, cut=10, slow=10, between=5, rounds=2, every_fault=True)
+FULL = Durations(mongo_outage=20, cut=10, slow=10, between=5, rounds=1, every_fault=True)
 
 
 @dataclass
@@ -78,7 +78,7 @@ def faults(rig: Rig, durations: Durations) -> list[Fault]:
 
     mongo_stopped = Fault(f"MongoDB server stopped {durations.mongo_outage:.0f} s", mongo_outage)
     if not durations.every_fault:  # the short profile: one of each kind
-        return [kill("intake"), mongo_stopped, cut(MONGO_PROXY), slow(KAFKA_PROXY)]
+        return [kill("intake"), mongo_stopped, slow(KAFKA_PROXY), cut(KAFKA_PROXY)]
     return [
         *(kill(service) for service in rig.services),
         Fault("Kafka broker restarted", rig.restart_kafka),

@@ -24,6 +24,7 @@ from tests.reliability.rig import STAFF, Rig
 
 Kind = Literal["web", "email", "phone", "crm", "resolution"]
 SUBMISSIONS: tuple[Kind, ...] = ("web", "email", "phone")
+RESOLVE_AFTER_SECONDS = 10.0
 
 
 @dataclass
@@ -124,6 +125,10 @@ class Load:
             await step()
             await asyncio.sleep(seconds)
 
+    def _to_resolve_head_age(self) -> float:
+        head: Item = self._to_resolve._queue[0]  # type: ignore[attr-defined]
+        return time.monotonic() - head.finished
+
     async def _web(self) -> None:
         item = self.ledger.new("web")
         try:
@@ -139,10 +144,11 @@ class Load:
             )
             if answer.status_code == 202:
                 item.acked, item.request_id = True, answer.json()["request_id"]
-                self._to_resolve.put_nowait(item)
         except httpx.HTTPError:
             pass
         item.finished = time.monotonic()
+        if item.acked:
+            self._to_resolve.put_nowait(item)
 
     async def _email(self) -> None:
         item = self.ledger.new("email")
@@ -209,10 +215,10 @@ class Load:
         item.finished = time.monotonic()
 
     async def _resolution(self) -> None:
-        try:
-            submitted = self._to_resolve.get_nowait()
-        except asyncio.QueueEmpty:
+        """Resolve a web request some seconds after it was acknowledged, as staff would later."""
+        if self._to_resolve.empty() or self._to_resolve_head_age() < RESOLVE_AFTER_SECONDS:
             return
+        submitted = self._to_resolve.get_nowait()
         item = self.ledger.new("resolution")
         item.request_id, item.email, item.tag = submitted.request_id, submitted.email, submitted.tag
         try:

@@ -131,9 +131,10 @@ async def fault_rig(base: Path) -> AsyncIterator[Rig]:
         toxiproxy.proxy(KAFKA_PROXY, listen=ports["kafka_proxy"], upstream=ports["proxied"])
         toxiproxy.proxy(MONGO_PROXY, listen=ports["mongo_proxy"], upstream=ports["mongo"])
         sink.start()
-        for process in services.values():
-            started.append(process)
-            await asyncio.to_thread(process.start, timeout=120)
+        started.extend(services.values())
+        await asyncio.gather(
+            *(asyncio.to_thread(process.start, timeout=180) for process in services.values())
+        )
         yield rig
     finally:
         for part in reversed(started):

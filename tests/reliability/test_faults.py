@@ -60,6 +60,12 @@ def test_the_data_keeps_each_promise_after_the_faults(fault_run: FaultRun, promi
     detail = "; ".join(sorted({v.detail for v in broken}))[:300]
     if promise == "dead letters accounted":
         detail = ", ".join(f"{k} x{n}" for k, n in findings.dead_letters.items()) or "none"
+    if promise in ("acknowledged once", "survey sent once"):
+        kind = "acknowledgement" if promise == "acknowledged once" else "survey"
+        resent = findings.redelivered[kind]
+        detail = f"{resent} SMTP redeliveries of an already-sent Message-ID (crash before it was recorded); {detail}".rstrip(
+            "; "
+        )
     record(
         "faults",
         f"invariant: {promise}",
