@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from deploy.local.services import SERVICES, ServiceProcess, service_environment
-from deploy.local.stack import LocalKafka, LocalMongo, free_port
+from deploy.local.stack import LocalKafka, LocalMongo, LocalProcess, free_port
 from tests.reliability.toxiproxy import Toxiproxy
 from tests.support.smtp import SmtpSink
 
@@ -123,9 +123,10 @@ async def fault_rig(base: Path) -> AsyncIterator[Rig]:
         for name in SERVICES
     }
     rig = Rig(kafka, mongo, toxiproxy, sink, services, ports["smtp"], base / "logs")
-    started: list[Toxiproxy | LocalKafka | LocalMongo | ServiceProcess] = []
+    started: list[LocalProcess] = []
+    infrastructure: list[LocalProcess] = [mongo, kafka, toxiproxy]
     try:
-        for part in (mongo, kafka, toxiproxy):
+        for part in infrastructure:
             started.append(part)
             await asyncio.to_thread(part.start)
         toxiproxy.proxy(KAFKA_PROXY, listen=ports["kafka_proxy"], upstream=ports["proxied"])

@@ -8,7 +8,7 @@ import pytest
 
 from tests.reliability.conftest import FaultRun
 from tests.reliability.invariants import Violation
-from tests.reliability.load import SUBMISSIONS
+from tests.reliability.load import SUBMISSIONS, Kind
 from tests.support.reliability import record
 
 pytestmark = pytest.mark.timeout(1800)
@@ -80,8 +80,9 @@ def test_the_data_keeps_each_promise_after_the_faults(fault_run: FaultRun, promi
 
 def test_the_load_was_acknowledged_on_every_channel(fault_run: FaultRun) -> None:
     ledger = fault_run.ledger
-    for kind in ("web", "email", "phone", "crm", "resolution"):
-        items = ledger.of(kind)  # type: ignore[arg-type]
+    kinds: tuple[Kind, ...] = ("web", "email", "phone", "crm", "resolution")
+    for kind in kinds:
+        items = ledger.of(kind)
         acked = sum(1 for i in items if i.acked)
         record(
             "faults",
