@@ -39,6 +39,7 @@ class Findings:
     checked: Counter[str] = field(default_factory=Counter)
     dead_letters: Counter[str] = field(default_factory=Counter)
     redelivered: Counter[str] = field(default_factory=Counter)
+    effects: Counter[str] = field(default_factory=Counter)
 
     def broke(self, promise: str, item: Item | None, detail: str) -> None:
         tag, started = (item.tag, item.started) if item else ("-", 0.0)
@@ -139,6 +140,9 @@ def _mail_sent_once(
             to = str(message["To"]).casefold()
             surveys_to.setdefault(to, set()).add(str(message["Message-ID"]))
     resolved = {i.email for i in ledger.of("resolution") if i.acked}
+    found.effects["resolutions acknowledged"] = len(resolved)
+    found.effects["survey invitations"] = sum(len(ids) for ids in surveys_to.values())
+    found.effects["acknowledgement mails"] = sum(1 for key in deliveries if key.startswith("<ack."))
     for item in ledger.of(*SUBMISSIONS):
         for request_id in requests[item.tag]:
             found.checked["acknowledged once"] += 1
@@ -166,7 +170,9 @@ async def _purges_ran(rig: Rig, http: httpx.AsyncClient, ledger: Ledger, found: 
         if len(ids) > 1 or (item.acked and len(ids) != 1):
             found.broke("due purge ran once", item, f"{len(ids)} purges")
             continue
+        found.effects["purges"] += len(ids)
         for erasure_id in ids:
+            found.effects["certificates asked"] += 1
             answer = await http.get(
                 f"{rig.url('retention')}/privacy/certificates/{erasure_id}", headers=STAFF
             )

@@ -113,7 +113,9 @@ def render(lines: list[dict[str, Any]], *, generated: datetime) -> str:
         "",
         "Each fault was injected under a steady mixed load against the four services as real",
         "processes on real Kafka and SecantusDB; survived = every service ready again and no",
-        "violation among the requests that overlapped the fault.",
+        "violation among the requests that overlapped the fault. Requests in flight = load items",
+        "(web, mail, phone, CRM, resolution) whose request overlapped the fault, from its",
+        "injection until every service answered ready again.",
         "",
         *_table(
             ["Fault", "Injected", "Survived", "Requests in flight", "Violations", "Detail"],

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.reliability.conftest import FaultRun
-from tests.reliability.invariants import Violation
+from tests.reliability.invariants import Findings, Violation
 from tests.reliability.load import SUBMISSIONS, Kind
 from tests.support.reliability import record
 
@@ -57,25 +57,33 @@ def test_the_data_keeps_each_promise_after_the_faults(fault_run: FaultRun, promi
     findings = fault_run.findings
     broken = findings.of(promise)
     checked = findings.checked[promise]
-    detail = "; ".join(sorted({v.detail for v in broken}))[:300]
-    if promise == "dead letters accounted":
-        detail = ", ".join(f"{k} x{n}" for k, n in findings.dead_letters.items()) or "none"
-    if promise in ("acknowledged once", "survey sent once"):
-        kind = "acknowledgement" if promise == "acknowledged once" else "survey"
-        resent = findings.redelivered[kind]
-        detail = f"{resent} SMTP redeliveries of an already-sent Message-ID (crash before it was recorded); {detail}".rstrip(
-            "; "
-        )
+    problems = "; ".join(sorted({v.detail for v in broken}))[:300]
     record(
         "faults",
         f"invariant: {promise}",
         tried=checked,
         survived=checked - len(broken),
         violations=len(broken),
-        detail=detail,
+        detail="; ".join(part for part in (_summary(findings, promise), problems) if part),
     )
     assert checked > 0
     assert broken == []
+
+
+def _summary(findings: Findings, promise: str) -> str:
+    """What the data showed for a promise, besides its violations."""
+    effects, resent = findings.effects, findings.redelivered
+    return {
+        "acknowledged once": f"{effects['acknowledgement mails']} mails;"
+        f" {resent['acknowledgement']} SMTP redeliveries of an already-sent Message-ID"
+        " (crash between sending and recording it)",
+        "survey sent once": f"{effects['survey invitations']} invitations for"
+        f" {effects['resolutions acknowledged']} acknowledged resolutions;"
+        f" {resent['survey']} SMTP redeliveries",
+        "due purge ran once": f"{effects['purges']} purges, each with its deletion certificate",
+        "dead letters accounted": ", ".join(f"{k} x{n}" for k, n in findings.dead_letters.items())
+        or "no dead letters",
+    }.get(promise, "")
 
 
 def test_the_load_was_acknowledged_on_every_channel(fault_run: FaultRun) -> None:
