@@ -93,8 +93,12 @@ async def _stored_once_and_visible(
     async def visible(item: Item, request_id: str) -> None:
         url = f"{rig.url('access')}/requests/{request_id}"
         async with limit:
-            staff = await http.get(url, headers=STAFF)
-            anonymous = await http.get(url)
+            try:
+                staff = await http.get(url, headers=STAFF)
+                anonymous = await http.get(url)
+            except httpx.HTTPError as error:  # counted now, asked again on the next check
+                found.broke("visible to staff only", item, f"access: {type(error).__name__}")
+                return
         if staff.status_code == 200 and anonymous.status_code == 401:
             seen.add(request_id)
         else:
@@ -173,11 +177,15 @@ async def _purges_ran(rig: Rig, http: httpx.AsyncClient, ledger: Ledger, found: 
         found.effects["purges"] += len(ids)
         for erasure_id in ids:
             found.effects["certificates asked"] += 1
-            answer = await http.get(
-                f"{rig.url('retention')}/privacy/certificates/{erasure_id}", headers=STAFF
-            )
-            if answer.status_code != 200:
-                found.broke("due purge ran once", item, f"certificate {answer.status_code}")
+            try:
+                answer = await http.get(
+                    f"{rig.url('retention')}/privacy/certificates/{erasure_id}", headers=STAFF
+                )
+                status = str(answer.status_code)
+            except httpx.HTTPError as error:
+                status = type(error).__name__
+            if status != "200":
+                found.broke("due purge ran once", item, f"certificate {status}")
 
 
 async def _outbox_drained(mongo: AsyncMongoClient[dict[str, Any]], found: Findings) -> None:
