@@ -65,18 +65,6 @@ class Toxiproxy(LocalProcess):
                 },
             )
 
-    def add_reset_peer(self, name: str, *, toxic: str, after_ms: int) -> None:
-        """Connections are reset (TCP RST) after this long."""
-        self._add(
-            name,
-            {
-                "name": toxic,
-                "type": "reset_peer",
-                "stream": "downstream",
-                "attributes": {"timeout": after_ms},
-            },
-        )
-
     def clear(self, name: str) -> None:
         """Remove every toxic of a proxy and enable it."""
         for toxic in self._ok(self.api.get(f"/proxies/{name}/toxics")):
