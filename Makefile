@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit docs install jars clean bench
+.PHONY: run test lint typecheck unit docs install jars clean bench toxiproxy reliability
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,26 @@ lint: install
 typecheck: install
 	$(PY) -m mypy
 
-test: install jars lint typecheck
+test: install jars toxiproxy lint typecheck
 	$(PY) -m pytest
+
+# Toxiproxy (a TCP fault proxy) for the fault suite, built once from the Go module proxy.
+TOXIPROXY := .cache/tools/toxiproxy/server
+TOXIPROXY_VERSION := v2.5.0
+
+$(TOXIPROXY):
+	GOBIN=$(CURDIR)/.cache/tools/toxiproxy go install github.com/Shopify/toxiproxy/v2/cmd/server@$(TOXIPROXY_VERSION)
+
+toxiproxy: $(TOXIPROXY)
+
+# The fault, bad-input and security suites in the full profile, then RELIABILITY.md from their figures.
+RELIABILITY_SUITES := $(wildcard tests/reliability tests/hostile tests/security)
+
+reliability: install jars toxiproxy
+	rm -rf .reliability && mkdir -p .reliability
+	RELIABILITY_PROFILE=full RELIABILITY_RESULTS=.reliability/results.jsonl $(PY) -m pytest -p no:logging $(RELIABILITY_SUITES); echo $$? > .reliability/exit-code
+	$(PY) -m tests.reliability.report --results .reliability/results.jsonl --markdown RELIABILITY.md --json RELIABILITY.jsonl
+	exit $$(cat .reliability/exit-code)
 
 unit: install
 	$(PY) -m pytest tests/unit

@@ -120,17 +120,30 @@ class LocalProcess:
             self.process.wait(5)
 
 
-def _kafka_properties(port: int, controller_port: int, log_dir: Path, partitions: int) -> str:
+def _kafka_properties(
+    port: int,
+    controller_port: int,
+    log_dir: Path,
+    partitions: int,
+    proxied: tuple[int, int] | None = None,
+) -> str:
+    listeners = f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}"
+    advertised = f"PLAINTEXT://127.0.0.1:{port}"
+    protocols = "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+    if proxied is not None:  # a second listener whose clients are told to come through a proxy
+        listeners += f",PROXIED://127.0.0.1:{proxied[0]}"
+        advertised += f",PROXIED://127.0.0.1:{proxied[1]}"
+        protocols += ",PROXIED:PLAINTEXT"
     return "\n".join(
         [
             "process.roles=broker,controller",
             "node.id=1",
             f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
-            f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+            f"listeners={listeners}",
+            f"advertised.listeners={advertised}",
             "controller.listener.names=CONTROLLER",
             "inter.broker.listener.name=PLAINTEXT",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            f"listener.security.protocol.map={protocols}",
             f"log.dirs={log_dir}",
             f"num.partitions={partitions}",
             "offsets.topic.replication.factor=1",
@@ -147,14 +160,27 @@ def _kafka_properties(port: int, controller_port: int, log_dir: Path, partitions
 
 
 class LocalKafka(LocalProcess):
-    """A single-node KRaft broker+controller on loopback."""
+    """A single-node KRaft broker+controller on loopback.
 
-    def __init__(self, data_dir: Path, *, port: int, controller_port: int, heap: str = "512m"):
+    `proxied` = (listen port, advertised port) adds a listener whose clients are told to
+    connect to the advertised port, where a TCP fault proxy forwards to the listen port.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        port: int,
+        controller_port: int,
+        heap: str = "512m",
+        proxied: tuple[int, int] | None = None,
+    ):
         super().__init__(name="kafka", log_path=data_dir / "kafka.log")
         self.data_dir = data_dir
         self.port = port
         self.controller_port = controller_port
         self.heap = heap
+        self.proxied = proxied
 
     @property
     def bootstrap_servers(self) -> str:
@@ -165,7 +191,9 @@ class LocalKafka(LocalProcess):
         log_dir = self.data_dir / "log"
         properties = self.data_dir / "server.properties"
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        properties.write_text(_kafka_properties(self.port, self.controller_port, log_dir, 6))
+        properties.write_text(
+            _kafka_properties(self.port, self.controller_port, log_dir, 6, self.proxied)
+        )
         classpath = f"{jars}/*"
         java = shutil.which("java") or "java"
         if not (log_dir / "meta.properties").exists():

@@ -26,6 +26,8 @@ from shared.events.channels import EmailReceived, RawMail
 from shared.topics import dead_letter_topic
 
 log = logging.getLogger(__name__)
+PROTOCOL_LOG = "mail.log"
+"""aiosmtpd's own logger: at INFO it writes every envelope address and command line."""
 
 SOURCE = "/support/intake/smtp"
 MAX_RECIPIENTS = 100
@@ -135,6 +137,7 @@ class SmtpServer:
 
     async def _serve(self) -> None:
         settings = self._settings
+        logging.getLogger(PROTOCOL_LOG).setLevel(logging.WARNING)  # no addresses in logs
         await self._configure_topics()
         producer = AIOKafkaProducer(
             bootstrap_servers=settings.kafka_bootstrap_servers,
