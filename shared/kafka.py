@@ -6,6 +6,7 @@ import contextlib
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -13,6 +14,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.message import StreamMessage
 from prometheus_client import CollectorRegistry
 
 from shared.consumer import DeadLetter, EventConsumer, Record
@@ -87,6 +89,12 @@ class KafkaPublisher:
         )
 
 
+async def _undecoded(message: StreamMessage[Any]) -> bytes:
+    """The record's bytes as they came: parsing (and dead-lettering) them is the consumer's job, so
+    FastStream's own JSON decoding, which can raise before the handler runs, is skipped."""
+    return message.body
+
+
 def subscribe(broker: KafkaBroker, consumer: EventConsumer, *, group_id: str) -> None:
     """Feed a topic to a consumer; the offset is committed only after `handle` returns."""
 
@@ -109,5 +117,6 @@ def subscribe(broker: KafkaBroker, consumer: EventConsumer, *, group_id: str) ->
         group_id=group_id,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.ACK,
+        decoder=_undecoded,
         title=f"{group_id}:{consumer.topic}",
     )(on_record)
