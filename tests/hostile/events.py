@@ -80,19 +80,20 @@ def lying_content_types() -> list[tuple[str, bytes, list[tuple[str, bytes]]]]:
     ]
 
 
-def undecryptable(topic: str, subject: str) -> list[tuple[str, bytes]]:
-    """Valid events whose sealed fields belong to `subject` (whose key exists) but do not open."""
+def undecryptable(topic: str, subject: str, *, service: str) -> list[tuple[str, bytes]]:
+    """Valid events whose sealed fields belong to `subject` (whose key exists) but do not open, on
+    the topics where this service opens them."""
     sealed = {"data_subject_id": subject, "nonce": "q83vEjRWeJASNFZ4", "ciphertext": "3q2+7w=="}
     found: list[tuple[str, bytes]] = []
-    if topic == "support.contacts":
+    if topic == "support.contacts" and service in {"access", "surveys"}:
         data = {"contact_id": subject, "registered_at": AT, "details": sealed}
         found.append(("undecryptable contact", _encode(envelope(types_of(topic)[0], data))))
-    if topic == "intake.email":
+    if topic == "intake.email" and service == "intake":
         data = {"mail_id": subject, "received_at": AT, "size": 10, "content": sealed}
         found.append(("undecryptable mail", _encode(envelope(types_of(topic)[0], data))))
     for example_topic, _subject, example in examples():
         data = example.model_dump(mode="json")
-        if example_topic == topic == "crm.contracts" and "contacts" in data:
+        if example_topic == topic == "crm.contracts" and "contacts" in data and service == "access":
             for contact in data["contacts"]:
                 contact["contact_id"] = subject
                 contact["details"] = sealed

@@ -45,7 +45,7 @@ async def test_hostile_events_are_dead_lettered_and_the_consumer_keeps_going(
             await runtime.keys.key_for(subject)  # the key exists: the ciphertext is what is bad
             records = [
                 *hand_written(topic),
-                *undecryptable(topic, subject),
+                *undecryptable(topic, subject, service=service),
                 *generated(topic, GENERATED_PER_TOPIC[profile()]),
             ]
             sent[topic] = {}
