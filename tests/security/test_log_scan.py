@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from shared.logging import configure_logging
 from tests.support.log_capture import LogCapture, collect_personal_data, scan
 
 
@@ -60,3 +61,16 @@ def test_the_platforms_own_addresses_and_ids_are_not_personal(tmp_path: Path) ->
     _lines, hits, _files = scan(captured=captured, base=None)
 
     assert hits == []
+
+
+def test_the_smtp_library_cannot_log_addresses_at_the_services_levels() -> None:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    configure_logging(service="intake")
+    try:
+        smtp_library = logging.getLogger("mail.log")
+        assert not smtp_library.isEnabledFor(logging.WARNING)  # "recip: <address>", bad commands
+        assert logging.getLogger("services.intake").isEnabledFor(logging.INFO)
+    finally:
+        root.handlers[:] = handlers  # the session's own capture stays in place
+        root.setLevel(level)

@@ -1,7 +1,7 @@
 """A pytest plugin: capture every log record of the session and scan it for personal data at the end.
 
 Records of the test process (every service run in-process) go through a JSON handler on the root
-logger, extras and tracebacks included; services run as child processes write `<service>.log`
+logger at INFO with the library levels the services run with, extras and tracebacks included; services run as child processes write `<service>.log`
 files under the session's temporary folder, which are read too. The personal data looked for is
 what the tests use: every full name, phone number and email address in the test sources, and any
 email address at a domain the tests give people. The session fails if any is found.
@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from pythonjsonlogger.json import JsonFormatter
 
+from shared.logging import quiet_libraries
 from tests.support.reliability import record
 
 TESTS = Path(__file__).resolve().parent.parent
@@ -98,6 +99,7 @@ class LogCapture:
         root.addHandler(self.handler)
         if root.level > logging.INFO or root.level == logging.NOTSET:
             root.setLevel(logging.INFO)
+        quiet_libraries()  # the levels the services run with (configure_logging)
 
     def remove(self) -> None:
         logging.getLogger().removeHandler(self.handler)
