@@ -7,7 +7,6 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
-
 # Libraries that log what they are handed: aiosmtpd ("mail.log") logs senders, recipients and
 # unrecognised command lines, at INFO and WARNING; kept to errors so no address reaches the logs.
 QUIET_LOGGERS = {

@@ -40,9 +40,10 @@ def _encode(document: Any) -> bytes:
 
 def types_of(topic: str) -> list[str]:
     """The event types whose home is this topic (what its consumers expect)."""
-    return sorted(t for t, model in EVENT_TYPES.items() if model.topic == topic) or sorted(
-        EVENT_TYPES
-    )[:1]
+    return (
+        sorted(t for t, model in EVENT_TYPES.items() if model.topic == topic)
+        or sorted(EVENT_TYPES)[:1]
+    )
 
 
 def hand_written(topic: str) -> list[tuple[str, bytes]]:
@@ -55,7 +56,10 @@ def hand_written(topic: str) -> list[tuple[str, bytes]]:
         ("empty record", b""),
         ("not JSON", b"<xml>hello</xml>"),
         ("not UTF-8", b'{"type": "\xff\xfe\xfd"}'),
-        ("latin-1 JSON", json.dumps(envelope(expected, {"x": "æøå"}), ensure_ascii=False).encode("latin-1")),
+        (
+            "latin-1 JSON",
+            json.dumps(envelope(expected, {"x": "æøå"}), ensure_ascii=False).encode("latin-1"),
+        ),
         ("JSON array", b"[1, 2, 3]"),
         ("JSON string", b'"support.request.received.v1"'),
         ("missing envelope fields", _encode({"type": expected, "data": {}})),
@@ -99,7 +103,10 @@ def undecryptable(topic: str, subject: str, *, service: str) -> list[tuple[str, 
                 contact["details"] = sealed
             data["official_contact_id"] = subject
             found.append(
-                ("undecryptable contract", _encode(envelope(example.event_type, data, source="/crm")))
+                (
+                    "undecryptable contract",
+                    _encode(envelope(example.event_type, data, source="/crm")),
+                )
             )
     return found
 
@@ -118,8 +125,9 @@ def marker() -> tuple[str, bytes]:
 
 _json: st.SearchStrategy[Json] = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 

@@ -15,7 +15,10 @@ ATTEMPTS = {"short": 40, "full": 400}
 
 
 async def test_protected_routes_refuse_every_hostile_token(start_service: Started) -> None:
-    env = {"ACCESS_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL, "ACCESS_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    env = {
+        "ACCESS_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
+        "ACCESS_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+    }
     async with start_service("access", **env) as (_app, http):
         login = await http.post("/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
         assert login.status_code == 200
@@ -55,7 +58,10 @@ async def test_protected_routes_refuse_every_hostile_token(start_service: Starte
 async def test_login_brute_force_is_throttled_even_for_the_right_password(
     start_service: Started,
 ) -> None:
-    env = {"ACCESS_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL, "ACCESS_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    env = {
+        "ACCESS_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
+        "ACCESS_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+    }
     async with start_service("access", **env) as (_app, http):
         statuses = []
         for attempt in range(ATTEMPTS[profile()]):
@@ -87,7 +93,9 @@ async def test_login_brute_force_is_throttled_even_for_the_right_password(
 
 async def test_web_intake_flood_is_held_to_the_burst(start_service: Started) -> None:
     attempts = ATTEMPTS[profile()]
-    async with start_service("intake", INTAKE_WEB_RATE_BURST="5", INTAKE_WEB_RATE_PER_MINUTE="1") as (
+    async with start_service(
+        "intake", INTAKE_WEB_RATE_BURST="5", INTAKE_WEB_RATE_PER_MINUTE="1"
+    ) as (
         _app,
         http,
     ):

@@ -33,13 +33,17 @@ def _claims(**overrides: object) -> dict[str, object]:
     return {k: v for k, v in claims.items() if v is not None}
 
 
-def _signed(claims: dict[str, object], *, key: bytes = KEY, kid: str = "k1", alg: str = "HS256") -> str:
+def _signed(
+    claims: dict[str, object], *, key: bytes = KEY, kid: str = "k1", alg: str = "HS256"
+) -> str:
     return jwt.encode(claims, key, algorithm=alg, headers={"kid": kid})
 
 
 def hostile_tokens() -> dict[str, str]:
     """Every way of presenting a token that must not be accepted, by name."""
-    good = issue_token("staff-1", "support_staff", keys=RING, now=NOW, lifetime=timedelta(minutes=5))
+    good = issue_token(
+        "staff-1", "support_staff", keys=RING, now=NOW, lifetime=timedelta(minutes=5)
+    )
     header, payload, signature = good.split(".")
     admin_payload = _b64({**jwt.decode(good, options={"verify_signature": False}), "role": "admin"})
     return {

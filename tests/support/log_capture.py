@@ -59,9 +59,13 @@ def _strings(tree: ast.AST) -> Iterator[tuple[str | None, str]]:
                 yield node.arg, node.value.value
         elif isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=True):
-                if isinstance(key, ast.Constant) and isinstance(value, ast.Constant):
-                    if isinstance(key.value, str) and isinstance(value.value, str):
-                        yield key.value, value.value
+                if (
+                    isinstance(key, ast.Constant)
+                    and isinstance(value, ast.Constant)
+                    and isinstance(key.value, str)
+                    and isinstance(value.value, str)
+                ):
+                    yield key.value, value.value
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             yield None, node.value
 
