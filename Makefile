@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit docs install jars clean
+.PHONY: run test lint typecheck unit docs install jars clean audit
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ typecheck: install
 
 test: install jars lint typecheck
 	$(PY) -m pytest
+
+audit: install
+	$(PY) -m pytest -q tests/security/test_dependency_audit.py
 
 unit: install
 	$(PY) -m pytest tests/unit
