@@ -23,7 +23,7 @@ from deploy.local.stack import free_port
 from tests.hostile.conftest import SERVICES, STAFF, STAFF_TOKEN
 from tests.support.reliability import profile, record
 
-EXAMPLES = {"short": 8, "full": 100}
+EXAMPLES = {"short": 4, "full": 100}
 
 
 @contextlib.contextmanager
