@@ -20,9 +20,7 @@ def explained_exceptions(path: Path = EXCEPTIONS) -> dict[str, str]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        vulnerability, _package, reason = (
-            part.strip() for part in (line.split("|") + ["", ""])[:3]
-        )
+        vulnerability, _package, reason = (part.strip() for part in [*line.split("|"), "", ""][:3])
         assert reason, f"exception {vulnerability} carries no reason"
         found[vulnerability] = reason
     return found
