@@ -137,3 +137,55 @@ def test_every_operation_answers_without_5xx_and_explains_its_4xx(
         detail=f"schemathesis over {len(operations)} operations, with and without a staff token",
     )
     assert sorted(set(problems)) == []
+
+
+STEPS = {"short": 5, "full": 60}
+
+
+STATEFUL = {"short": ["access"], "full": ["access", "retention", "intake", "surveys"]}
+
+
+@pytest.mark.parametrize("service", STATEFUL[profile()])
+def test_stateful_sequences_follow_inferred_links_without_5xx(
+    service: str, infra_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schemathesis' state machine: links inferred between operations (create, then read, share,
+    delete what was created), with a staff token; the same promises hold at every step."""
+    for key, value in {**infra_env, "STAFF_TOKEN": STAFF_TOKEN}.items():
+        monkeypatch.setenv(key, value)
+    factory, settings_class = SERVICES[service]
+    app = factory(settings_class())
+    workflow = schemathesis.openapi.from_dict(app.openapi()).as_state_machine()
+    calls: list[str] = []
+    problems: list[str] = []
+    with serving(app) as url, requests.Session() as session:
+
+        class Sequences(workflow):  # type: ignore[misc,valid-type]
+            def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+                return {"base_url": url, "headers": STAFF, "session": session}
+
+            def validate_response(self, response: Any, case: Any, *_a: Any, **_k: Any) -> None:
+                calls.append(case.operation.label)
+                problem = problem_with(response)
+                if problem:
+                    problems.append(f"{case.operation.label}: {problem}")
+
+        Sequences.run(
+            settings=settings(
+                max_examples=STEPS[profile()],
+                stateful_step_count=6,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+        )
+    record(
+        "bad_input",
+        f"HTTP API stateful sequences: {service}",
+        tried=len(calls),
+        survived=len(calls) - len(problems),
+        violations=len(problems),
+        detail="schemathesis state machine over inferred links, staff token",
+    )
+    assert len(calls) > 0
+    assert sorted(set(problems)) == []
