@@ -6,7 +6,7 @@ from __future__ import annotations
 from uuid import uuid4
 
 from tests.hostile.conftest import Started
-from tests.security.test_tokens import hostile_tokens
+from tests.security.test_token_forgery import hostile_tokens
 from tests.support.reliability import profile, record
 
 ADMIN_EMAIL = "admin@support.example"
