@@ -11,7 +11,6 @@ import pytest
 
 from shared.tokens import AUDIENCE, ISSUER, InvalidTokenError, KeyRing, issue_token, verify_token
 
-NOW = datetime.now(UTC)
 KEY = b"k" * 32
 RING = KeyRing({"k1": KEY})
 
@@ -20,14 +19,20 @@ def _b64(document: dict[str, object]) -> str:
     return base64.urlsafe_b64encode(json.dumps(document).encode()).rstrip(b"=").decode()
 
 
+def _now() -> datetime:
+    """Now, when the token is made (a module-level time goes stale in a long session)."""
+    return datetime.now(UTC)
+
+
 def _claims(**overrides: object) -> dict[str, object]:
+    now = _now()
     claims: dict[str, object] = {
         "sub": "staff-1",
         "role": "support_staff",
         "aud": AUDIENCE,
         "iss": ISSUER,
-        "iat": int(NOW.timestamp()),
-        "exp": int((NOW + timedelta(minutes=5)).timestamp()),
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=5)).timestamp()),
     }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
@@ -42,7 +47,7 @@ def _signed(
 def hostile_tokens() -> dict[str, str]:
     """Every way of presenting a token that must not be accepted, by name."""
     good = issue_token(
-        "staff-1", "support_staff", keys=RING, now=NOW, lifetime=timedelta(minutes=5)
+        "staff-1", "support_staff", keys=RING, now=_now(), lifetime=timedelta(minutes=5)
     )
     header, payload, signature = good.split(".")
     admin_payload = _b64({**jwt.decode(good, options={"verify_signature": False}), "role": "admin"})
@@ -50,7 +55,7 @@ def hostile_tokens() -> dict[str, str]:
         "forged claims (payload swapped, old signature)": f"{header}.{admin_payload}.{signature}",
         "tampered signature": f"{header}.{payload}.{signature[:-4]}AAAA",
         "no signature": f"{header}.{payload}.",
-        "expired": _signed(_claims(exp=int((NOW - timedelta(minutes=1)).timestamp()))),
+        "expired": _signed(_claims(exp=int((_now() - timedelta(minutes=1)).timestamp()))),
         "wrong key, right kid": _signed(_claims(), key=b"x" * 32),
         "unknown kid": _signed(_claims(), kid="k9"),
         "no kid": jwt.encode(_claims(), KEY, algorithm="HS256"),
@@ -68,7 +73,7 @@ def hostile_tokens() -> dict[str, str]:
 
 
 def test_a_token_access_issued_is_accepted() -> None:
-    token = issue_token("staff-1", "admin", keys=RING, now=NOW, lifetime=timedelta(minutes=5))
+    token = issue_token("staff-1", "admin", keys=RING, now=_now(), lifetime=timedelta(minutes=5))
 
     principal = verify_token(token, keys=RING)
 
