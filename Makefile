@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit docs install jars clean bench toxiproxy reliability
+.PHONY: run test lint typecheck unit docs install jars clean bench toxiproxy reliability audit
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ reliability: install jars toxiproxy
 	RELIABILITY_PROFILE=full RELIABILITY_RESULTS=.reliability/results.jsonl $(PY) -m pytest -p no:logging $(RELIABILITY_SUITES); echo $$? > .reliability/exit-code
 	$(PY) -m tests.reliability.report --results .reliability/results.jsonl --markdown RELIABILITY.md --json RELIABILITY.jsonl
 	exit $$(cat .reliability/exit-code)
+
+audit: install
+	$(PY) -m pytest -q tests/security/test_dependency_audit.py
 
 unit: install
 	$(PY) -m pytest tests/unit

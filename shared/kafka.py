@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -14,6 +15,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.message import StreamMessage
 from prometheus_client import CollectorRegistry
 
 from shared.consumer import DeadLetter, EventConsumer, Record
@@ -102,6 +104,12 @@ class KafkaPublisher:
         )
 
 
+async def _undecoded(message: StreamMessage[Any]) -> bytes:
+    """The record's bytes as they came: parsing (and dead-lettering) them is the consumer's job, so
+    FastStream's own JSON decoding, which can raise before the handler runs, is skipped."""
+    return message.body
+
+
 def subscribe(
     broker: KafkaBroker, consumer: EventConsumer, *, group_id: str, workers: int = 1
 ) -> None:
@@ -128,5 +136,6 @@ def subscribe(
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.ACK,
         max_workers=workers,
+        decoder=_undecoded,
         title=f"{group_id}:{consumer.topic}",
     )(on_record)

@@ -7,6 +7,21 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
+# Libraries that log what they are handed: aiosmtpd ("mail.log") logs senders, recipients and
+# unrecognised command lines, at INFO and WARNING; kept to errors so no address reaches the logs.
+QUIET_LOGGERS = {
+    "aiokafka": logging.WARNING,
+    "pymongo": logging.WARNING,
+    "uvicorn.access": logging.WARNING,
+    "mail.log": logging.ERROR,
+}
+
+
+def quiet_libraries() -> None:
+    """Raise the level of the libraries in QUIET_LOGGERS."""
+    for name, level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(level)
+
 
 def configure_logging(*, service: str, level: str = "INFO") -> None:
     """Send every record to stderr as one JSON object carrying the service name."""
@@ -21,5 +36,4 @@ def configure_logging(*, service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiokafka", "pymongo", "uvicorn.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_libraries()

@@ -10,6 +10,8 @@ import pytest
 from tests.support.infrastructure import Infrastructure, provide_infrastructure
 from tests.support.smtp import SmtpSink, smtp_sink
 
+pytest_plugins = ["tests.support.log_capture"]
+
 
 @pytest.fixture(scope="session")
 def infrastructure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infrastructure]:

@@ -1,0 +1,75 @@
+"""Fixtures for hostile input: any of the four services in-process against the real infrastructure."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+
+from services.access.app import create_app as create_access
+from services.access.settings import AccessSettings
+from services.intake.app import create_app as create_intake
+from services.intake.settings import IntakeSettings
+from services.retention.app import create_app as create_retention
+from services.retention.settings import RetentionSettings
+from services.surveys.app import create_app as create_surveys
+from services.surveys.settings import SurveySettings
+from tests.support.apps import running
+from tests.support.infrastructure import Infrastructure
+
+STAFF_TOKEN = "hostile-suite-staff-token"
+STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
+SERVICES: dict[str, tuple[Callable[[Any], FastAPI], Callable[[], Any]]] = {
+    "intake": (create_intake, IntakeSettings),
+    "access": (create_access, AccessSettings),
+    "retention": (create_retention, RetentionSettings),
+    "surveys": (create_surveys, SurveySettings),
+}
+
+Started = Callable[..., AbstractAsyncContextManager[tuple[FastAPI, httpx.AsyncClient]]]
+
+
+@pytest.fixture
+def start_service(
+    infra_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, mail_sink: Any
+) -> Started:
+    """Start a service by name in-process (staff token set, SMTP on a free port, mail to a sink)."""
+
+    @asynccontextmanager
+    async def start(
+        name: str, **extra_env: str
+    ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+        from deploy.local.stack import free_port
+
+        environment = {
+            **infra_env,
+            "STAFF_TOKEN": STAFF_TOKEN,
+            "SMTP_RELAY_PORT": str(mail_sink.port),
+            "INTAKE_SMTP_PORT": str(free_port()),
+            **extra_env,
+        }
+        for key, value in environment.items():
+            monkeypatch.setenv(key, value)
+        factory, settings = SERVICES[name]
+        app = factory(settings())
+        async with running(app) as http:
+            yield app, http
+
+    return start
+
+
+@pytest.fixture
+async def producer(infrastructure: Infrastructure) -> AsyncIterator[AIOKafkaProducer]:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=infrastructure.kafka_bootstrap,
+        acks="all",
+        max_request_size=2 * 1024 * 1024,
+    )
+    await producer.start()
+    yield producer
+    await producer.stop()
