@@ -58,7 +58,13 @@ def create_app(settings: SurveySettings, *, clock: Clock | None = None) -> FastA
 
     async def on_contact_registered(event: CloudEvent, tx: Transaction) -> None:
         await handlers.register_contact(
-            event, uow=repository.MongoSurveys(tx), keys=runtime.keys, secrets=secrets
+            event,
+            uow=repository.MongoSurveys(tx),
+            keys=runtime.keys,
+            secrets=secrets,
+            policy=policy,
+            clock=runtime.clock,
+            count=count,
         )
 
     async def on_erasure_requested(event: CloudEvent, tx: Transaction) -> None:

@@ -9,6 +9,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict, EmailStr
 
 from services.surveys.domain import (
+    Decision,
     Invitation,
     Reason,
     RegisteredContact,
@@ -63,8 +64,9 @@ class Invitations(Protocol):
         self, *, request_id: str | None = None, requester_id: str | None = None
     ) -> list[str]: ...
     async def conclude(
-        self, invitation_id: str, *, state: str, reason: Reason, at: datetime
+        self, invitation_id: str, *, state: str, reason: Reason, at: datetime, **fields: object
     ) -> None: ...
+    async def for_subject(self, requester_id: str) -> list[Invitation]: ...
 
 
 class DecisionUnitOfWork(Protocol):
@@ -96,9 +98,20 @@ async def watch_new_request(event: CloudEvent, *, candidates: SurveyCandidates) 
 
 
 async def register_contact(
-    event: CloudEvent, *, uow: DecisionUnitOfWork, keys: KeyStore, secrets: SurveyKeys
+    event: CloudEvent,
+    *,
+    uow: DecisionUnitOfWork,
+    keys: KeyStore,
+    secrets: SurveyKeys,
+    policy: SurveyPolicy,
+    clock: Clock,
+    count: CountDecision,
 ) -> None:
-    """Remember a registered person: their address sealed, their opt-out hash; never if erased."""
+    """Remember a registered person: their address sealed, their opt-out hash; never if erased.
+
+    A resolution read before the registration (they travel on different topics) was skipped as
+    not registered; it is decided again now, so arrival order does not cost the person a survey.
+    """
     registered = ContactRegistered.from_event(event)
     subject = registered.contact_id
     if await uow.erased.contains(secrets.erased_key(subject)):
@@ -114,6 +127,20 @@ async def register_contact(
         opt_out_key=secrets.opt_out_key(str(details.email)),
     )
     await uow.contacts.register(contact, address=address)
+    for waiting in await uow.invitations.for_subject(subject):
+        if waiting.state != "skipped" or waiting.reason != "not_registered":
+            continue
+        decision = await _decide(_resolution_of(waiting), uow=uow, policy=policy, secrets=secrets)
+        now = clock.now()
+        await uow.invitations.conclude(
+            waiting.invitation_id,
+            state=decision.state,
+            reason=decision.reason,
+            at=now,
+            due_at=decision.due_at,
+            decided_at=now,
+        )
+        count(decision.reason)
 
 
 async def follow_status(
@@ -147,11 +174,20 @@ async def follow_status(
     )
     if await uow.invitations.get(resolution.invitation_id) is not None:
         return  # this resolution was decided already (replayed or republished event)
-    subject = changed.requester_id
+    if await uow.contacts.get(changed.requester_id) is not None:
+        await uow.contacts.touch(changed.requester_id, at=changed.changed_at)
+    decision = await _decide(resolution, uow=uow, policy=policy, secrets=secrets)
+    await uow.invitations.record(Invitation.decided(resolution, decision, at=clock.now()))
+    count(decision.reason)
+
+
+async def _decide(
+    resolution: Resolution, *, uow: DecisionUnitOfWork, policy: SurveyPolicy, secrets: SurveyKeys
+) -> Decision:
+    """P9's decision for one resolution, from what surveys knows of the person now."""
+    subject = resolution.requester_id
     contact = await uow.contacts.get(subject)
-    if contact is not None:
-        await uow.contacts.touch(subject, at=changed.changed_at)
-    decision = decide(
+    return decide(
         resolution=resolution,
         policy=policy,
         registered=contact is not None,
@@ -159,5 +195,14 @@ async def follow_status(
         opted_out=contact is not None and await uow.opt_outs.contains(contact.opt_out_key),
         other_invitations_due=await uow.invitations.due_ats_for(subject),
     )
-    await uow.invitations.record(Invitation.decided(resolution, decision, at=clock.now()))
-    count(decision.reason)
+
+
+def _resolution_of(invitation: Invitation) -> Resolution:
+    return Resolution(
+        request_id=invitation.request_id,
+        requester_id=invitation.requester_id,
+        channel=invitation.channel,
+        organisation_id=invitation.organisation_id,
+        resolution=invitation.resolution,
+        resolved_at=invitation.resolved_at,
+    )

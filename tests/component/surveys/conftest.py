@@ -59,10 +59,14 @@ class Surveys:
         await self.producer.send_and_wait(topic, event.to_bytes(), key=event.subject.encode())
 
     async def register(
-        self, *, email: str | None = None, organisation_id: str | None = None
+        self,
+        *,
+        email: str | None = None,
+        organisation_id: str | None = None,
+        contact_id: str | None = None,
     ) -> tuple[str, str]:
         """A person registered in the support system; returns (contact id, email)."""
-        contact_id = str(uuid4())
+        contact_id = contact_id or str(uuid4())
         email = email or f"p.{contact_id[:8]}@example.org"
         details = ContactDetails(full_name="Survey Person", email=email)
         await self.publish(

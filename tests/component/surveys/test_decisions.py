@@ -156,6 +156,23 @@ async def test_unregistered_people_and_spam_or_duplicates_are_not_surveyed(
     assert allowed.status_code == 200
 
 
+async def test_a_resolution_read_before_the_registration_is_decided_again(
+    surveys: Surveys,
+) -> None:
+    person = str(uuid4())
+    resolved = await surveys.resolve(person)
+    assert await surveys.reason(resolved) == "not_registered"
+    _, email = await surveys.register(contact_id=person)
+    await eventually(lambda: _reason_is(surveys, resolved, "scheduled"))
+    surveys.clock.advance(timedelta(days=2))
+    await surveys.dispatch()
+    await eventually(lambda: _count_is(surveys, email, 1))
+
+
+async def _reason_is(surveys: Surveys, request_id: str, reason: str) -> bool:
+    return await surveys.reason(request_id) == reason
+
+
 async def _mails(surveys: Surveys, email: str) -> list[object]:
     return list(surveys.sink.to(email))
 
