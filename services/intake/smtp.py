@@ -23,11 +23,10 @@ from shared.clock import Clock
 from shared.crypto import KeyStore, seal
 from shared.events import CloudEvent
 from shared.events.channels import EmailReceived, RawMail
+from shared.logging import quiet_libraries
 from shared.topics import dead_letter_topic
 
 log = logging.getLogger(__name__)
-PROTOCOL_LOG = "mail.log"
-"""aiosmtpd's own logger: at INFO it writes every envelope address and command line."""
 
 SOURCE = "/support/intake/smtp"
 MAX_RECIPIENTS = 100
@@ -137,7 +136,7 @@ class SmtpServer:
 
     async def _serve(self) -> None:
         settings = self._settings
-        logging.getLogger(PROTOCOL_LOG).setLevel(logging.WARNING)  # no addresses in logs
+        quiet_libraries()  # aiosmtpd's own logger would write envelope addresses
         await self._configure_topics()
         producer = AIOKafkaProducer(
             bootstrap_servers=settings.kafka_bootstrap_servers,
