@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit docs install jars clean bench toxiproxy reliability audit
+.PHONY: run test lint typecheck unit docs install jars clean bench toxiproxy reliability audit tools lock prometheusrule promtool-go
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ lint: install
 typecheck: install
 	$(PY) -m mypy
 
-test: install jars toxiproxy lint typecheck
+test: install jars tools lint typecheck
 	$(PY) -m pytest
 
 # Toxiproxy (a TCP fault proxy) for the fault suite, built once from the Go module proxy.
@@ -66,3 +66,47 @@ docs: install
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache
+
+# Deploy validation tools (tests/deploy), built from the Go module proxy into .cache/tools/bin.
+# Cold: kustomize ~5.5 min (Go build, 2 busy cores), promtool and the schema seconds.
+TOOLS := .cache/tools
+GO_INSTALL := GOBIN=$(abspath $(TOOLS))/bin GOTOOLCHAIN=local go install
+KUSTOMIZE_VERSION := v5.8.1
+PROMETHEUS_VERSION := v0.316.0
+COMPOSE_GO_VERSION := v2.9.1
+
+tools: $(TOOLS)/bin/kustomize $(TOOLS)/bin/promtool $(TOOLS)/compose-spec.json $(TOXIPROXY)
+
+$(TOOLS)/bin/kustomize:
+	$(GO_INSTALL) sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+# promtool from Debian's prometheus package (a static Go binary, ~19 MB, seconds to fetch):
+# building it from the Go module proxy took over 35 minutes cold on this 2-core machine.
+# `make promtool-go` builds the newer one from source instead (same path).
+$(TOOLS)/bin/promtool:
+	mkdir -p $(TOOLS)/deb $(TOOLS)/bin
+	cd $(TOOLS)/deb && (apt-get download prometheus || (apt-get update -qq && apt-get download prometheus))
+	dpkg-deb -x $(TOOLS)/deb/prometheus_*.deb $(TOOLS)/deb/root
+	cp $(TOOLS)/deb/root/usr/bin/promtool $@
+	rm -rf $(TOOLS)/deb
+
+promtool-go:
+	$(GO_INSTALL) github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION)
+
+# The official compose-spec JSON schema, as shipped in the compose-go module.
+$(TOOLS)/compose-spec.json:
+	mkdir -p $(TOOLS)
+	cp "$$(go mod download -json github.com/compose-spec/compose-go/v2@$(COMPOSE_GO_VERSION) \
+	  | $(PYTHON) -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')/schema/compose-spec.json" $@
+	chmod u+w $@
+
+# requirements.lock: the runtime dependencies resolved and hashed, for the images.
+lock:
+	$(PYTHON) -m venv $(TOOLS)/piptools
+	$(TOOLS)/piptools/bin/pip install --quiet pip-tools==7.6.2
+	$(TOOLS)/piptools/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+
+# deploy/k8s/base/prometheusrule.yaml from deploy/prometheus/alerts.yml.
+prometheusrule: install
+	$(PY) -m tests.deploy.prometheusrule

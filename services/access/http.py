@@ -136,6 +136,7 @@ def access_router(
                     request_id, principal=caller, uow=uow, clock=clock
                 )
         except handlers.NotFoundError:
+            metrics.denials.labels(reason="request").inc()
             raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None
         metrics.reads.labels(reader_role=caller.role).inc()
         return RequestOut.of(view)
@@ -189,6 +190,7 @@ def access_router(
     ) -> list[AuditOut]:
         """Admins: who read which request, when, on which ground (ids only)."""
         if not administers(caller):
+            metrics.denials.labels(reason="audit").inc()
             raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")
         found = await audit.query(request_id=request_id, reader_id=reader_id, limit=limit)
         return [AuditOut.model_validate(a, from_attributes=True) for a in found]

@@ -25,6 +25,12 @@ class AccessMetrics:
             ["outcome"],
             registry=registry,
         )
+        self.denials = Counter(
+            "access_denials_total",
+            "Reads refused (not found or not permitted for the caller), by what was asked.",
+            ["reason"],
+            registry=registry,
+        )
         self.grants = Counter(
             "access_share_grants_total",
             "Share grants, by change (granted, revoked).",

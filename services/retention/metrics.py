@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class RetentionMetrics:
@@ -36,6 +36,12 @@ class RetentionMetrics:
         self.erasure_retries = Counter(
             "retention_erasure_requests_retried_total",
             "Erasure requests published again because a participant was late.",
+            registry=registry,
+        )
+        self.erasure_completion = Histogram(
+            "retention_erasure_completion_seconds",
+            "Time from an erasure being requested to its deletion certificate.",
+            buckets=(60, 300, 900, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400),
             registry=registry,
         )
         self.keys_shredded = Counter(

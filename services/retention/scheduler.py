@@ -258,12 +258,16 @@ class PurgeScheduler:
         for purge in await MongoPurges(self._db).in_state(
             "keys_shredded", limit=self._policy.batch_size
         ):
+            certified_at = self._clock.now()
             async with self._runner.transaction() as tx:
                 await MongoCertificates(tx.database, tx).record(
-                    certificate(purge, certified_at=self._clock.now())
+                    certificate(purge, certified_at=certified_at)
                 )
                 await MongoPurges(tx.database, tx).save(replace(purge, state="certified"))
             self._metrics.purges_completed.labels(ground=purge.ground).inc()
+            self._metrics.erasure_completion.observe(
+                (certified_at - purge.requested_at).total_seconds()
+            )
 
     async def observe(self) -> None:
         """Gauges: due within 30 days, overdue, holds in force."""

@@ -34,7 +34,32 @@ class Dockerfile:
             if line.strip():
                 keyword, _, arguments = line.strip().partition(" ")
                 pairs.append((keyword.upper(), arguments.strip()))
-        return Dockerfile(name, tuple(pairs))
+        return Dockerfile(name, tuple(pairs)).resolved()
+
+    @property
+    def build_arguments(self) -> dict[str, str]:
+        """The ARG defaults declared before the first FROM (the per-service header)."""
+        found = {}
+        for keyword, arguments in self.instructions:
+            if keyword == "FROM":
+                break
+            if keyword == "ARG" and "=" in arguments:
+                key, value = arguments.split("=", 1)
+                found[key] = value
+        return found
+
+    def resolved(self) -> Dockerfile:
+        """`${ARG}` replaced by its default everywhere but in the ARG lines themselves."""
+        arguments = self.build_arguments
+
+        def substitute(text: str) -> str:
+            return re.sub(r"\$\{(\w+)\}", lambda m: arguments.get(m[1], m[0]), text)
+
+        pairs = tuple(
+            (keyword, text if keyword == "ARG" else substitute(text))
+            for keyword, text in self.instructions
+        )
+        return Dockerfile(self.name, pairs)
 
     def instruction(self, keyword: str) -> list[str]:
         return [arguments for found, arguments in self.instructions if found == keyword]

@@ -132,6 +132,11 @@ async def test_terminated_366_days_ago_the_organisation_is_purged_certified_and_
     assert name not in json.dumps(certificate) and email not in json.dumps(certificate)
     assert person not in json.dumps(certificate)
 
+    async def completion_observed() -> float:
+        return metric(runtime.registry, "retention_erasure_completion_seconds_count")
+
+    assert await eventually(completion_observed) == 1
+
     assert await runtime.keys.existing_key(person) is None
     received = RequestReceived.model_validate(
         (await _first_event_of(infrastructure, request_id)).data
