@@ -189,7 +189,10 @@ class ServiceRuntime:
         async def healthz() -> dict[str, str]:
             return {"status": "alive", "service": self.settings.service_name}
 
-        @router.get("/readyz")
+        @router.get(
+            "/readyz",
+            responses={503: {"description": "not ready: the problems, by component name"}},
+        )
         async def readyz() -> JSONResponse:
             problems = await self.problems()
             if problems:
