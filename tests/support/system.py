@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -32,9 +33,8 @@ async def four_services(
     processes = {
         name: ServiceProcess(name, port=free_port(), env=env, log_dir=log_dir) for name in SERVICES
     }
-    try:
-        for process in processes.values():
-            process.start(timeout=90)
+    try:  # side by side: each start waits for its service to be ready
+        await asyncio.gather(*(asyncio.to_thread(p.start, timeout=180) for p in processes.values()))
         yield processes
     finally:
         for process in processes.values():
