@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import report, s1_intake_pipeline, s2_web_load, s4_access_reads, s6_erasure
+from bench import report, s1_intake_pipeline, s2_web_load, s4_access_reads, s5_purge, s6_erasure
 from bench.infra import Stack, machine, provide_stack
 from bench.measure import Figure
 
-SCENARIOS = ("1", "2", "4", "6")
+SCENARIOS = ("1", "2", "4", "5", "6")
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -37,6 +37,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--requests", type=int, default=int(env("BENCH_REQUESTS", "50000")))
     parser.add_argument("--reads", type=int, default=int(env("BENCH_READS", "30")))
+    parser.add_argument(
+        "--purge-requests",
+        type=int,
+        default=int(env("BENCH_PURGE_REQUESTS", "3000")),
+        help="requests of the organisation purged in scenario 5 (the issue's full size: 20000)",
+    )
     parser.add_argument("--people", type=int, default=int(env("BENCH_PEOPLE", "30")))
     parser.add_argument("--in-flight", type=int, default=int(env("BENCH_IN_FLIGHT", "10")))
     parser.add_argument("--timeout", type=float, default=float(env("BENCH_TIMEOUT", "600")))
@@ -62,6 +68,12 @@ async def _run(stack: Stack, options: argparse.Namespace) -> list[Figure]:
         ),
         "4": lambda: s4_access_reads.run(
             stack, requests=options.requests, reads=options.reads, workers=options.workers
+        ),
+        "5": lambda: s5_purge.run(
+            stack,
+            requests=options.purge_requests,
+            timeout=options.timeout,
+            workers=options.workers,
         ),
         "6": lambda: s6_erasure.run(
             stack,
@@ -110,6 +122,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "consumer_workers": options.workers,
             "requests": options.requests,
             "reads": options.reads,
+            "purge_requests": options.purge_requests,
             "people": options.people,
             "in_flight": options.in_flight,
         },

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import report, s1_intake_pipeline, s4_access_reads
+from bench import report, s1_intake_pipeline, s4_access_reads, s5_purge
 from bench.infra import Stack
 from tests.support.infrastructure import Infrastructure
 from tests.support.smtp import SmtpSink
@@ -49,3 +49,29 @@ async def test_bench_harness_measures_and_writes_the_report(
     assert written["figures"][0]["ratio"] == intake.ratio
     table = [line for line in markdown.read_text().splitlines() if line.startswith("| 4 ")]
     assert len(table) == 12
+
+
+async def test_organisation_purge_removes_every_seeded_document(
+    infrastructure: Infrastructure, mail_sink: SmtpSink, tmp_path: Path
+) -> None:
+    stack = Stack(
+        infrastructure.kafka_bootstrap,
+        infrastructure.mongodb_url,
+        "test",
+        tmp_path / "logs",
+        {"python": "3"},
+        smtp_port=mail_sink.port,
+    )
+    [purge] = await s5_purge.run(stack, requests=45, timeout=120, workers=1)
+
+    assert purge.detail["certified"] is True
+    assert purge.detail["remaining_after_purge"] == 0
+    assert purge.detail["remaining_after_baseline"] == 0
+    assert purge.detail["keys_shredded"] == 3  # 45 requests, 20 a representative
+    participants = purge.detail["participants"]
+    assert set(participants) == {"intake", "access", "retention", "surveys"}
+    assert participants["intake"]["requests"] == 45
+    assert participants["access"]["request_views"] == 45
+    assert participants["retention"]["retention_clocks"] == 45
+    assert participants["surveys"]["invitations"] == 45
+    assert purge.ours > 0 and purge.baseline is not None and purge.ratio is not None

@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import FlakyStrategyDefinition
 
 from deploy.local.stack import free_port
 from tests.hostile.conftest import SERVICES, STAFF, STAFF_TOKEN
@@ -154,10 +155,13 @@ def test_every_operation_answers_without_5xx_and_explains_its_4xx(
     assert sorted(set(problems)) == []
 
 
-STEPS = {"short": 5, "full": 60}
+STEPS = {"short": 5, "full": 10}
+RUNS = {"short": 1, "full": 6}
 
 
-STATEFUL = {"short": ["access"], "full": ["access", "retention", "intake", "surveys"]}
+# intake's operations give schemathesis no links to follow (nothing it creates is read back
+# through its own API), so its state machine has nothing to run.
+STATEFUL = {"short": ["access"], "full": ["access", "retention", "surveys"]}
 
 
 @pytest.mark.parametrize("service", STATEFUL[profile()])
@@ -185,22 +189,34 @@ def test_stateful_sequences_follow_inferred_links_without_5xx(
                 if problem:
                     problems.append(f"{case.operation.label}: {problem}")
 
-        Sequences.run(
-            settings=settings(
-                max_examples=STEPS[profile()],
-                stateful_step_count=6,
-                deadline=None,
-                database=None,
-                suppress_health_check=list(HealthCheck),
-            )
-        )
+        cut_short = 0
+        for _ in range(RUNS[profile()]):
+            try:
+                Sequences.run(
+                    settings=settings(
+                        max_examples=STEPS[profile()],
+                        stateful_step_count=6,
+                        deadline=None,
+                        database=None,
+                        phases=[Phase.generate],
+                        suppress_health_check=list(HealthCheck),
+                    )
+                )
+            except FlakyStrategyDefinition:
+                # The rules a sequence can take depend on what the live server answered, so a
+                # long Hypothesis run can find its own draws inconsistent; the calls made until
+                # then were checked, and the next run starts afresh.
+                cut_short += 1
     record(
         "bad_input",
         f"HTTP API stateful sequences: {service}",
         tried=len(calls),
         survived=len(calls) - len(problems),
         violations=len(problems),
-        detail="schemathesis state machine over inferred links, staff token",
+        detail=(
+            f"schemathesis state machine over inferred links, staff token, "
+            f"{RUNS[profile()]} runs ({cut_short} cut short by Hypothesis)"
+        ),
     )
     assert len(calls) > 0
     assert sorted(set(problems)) == []
