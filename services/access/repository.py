@@ -27,7 +27,7 @@ from services.access.read_queries import (
     newest_first,
     visibility_clauses,
 )
-from shared.mongo import Document
+from shared.mongo import Document, delete_in
 
 __all__ = ["InvalidCursorError", "encode_cursor", "visibility_filter"]
 
@@ -191,10 +191,7 @@ class MongoRequestReadModel:
         return [(d["_id"], d.get("requester_id", "")) for d in await found.to_list()]
 
     async def delete_ids(self, request_ids: list[str]) -> int:
-        result = await self._collection.delete_many(
-            {"_id": {"$in": request_ids}}, session=self._session
-        )
-        return result.deleted_count
+        return await delete_in(self._collection, "_id", request_ids, session=self._session)
 
     async def of_requester(self, contact_ids: list[str]) -> list[RequestView]:
         found = self._collection.find({"requester_id": {"$in": contact_ids}}, session=self._session)

@@ -34,7 +34,7 @@ from shared.events.privacy import (
     ExportRequested,
     RectificationRequested,
 )
-from shared.mongo import Document, Transaction
+from shared.mongo import IN_CHUNK, Document, Transaction, delete_in
 from shared.outbox import add_to_outbox
 
 SOURCE = "/support/intake/privacy"
@@ -76,23 +76,24 @@ def erasure_handler(*, keys: KeyStore, clock: Clock) -> EventHandler:
         )
         request_ids = [document["_id"] for document in requests]
         subjects = {str(document["requester_id"]) for document in requests}
-        in_scope = {"request_id": {"$in": request_ids}}
-        mails = await database[RAW_MAILS].find(in_scope, {"_id": 1}, session=session).to_list()
-        for mail in mails:
-            await keys.shred(mail_key_id(str(mail["_id"])))
+        for start in range(0, len(request_ids), IN_CHUNK):
+            in_scope = {"request_id": {"$in": request_ids[start : start + IN_CHUNK]}}
+            mails = database[RAW_MAILS].find(in_scope, {"_id": 1}, session=session)
+            for mail in await mails.to_list():
+                await keys.shred(mail_key_id(str(mail["_id"])))
         counts = {
-            "messages": (
-                await database[MESSAGES].delete_many(in_scope, session=session)
-            ).deleted_count,
-            "raw_mails": (
-                await database[RAW_MAILS].delete_many(in_scope, session=session)
-            ).deleted_count,
+            "messages": await delete_in(
+                database[MESSAGES], "request_id", request_ids, session=session
+            ),
+            "raw_mails": await delete_in(
+                database[RAW_MAILS], "request_id", request_ids, session=session
+            ),
         }
-        await database[CHANNEL_ITEMS].delete_many(in_scope, session=session)
-        await database[ACKNOWLEDGEMENTS].delete_many({"_id": {"$in": request_ids}}, session=session)
-        counts["requests"] = (
-            await database[REQUESTS].delete_many({"_id": {"$in": request_ids}}, session=session)
-        ).deleted_count
+        await delete_in(database[CHANNEL_ITEMS], "request_id", request_ids, session=session)
+        await delete_in(database[ACKNOWLEDGEMENTS], "_id", request_ids, session=session)
+        counts["requests"] = await delete_in(
+            database[REQUESTS], "_id", request_ids, session=session
+        )
         counts["contacts"] = 0
         if contact_filter is not None:
             contacts = (
