@@ -197,7 +197,9 @@ def test_replicas_are_bounded_by_the_partition_count(target: str) -> None:
     """A consumer group hands each partition to one member: more replicas would idle."""
     (config,) = objects(target, "ConfigMap").values()
     partitions = int(config["data"]["KAFKA_PARTITIONS"])
-    for name, hpa in objects(target, "HorizontalPodAutoscaler").items():
+    hpas = objects(target, "HorizontalPodAutoscaler")
+    assert set(hpas) == {"intake", "access", "retention", "surveys"}, "every consumer scales"
+    for name, hpa in hpas.items():
         assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"] <= partitions, name
         assert objects(target, "Deployment")[name]["spec"]["replicas"] <= hpa["spec"]["maxReplicas"]
 
