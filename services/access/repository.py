@@ -39,21 +39,10 @@ _VIEW_FIELDS = [f.name for f in fields(RequestView) if f.name not in {"request_i
 
 
 def visibility_filter(visibility: Visibility) -> Document:
-    """The Mongo filter of exactly the requests a principal may read (P6)."""
+    """The Mongo filter of exactly the requests a principal may read (P6), as one document."""
     if visibility.everything:
         return {}
-    clauses: list[Document] = []
-    if visibility.requester_ids:
-        clauses.append(
-            {
-                "requester_id": {"$in": list(visibility.requester_ids)},
-                "organisation_id": {"$in": [None, *visibility.member_organisation_ids]},
-            }
-        )
-    if visibility.official_organisation_ids:
-        clauses.append({"organisation_id": {"$in": list(visibility.official_organisation_ids)}})
-    if visibility.granted:
-        clauses.append({"_id": {"$in": sorted(visibility.granted)}})
+    clauses = visibility_clauses(visibility)
     return {"$or": clauses} if clauses else {"_id": {"$in": []}}
 
 
