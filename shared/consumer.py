@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,6 +24,7 @@ from shared.crypto import UndecryptableError
 from shared.events import EVENT_TYPES, CloudEvent, EventSchemaError, data_model_for, parse_event
 from shared.metrics import BackboneMetrics
 from shared.mongo import Transaction, TransactionRunner, is_transient
+from shared.write_behind import write_behind
 
 log = logging.getLogger(__name__)
 
@@ -130,23 +131,60 @@ class EventConsumer:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
 
+    async def handle_batch(self, records: Sequence[Record]) -> None:
+        """Process fetched records in one transaction: one processed-events insert, the
+        handlers' inserts held and sent per collection (shared/write_behind.py), one commit. If
+        anything about the batch fails (bad input, a redelivery, a conflict, the store away), the
+        transaction is aborted and the records are processed one by one with `handle`, where
+        duplicates, retries and dead letters are decided per record. Never raises."""
+        if len(records) > 1:
+            try:
+                await self._handle_batch_once(records)
+                self._readiness.recovered(f"consume:{self.topic}")
+                return
+            except Exception as error:
+                self._metrics.batch_fallbacks.labels(topic=self.topic).inc()
+                log.info(
+                    "batch failed, handling its events one at a time",
+                    extra={
+                        "topic": self.topic,
+                        "records": len(records),
+                        "error": type(error).__name__,
+                    },
+                )
+        for record in records:
+            await self.handle(record)
+
+    async def _handle_batch_once(self, records: Sequence[Record]) -> None:
+        events = [(record, _checked(record)) for record in records]
+        started = time.perf_counter()
+        async with self._runner.transaction() as tx:
+            await tx.database[PROCESSED_EVENTS].insert_many(
+                [self._processed(record, event) for record, event in events],
+                ordered=True,
+                session=tx.session,
+            )
+            batch, held = write_behind(tx)
+            for _record, event in events:
+                handler = self._handlers.get(event.type)
+                if handler is not None:
+                    await handler(event, batch)
+            await held.flush()
+        self._after_commit()
+        share = (time.perf_counter() - started) / len(events)
+        self._metrics.batch_records.labels(topic=self.topic).observe(len(events))
+        for _record, event in events:
+            self._metrics.handler_duration.labels(topic=self.topic).observe(share)
+            self._metrics.events_consumed.labels(topic=self.topic, type=event.type).inc()
+
     async def _handle_once(self, record: Record) -> None:
-        event = parse_event(record.value)
-        if event.type not in EVENT_TYPES:
-            raise EventSchemaError(f"unknown event type: {event.type}")
-        data_model_for(event.type).from_event(event)  # schema check before any effect
+        event = _checked(record)
         handler = self._handlers.get(event.type)
         started = time.perf_counter()
         try:
             async with self._runner.transaction() as tx:
                 await tx.database[PROCESSED_EVENTS].insert_one(
-                    {
-                        "_id": str(event.id),
-                        "topic": record.topic,
-                        "type": event.type,
-                        "processed_at": self._clock.now(),
-                    },
-                    session=tx.session,
+                    self._processed(record, event), session=tx.session
                 )
                 if handler is not None:
                     await handler(event, tx)
@@ -158,6 +196,14 @@ class EventConsumer:
             time.perf_counter() - started
         )
         self._metrics.events_consumed.labels(topic=self.topic, type=event.type).inc()
+
+    def _processed(self, record: Record, event: CloudEvent) -> dict[str, object]:
+        return {
+            "_id": str(event.id),
+            "topic": record.topic,
+            "type": event.type,
+            "processed_at": self._clock.now(),
+        }
 
     async def _dead_letter(self, record: Record, *, reason: str, error: Exception) -> None:
         letter = DeadLetter(record=record, reason=reason, error_type=type(error).__name__)
@@ -181,3 +227,12 @@ class EventConsumer:
                 "reason": reason,
             },
         )
+
+
+def _checked(record: Record) -> CloudEvent:
+    """The record's event, its type known and its data valid, before any effect."""
+    event = parse_event(record.value)
+    if event.type not in EVENT_TYPES:
+        raise EventSchemaError(f"unknown event type: {event.type}")
+    data_model_for(event.type).from_event(event)
+    return event

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream import AckPolicy
@@ -111,31 +112,51 @@ async def _undecoded(message: StreamMessage[Any]) -> bytes:
 
 
 def subscribe(
-    broker: KafkaBroker, consumer: EventConsumer, *, group_id: str, workers: int = 1
+    broker: KafkaBroker,
+    consumer: EventConsumer,
+    *,
+    group_id: str,
+    workers: int = 1,
+    batch_size: int = 1,
 ) -> None:
     """Feed a topic to a consumer; the offset is committed only after `handle` returns. With
-    `workers` > 1, that many group members split the partitions and run concurrently."""
+    `workers` > 1, that many group members split the partitions and run concurrently. With
+    `batch_size` > 1, up to that many fetched records go to `handle_batch` together and their
+    offsets are committed once, after it returns."""
+    name = f"consume_{consumer.topic.replace('.', '_')}"
+    options: dict[str, Any] = {
+        "group_id": group_id,
+        "auto_offset_reset": "earliest",
+        "ack_policy": AckPolicy.ACK,
+        "max_workers": workers,
+        "decoder": _undecoded,
+        "title": f"{group_id}:{consumer.topic}",
+    }
+    if batch_size > 1:
+
+        async def on_records(message: KafkaMessage) -> None:
+            raw = message.raw_message
+            assert isinstance(raw, tuple)
+            await consumer.handle_batch([_record(one) for one in raw])
+
+        on_records.__name__ = name
+        broker.subscriber(consumer.topic, batch=True, max_records=batch_size, **options)(on_records)
+        return
 
     async def on_record(message: KafkaMessage) -> None:
         raw = message.raw_message
         assert not isinstance(raw, tuple)
-        await consumer.handle(
-            Record(
-                topic=raw.topic,
-                partition=raw.partition,
-                offset=raw.offset,
-                key=raw.key,
-                value=raw.value or b"",
-            )
-        )
+        await consumer.handle(_record(raw))
 
-    on_record.__name__ = f"consume_{consumer.topic.replace('.', '_')}"
-    broker.subscriber(
-        consumer.topic,
-        group_id=group_id,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.ACK,
-        max_workers=workers,
-        decoder=_undecoded,
-        title=f"{group_id}:{consumer.topic}",
-    )(on_record)
+    on_record.__name__ = name
+    broker.subscriber(consumer.topic, **options)(on_record)
+
+
+def _record(raw: ConsumerRecord[bytes, bytes]) -> Record:
+    return Record(
+        topic=raw.topic,
+        partition=raw.partition,
+        offset=raw.offset,
+        key=raw.key,
+        value=raw.value or b"",
+    )

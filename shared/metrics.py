@@ -34,13 +34,26 @@ class BackboneMetrics:
         )
         self.handler_duration = Histogram(
             f"{service}_handler_duration_seconds",
-            "Time to handle one event, including its transaction.",
+            "Time to handle one event, including its transaction (a batch's time shared by its events).",
             ["topic"],
             registry=registry,
         )
         self.redeliveries_skipped = Counter(
             f"{service}_redeliveries_skipped_total",
             "Events already processed that arrived again and were skipped.",
+            ["topic"],
+            registry=registry,
+        )
+        self.batch_records = Histogram(
+            f"{service}_batch_records",
+            "Events committed together in one transaction by a batch consumer, by topic.",
+            ["topic"],
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+            registry=registry,
+        )
+        self.batch_fallbacks = Counter(
+            f"{service}_batch_fallbacks_total",
+            "Batches of events that failed as a whole and were handled one event at a time.",
             ["topic"],
             registry=registry,
         )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -67,6 +67,11 @@ class Transaction:
 
     database: AsyncDatabase[Document]
     session: AsyncClientSession
+    committed: list[Callable[[], None]] = field(default_factory=list)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` (a metric, say) once the transaction has committed, never if not."""
+        self.committed.append(callback)
 
 
 class TransactionRunner:
@@ -79,8 +84,12 @@ class TransactionRunner:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Commit on normal exit, abort on exception."""
-        async with self.client.start_session() as session, await session.start_transaction():
-            yield Transaction(database=self.database, session=session)
+        async with self.client.start_session() as session:
+            async with await session.start_transaction():
+                tx = Transaction(database=self.database, session=session)
+                yield tx
+            for callback in tx.committed:
+                callback()
 
     async def ping(self) -> bool:
         try:

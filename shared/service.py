@@ -69,8 +69,13 @@ class ServiceRuntime:
         self._background: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         self.started = False
 
-    def consume(self, topic: str, handlers: Mapping[str, EventHandler]) -> None:
-        """Consume a topic in this service's consumer group, idempotently, with a DLQ."""
+    def consume(
+        self, topic: str, handlers: Mapping[str, EventHandler], *, batch: bool = False
+    ) -> None:
+        """Consume a topic in this service's consumer group, idempotently, with a DLQ. `batch`
+        says the handlers may share a transaction with other events' handlers: nothing they do
+        outside the transaction changes what a repeat of them would do (shared/write_behind.py);
+        such topics are then handled up to CONSUMER_BATCH_SIZE records per transaction."""
         consumer = EventConsumer(
             topic=topic,
             handlers=handlers,
@@ -87,7 +92,13 @@ class ServiceRuntime:
         self._startup_steps.append(consumer.create_indexes)
         group_id = self.settings.consumer_group(topic)
         self._subscriptions.append((group_id, topic))
-        subscribe(self.broker, consumer, group_id=group_id, workers=self.settings.consumer_workers)
+        subscribe(
+            self.broker,
+            consumer,
+            group_id=group_id,
+            workers=self.settings.consumer_workers,
+            batch_size=self.settings.consumer_batch_size if batch else 1,
+        )
 
     def produces(self, *topics: str) -> None:
         self._topics.update(topics)

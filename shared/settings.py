@@ -51,6 +51,14 @@ class ServiceSettings(BaseSettings):
         default="",
         description="Test hook: SIGKILL the process at a point of the outbox relay (never in production).",
     )
+    consumer_batch_size: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description="Records handled in one transaction by the consumers whose handlers allow "
+        "it (one offset commit per batch; a failing batch is redone one record at a time); "
+        "1 turns batching off.",
+    )
     consumer_workers: int = Field(
         default=1,
         ge=1,

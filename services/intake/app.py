@@ -70,6 +70,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
                 mail_domain=settings.smtp_hostname,
             )
         },
+        batch=True,
     )
     runtime.consume(
         topics.SUPPORT_REQUESTS,
@@ -78,6 +79,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
                 metrics=metrics, clock=runtime.clock
             )
         },
+        batch=True,
     )
     runtime.consume(
         topics.PRIVACY_ERASURE,

@@ -94,7 +94,8 @@ def phone_handler(
         except UnusableCall as error:
             metrics.rejected.labels(channel="phone", reason=str(error).split(":", 1)[0]).inc()
             raise EventSchemaError(str(error)) from None
-        _count(metrics, "phone", MailOutcome(outcome.kind, request_id=outcome.request_id))
+        counted = MailOutcome(outcome.kind, request_id=outcome.request_id)
+        tx.after_commit(lambda: _count(metrics, "phone", counted))
 
     return on_call
 

@@ -20,7 +20,7 @@ from shared.settings import ServiceSettings
 EFFECTS = "effects"
 
 
-def counting_service(settings: ServiceSettings) -> FastAPI:
+def counting_service(settings: ServiceSettings, *, batch: bool = False) -> FastAPI:
     runtime = ServiceRuntime(settings)
 
     async def record_effect(event: CloudEvent, tx: Transaction) -> None:
@@ -35,7 +35,9 @@ def counting_service(settings: ServiceSettings) -> FastAPI:
             session=tx.session,
         )
 
-    runtime.consume(topics.SUPPORT_REQUESTS, {RequestReceived.event_type: record_effect})
+    runtime.consume(
+        topics.SUPPORT_REQUESTS, {RequestReceived.event_type: record_effect}, batch=batch
+    )
     app = FastAPI(lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.include_router(runtime.health_router())

@@ -1,0 +1,91 @@
+"""The write-behind view of a batch transaction against the real store: reads see held writes,
+nothing is written before the flush, a conflict surfaces at the flush, and post-commit work runs
+only after a commit."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from pymongo.errors import BulkWriteError
+
+from shared.mongo import TransactionRunner, create_mongo_client
+from shared.settings import ServiceSettings
+from shared.write_behind import WriteBehindUnsupported, write_behind
+
+
+@pytest.fixture
+async def runner(settings: ServiceSettings) -> AsyncIterator[TransactionRunner]:
+    client = create_mongo_client(settings)
+    runner = TransactionRunner(client, settings.database_name)
+    await runner.database["people"].create_index("email", unique=True)
+    yield runner
+    await client.close()
+
+
+async def test_held_writes_are_seen_by_reads_and_reach_the_store_only_when_flushed(
+    runner: TransactionRunner,
+) -> None:
+    people = runner.database["people"]
+    await people.insert_one({"_id": "p0", "email": "zero@example.org"})
+    async with runner.transaction() as tx:
+        batch, held = write_behind(tx)
+        seen = batch.database["people"]
+        await seen.insert_one({"_id": "p1", "email": "one@example.org"}, session=tx.session)
+        await seen.update_one(
+            {"_id": "p2"}, {"$setOnInsert": {"email": "two@example.org"}}, upsert=True
+        )
+        assert await people.count_documents({}, session=tx.session) == 1  # held, not sent
+        # a read no held write can change goes to the store without flushing ...
+        assert (await seen.find_one({"_id": "p0"}, session=tx.session) or {})["email"] == (
+            "zero@example.org"
+        )
+        assert await seen.find_one({"email": "nobody@example.org"}, session=tx.session) is None
+        assert await people.count_documents({}, session=tx.session) == 1
+        # ... one a held write answers flushes first
+        found = await seen.find_one({"email": "one@example.org"}, session=tx.session)
+        assert found == {"_id": "p1", "email": "one@example.org"}
+        assert await people.count_documents({}, session=tx.session) == 3
+        await seen.insert_one({"_id": "p3", "email": "three@example.org"}, session=tx.session)
+        with pytest.raises(WriteBehindUnsupported):
+            seen.find({})  # a cursor cannot see held writes
+        await held.flush()
+    assert [d["_id"] async for d in people.find({}, sort=[("_id", 1)])] == ["p0", "p1", "p2", "p3"]
+
+
+async def test_a_unique_violation_surfaces_at_the_flush_and_nothing_of_the_batch_is_kept(
+    runner: TransactionRunner,
+) -> None:
+    people = runner.database["people"]
+    await people.insert_one({"_id": "p0", "email": "zero@example.org"})
+    ran: list[str] = []
+    with pytest.raises(BulkWriteError):
+        async with runner.transaction() as tx:
+            tx.after_commit(lambda: ran.append("committed"))
+            batch, held = write_behind(tx)
+            seen = batch.database["people"]
+            await seen.insert_one({"_id": "p1", "email": "one@example.org"})
+            await seen.insert_one({"_id": "p2", "email": "zero@example.org"})  # taken
+            await held.flush()
+    assert [d["_id"] async for d in people.find({})] == ["p0"]
+    assert ran == []
+    async with runner.transaction() as tx:
+        tx.after_commit(lambda: ran.append("committed"))
+    assert ran == ["committed"]
+
+
+async def test_an_add_if_absent_keeps_what_was_there_and_its_result_cannot_be_read(
+    runner: TransactionRunner,
+) -> None:
+    people = runner.database["people"]
+    await people.insert_one({"_id": "p0", "email": "zero@example.org"})
+    async with runner.transaction() as tx:
+        batch, held = write_behind(tx)
+        result = await batch.database["people"].update_one(
+            {"_id": "p0"}, {"$setOnInsert": {"email": "other@example.org"}}, upsert=True
+        )
+        with pytest.raises(Exception, match="unacknowledged"):
+            _ = result.matched_count
+        found = await batch.database["people"].find_one({"_id": "p0"})
+        assert found == {"_id": "p0", "email": "zero@example.org"}
+        await held.flush()
