@@ -48,7 +48,7 @@ async def _effect_counts(app: FastAPI, events: list[CloudEvent]) -> list[int]:
 def _batches(app: FastAPI) -> tuple[float, float]:
     """(batches committed, events in them) of the requests topic."""
     histogram = _runtime(app).metrics.batch_records.labels(topic=topics.SUPPORT_REQUESTS)
-    samples = {s.name.rsplit("_", 1)[-1]: s.value for s in histogram.collect()[0].samples}
+    samples = {s.name.rsplit("_", 1)[-1]: s.value for s in next(iter(histogram.collect())).samples}
     return samples["count"], samples["sum"]
 
 
