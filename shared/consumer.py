@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -86,8 +87,10 @@ class EventConsumer:
         readiness: Readiness,
         clock: Clock,
         max_backoff_seconds: float,
+        batch_scope: Callable[[], AbstractAsyncContextManager[None]] = nullcontext,
     ) -> None:
         self.topic = topic
+        self._batch_scope = batch_scope
         self._handlers = handlers
         self._runner = runner
         self._send_dead_letter = send_dead_letter
@@ -158,7 +161,7 @@ class EventConsumer:
     async def _handle_batch_once(self, records: Sequence[Record]) -> None:
         events = [(record, _checked(record)) for record in records]
         started = time.perf_counter()
-        async with self._runner.transaction() as tx:
+        async with self._runner.transaction() as tx, self._batch_scope():
             await tx.database[PROCESSED_EVENTS].insert_many(
                 [self._processed(record, event) for record, event in events],
                 ordered=True,

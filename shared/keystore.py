@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pymongo import AsyncMongoClient
@@ -10,6 +13,17 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.crypto import KeyWrapper, new_data_key
 from shared.mongo import Document
+
+
+@dataclass
+class _KeyBatch:
+    """The keys one batch of events has read or created; the created ones are not stored yet."""
+
+    known: dict[str, bytes] = field(default_factory=dict)
+    created: dict[str, Document] = field(default_factory=dict)
+
+
+_current_batch: ContextVar[_KeyBatch | None] = ContextVar("key_batch", default=None)
 
 
 class MongoKeyStore:
@@ -27,19 +41,33 @@ class MongoKeyStore:
         self._wrapper = wrapper
         self._on_shred = on_shred
 
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[None]:
+        """The scope of one batch of events (one transaction): each key is read from the store
+        once, and the keys it creates are stored together when the scope ends without error,
+        which is before the transaction holding data sealed with them commits. A subject given
+        a key by another writer meanwhile fails the store (the batch is then redone)."""
+        scope = _KeyBatch()
+        token = _current_batch.set(scope)
+        try:
+            yield
+            if scope.created:
+                await self._keys.insert_many(list(scope.created.values()), ordered=True)
+        finally:
+            _current_batch.reset(token)
+
     async def key_for(self, data_subject_id: str) -> bytes:
         existing = await self.existing_key(data_subject_id)
         if existing is not None:
             return existing
         key = new_data_key()
+        scope = _current_batch.get()
+        if scope is not None:
+            scope.known[data_subject_id] = key
+            scope.created[data_subject_id] = self._document(data_subject_id, key)
+            return key
         try:
-            await self._keys.insert_one(
-                {
-                    "_id": data_subject_id,
-                    "wrapped_key": self._wrapper.wrap(key, data_subject_id),
-                    "created_at": datetime.now(UTC),
-                }
-            )
+            await self._keys.insert_one(self._document(data_subject_id, key))
         except DuplicateKeyError:  # another writer created it first: use theirs
             found = await self.existing_key(data_subject_id)
             if found is None:
@@ -48,13 +76,32 @@ class MongoKeyStore:
         return key
 
     async def existing_key(self, data_subject_id: str) -> bytes | None:
+        scope = _current_batch.get()
+        if scope is not None and data_subject_id in scope.known:
+            return scope.known[data_subject_id]
         found = await self._keys.find_one({"_id": data_subject_id})
         if found is None:
             return None
-        return self._wrapper.unwrap(bytes(found["wrapped_key"]), data_subject_id)
+        key = self._wrapper.unwrap(bytes(found["wrapped_key"]), data_subject_id)
+        if scope is not None:
+            scope.known[data_subject_id] = key
+        return key
+
+    def _document(self, data_subject_id: str, key: bytes) -> Document:
+        return {
+            "_id": data_subject_id,
+            "wrapped_key": self._wrapper.wrap(key, data_subject_id),
+            "created_at": datetime.now(UTC),
+        }
 
     async def shred(self, data_subject_id: str) -> bool:
+        scope = _current_batch.get()
+        pending = False
+        if scope is not None:
+            scope.known.pop(data_subject_id, None)
+            pending = scope.created.pop(data_subject_id, None) is not None
         result = await self._keys.delete_one({"_id": data_subject_id})
-        if result.deleted_count and self._on_shred is not None:
+        shredded = pending or result.deleted_count == 1
+        if shredded and self._on_shred is not None:
             self._on_shred()
-        return result.deleted_count == 1
+        return shredded

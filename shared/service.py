@@ -86,6 +86,7 @@ class ServiceRuntime:
             readiness=self.readiness,
             clock=self.clock,
             max_backoff_seconds=self.settings.retry_max_backoff_seconds,
+            batch_scope=self.keys.batch,
         )
         self._topics.update({topic, dead_letter_topic(topic)})
         self._produced.add(dead_letter_topic(topic))

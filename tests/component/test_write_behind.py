@@ -1,14 +1,19 @@
-"""The write-behind view of a batch transaction against the real store: reads see held writes,
+"""The write-behind view of a batch transaction, and the key store's batch scope, against the real store: reads see held writes,
 nothing is written before the flush, a conflict surfaces at the flush, and post-commit work runs
 only after a commit."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextvars
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
 
 import pytest
 from pymongo.errors import BulkWriteError
 
+from shared.crypto import KeyWrapper
+from shared.keystore import MongoKeyStore
 from shared.mongo import TransactionRunner, create_mongo_client
 from shared.settings import ServiceSettings
 from shared.write_behind import WriteBehindUnsupported, write_behind
@@ -89,3 +94,51 @@ async def test_an_add_if_absent_keeps_what_was_there_and_its_result_cannot_be_re
         found = await batch.database["people"].find_one({"_id": "p0"})
         assert found == {"_id": "p0", "email": "zero@example.org"}
         await held.flush()
+
+
+@pytest.fixture
+async def keys(settings: ServiceSettings) -> AsyncIterator[MongoKeyStore]:
+    client = create_mongo_client(settings)
+    yield MongoKeyStore(
+        client,
+        database_name=settings.keystore_database_name,
+        wrapper=KeyWrapper.from_base64(settings.key_encryption_key.get_secret_value()),
+    )
+    await client.close()
+
+
+async def test_keys_created_in_a_batch_are_stored_together_when_it_ends_and_never_if_it_fails(
+    keys: MongoKeyStore,
+) -> None:
+    async with keys.batch():
+        first = await keys.key_for("subject-1")
+        assert await keys.key_for("subject-1") == first  # the same key within the batch ...
+        async with keys.batch():  # ... and nothing stored before the batch ends
+            assert await keys.existing_key("subject-1") is None
+    assert await keys.existing_key("subject-1") == first
+
+    with pytest.raises(RuntimeError):
+        async with keys.batch():
+            await keys.key_for("subject-2")
+            raise RuntimeError("the batch failed")
+    assert await keys.existing_key("subject-2") is None
+
+    async with keys.batch():
+        await keys.key_for("subject-3")
+        assert await keys.shred("subject-3")  # shredded before it was ever stored
+    assert await keys.existing_key("subject-3") is None
+
+
+async def test_a_key_another_writer_created_meanwhile_fails_the_batch(keys: MongoKeyStore) -> None:
+    with pytest.raises(BulkWriteError):
+        async with keys.batch():
+            ours = await keys.key_for("subject-4")
+            async with keys.batch():
+                pass  # an empty scope stores nothing
+            theirs = await _outside_the_batch(keys.key_for("subject-4"))
+    assert await keys.existing_key("subject-4") == theirs != ours
+
+
+async def _outside_the_batch(operation: Coroutine[Any, Any, bytes]) -> bytes:
+    """Run in a task with a fresh context, so with no batch scope (as another process would)."""
+    return await asyncio.create_task(operation, context=contextvars.Context())
