@@ -33,6 +33,9 @@ PROCESSED_EVENTS = "processed_events"
 PROCESSED_RETENTION = timedelta(days=30)
 
 EventHandler = Callable[[CloudEvent, Transaction], Awaitable[None]]
+BatchPreparer = Callable[[list[CloudEvent], Transaction], Awaitable[None]]
+"""Reads ahead, in a few queries, what a batch's handlers will look up one event at a time
+(`shared.write_behind.prime`, `KeyStore.prime`)."""
 
 
 @dataclass(frozen=True)
@@ -88,9 +91,11 @@ class EventConsumer:
         clock: Clock,
         max_backoff_seconds: float,
         batch_scope: Callable[[], AbstractAsyncContextManager[None]] = nullcontext,
+        prepare: BatchPreparer | None = None,
     ) -> None:
         self.topic = topic
         self._batch_scope = batch_scope
+        self._prepare = prepare
         self._handlers = handlers
         self._runner = runner
         self._send_dead_letter = send_dead_letter
@@ -168,6 +173,8 @@ class EventConsumer:
                 session=tx.session,
             )
             batch, held = write_behind(tx)
+            if self._prepare is not None:
+                await self._prepare([event for _record, event in events], batch)
             for _record, event in events:
                 handler = self._handlers.get(event.type)
                 if handler is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
 from cryptography.exceptions import InvalidTag
@@ -30,6 +31,14 @@ class KeyStore(Protocol):
 
     async def key_for(self, data_subject_id: str) -> bytes:
         """The subject's data key, created on first use."""
+        ...
+
+    async def create_key(self, data_subject_id: str) -> bytes:
+        """The data key of a subject whose id was just made (one that exists is used)."""
+        ...
+
+    async def prime(self, data_subject_ids: Iterable[str]) -> None:
+        """Read ahead the keys a batch of events will use (a hint; may do nothing)."""
         ...
 
     async def existing_key(self, data_subject_id: str) -> bytes | None:
@@ -117,6 +126,12 @@ class InMemoryKeyStore:
 
     async def key_for(self, data_subject_id: str) -> bytes:
         return self.keys.setdefault(data_subject_id, new_data_key())
+
+    async def create_key(self, data_subject_id: str) -> bytes:
+        return await self.key_for(data_subject_id)
+
+    async def prime(self, data_subject_ids: Iterable[str]) -> None:
+        return None
 
     async def existing_key(self, data_subject_id: str) -> bytes | None:
         return self.keys.get(data_subject_id)

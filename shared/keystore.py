@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -12,7 +12,7 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 
 from shared.crypto import KeyWrapper, new_data_key
-from shared.mongo import Document
+from shared.mongo import IN_CHUNK, Document
 
 
 @dataclass
@@ -55,6 +55,33 @@ class MongoKeyStore:
                 await self._keys.insert_many(list(scope.created.values()), ordered=True)
         finally:
             _current_batch.reset(token)
+
+    async def prime(self, data_subject_ids: Iterable[str]) -> None:
+        """Within a batch: read these subjects' keys in a few queries instead of one each."""
+        scope = _current_batch.get()
+        if scope is None:
+            return
+        wanted = sorted(set(data_subject_ids) - scope.known.keys())
+        for start in range(0, len(wanted), IN_CHUNK):
+            chunk = wanted[start : start + IN_CHUNK]
+            async for found in self._keys.find({"_id": {"$in": chunk}}):
+                subject = str(found["_id"])
+                scope.known[subject] = self._wrapper.unwrap(bytes(found["wrapped_key"]), subject)
+
+    async def create_key(self, data_subject_id: str) -> bytes:
+        """The key of a subject that was just given its id, without looking for one first (a
+        key that exists all the same is used)."""
+        key = new_data_key()
+        scope = _current_batch.get()
+        if scope is not None:
+            scope.known[data_subject_id] = key
+            scope.created[data_subject_id] = self._document(data_subject_id, key)
+            return key
+        try:
+            await self._keys.insert_one(self._document(data_subject_id, key))
+        except DuplicateKeyError:
+            return await self.key_for(data_subject_id)
+        return key
 
     async def key_for(self, data_subject_id: str) -> bytes:
         existing = await self.existing_key(data_subject_id)

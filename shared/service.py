@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from shared.clock import Clock, SystemClock
-from shared.consumer import EventConsumer, EventHandler, Readiness
+from shared.consumer import BatchPreparer, EventConsumer, EventHandler, Readiness
 from shared.crypto import KeyWrapper
 from shared.kafka import KafkaPublisher, create_broker, ensure_topics, subscribe
 from shared.keystore import MongoKeyStore
@@ -70,12 +70,18 @@ class ServiceRuntime:
         self.started = False
 
     def consume(
-        self, topic: str, handlers: Mapping[str, EventHandler], *, batch: bool = False
+        self,
+        topic: str,
+        handlers: Mapping[str, EventHandler],
+        *,
+        batch: bool = False,
+        prepare: BatchPreparer | None = None,
     ) -> None:
         """Consume a topic in this service's consumer group, idempotently, with a DLQ. `batch`
         says the handlers may share a transaction with other events' handlers: nothing they do
         outside the transaction changes what a repeat of them would do (shared/write_behind.py);
-        such topics are then handled up to CONSUMER_BATCH_SIZE records per transaction."""
+        such topics are then handled up to CONSUMER_BATCH_SIZE records per transaction, after
+        `prepare` has read ahead what the batch's handlers will look up."""
         consumer = EventConsumer(
             topic=topic,
             handlers=handlers,
@@ -87,6 +93,7 @@ class ServiceRuntime:
             clock=self.clock,
             max_backoff_seconds=self.settings.retry_max_backoff_seconds,
             batch_scope=self.keys.batch,
+            prepare=prepare,
         )
         self._topics.update({topic, dead_letter_topic(topic)})
         self._produced.add(dead_letter_topic(topic))

@@ -17,18 +17,20 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any, cast
 
-from bson import ObjectId
+import bson
+from bson import CodecOptions, ObjectId
 from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.results import InsertManyResult, InsertOneResult, UpdateResult
 
-from shared.mongo import Document, Transaction
+from shared.mongo import IN_CHUNK, Document, Transaction
 
 
 class WriteBehindUnsupported(RuntimeError):
@@ -61,7 +63,15 @@ class _Held:
     def concerns(self, query: Document) -> bool:
         """Whether this write could change what `find_one(query)` finds: only by adding a
         document the query matches."""
-        return all(self.document.get(field) == value for field, value in query.items())
+        return _matches(self.document, query)
+
+
+def _matches(document: Document, query: Document) -> bool:
+    return all(document.get(field) == value for field, value in query.items())
+
+
+_AS_READ: CodecOptions[Document] = CodecOptions(tz_aware=True, tzinfo=UTC)
+"""Documents as the store gives them back (dates to the millisecond, in UTC)."""
 
 
 class WriteBehindCollection:
@@ -71,13 +81,63 @@ class WriteBehindCollection:
         self._collection = collection
         self._session = session
         self._held: list[_Held] = []
+        self._primed: dict[str, dict[Any, list[Document]]] = {}
 
     async def flush(self) -> None:
         if self._held:
             held, self._held = self._held, []
+            for write in held:
+                self._fold(write)
             await self._collection.bulk_write(
                 [write.operation for write in held], ordered=True, session=self._session
             )
+
+    async def prime(self, field: str, values: Iterable[Any]) -> list[Document]:
+        """Read the documents whose `field` is one of `values` (a chunk of values per query), so
+        that `find_one({field: value, ...})` for those values is answered from memory for the
+        rest of the transaction (held writes included; any other write forgets them)."""
+        known = self._primed.setdefault(field, {})
+        wanted = sorted({value for value in values if value not in known}, key=repr)
+        found: list[Document] = []
+        await self.flush()
+        for start in range(0, len(wanted), IN_CHUNK):
+            chunk = wanted[start : start + IN_CHUNK]
+            for value in chunk:
+                known[value] = []
+            query = {field: {"$in": chunk}}
+            async for document in self._collection.find(query, session=self._session):
+                found.append(document)
+                value = document.get(field)
+                if isinstance(value, dict | list) or value not in known:  # an array field, say
+                    del self._primed[field]
+                    return found
+                known[value].append(document)
+        return found
+
+    def _fold(self, write: _Held) -> None:
+        """What a held write does to the primed documents, once sent."""
+        if not self._primed:
+            return
+        if isinstance(write.operation, UpdateOne):  # added only if absent
+            by_id = self._primed.get("_id", {})
+            if write.document["_id"] not in by_id:
+                self._primed.clear()  # unknown whether it adds a document
+                return
+            if by_id[write.document["_id"]]:
+                return
+        stored = bson.decode(bson.encode(write.document), codec_options=_AS_READ)
+        for field, known in self._primed.items():
+            if stored.get(field) in known:
+                known[stored.get(field)].append(stored)
+
+    def _from_primed(self, query: Document) -> tuple[bool, Document | None]:
+        """(answered, document) for a plain equality query on a primed value."""
+        for field, value in query.items():
+            if value in self._primed.get(field, {}):
+                candidates = self._primed[field][value]
+                match = next((d for d in candidates if _matches(d, query)), None)
+                return True, copy.deepcopy(match)
+        return False, None
 
     async def insert_one(self, document: Document, *_args: Any, **_kwargs: Any) -> InsertOneResult:
         document.setdefault("_id", ObjectId())  # as PyMongo does: the caller sees the id
@@ -101,13 +161,17 @@ class WriteBehindCollection:
             self._held.append(_Held(operation, {**update["$setOnInsert"], **query}))
             return UpdateResult({}, acknowledged=False)
         await self.flush()
+        self._primed.clear()
         return await self._collection.update_one(query, update, upsert=upsert, **kwargs)
 
     async def find_one(self, query: Any = None, *args: Any, **kwargs: Any) -> Document | None:
-        if self._held and not (
-            _plain_equality(query) and not any(held.concerns(query) for held in self._held)
-        ):
+        plain = _plain_equality(query)
+        if self._held and not (plain and not any(held.concerns(query) for held in self._held)):
             await self.flush()
+        if plain and not args and set(kwargs) <= {"session"}:
+            answered, document = self._from_primed(query)
+            if answered:
+                return document
         return await self._collection.find_one(query, *args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
@@ -123,6 +187,7 @@ class WriteBehindCollection:
     def _flushing(self, operation: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def flushed_first(*args: Any, **kwargs: Any) -> Any:
             await self.flush()
+            self._primed.clear()  # it may write
             return await operation(*args, **kwargs)
 
         return flushed_first
@@ -159,3 +224,12 @@ def write_behind(tx: Transaction) -> tuple[Transaction, WriteBehindDatabase]:
         committed=tx.committed,
     )
     return seen, database
+
+
+async def prime(tx: Transaction, name: str, field: str, values: Iterable[Any]) -> list[Document]:
+    """Prime `name` for these values of `field` if `tx` is a batch's write-behind transaction
+    (see `WriteBehindCollection.prime`); return what was read. A plain transaction: nothing."""
+    collection: object = tx.database[name]
+    if isinstance(collection, WriteBehindCollection):
+        return await collection.prime(field, values)
+    return []

@@ -6,7 +6,12 @@ from fastapi import FastAPI
 
 from services.intake import repository
 from services.intake.acknowledgements import AcknowledgementDispatcher
-from services.intake.consumers import email_handler, phone_handler, published_request_observer
+from services.intake.consumers import (
+    email_handler,
+    phone_batch_preparer,
+    phone_handler,
+    published_request_observer,
+)
 from services.intake.handlers import Matching
 from services.intake.http import WebIntake, intake_router
 from services.intake.mail_intake import MailPolicy
@@ -71,6 +76,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
             )
         },
         batch=True,
+        prepare=phone_batch_preparer(keys=keys, fold_plus_addressing=settings.fold_plus_addressing),
     )
     runtime.consume(
         topics.SUPPORT_REQUESTS,

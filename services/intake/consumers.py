@@ -6,20 +6,21 @@ import base64
 import binascii
 from datetime import datetime
 
-from services.intake.handlers import Matching
+from services.intake.handlers import Matching, call_key
 from services.intake.mail_intake import MailOutcome, MailPolicy, receive_mail
 from services.intake.metrics import IntakeMetrics
 from services.intake.mime import parse_mail
 from services.intake.phone import UnusableCall, receive_call
-from services.intake.repository import RAW_MAILS, MongoIntakeUnitOfWork
+from services.intake.repository import CHANNEL_ITEMS, CONTACTS, RAW_MAILS, MongoIntakeUnitOfWork
 from services.intake.smtp import mail_key_id
 from shared.clock import Clock
-from shared.consumer import EventHandler
+from shared.consumer import BatchPreparer, EventHandler
 from shared.crypto import KeyStore, unseal
 from shared.events import CloudEvent, EventSchemaError
 from shared.events.channels import EmailReceived, PhoneCallLogged, RawMail
 from shared.events.intake import RequestReceived
 from shared.mongo import Transaction
+from shared.write_behind import prime
 
 
 def email_handler(
@@ -98,6 +99,21 @@ def phone_handler(
         tx.after_commit(lambda: _count(metrics, "phone", counted))
 
     return on_call
+
+
+def phone_batch_preparer(*, keys: KeyStore, fold_plus_addressing: bool) -> BatchPreparer:
+    """Reads ahead, for a batch of calls, what `receive_call` looks up per call: the calls seen
+    before, the callers by email, and their data keys."""
+    matching = Matching(fold_plus_addressing=fold_plus_addressing)
+
+    async def prepare(events: list[CloudEvent], tx: Transaction) -> None:
+        calls = [PhoneCallLogged.from_event(event) for event in events]
+        await prime(tx, CHANNEL_ITEMS, "_id", [call_key(call.call_id) for call in calls])
+        emails = [matching.email_key(str(c.caller_email)) for c in calls if c.caller_email]
+        callers = await prime(tx, CONTACTS, "email_normalised", emails)
+        await keys.prime(str(caller["_id"]) for caller in callers)
+
+    return prepare
 
 
 def published_request_observer(*, metrics: IntakeMetrics, clock: Clock) -> EventHandler:

@@ -134,6 +134,7 @@ async def find_or_register(
             await uow.contacts.set_phone(contact, phone_key=phone_key)
         return contact, False
     contact = new_contact(details=details)
+    await keys.create_key(contact.contact_id)
     await uow.contacts.add(
         contact, email_key=matching.email_key(str(details.email)), phone_key=phone_key
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import AsyncIterator, Coroutine
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from shared.crypto import KeyWrapper
 from shared.keystore import MongoKeyStore
 from shared.mongo import TransactionRunner, create_mongo_client
 from shared.settings import ServiceSettings
-from shared.write_behind import WriteBehindUnsupported, write_behind
+from shared.write_behind import WriteBehindUnsupported, prime, write_behind
 
 
 @pytest.fixture
@@ -142,3 +143,28 @@ async def test_a_key_another_writer_created_meanwhile_fails_the_batch(keys: Mong
 async def _outside_the_batch(operation: Coroutine[Any, Any, bytes]) -> bytes:
     """Run in a task with a fresh context, so with no batch scope (as another process would)."""
     return await asyncio.create_task(operation, context=contextvars.Context())
+
+
+async def test_primed_reads_are_answered_with_the_held_writes_and_forgotten_after_other_writes(
+    runner: TransactionRunner,
+) -> None:
+    people = runner.database["people"]
+    await people.insert_one({"_id": "p0", "email": "zero@example.org"})
+    at = datetime(2026, 11, 29, 9, 30, 15, 123456, tzinfo=UTC)
+    async with runner.transaction() as tx:
+        batch, held = write_behind(tx)
+        found = await prime(batch, "people", "email", ["zero@example.org", "new@example.org"])
+        assert [d["_id"] for d in found] == ["p0"]
+        seen = batch.database["people"]
+        assert await seen.find_one({"email": "new@example.org"}) is None
+        await seen.insert_one({"_id": "p1", "email": "new@example.org", "at": at})
+        read = await seen.find_one({"email": "new@example.org"})  # held, then flushed
+        assert read == await people.find_one({"_id": "p1"}, session=tx.session)
+        assert read is not None and read["at"] == at.replace(microsecond=123000)  # as stored
+        await seen.update_one(
+            {"_id": "p0"}, {"$set": {"email": "changed@example.org"}}, session=tx.session
+        )
+        gone = await seen.find_one({"email": "zero@example.org"}, session=tx.session)
+        assert gone is None  # the store's answer, not the primed copy
+        assert await prime(tx, "people", "email", ["x"]) == []  # a plain transaction: no-op
+        await held.flush()
