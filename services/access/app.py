@@ -68,6 +68,7 @@ def create_app(settings: AccessSettings, *, clock: Clock | None = None) -> FastA
             ),
             StatusChanged.event_type: on(lambda e, uow: handlers.record_status_changed(e, uow=uow)),
         },
+        batch=True,
     )
     runtime.consume(
         topics.SUPPORT_CONTACTS,

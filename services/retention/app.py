@@ -117,6 +117,7 @@ def create_app(settings: RetentionSettings, *, clock: Clock | None = None) -> Fa
             MessageAdded.event_type: on_activity,
             StatusChanged.event_type: on_activity,
         },
+        batch=True,
     )
     runtime.consume(
         topics.CRM_CONTRACTS,
