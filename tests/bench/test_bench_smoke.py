@@ -26,9 +26,12 @@ async def test_bench_harness_measures_and_writes_the_report(
     pipeline = await s1_intake_pipeline.run(stack, events=20, timeout=120, workers=2)
     reads = await s4_access_reads.run(stack, requests=300, reads=3, workers=1)
 
-    [intake] = pipeline
+    [intake, floor] = pipeline
     assert intake.detail["requests"] == 20 and intake.detail["published"] == 20
     assert intake.ours > 0 and intake.baseline is not None and intake.baseline > 0
+    stored = intake.detail["documents"]
+    assert stored["intake.requests"] == 20 and stored["keystore.data_keys"] > 0
+    assert floor.ours == intake.ours and floor.baseline is not None and floor.baseline > 0
     assert len(reads) == 12  # three roles x list/detail x p50/p99
     assert {f.scenario for f in reads} == {"4 access reads"}
     assert reads[0].detail["official_contact_requests"] > 0
@@ -45,7 +48,7 @@ async def test_bench_harness_measures_and_writes_the_report(
     }
     report.write(figures=[*pipeline, *reads], run=run, markdown=markdown, data=data)
     written = json.loads(data.read_text())
-    assert len(written["figures"]) == 13
+    assert len(written["figures"]) == 14
     assert written["figures"][0]["ratio"] == intake.ratio
     table = [line for line in markdown.read_text().splitlines() if line.startswith("| 4 ")]
     assert len(table) == 12
