@@ -7,6 +7,7 @@ import asyncio
 import os
 import tempfile
 import time
+import traceback
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,6 +93,7 @@ async def _run(stack: Stack, options: argparse.Namespace) -> list[Figure]:
                 found = await step()
             except Exception as error:  # one scenario failing must not lose the others' figures
                 print(f"scenario {name} failed: {error!r}", flush=True)
+                traceback.print_exc()
                 failed.append(f"{name}: {type(error).__name__}")
                 continue
             for figure in found:
