@@ -108,7 +108,11 @@ async def _terminate(bootstrap: str, *, organisation_id: str, retention_days: in
 
 async def _poll(http: httpx.AsyncClient, url: str, *, deadline: float) -> Document | None:
     while time.monotonic() < deadline:
-        response = await http.get(url, headers=STAFF)
+        try:
+            response = await http.get(url, headers=STAFF)
+        except httpx.TimeoutException:
+            print(f"  no answer from retention within {http.timeout.read} s; asking again")
+            continue
         if response.status_code == 200:
             found: Document = response.json()
             if found.get("purge_id", True):  # an organisation clock: only once purging

@@ -35,17 +35,18 @@ IN_CHUNK = 250
 
 
 async def delete_in(
-    collection: AsyncCollection[Document],
-    field: str,
-    values: Sequence[Any],
-    *,
-    session: AsyncClientSession | None,
+    collection: AsyncCollection[Document], field: str, values: Sequence[Any]
 ) -> int:
-    """Delete the documents whose `field` is one of `values`, a chunk of ids at a time."""
+    """Delete the documents whose `field` is one of `values`, a chunk of ids at a time, each
+    chunk a write of its own, outside any transaction. An erasure of a large organisation in one
+    transaction would be one huge commit: beyond MongoDB's transaction limits, and on
+    SecantusDB it stalls every client while the commit trims the oplog (a 10,000-request purge
+    did for minutes). Deleting is idempotent, so a handler redone after a crash deletes what is
+    left and completes then; only its counts are of the remainder."""
     deleted = 0
     for start in range(0, len(values), IN_CHUNK):
         chunk = list(values[start : start + IN_CHUNK])
-        result = await collection.delete_many({field: {"$in": chunk}}, session=session)
+        result = await collection.delete_many({field: {"$in": chunk}})
         deleted += result.deleted_count
     return deleted
 

@@ -144,7 +144,7 @@ class MongoShareGrants:
         return [_grant_from(d) for d in await found.to_list()]
 
     async def delete_for_requests(self, request_ids: list[str]) -> int:
-        return await delete_in(self._collection, "request_id", request_ids, session=self._session)
+        return await delete_in(self._collection, "request_id", request_ids)
 
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:

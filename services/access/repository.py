@@ -180,7 +180,7 @@ class MongoRequestReadModel:
         return [(d["_id"], d.get("requester_id", "")) for d in await found.to_list()]
 
     async def delete_ids(self, request_ids: list[str]) -> int:
-        return await delete_in(self._collection, "_id", request_ids, session=self._session)
+        return await delete_in(self._collection, "_id", request_ids)
 
     async def of_requester(self, contact_ids: list[str]) -> list[RequestView]:
         found = self._collection.find({"requester_id": {"$in": contact_ids}}, session=self._session)

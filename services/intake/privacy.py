@@ -82,18 +82,12 @@ def erasure_handler(*, keys: KeyStore, clock: Clock) -> EventHandler:
             for mail in await mails.to_list():
                 await keys.shred(mail_key_id(str(mail["_id"])))
         counts = {
-            "messages": await delete_in(
-                database[MESSAGES], "request_id", request_ids, session=session
-            ),
-            "raw_mails": await delete_in(
-                database[RAW_MAILS], "request_id", request_ids, session=session
-            ),
+            "messages": await delete_in(database[MESSAGES], "request_id", request_ids),
+            "raw_mails": await delete_in(database[RAW_MAILS], "request_id", request_ids),
         }
-        await delete_in(database[CHANNEL_ITEMS], "request_id", request_ids, session=session)
-        await delete_in(database[ACKNOWLEDGEMENTS], "_id", request_ids, session=session)
-        counts["requests"] = await delete_in(
-            database[REQUESTS], "_id", request_ids, session=session
-        )
+        await delete_in(database[CHANNEL_ITEMS], "request_id", request_ids)
+        await delete_in(database[ACKNOWLEDGEMENTS], "_id", request_ids)
+        counts["requests"] = await delete_in(database[REQUESTS], "_id", request_ids)
         counts["contacts"] = 0
         if contact_filter is not None:
             contacts = (

@@ -22,7 +22,7 @@ from services.surveys.domain import (
 from services.surveys.response_store import Collection, MongoResponses
 from shared.crypto import SealedPersonalData
 from shared.events import CloudEvent
-from shared.mongo import Document, Transaction, TransactionRunner
+from shared.mongo import Document, Transaction, TransactionRunner, delete_in
 from shared.outbox import add_to_outbox
 
 CANDIDATES = "survey_candidates"
@@ -226,15 +226,15 @@ class MongoSurveys:
         ):
             collection = self._tx.database[name]
             found = collection.find(selector, {"requester_id": 1}, session=self._tx.session)
-            subjects.update([d["requester_id"] async for d in found if d.get("requester_id")])
-            result = await collection.delete_many(selector, session=self._tx.session)
-            counts[kind_name] = result.deleted_count
+            documents = await found.to_list()
+            subjects.update(d["requester_id"] for d in documents if d.get("requester_id"))
+            counts[kind_name] = await delete_in(collection, "_id", [d["_id"] for d in documents])
         return counts, subjects
 
     async def erase_contacts(self, query: Document) -> list[str]:
         contacts = self._tx.database[CONTACTS]
         ids = [d["_id"] async for d in contacts.find(query, {"_id": 1}, session=self._tx.session)]
-        await contacts.delete_many({"_id": {"$in": ids}}, session=self._tx.session)
+        await delete_in(contacts, "_id", ids)
         return ids
 
     async def rectify_contact(
