@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
@@ -26,7 +26,9 @@ from services.access.read_queries import (
     cursor_position,
     encode_position,
     newest_first,
+    newest_in_windows,
     visibility_clauses,
+    windowable,
 )
 from shared.mongo import Document, delete_in
 
@@ -155,11 +157,18 @@ class MongoRequestReadModel:
         one plain query per visibility clause and cursor part, merged (see read_queries)."""
         position = cursor_position(cursor) if cursor else None
         criteria = _criteria(filters)
+
+        async def newest(query: Document) -> list[Document]:
+            found = self._collection.find(query, session=self._session)
+            return await found.sort(NEWEST_FIRST).limit(limit).to_list()
+
+        async def run(query: Document) -> list[Document]:
+            if not windowable(query):
+                return await newest(query)
+            return await newest_in_windows(query, limit=limit, run=newest, now=datetime.now(UTC))
+
         queries = [
-            self._collection.find(all_of(clause, criteria, part), session=self._session)
-            .sort(NEWEST_FIRST)
-            .limit(limit)
-            .to_list()
+            run(all_of(clause, criteria, part))
             for clause in visibility_clauses(visibility)
             for part in after(position)
         ]
