@@ -16,6 +16,9 @@ from shared.events import CloudEvent
 from shared.mongo import Document, Transaction, TransactionRunner
 from shared.outbox import OUTBOX, add_many_to_outbox, add_to_outbox, outbox_documents
 
+SINGLE_WRITE = 1
+"""Up to this many reads, their audits and events go in one bulk write; more, per collection."""
+
 
 class MongoAccessUnitOfWork:
     """The stores, in a transaction (or, for plain reads, outside one)."""
@@ -44,10 +47,16 @@ class MongoAccessUnitOfWork:
     async def record_reads(
         self, audits: list[ReadAudit], *, topic: str, events: list[CloudEvent]
     ) -> None:
-        """Read audits and their events with one round trip (a bulk write over both
-        collections), in the transaction, so they commit together or not at all."""
+        """Read audits and their events, in the transaction, so they commit together or not at
+        all. One read: one round trip (a bulk write over both collections). A page: one
+        `insert_many` per collection, which SecantusDB writes as one chunk, while its bulkWrite
+        inserts document by document (25 + 25 documents: ~10 ms against ~20 ms)."""
         if self._tx is None:
             raise RuntimeError("read audits are only recorded inside a transaction")
+        if len(audits) > SINGLE_WRITE:
+            await self.audit.record_many(audits)
+            await add_many_to_outbox(self._tx, topic=topic, events=events)
+            return
         name = self._database.name
         writes = [
             *(InsertOne(d, namespace=f"{name}.{AUDIT}") for d in audit_documents(audits)),

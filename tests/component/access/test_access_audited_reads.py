@@ -66,10 +66,7 @@ async def test_a_listed_page_is_audited_per_request_with_one_event_each(access: 
     await eventually(relayed)
 
 
-async def test_read_audits_and_their_events_commit_together_or_not_at_all(
-    access: Access,
-) -> None:
-    now = access.clock.now()
+def _read(now: datetime) -> tuple[ReadAudit, CloudEvent]:
     audit = ReadAudit(
         audit_id=str(uuid4()),
         reader_id=str(uuid4()),
@@ -92,22 +89,42 @@ async def test_read_audits_and_their_events_commit_together_or_not_at_all(
             read_at=now,
         ),
     )
+    return audit, event
+
+
+@pytest.mark.parametrize("reads", [1, 3], ids=["one read, one bulk write", "a page"])
+async def test_read_audits_and_their_events_commit_together_or_not_at_all(
+    access: Access, reads: int
+) -> None:
+    pairs = [_read(access.clock.now()) for _ in range(reads)]
+    audits, events = [a for a, _ in pairs], [e for _, e in pairs]
     runner = access.runtime.runner
+
+    async def recorded() -> tuple[int, int]:
+        database = runner.database
+        found = await database["read_audit"].count_documents(
+            {"_id": {"$in": [a.audit_id for a in audits]}}
+        )
+        staged = await database["outbox"].count_documents(
+            {"event_id": {"$in": [str(e.id) for e in events]}}
+        )
+        return found, staged
+
     with pytest.raises(RuntimeError, match="before its answer"):
         async with runner.transaction() as tx:
             uow = MongoAccessUnitOfWork.in_transaction(tx)
-            await uow.record_reads([audit], topic=topics.ACCESS_AUDIT, events=[event])
+            await uow.record_reads(audits, topic=topics.ACCESS_AUDIT, events=events)
             raise RuntimeError("the read failed before its answer")
-    assert await access.document("read_audit", {"_id": audit.audit_id}) is None
-    assert await access.document("outbox", {"event_id": str(event.id)}) is None
+    assert await recorded() == (0, 0)
 
     with pytest.raises(RuntimeError, match="inside a transaction"):
         await MongoAccessUnitOfWork(runner.database).record_reads(
-            [audit], topic=topics.ACCESS_AUDIT, events=[event]
+            audits, topic=topics.ACCESS_AUDIT, events=events
         )
 
     async with runner.transaction() as tx:
         uow = MongoAccessUnitOfWork.in_transaction(tx)
-        await uow.record_reads([audit], topic=topics.ACCESS_AUDIT, events=[event])
-    assert await access.document("read_audit", {"_id": audit.audit_id}) is not None
-    assert await access.document("outbox", {"event_id": str(event.id)}) is not None
+        await uow.record_reads(audits, topic=topics.ACCESS_AUDIT, events=events)
+    assert await recorded() == (reads, reads)
+    staged = await runner.database["outbox"].find({"event_id": str(events[0].id)}).to_list()
+    assert set(staged[0]) == OUTBOX_FIELDS
