@@ -2,8 +2,8 @@
 
 A read looks its facts up outside the transaction, concurrently where they are independent
 (the principal's account and memberships, the request itself), then writes its audit records
-and their events with one bulk write in a transaction that commits before the content is
-returned. The decision is made from committed data read during the request, as a transaction's
+and their events in a transaction (one round trip for one read, one per collection for a page)
+that commits before the content is returned. The decision is made from committed data read during the request, as a transaction's
 snapshot would be; nothing about who may read is kept between requests.
 """
 
@@ -105,7 +105,7 @@ async def _audit_reads(
     uow: AccessUnitOfWork,
     now: datetime,
 ) -> None:
-    """Audit every read (one record and one event each), written together in one round trip."""
+    """Audit every read (one record and one event each), all written in the transaction."""
     audits = []
     for view in views:
         ground = ground_for(visibility, view)
