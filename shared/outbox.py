@@ -21,7 +21,7 @@ from pymongo import ASCENDING
 from shared.clock import Clock
 from shared.events import CloudEvent
 from shared.metrics import BackboneMetrics
-from shared.mongo import Transaction, TransactionRunner, is_transient
+from shared.mongo import Document, Transaction, TransactionRunner, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -41,23 +41,27 @@ async def add_many_to_outbox(tx: Transaction, *, topic: str, events: list[CloudE
     """Stage several events, in this order, with one round trip."""
     if not events:
         return
-    now = datetime.now(UTC)
     await tx.database[OUTBOX].insert_many(
-        [
-            {
-                "event_id": str(event.id),
-                "topic": topic,
-                "key": event.subject,
-                "type": event.type,
-                "payload": event.model_dump_json(),
-                "created_at": now,
-                "sent_at": None,
-            }
-            for event in events
-        ],
-        ordered=True,
-        session=tx.session,
+        outbox_documents(topic=topic, events=events), ordered=True, session=tx.session
     )
+
+
+def outbox_documents(*, topic: str, events: list[CloudEvent]) -> list[Document]:
+    """The outbox records of these events, for a caller that writes them itself (in the same
+    transaction as its state change, e.g. in one bulk write with it)."""
+    now = datetime.now(UTC)
+    return [
+        {
+            "event_id": str(event.id),
+            "topic": topic,
+            "key": event.subject,
+            "type": event.type,
+            "payload": event.model_dump_json(),
+            "created_at": now,
+            "sent_at": None,
+        }
+        for event in events
+    ]
 
 
 class OutboxRelay:
@@ -83,6 +87,7 @@ class OutboxRelay:
         self._max_backoff = max_backoff_seconds
         self._batch_size = batch_size
         self._wake = asyncio.Event()
+        self._soon: asyncio.TimerHandle | None = None
         self._crash_point = crash_point
 
     async def create_indexes(self) -> None:
@@ -95,10 +100,24 @@ class OutboxRelay:
         """Wake the relay at once (called after a transaction that staged events commits)."""
         self._wake.set()
 
+    def notify_soon(self, delay: float) -> None:
+        """Wake the relay `delay` seconds from now unless a wake is already due: the events of
+        many commits close together (audited reads) then go out in one batch, one relay round
+        instead of one per commit. They are durable in the outbox either way."""
+        if self._soon is None:
+            self._soon = asyncio.get_running_loop().call_later(delay, self._wake_now)
+
+    def _wake_now(self) -> None:
+        self._soon = None
+        self._wake.set()
+
     async def run(self) -> None:
         """Relay forever; transient failures are retried with capped backoff."""
         backoff = 0.1
         while True:
+            # Cleared before looking, so a commit notified while a batch is relayed is seen
+            # by the next round at once rather than after the poll interval.
+            self._wake.clear()
             try:
                 published = await self.relay_pending()
                 backoff = 0.1
@@ -110,7 +129,6 @@ class OutboxRelay:
                 backoff = min(backoff * 2, self._max_backoff)
                 continue
             if published < self._batch_size:
-                self._wake.clear()
                 # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self._poll_seconds):
@@ -124,7 +142,7 @@ class OutboxRelay:
             .limit(self._batch_size)
             .to_list()
         )
-        await self._observe_backlog(pending[0]["created_at"] if pending else None)
+        await self._observe_backlog(pending)
         if not pending:
             return 0
         self._maybe_crash("crash_before_publish")
@@ -150,11 +168,15 @@ class OutboxRelay:
             log.warning("fault injection: killing the process", extra={"point": point})
             os.kill(os.getpid(), signal.SIGKILL)
 
-    async def _observe_backlog(self, oldest_created_at: datetime | None) -> None:
-        self._metrics.outbox_backlog.set(await self._outbox.count_documents({"sent_at": None}))
+    async def _observe_backlog(self, pending: list[Document]) -> None:
+        """Backlog and lag; a batch shorter than the limit is the whole backlog (no count)."""
+        backlog = len(pending)
+        if backlog >= self._batch_size:
+            backlog = await self._outbox.count_documents({"sent_at": None})
+        self._metrics.outbox_backlog.set(backlog)
         lag = 0.0
-        if oldest_created_at is not None:
-            lag = max(0.0, (self._clock.now() - oldest_created_at).total_seconds())
+        if pending:
+            lag = max(0.0, (self._clock.now() - pending[0]["created_at"]).total_seconds())
         self._metrics.outbox_relay_lag.set(lag)
 
 

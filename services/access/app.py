@@ -126,6 +126,9 @@ def create_app(settings: AccessSettings, *, clock: Clock | None = None) -> FastA
     )
     runtime.produces(topics.ACCESS_AUDIT, topics.PRIVACY_ERASURE, topics.PRIVACY_DSR)
     unit_of_work = unit_of_work_factory(runtime.runner, runtime.relay.notify)
+    audited_read = unit_of_work_factory(
+        runtime.runner, lambda: runtime.relay.notify_soon(settings.read_audit_relay_seconds)
+    )
 
     async def prepare_storage() -> None:
         await repository.create_indexes(database)
@@ -159,6 +162,7 @@ def create_app(settings: AccessSettings, *, clock: Clock | None = None) -> FastA
         access_router(
             principal=principal,
             unit_of_work=unit_of_work,
+            audited_read=audited_read,
             audit=repository.MongoAuditLog(database),
             clock=clock_,
             metrics=metrics,

@@ -1,4 +1,5 @@
-"""access's request handlers: the read model from intake's events, audited reads, share grants.
+"""access's request handlers: the read model from intake's events, share grants (audited reads
+are in reads.py).
 
 Seam (organisation of a request): intake publishes `organisation_id` None today. access derives
 it from the CRM: the organisation the requester represented (by contact id or email) when the
@@ -13,15 +14,11 @@ from uuid import uuid4
 
 from services.access.domain import (
     MessageView,
-    ReadAudit,
-    RequestFilters,
     RequestView,
     ShareGrant,
     Visibility,
-    ground_for,
     normalise_email,
     reads_everything,
-    visibility_for,
     was_member_at,
 )
 from services.access.ports import AccessUnitOfWork
@@ -122,104 +119,6 @@ async def record_status_changed(event: CloudEvent, *, uow: AccessUnitOfWork) -> 
     await uow.requests.change_status(
         changed.request_id, status=changed.to_status, at=changed.changed_at
     )
-
-
-async def visibility_of(
-    principal: Principal, *, uow: AccessUnitOfWork, now: datetime
-) -> Visibility:
-    """The facts that decide what this principal may read, right now."""
-    contact_ids: tuple[str, ...] = ()
-    reps = []
-    grants = []
-    if principal.role == "requester":
-        account = await uow.accounts.by_contact(principal.principal_id)
-        contact_ids = tuple(account["contact_ids"]) if account else (principal.principal_id,)
-        reps = await uow.directory.representatives_of_contacts(list(contact_ids))
-    elif principal.role == "colleague":
-        grants = await uow.grants.of_colleague(principal.principal_id, now=now)
-    return visibility_for(
-        principal, contact_ids=contact_ids, representatives=reps, grants=grants, now=now
-    )
-
-
-async def read_request(
-    request_id: str, *, principal: Principal, uow: AccessUnitOfWork, clock: Clock
-) -> RequestView:
-    """One request the principal may read, its read audited; NotFoundError otherwise."""
-    now = clock.now()
-    visibility = await visibility_of(principal, uow=uow, now=now)
-    view = await uow.requests.get(request_id, visibility=visibility)
-    if view is None:
-        raise NotFoundError("no such request")
-    await _audit_reads([view], visibility=visibility, principal=principal, uow=uow, now=now)
-    return view
-
-
-async def list_requests(
-    *,
-    principal: Principal,
-    filters: RequestFilters,
-    cursor: str | None,
-    limit: int,
-    uow: AccessUnitOfWork,
-    clock: Clock,
-) -> list[RequestView]:
-    """One page of the requests the principal may read, newest first; every listed one audited."""
-    now = clock.now()
-    visibility = await visibility_of(principal, uow=uow, now=now)
-    views = await uow.requests.page(
-        visibility=visibility, filters=filters, cursor=cursor, limit=limit
-    )
-    for view in views:
-        await _audit_reads([view], visibility=visibility, principal=principal, uow=uow, now=now)
-    return views
-
-
-async def _audit_reads(
-    views: list[RequestView],
-    *,
-    visibility: Visibility,
-    principal: Principal,
-    uow: AccessUnitOfWork,
-    now: datetime,
-) -> None:
-    """Audit every read (one record and one event each), written together per page."""
-    audits = []
-    for view in views:
-        ground = ground_for(visibility, view)
-        if ground is None:  # the query already filtered; this would be a bug, so fail closed
-            raise NotFoundError("no such request")
-        audits.append(
-            ReadAudit(
-                audit_id=str(uuid4()),
-                reader_id=principal.principal_id,
-                reader_role=principal.role,
-                request_id=view.request_id,
-                ground=ground.ground,
-                read_at=now,
-                grant_id=ground.grant_id,
-                organisation_id=ground.organisation_id,
-            )
-        )
-    await uow.audit.record_many(audits)
-    events = [
-        _event(
-            RequestContentRead(
-                audit_id=audit.audit_id,
-                reader_id=audit.reader_id,
-                reader_role=audit.reader_role,
-                request_id=audit.request_id,
-                ground=audit.ground,
-                grant_id=audit.grant_id,
-                organisation_id=audit.organisation_id,
-                read_at=now,
-            ),
-            subject=audit.request_id,
-            time=now,
-        )
-        for audit in audits
-    ]
-    await uow.publish_many(topics.ACCESS_AUDIT, events)
 
 
 async def share_request(

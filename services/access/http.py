@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from services.access import handlers
+from services.access import handlers, reads
 from services.access.domain import RequestFilters, RequestView, administers
 from services.access.metrics import AccessMetrics
 from services.access.repository import InvalidCursorError, MongoAuditLog, encode_cursor
@@ -83,6 +83,7 @@ def access_router(
     *,
     principal: Any,
     unit_of_work: UnitOfWorkFactory,
+    audited_read: UnitOfWorkFactory,
     audit: MongoAuditLog,
     clock: Clock,
     metrics: AccessMetrics,
@@ -108,8 +109,8 @@ def access_router(
             updated_since=updated_since,
         )
         try:
-            async with unit_of_work() as uow:
-                views = await handlers.list_requests(
+            async with audited_read() as uow:
+                views = await reads.list_requests(
                     principal=caller,
                     filters=filters,
                     cursor=cursor,
@@ -131,10 +132,8 @@ def access_router(
     async def read_request(request_id: str, caller: Principal = principal) -> RequestOut:
         """One request; a request the caller may not read is simply not found."""
         try:
-            async with unit_of_work() as uow:
-                view = await handlers.read_request(
-                    request_id, principal=caller, uow=uow, clock=clock
-                )
+            async with audited_read() as uow:
+                view = await reads.read_request(request_id, principal=caller, uow=uow, clock=clock)
         except handlers.NotFoundError:
             metrics.denials.labels(reason="request").inc()
             raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None

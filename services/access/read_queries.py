@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime, timedelta
 
 from services.access.domain import Visibility
 from shared.mongo import Document
@@ -77,3 +77,36 @@ def newest_first(documents: Iterable[Document], *, limit: int) -> list[Document]
     distinct = {document["_id"]: document for document in documents}
     ordered = sorted(distinct.values(), key=lambda d: (d["received_at"], d["_id"]), reverse=True)
     return ordered[:limit]
+
+
+RECEIPT_WINDOWS = tuple(timedelta(minutes=8**k) for k in range(8))
+"""How far back from the newest candidate a window of receipt times reaches: 1 minute, then
+8 times longer each time, up to about four years."""
+
+
+def windowable(query: Document) -> bool:
+    """Whether `query` is all requests, or all received before a time (a cursor): the store
+    then sorts the whole collection, and a receipt-time window lets it walk an index range."""
+    if not set(query) <= {"received_at"}:
+        return False
+    received = query.get("received_at", {})
+    return isinstance(received, dict) and set(received) <= {"$lt"}
+
+
+async def newest_in_windows(
+    query: Document,
+    *,
+    limit: int,
+    run: Callable[[Document], Awaitable[list[Document]]],
+    now: datetime,
+) -> list[Document]:
+    """The newest `limit` requests matching a `windowable` query, sorted by `run`, looked up in
+    growing windows of receipt time; exact, because a window that holds `limit` matches holds
+    the newest `limit` (every match outside it was received earlier than all inside it)."""
+    received = dict(query.get("received_at", {}))
+    newest = received.get("$lt", now)
+    for window in RECEIPT_WINDOWS:
+        found = await run({"received_at": {**received, "$gte": newest - window}})
+        if len(found) >= limit:
+            return found
+    return await run(query)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
@@ -25,7 +26,9 @@ from services.access.read_queries import (
     cursor_position,
     encode_position,
     newest_first,
+    newest_in_windows,
     visibility_clauses,
+    windowable,
 )
 from shared.mongo import Document, delete_in
 
@@ -154,11 +157,26 @@ class MongoRequestReadModel:
         one plain query per visibility clause and cursor part, merged (see read_queries)."""
         position = cursor_position(cursor) if cursor else None
         criteria = _criteria(filters)
-        found: list[Document] = []
-        for clause in visibility_clauses(visibility):
-            for part in after(position):
-                query = self._collection.find(all_of(clause, criteria, part), session=self._session)
-                found += await query.sort(NEWEST_FIRST).limit(limit).to_list()
+
+        async def newest(query: Document) -> list[Document]:
+            found = self._collection.find(query, session=self._session)
+            return await found.sort(NEWEST_FIRST).limit(limit).to_list()
+
+        async def run(query: Document) -> list[Document]:
+            if not windowable(query):
+                return await newest(query)
+            return await newest_in_windows(query, limit=limit, run=newest, now=datetime.now(UTC))
+
+        queries = [
+            run(all_of(clause, criteria, part))
+            for clause in visibility_clauses(visibility)
+            for part in after(position)
+        ]
+        if self._session is None:  # outside a transaction the queries can run side by side
+            pages = await asyncio.gather(*queries)
+        else:
+            pages = [await query for query in queries]
+        found = [document for page in pages for document in page]
         return [_view_from(document) for document in newest_first(found, limit=limit)]
 
     async def request_ids(
@@ -230,9 +248,7 @@ class MongoAuditLog:
 
     async def record_many(self, audits: list[ReadAudit]) -> None:
         """Several reads (a listed page) with one round trip."""
-        documents = [asdict(audit) for audit in audits]
-        for document in documents:
-            document["_id"] = document.pop("audit_id")
+        documents = audit_documents(audits)
         if documents:
             await self._collection.insert_many(documents, session=self._session)
 
@@ -248,6 +264,14 @@ class MongoAuditLog:
             [("read_at", DESCENDING), ("_id", ASCENDING)]
         )
         return [ReadAudit(audit_id=d.pop("_id"), **d) for d in await found.limit(limit).to_list()]
+
+
+def audit_documents(audits: list[ReadAudit]) -> list[Document]:
+    """Read audits as stored: the audit id is the document id."""
+    documents = [asdict(audit) for audit in audits]
+    for document in documents:
+        document["_id"] = document.pop("audit_id")
+    return documents
 
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:

@@ -40,6 +40,11 @@ class AccessSettings(ServiceSettings):
     picture_max_pixels: int = Field(
         default=4_000_000, ge=64, validation_alias=_env("PICTURE_MAX_PIXELS")
     )
+    read_audit_relay_seconds: float = Field(
+        default=0.05, ge=0, le=5, validation_alias=_env("READ_AUDIT_RELAY_SECONDS")
+    )
+    """How long the relay waits after an audited read commits before publishing its events,
+    so close reads share one relay round (the audit is durable in the outbox before that)."""
     mail_retry_seconds: float = Field(
         default=5.0, gt=0, validation_alias=_env("MAIL_RETRY_SECONDS")
     )

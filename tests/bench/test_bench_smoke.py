@@ -32,8 +32,15 @@ async def test_bench_harness_measures_and_writes_the_report(
     stored = intake.detail["documents"]
     assert stored["intake.requests"] == 20 and stored["keystore.data_keys"] > 0
     assert floor.ours == intake.ours and floor.baseline is not None and floor.baseline > 0
-    assert len(reads) == 12  # three roles x list/detail x p50/p99
+    # three roles x list/detail x p50/p99, against the raw query and against the bare endpoint
+    assert len(reads) == 24
     assert {f.scenario for f in reads} == {"4 access reads"}
+    against_raw, against_bare = reads[:12], reads[12:]
+    assert not any("bare FastAPI endpoint" in f.metric for f in against_raw)
+    assert all(
+        "(baseline: raw query behind a bare FastAPI endpoint)" in f.metric for f in against_bare
+    )
+    assert [f.ours for f in against_raw] == [f.ours for f in against_bare]
     assert reads[0].detail["official_contact_requests"] > 0
     assert all(f.ratio is not None for f in reads)
 
@@ -48,10 +55,10 @@ async def test_bench_harness_measures_and_writes_the_report(
     }
     report.write(figures=[*pipeline, *reads], run=run, markdown=markdown, data=data)
     written = json.loads(data.read_text())
-    assert len(written["figures"]) == 14
+    assert len(written["figures"]) == 26
     assert written["figures"][0]["ratio"] == intake.ratio
     table = [line for line in markdown.read_text().splitlines() if line.startswith("| 4 ")]
-    assert len(table) == 12
+    assert len(table) == 24
 
 
 async def test_organisation_purge_removes_every_seeded_document(

@@ -1,0 +1,102 @@
+"""Scenario 4's second baseline: the raw read queries behind a bare FastAPI endpoint.
+
+No authentication, no visibility, no audit: only HTTP, the framework and the one query, so the
+difference to access is what the policy costs. Run as its own process:
+`python -m uvicorn --factory bench.baseline_reads:create_app`, with BENCH_MONGODB_URL and
+BENCH_DATABASE naming the read model's store and database."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.encoders import jsonable_encoder
+from pymongo import DESCENDING, AsyncMongoClient
+
+from deploy.local.stack import LocalProcess, free_port, port_open
+
+NEWEST_FIRST = [("received_at", DESCENDING), ("_id", DESCENDING)]
+
+
+def create_app() -> FastAPI:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        os.environ["BENCH_MONGODB_URL"], tz_aware=True
+    )
+    views = client[os.environ["BENCH_DATABASE"]]["request_views"]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await client.close()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/requests")
+    async def list_requests(
+        organisation_id: str | None = None,
+        requester_id: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {}
+        if organisation_id is not None:
+            query["organisation_id"] = organisation_id
+        if requester_id is not None:
+            query["requester_id"] = requester_id
+        found = await views.find(query).sort(NEWEST_FIRST).limit(limit).to_list()
+        return list(jsonable_encoder(found))
+
+    @app.get("/requests/{request_id}")
+    async def read_request(request_id: str) -> dict[str, Any]:
+        found = await views.find_one({"_id": request_id})
+        if found is None:
+            raise HTTPException(404, "no such request")
+        return dict(jsonable_encoder(found))
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive"}
+
+    return app
+
+
+class BaselineReads(LocalProcess):
+    """The bare read endpoints, served by uvicorn as their own process (as access is)."""
+
+    def __init__(self, *, mongodb_url: str, database: str, log_dir: Path) -> None:
+        super().__init__(name="baseline reads", log_path=log_dir / "baseline-reads.log")
+        self.port = free_port()
+        self.mongodb_url = mongodb_url
+        self.database = database
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, *, timeout: float = 60.0) -> None:
+        self.launch(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "bench.baseline_reads:create_app",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env={
+                **os.environ,
+                "BENCH_MONGODB_URL": self.mongodb_url,
+                "BENCH_DATABASE": self.database,
+            },
+        )
+        self.wait_for(lambda: port_open(self.port), timeout=timeout)

@@ -1,0 +1,145 @@
+"""Audited reads of requests (P6): who may read what, right now, and the audit of every read.
+
+A read looks its facts up outside the transaction, concurrently where they are independent
+(the principal's account and memberships, the request itself), then writes its audit records
+and their events in a transaction (one round trip for one read, one per collection for a page)
+that commits before the content is returned. The decision is made from committed data read during the request, as a transaction's
+snapshot would be; nothing about who may read is kept between requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from uuid import uuid4
+
+from services.access.domain import (
+    ReadAudit,
+    Representative,
+    RequestFilters,
+    RequestView,
+    ShareGrant,
+    Visibility,
+    ground_for,
+    visibility_for,
+)
+from services.access.handlers import SOURCE, NotFoundError
+from services.access.ports import AccessUnitOfWork
+from shared import topics
+from shared.clock import Clock
+from shared.events import CloudEvent
+from shared.events.access import RequestContentRead
+from shared.tokens import Principal
+
+EVERYTHING = Visibility(everything=True)
+
+
+async def visibility_of(
+    principal: Principal, *, uow: AccessUnitOfWork, now: datetime
+) -> Visibility:
+    """The facts that decide what this principal may read, right now. `uow` must read outside
+    a transaction: a requester's account and memberships are looked up concurrently."""
+    contact_ids: tuple[str, ...] = ()
+    reps: list[Representative] = []
+    grants: list[ShareGrant] = []
+    if principal.role == "requester":
+        # The principal's own contact is one of the account's contacts (or the only one, with
+        # no account yet): its memberships are fetched alongside the account, and only the
+        # other contacts the account links need a second look-up.
+        account, reps = await asyncio.gather(
+            uow.accounts.by_contact(principal.principal_id),
+            uow.directory.representatives_of_contacts([principal.principal_id]),
+        )
+        contact_ids = tuple(account["contact_ids"]) if account else (principal.principal_id,)
+        others = [c for c in contact_ids if c != principal.principal_id]
+        if others:
+            reps += await uow.directory.representatives_of_contacts(others)
+    elif principal.role == "colleague":
+        grants = await uow.grants.of_colleague(principal.principal_id, now=now)
+    return visibility_for(
+        principal, contact_ids=contact_ids, representatives=reps, grants=grants, now=now
+    )
+
+
+async def read_request(
+    request_id: str, *, principal: Principal, uow: AccessUnitOfWork, clock: Clock
+) -> RequestView:
+    """One request the principal may read, its read audited; NotFoundError otherwise."""
+    now = clock.now()
+    committed = uow.outside_transaction()
+    visibility, view = await asyncio.gather(
+        visibility_of(principal, uow=committed, now=now),
+        committed.requests.get(request_id, visibility=EVERYTHING),
+    )
+    if view is None or ground_for(visibility, view) is None:
+        raise NotFoundError("no such request")
+    await _audit_reads([view], visibility=visibility, principal=principal, uow=uow, now=now)
+    return view
+
+
+async def list_requests(
+    *,
+    principal: Principal,
+    filters: RequestFilters,
+    cursor: str | None,
+    limit: int,
+    uow: AccessUnitOfWork,
+    clock: Clock,
+) -> list[RequestView]:
+    """One page of the requests the principal may read, newest first; every listed one audited."""
+    now = clock.now()
+    committed = uow.outside_transaction()
+    visibility = await visibility_of(principal, uow=committed, now=now)
+    views = await committed.requests.page(
+        visibility=visibility, filters=filters, cursor=cursor, limit=limit
+    )
+    await _audit_reads(views, visibility=visibility, principal=principal, uow=uow, now=now)
+    return views
+
+
+async def _audit_reads(
+    views: list[RequestView],
+    *,
+    visibility: Visibility,
+    principal: Principal,
+    uow: AccessUnitOfWork,
+    now: datetime,
+) -> None:
+    """Audit every read (one record and one event each), all written in the transaction."""
+    audits = []
+    for view in views:
+        ground = ground_for(visibility, view)
+        if ground is None:  # the query already filtered; this would be a bug, so fail closed
+            raise NotFoundError("no such request")
+        audits.append(
+            ReadAudit(
+                audit_id=str(uuid4()),
+                reader_id=principal.principal_id,
+                reader_role=principal.role,
+                request_id=view.request_id,
+                ground=ground.ground,
+                read_at=now,
+                grant_id=ground.grant_id,
+                organisation_id=ground.organisation_id,
+            )
+        )
+    events = [
+        CloudEvent.of(
+            source=SOURCE,
+            type=RequestContentRead.event_type,
+            subject=audit.request_id,
+            time=now,
+            data=RequestContentRead(
+                audit_id=audit.audit_id,
+                reader_id=audit.reader_id,
+                reader_role=audit.reader_role,
+                request_id=audit.request_id,
+                ground=audit.ground,
+                grant_id=audit.grant_id,
+                organisation_id=audit.organisation_id,
+                read_at=now,
+            ),
+        )
+        for audit in audits
+    ]
+    await uow.record_reads(audits, topic=topics.ACCESS_AUDIT, events=events)

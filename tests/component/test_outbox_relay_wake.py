@@ -1,0 +1,132 @@
+"""The relay's wakes: a deferred wake gathers the events of close commits into one round, and
+a commit notified while a round is running is relayed at once, not after the poll interval."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from uuid import uuid4
+
+import pytest
+from prometheus_client import CollectorRegistry
+from pymongo import AsyncMongoClient
+
+from shared.clock import SystemClock
+from shared.events import CloudEvent
+from shared.events.access import RequestContentRead
+from shared.metrics import BackboneMetrics
+from shared.mongo import Document, TransactionRunner
+from shared.outbox import OutboxRelay, add_to_outbox
+from tests.support.infrastructure import Infrastructure
+
+POLL_SECONDS = 30.0  # longer than any test: only wakes relay
+
+
+@pytest.fixture
+async def runner(infrastructure: Infrastructure) -> AsyncIterator[TransactionRunner]:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(infrastructure.mongodb_url, tz_aware=True)
+    runner = TransactionRunner(client, f"relay_wake_{uuid4().hex[:8]}")
+    try:
+        yield runner
+    finally:
+        await client.drop_database(runner.database.name)
+        await client.close()
+
+
+def _event() -> CloudEvent:
+    clock = SystemClock()
+    request_id = str(uuid4())
+    data = RequestContentRead(
+        audit_id=str(uuid4()),
+        reader_id="reader",
+        reader_role="support_staff",
+        request_id=request_id,
+        ground="support_staff",
+        read_at=clock.now(),
+    )
+    return CloudEvent.of(
+        source="/tests", type=data.event_type, subject=request_id, time=clock.now(), data=data
+    )
+
+
+async def _stage(runner: TransactionRunner) -> None:
+    async with runner.transaction() as tx:
+        await add_to_outbox(tx, topic="tests.relay", event=_event())
+
+
+async def test_a_deferred_wake_relays_close_commits_in_one_round(runner: TransactionRunner) -> None:
+    batches: list[int] = []
+    gate = asyncio.Event()
+
+    async def publish(records: list[tuple[str, bytes, bytes]]) -> None:
+        batches.append(len(records))
+        gate.set()
+
+    relay = OutboxRelay(
+        runner=runner,
+        publish_batch=publish,
+        metrics=BackboneMetrics("tests", CollectorRegistry()),
+        clock=SystemClock(),
+        poll_seconds=POLL_SECONDS,
+        max_backoff_seconds=1.0,
+    )
+    await relay.create_indexes()
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.3)  # the first round found nothing and waits for a wake
+        for _ in range(3):
+            await _stage(runner)
+            relay.notify_soon(0.5)
+        assert batches == []  # deferred: nothing relayed yet
+        await asyncio.wait_for(gate.wait(), timeout=10)
+        assert batches == [3]  # one round for the three commits
+
+        gate.clear()
+        await _stage(runner)
+        relay.notify()  # an immediate wake still relays at once
+        await asyncio.wait_for(gate.wait(), timeout=5)
+        assert batches == [3, 1]
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+
+async def test_a_commit_notified_during_a_round_is_relayed_without_waiting_for_the_poll(
+    runner: TransactionRunner,
+) -> None:
+    batches: list[int] = []
+    first_round = asyncio.Event()
+    release = asyncio.Event()
+    second_round = asyncio.Event()
+
+    async def publish(records: list[tuple[str, bytes, bytes]]) -> None:
+        batches.append(len(records))
+        if len(batches) == 1:
+            first_round.set()
+            await release.wait()  # a commit lands while this round is still running
+        else:
+            second_round.set()
+
+    relay = OutboxRelay(
+        runner=runner,
+        publish_batch=publish,
+        metrics=BackboneMetrics("tests", CollectorRegistry()),
+        clock=SystemClock(),
+        poll_seconds=POLL_SECONDS,
+        max_backoff_seconds=1.0,
+    )
+    await relay.create_indexes()
+    await _stage(runner)
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.wait_for(first_round.wait(), timeout=10)
+        await _stage(runner)
+        relay.notify()
+        release.set()
+        await asyncio.wait_for(second_round.wait(), timeout=5)  # not POLL_SECONDS
+        assert batches == [1, 1]
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
