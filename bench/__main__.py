@@ -24,7 +24,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     env = os.environ.get
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--scenarios", default=env("BENCH_SCENARIOS", ",".join(SCENARIOS)))
-    parser.add_argument("--events", type=int, default=int(env("BENCH_EVENTS", "1000")))
+    parser.add_argument("--events", type=int, default=int(env("BENCH_EVENTS", "4000")))
     parser.add_argument("--clients", type=int, default=int(env("BENCH_CLIENTS", "8")))
     parser.add_argument("--seconds", type=float, default=float(env("BENCH_SECONDS", "20")))
     parser.add_argument(

@@ -233,6 +233,10 @@ class LocalKafka(LocalProcess):
         )
 
 
+OPLOG_MAX_ENTRIES = 50_000_000
+OPLOG_RETENTION_SECONDS = 24 * 3600
+
+
 class LocalMongo(LocalProcess):
     """SecantusDB: the MongoDB wire protocol over WiredTiger, advertising a one-node replica set."""
 
@@ -262,6 +266,14 @@ class LocalMongo(LocalProcess):
                 "WARNING",
                 "--cache-size",
                 "256M",
+                # SecantusDB trims its oplog inside commits, holding its lock: once the oplog is
+                # over its cap (100,000 entries by default) every commit pays for trimming, and
+                # one large commit stalls every client for as long as the trim takes. Nothing
+                # here reads the oplog, so keep a day of it, uncapped in practice.
+                "--oplog-max-entries",
+                str(OPLOG_MAX_ENTRIES),
+                "--oplog-retention-seconds",
+                str(OPLOG_RETENTION_SECONDS),
             ],
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
