@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.structs import OffsetAndMetadata
 from fastapi import FastAPI
 
+from deploy.local.groups import commit_at_end
 from deploy.local.services import ServiceProcess, service_environment
 from deploy.local.stack import JARS, LocalKafka, LocalMongo, LocalProcess, free_port, port_open
 from services.access.app import create_app as create_access
@@ -157,24 +156,6 @@ def runtime_of(name: str, env: dict[str, str]) -> ServiceRuntime:
                 os.environ[key] = value
     runtime: ServiceRuntime = app.state.runtime
     return runtime
-
-
-async def commit_at_end(bootstrap: str, *, group_id: str, topic: str) -> None:
-    """Start a consumer group at the current end of a topic."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
-        if not partitions:
-            await consumer.stop()
-            return
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        await consumer.commit({tp: OffsetAndMetadata(ends[tp], "") for tp in partitions})
-    finally:
-        await consumer.stop()
 
 
 async def skip_history(name: str, env: dict[str, str], *, keep: frozenset[str]) -> None:

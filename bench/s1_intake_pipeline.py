@@ -14,8 +14,9 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pymongo import AsyncMongoClient
 
-from bench.infra import Stack, commit_at_end, environment, runtime_of, services
+from bench.infra import Stack, environment, runtime_of, services
 from bench.measure import Figure
+from deploy.local.groups import commit_at_end
 from shared import topics
 from shared.events import CloudEvent
 from shared.events.channels import PhoneCallLogged

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import httpx
 from fastapi import FastAPI
 
+from deploy.local.groups import commit_at_end
 from services.access.app import create_app as create_access
 from services.access.settings import AccessSettings
 from services.intake.app import create_app as create_intake
@@ -22,7 +23,6 @@ from services.surveys.settings import SurveySettings
 from shared.kafka import ensure_topics
 from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
-from tests.support.kafka import commit_at_end
 
 T = TypeVar("T")
 

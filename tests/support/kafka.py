@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.structs import OffsetAndMetadata
 
 
 async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
@@ -30,28 +29,5 @@ async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, b
                 records.extend(batch)
             remaining = {tp for tp in remaining if await consumer.position(tp) < end[tp]}
         return records
-    finally:
-        await consumer.stop()
-
-
-async def commit_at_end(bootstrap: str, *, group_id: str, topic: str) -> None:
-    """Start a consumer group at the current end of a topic (it will see only what comes next)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        [described] = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    partitions = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
-    if not partitions:
-        return
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        await consumer.commit({tp: OffsetAndMetadata(ends[tp], "") for tp in partitions})
     finally:
         await consumer.stop()

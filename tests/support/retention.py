@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
 
+from deploy.local.groups import commit_at_end
 from services.retention.settings import RetentionSettings
 from shared import topics
 from shared.crypto import KeyStore, seal
@@ -24,7 +25,7 @@ from shared.events.privacy import ErasureCompleted, ErasureRequested
 from shared.kafka import ensure_topics
 from shared.settings import ServiceSettings
 from tests.support.infrastructure import Infrastructure
-from tests.support.kafka import commit_at_end, read_topic
+from tests.support.kafka import read_topic
 
 STAFF = {"Authorization": "Bearer dev-staff-token"}
 

@@ -1,0 +1,32 @@
+"""Consumer-group offsets for local runs (tests, benchmarks): start a group where a topic ends."""
+
+from __future__ import annotations
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import OffsetAndMetadata
+
+
+async def commit_at_end(bootstrap: str, *, group_id: str, topic: str) -> None:
+    """Start a consumer group at the current end of a topic (it will see only what comes next).
+    The partitions come from the broker (a describe), not from a fresh consumer's metadata
+    cache, which may not know the topic yet and would silently skip the commit."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    partitions = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+    if not partitions:
+        return
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.commit({tp: OffsetAndMetadata(ends[tp], "") for tp in partitions})
+    finally:
+        await consumer.stop()
