@@ -65,3 +65,17 @@ def render(*, figures: list[Figure], run: dict[str, Any]) -> str:
     if BEFORE_AFTER.exists():
         lines += ["", BEFORE_AFTER.read_text().rstrip()]
     return "\n".join(lines) + "\n"
+
+
+def rerender(*, data: Path, markdown: Path) -> None:
+    """BENCHMARKS.md again from benchmarks.json (after bench/before_after.md was edited)."""
+    run = json.loads(data.read_text())
+    fields = Figure.__dataclass_fields__
+    figures = [
+        Figure(**{k: v for k, v in figure.items() if k in fields}) for figure in run.pop("figures")
+    ]
+    markdown.write_text(render(figures=figures, run=run))
+
+
+if __name__ == "__main__":
+    rerender(data=Path("benchmarks.json"), markdown=Path("BENCHMARKS.md"))

@@ -59,6 +59,9 @@ async def test_bench_harness_measures_and_writes_the_report(
     assert written["figures"][0]["ratio"] == intake.ratio
     table = [line for line in markdown.read_text().splitlines() if line.startswith("| 4 ")]
     assert len(table) == 24
+    again = tmp_path / "again.md"
+    report.rerender(data=data, markdown=again)  # the markdown again from the JSON alone
+    assert again.read_text() == markdown.read_text()
 
 
 async def test_organisation_purge_removes_every_seeded_document(
