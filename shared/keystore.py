@@ -79,28 +79,18 @@ class MongoKeyStore:
             return key
         try:
             await self._keys.insert_one(self._document(data_subject_id, key))
-        except DuplicateKeyError:
-            return await self.key_for(data_subject_id)
-        return key
-
-    async def key_for(self, data_subject_id: str) -> bytes:
-        existing = await self.existing_key(data_subject_id)
-        if existing is not None:
-            return existing
-        key = new_data_key()
-        scope = _current_batch.get()
-        if scope is not None:
-            scope.known[data_subject_id] = key
-            scope.created[data_subject_id] = self._document(data_subject_id, key)
-            return key
-        try:
-            await self._keys.insert_one(self._document(data_subject_id, key))
         except DuplicateKeyError:  # another writer created it first: use theirs
             found = await self.existing_key(data_subject_id)
             if found is None:
                 raise
             return found
         return key
+
+    async def key_for(self, data_subject_id: str) -> bytes:
+        existing = await self.existing_key(data_subject_id)
+        if existing is not None:
+            return existing
+        return await self.create_key(data_subject_id)
 
     async def existing_key(self, data_subject_id: str) -> bytes | None:
         scope = _current_batch.get()

@@ -7,17 +7,22 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 
 
-async def commit_at_end(bootstrap: str, *, group_id: str, topic: str) -> None:
-    """Start a consumer group at the current end of a topic (it will see only what comes next).
-    The partitions come from the broker (a describe), not from a fresh consumer's metadata
-    cache, which may not know the topic yet and would silently skip the commit."""
+async def topic_partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
+    """A topic's partitions as the broker describes them (a fresh consumer's metadata cache
+    may not know the topic yet)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         [described] = await admin.describe_topics([topic])
     finally:
         await admin.close()
-    partitions = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+    return [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+
+
+async def commit_at_end(bootstrap: str, *, group_id: str, topic: str) -> None:
+    """Start a consumer group at the current end of a topic (it will see only what comes next).
+    The partitions come from the broker, so the commit is never silently skipped."""
+    partitions = await topic_partitions(bootstrap, topic)
     if not partitions:
         return
     consumer = AIOKafkaConsumer(
