@@ -122,7 +122,7 @@ def subscribe(
     """Feed a topic to a consumer; the offset is committed only after `handle` returns. With
     `workers` > 1, that many group members split the partitions and run concurrently. With
     `batch_size` > 1, up to that many fetched records go to `handle_batch` together and their
-    offsets are committed once, after it returns."""
+    offsets are committed once, after it returns (one consumer: `workers` does not apply)."""
     name = f"consume_{consumer.topic.replace('.', '_')}"
     options: dict[str, Any] = {
         "group_id": group_id,
@@ -132,7 +132,8 @@ def subscribe(
         "decoder": _undecoded,
         "title": f"{group_id}:{consumer.topic}",
     }
-    if batch_size > 1:
+    if batch_size > 1:  # FastStream runs a batch subscriber as one consumer (no max_workers)
+        del options["max_workers"]
 
         async def on_records(message: KafkaMessage) -> None:
             raw = message.raw_message

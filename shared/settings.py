@@ -64,7 +64,8 @@ class ServiceSettings(BaseSettings):
         ge=1,
         le=32,
         description="Consumers per subscribed topic in this process; partitions are split "
-        "between them (order per partition kept), so partitions are processed concurrently.",
+        "between them (order per partition kept), so partitions are processed concurrently. "
+        "Topics consumed in batches have one consumer.",
     )
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     retry_max_backoff_seconds: float = Field(default=5.0, gt=0)

@@ -52,6 +52,12 @@ async def test_a_crash_between_send_and_record_resends_the_same_message_after_th
     [first] = await eventually(lambda: _mails(surveys, email))
     [decision] = await surveys.decisions(request_id)
     invitations = surveys.runtime.runner.database["invitations"]
+
+    async def recorded_sent() -> bool:  # the mail reaches the sink just before this commits
+        found = await invitations.find_one({"_id": decision["invitation_id"]})
+        return found is not None and found["state"] == "sent"
+
+    await eventually(recorded_sent)
     # as if the process died after the relay took the mail and before `sent` was committed
     lease_until = surveys.clock.now() + timedelta(minutes=5)
     await invitations.update_one(
