@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from typing import Any
 
@@ -192,6 +193,19 @@ def test_each_service_has_probes_resources_and_its_companions(target: str, name:
     assert configs and set(configs) <= set(objects(target, "ConfigMap")), "hashed name resolved"
 
 
+def replicas_beyond_partitions(
+    partitions: int, hpas: dict[str, dict[str, Any]], deployments: dict[str, dict[str, Any]]
+) -> list[str]:
+    """The services whose replica bounds are not 1 <= min <= max <= partitions, or whose
+    deployment starts with more replicas than its autoscaler allows."""
+    return [
+        name
+        for name, hpa in hpas.items()
+        if not 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"] <= partitions
+        or deployments[name]["spec"]["replicas"] > hpa["spec"]["maxReplicas"]
+    ]
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_replicas_are_bounded_by_the_partition_count(target: str) -> None:
     """A consumer group hands each partition to one member: more replicas would idle."""
@@ -199,9 +213,16 @@ def test_replicas_are_bounded_by_the_partition_count(target: str) -> None:
     partitions = int(config["data"]["KAFKA_PARTITIONS"])
     hpas = objects(target, "HorizontalPodAutoscaler")
     assert set(hpas) == {"intake", "access", "retention", "surveys"}, "every consumer scales"
-    for name, hpa in hpas.items():
-        assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"] <= partitions, name
-        assert objects(target, "Deployment")[name]["spec"]["replicas"] <= hpa["spec"]["maxReplicas"]
+    assert replicas_beyond_partitions(partitions, hpas, objects(target, "Deployment")) == []
+
+
+def test_the_replica_bound_check_catches_an_autoscaler_beyond_the_partitions() -> None:
+    (config,) = objects("overlays/prod", "ConfigMap").values()
+    partitions = int(config["data"]["KAFKA_PARTITIONS"])
+    hpas = copy.deepcopy(objects("overlays/prod", "HorizontalPodAutoscaler"))
+    hpas["access"]["spec"]["maxReplicas"] = partitions + 1
+    deployments = objects("overlays/prod", "Deployment")
+    assert replicas_beyond_partitions(partitions, hpas, deployments) == ["access"]
 
 
 @pytest.mark.parametrize("target", TARGETS)
