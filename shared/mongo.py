@@ -68,11 +68,11 @@ class Transaction:
 
     database: AsyncDatabase[Document]
     session: AsyncClientSession
-    committed: list[Callable[[], None]] = field(default_factory=list)
+    after_commit_callbacks: list[Callable[[], None]] = field(default_factory=list)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` (a metric, say) once the transaction has committed, never if not."""
-        self.committed.append(callback)
+        self.after_commit_callbacks.append(callback)
 
 
 class TransactionRunner:
@@ -89,7 +89,7 @@ class TransactionRunner:
             async with await session.start_transaction():
                 tx = Transaction(database=self.database, session=session)
                 yield tx
-            for callback in tx.committed:
+            for callback in tx.after_commit_callbacks:
                 callback()
 
     async def ping(self) -> bool:

@@ -221,7 +221,7 @@ def write_behind(tx: Transaction) -> tuple[Transaction, WriteBehindDatabase]:
     seen = Transaction(
         database=cast(AsyncDatabase[Document], database),
         session=tx.session,
-        committed=tx.committed,
+        after_commit_callbacks=tx.after_commit_callbacks,
     )
     return seen, database
 

@@ -266,10 +266,8 @@ class LocalMongo(LocalProcess):
                 "WARNING",
                 "--cache-size",
                 "256M",
-                # SecantusDB trims its oplog inside commits, holding its lock: once the oplog is
-                # over its cap (100,000 entries by default) every commit pays for trimming, and
-                # one large commit stalls every client for as long as the trim takes. Nothing
-                # here reads the oplog, so keep a day of it, uncapped in practice.
+                # over its default cap (100,000) every commit trims the oplog under the store's
+                # lock; nothing here reads it, so keep a day of it, uncapped in practice
                 "--oplog-max-entries",
                 str(OPLOG_MAX_ENTRIES),
                 "--oplog-retention-seconds",

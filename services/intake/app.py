@@ -76,7 +76,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
             )
         },
         batch=True,
-        prepare=phone_batch_preparer(keys=keys, fold_plus_addressing=settings.fold_plus_addressing),
+        prepare=phone_batch_preparer(keys=keys, matching=matching),
     )
     runtime.consume(
         topics.SUPPORT_REQUESTS,

@@ -101,10 +101,9 @@ def phone_handler(
     return on_call
 
 
-def phone_batch_preparer(*, keys: KeyStore, fold_plus_addressing: bool) -> BatchPreparer:
+def phone_batch_preparer(*, keys: KeyStore, matching: Matching) -> BatchPreparer:
     """Reads ahead, for a batch of calls, what `receive_call` looks up per call: the calls seen
     before, the callers by email, and their data keys."""
-    matching = Matching(fold_plus_addressing=fold_plus_addressing)
 
     async def prepare(events: list[CloudEvent], tx: Transaction) -> None:
         calls = [PhoneCallLogged.from_event(event) for event in events]

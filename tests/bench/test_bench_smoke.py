@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench import report, s1_intake_pipeline, s4_access_reads, s5_purge
 from bench.infra import Stack
 from tests.support.infrastructure import Infrastructure
 from tests.support.smtp import SmtpSink
 
 
-async def test_bench_harness_measures_and_writes_the_report(
-    infrastructure: Infrastructure, mail_sink: SmtpSink, tmp_path: Path
-) -> None:
-    stack = Stack(
+@pytest.fixture
+def stack(infrastructure: Infrastructure, mail_sink: SmtpSink, tmp_path: Path) -> Stack:
+    """The bench's stack on the test session's Kafka, store and mail sink."""
+    return Stack(
         infrastructure.kafka_bootstrap,
         infrastructure.mongodb_url,
         "test",
@@ -23,6 +25,9 @@ async def test_bench_harness_measures_and_writes_the_report(
         {"python": "3"},
         smtp_port=mail_sink.port,
     )
+
+
+async def test_bench_harness_measures_and_writes_the_report(stack: Stack, tmp_path: Path) -> None:
     pipeline = await s1_intake_pipeline.run(stack, events=20, timeout=120, workers=2)
     reads = await s4_access_reads.run(stack, requests=300, reads=3, workers=1)
 
@@ -64,17 +69,7 @@ async def test_bench_harness_measures_and_writes_the_report(
     assert again.read_text() == markdown.read_text()
 
 
-async def test_organisation_purge_removes_every_seeded_document(
-    infrastructure: Infrastructure, mail_sink: SmtpSink, tmp_path: Path
-) -> None:
-    stack = Stack(
-        infrastructure.kafka_bootstrap,
-        infrastructure.mongodb_url,
-        "test",
-        tmp_path / "logs",
-        {"python": "3"},
-        smtp_port=mail_sink.port,
-    )
+async def test_organisation_purge_removes_every_seeded_document(stack: Stack) -> None:
     [purge] = await s5_purge.run(stack, requests=45, timeout=120, workers=1)
 
     assert purge.detail["certified"] is True
