@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+import asyncio
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -60,6 +62,40 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, OperationFailure) and error.code in {112, 244, 251}:
         return True  # WriteConflict, TransactionAborted, NoSuchTransaction
     return isinstance(error, PyMongoError) and error.timeout
+
+
+def is_conflict(error: BaseException) -> bool:
+    """Two transactions wrote the same document and this one lost: running it again is safe."""
+    if isinstance(error, PyMongoError) and error.has_error_label("TransientTransactionError"):
+        return not isinstance(error, ConnectionFailure)
+    return isinstance(error, OperationFailure) and error.code in {112, 251}
+
+
+Work = TypeVar("Work")
+Result = TypeVar("Result")
+CONFLICT_ATTEMPTS = 5
+
+
+async def in_transaction(
+    unit_of_work: Callable[[], AbstractAsyncContextManager[Work]],
+    work: Callable[[Work], Awaitable[Result]],
+    *,
+    attempts: int = CONFLICT_ATTEMPTS,
+) -> Result:
+    """Run `work` in a unit of work, and again in a fresh one if it lost a write conflict, the
+    way MongoDB's own `with_transaction` does: an HTTP caller whose account a consumer was
+    updating at the same moment gets their answer, not a 500. The losing transaction was
+    aborted, so nothing of it was kept; `work` must keep its side effects inside it."""
+    attempt = 1
+    while True:
+        try:
+            async with unit_of_work() as uow:
+                return await work(uow)
+        except PyMongoError as error:
+            if attempt >= attempts or not is_conflict(error):
+                raise
+        await asyncio.sleep(random.uniform(0.005, 0.02) * 2**attempt)  # noqa: S311 (jitter)
+        attempt += 1
 
 
 @dataclass(frozen=True)

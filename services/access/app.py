@@ -30,7 +30,7 @@ from shared.events.intake import ContactRegistered, MessageAdded, RequestReceive
 from shared.events.privacy import ErasureRequested, ExportRequested, RectificationRequested
 from shared.http import install_error_handlers
 from shared.mail import MailSender
-from shared.mongo import Transaction
+from shared.mongo import Transaction, in_transaction
 from shared.service import ServiceRuntime
 from shared.tokens import KeyRing, principal_guard
 
@@ -134,13 +134,15 @@ def create_app(settings: AccessSettings, *, clock: Clock | None = None) -> FastA
         await repository.create_indexes(database)
         await directory.create_indexes(database)
         await account_store.create_indexes(database, window=policy.login_window)
-        async with unit_of_work() as uow:
-            await accounts.bootstrap_admin(
+        await in_transaction(
+            unit_of_work,
+            lambda uow: accounts.bootstrap_admin(
                 email=settings.bootstrap_admin_email,
                 password=settings.bootstrap_admin_password.get_secret_value(),
                 uow=uow,
                 clock=clock_,
-            )
+            ),
+        )
 
     runtime.on_startup(prepare_storage)
     dispatcher = MailDispatcher(

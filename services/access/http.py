@@ -15,6 +15,7 @@ from services.access.repository import InvalidCursorError, MongoAuditLog, encode
 from services.access.unit_of_work import UnitOfWorkFactory
 from shared.clock import Clock
 from shared.events.intake import Channel, RequestStatus
+from shared.mongo import in_transaction
 from shared.tokens import Principal
 
 NOT_FOUND = "no such request"
@@ -150,8 +151,9 @@ def access_router(
     ) -> GrantOut:
         """Support staff share one request with a colleague, with a reason, until an expiry."""
         try:
-            async with unit_of_work() as uow:
-                grant = await handlers.share_request(
+            grant = await in_transaction(
+                unit_of_work,
+                lambda uow: handlers.share_request(
                     request_id,
                     colleague_id=share.colleague_id,
                     reason=share.reason,
@@ -159,7 +161,8 @@ def access_router(
                     principal=caller,
                     uow=uow,
                     clock=clock,
-                )
+                ),
+            )
         except handlers.NotFoundError:
             raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None
         except handlers.RejectedError as error:
@@ -171,10 +174,10 @@ def access_router(
     async def revoke_grant(grant_id: str, caller: Principal = principal) -> GrantOut:
         """Support staff revoke a share grant before it expires."""
         try:
-            async with unit_of_work() as uow:
-                grant = await handlers.revoke_grant(
-                    grant_id, principal=caller, uow=uow, clock=clock
-                )
+            grant = await in_transaction(
+                unit_of_work,
+                lambda uow: handlers.revoke_grant(grant_id, principal=caller, uow=uow, clock=clock),
+            )
         except handlers.NotFoundError:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such grant") from None
         metrics.grants.labels(change="revoked").inc()

@@ -14,6 +14,7 @@ from services.access.metrics import AccessMetrics
 from services.access.pictures import PictureRejectedError, clean_picture
 from services.access.unit_of_work import UnitOfWorkFactory
 from shared.clock import Clock
+from shared.mongo import in_transaction
 from shared.tokens import KeyRing, Principal
 
 LOGIN_FAILED = "email or password is wrong"
@@ -105,10 +106,12 @@ def accounts_router(
     async def set_password(link: SetPassword) -> Response:
         """Spend a one-time link from the account mail to set the password."""
         try:
-            async with unit_of_work() as uow:
-                await accounts.set_password(
+            await in_transaction(
+                unit_of_work,
+                lambda uow: accounts.set_password(
                     token=link.token, password=link.password, uow=uow, clock=clock
-                )
+                ),
+            )
         except handlers.RejectedError as error:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -139,11 +142,12 @@ def accounts_router(
             )
         except PictureRejectedError as error:
             raise _picture_rejected(error.rule) from None
-        async with unit_of_work() as uow:
-            account = await _account(caller, uow.accounts)
-            await uow.accounts.update(
-                account["_id"], {"picture": {"media_type": media_type, "data": clean}}
-            )
+        await in_transaction(
+            unit_of_work,
+            lambda uow: _update_account(
+                caller, uow, {"picture": {"media_type": media_type, "data": clean}}
+            ),
+        )
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     @router.get("/me/picture")
@@ -158,9 +162,9 @@ def accounts_router(
 
     @router.delete("/me/picture", status_code=status.HTTP_204_NO_CONTENT)
     async def delete_picture(caller: Principal = principal) -> Response:
-        async with unit_of_work() as uow:
-            account = await _account(caller, uow.accounts)
-            await uow.accounts.update(account["_id"], {"picture": None})
+        await in_transaction(
+            unit_of_work, lambda uow: _update_account(caller, uow, {"picture": None})
+        )
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     @router.post("/staff", response_model=StaffOut, status_code=status.HTTP_201_CREATED)
@@ -170,14 +174,16 @@ def accounts_router(
         """Admins add support staff, colleagues and admins."""
         _require_admin(caller)
         try:
-            async with unit_of_work() as uow:
-                added = await accounts.add_staff(
+            added = await in_transaction(
+                unit_of_work,
+                lambda uow: accounts.add_staff(
                     email=str(member.email),
                     role=member.role,
                     password=member.password,
                     uow=uow,
                     clock=clock,
-                )
+                ),
+            )
         except handlers.RejectedError as error:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -194,8 +200,7 @@ def accounts_router(
     async def remove_staff(staff_id: str, caller: Principal = principal) -> Response:
         _require_admin(caller)
         try:
-            async with unit_of_work() as uow:
-                await accounts.remove_staff(staff_id, uow=uow)
+            await in_transaction(unit_of_work, lambda uow: accounts.remove_staff(staff_id, uow=uow))
         except handlers.NotFoundError:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such staff member") from None
         return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -208,6 +213,11 @@ async def _account(caller: Principal, store: Any) -> dict[str, Any]:
         return await accounts.account_of(caller, accounts=store)
     except handlers.NotFoundError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such account") from None
+
+
+async def _update_account(caller: Principal, uow: Any, changes: dict[str, Any]) -> None:
+    account = await _account(caller, uow.accounts)
+    await uow.accounts.update(account["_id"], changes)
 
 
 def _require_admin(caller: Principal) -> None:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from services.intake import handlers
-from services.intake.domain import StatusChangeRefused, SupportRequest
+from services.intake.domain import Message, StatusChangeRefused, SupportRequest
 from services.intake.handlers import Matching
 from services.intake.metrics import IntakeMetrics
 from services.intake.ratelimit import TokenBuckets
@@ -19,6 +19,7 @@ from services.intake.repository import MongoIntakeUnitOfWork
 from shared.clock import Clock
 from shared.crypto import KeyStore
 from shared.events.intake import AuthorRole, ContactDetails, RequestStatus, Resolution
+from shared.mongo import in_transaction
 from shared.tokens import Principal
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -102,8 +103,9 @@ class WebIntake:
             company=submission.company,
         )
         try:
-            async with self.unit_of_work() as uow:
-                submitted = await handlers.submit_request(
+            submitted = await in_transaction(
+                self.unit_of_work,
+                lambda uow: handlers.submit_request(
                     channel="web",
                     requester=requester,
                     subject=submission.subject,
@@ -113,7 +115,8 @@ class WebIntake:
                     keys=self.keys,
                     matching=self.matching,
                     mail_domain=self.mail_domain,
-                )
+                ),
+            )
         except Exception as error:
             self.metrics.rejected.labels(channel="web", reason="unavailable").inc()
             raise HTTPException(
@@ -170,11 +173,12 @@ def intake_router(*, web: WebIntake, principal: Any) -> APIRouter:
         request_id: str, message: NewMessage, caller: Principal = principal
     ) -> MessageAccepted:
         """Add a message to a request (support staff, or the requester on their own request)."""
-        async with web.unit_of_work() as uow:
+
+        async def add(uow: MongoIntakeUnitOfWork) -> Message:
             found = await uow.requests.get(request_id)
             role = _author(caller, found)
             assert found is not None
-            added = await handlers.add_message(
+            return await handlers.add_message(
                 request=found,
                 body=message.body,
                 channel=found.channel,
@@ -184,6 +188,8 @@ def intake_router(*, web: WebIntake, principal: Any) -> APIRouter:
                 uow=uow,
                 keys=web.keys,
             )
+
+        added = await in_transaction(web.unit_of_work, add)
         return MessageAccepted(message_id=added.message_id, request_id=request_id)
 
     @router.post("/requests/{request_id}/status", response_model=RequestState, responses=problems)
@@ -191,22 +197,25 @@ def intake_router(*, web: WebIntake, principal: Any) -> APIRouter:
         request_id: str, change: StatusChange, caller: Principal = principal
     ) -> RequestState:
         """Move a request between open, pending, resolved (with a resolution) and closed."""
-        async with web.unit_of_work() as uow:
+
+        async def move(uow: MongoIntakeUnitOfWork) -> SupportRequest:
             found = await uow.requests.get(request_id)
             role = _author(caller, found)
             assert found is not None
-            try:
-                updated = await handlers.set_status(
-                    request=found,
-                    to_status=change.status,
-                    resolution=change.resolution,
-                    by_role=role,
-                    by_id=caller.principal_id,
-                    at=web.clock.now(),
-                    uow=uow,
-                )
-            except StatusChangeRefused as error:
-                raise _refused(error) from None
+            return await handlers.set_status(
+                request=found,
+                to_status=change.status,
+                resolution=change.resolution,
+                by_role=role,
+                by_id=caller.principal_id,
+                at=web.clock.now(),
+                uow=uow,
+            )
+
+        try:
+            updated = await in_transaction(web.unit_of_work, move)
+        except StatusChangeRefused as error:
+            raise _refused(error) from None
         return RequestState(
             request_id=request_id, status=updated.status, resolution=updated.resolution
         )

@@ -22,6 +22,7 @@ from services.surveys.responses import AlreadyAnsweredError, ResponseOutcome
 from services.surveys.results import CsatResults, results_between
 from shared.clock import Clock
 from shared.crypto import KeyStore
+from shared.mongo import in_transaction
 
 UnitOfWork = Callable[[], AbstractAsyncContextManager[MongoSurveys]]
 Token = Annotated[str, Field(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -69,15 +70,17 @@ def surveys_router(
 
     async def answer(token: str, given: SurveyAnswer) -> ResponseOutcome:
         try:
-            async with unit_of_work() as uow:
-                outcome = await responses.record_response(
+            outcome = await in_transaction(
+                unit_of_work,
+                lambda uow: responses.record_response(
                     token=token,
                     score=given.score,
                     comment=given.comment or None,
                     uow=uow,
                     keys=keys,
                     clock=clock,
-                )
+                ),
+            )
         except AlreadyAnsweredError:
             return "already_answered"
         if outcome == "recorded":
@@ -154,8 +157,9 @@ def surveys_router(
     @router.post("/surveys/opt-out/{token}", response_class=HTMLResponse)
     async def opt_out(token: str) -> HTMLResponse:
         """RFC 8058 one-click opt-out (`List-Unsubscribe=One-Click`), also the page's button."""
-        async with unit_of_work() as uow:
-            outcome, cancelled = await responses.opt_out(token=token, uow=uow, clock=clock)
+        outcome, cancelled = await in_transaction(
+            unit_of_work, lambda uow: responses.opt_out(token=token, uow=uow, clock=clock)
+        )
         if outcome == "opted_out":
             metrics.opt_outs.inc()
             metrics.decisions.labels(reason="opted_out").inc(cancelled)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from datetime import UTC, datetime, timedelta
@@ -160,6 +161,33 @@ async def test_set_password_links_are_one_time_and_expire(access: Access) -> Non
         "role": "requester",
         "has_profile_picture": False,
     }
+
+
+async def test_a_password_set_while_the_account_is_being_linked_is_kept_with_the_link(
+    access: Access,
+) -> None:
+    """The account is written by two at once: a consumer linking a contact id to it, and its
+    owner setting the password. The loser of the write conflict runs again; both changes stay."""
+    contact_id = str(uuid4())
+    email = f"race.{contact_id[:6]}@example.org"
+    await access.register_contact(contact_id, email)
+    token = await access.link_token(email)
+    other_id = str(uuid4())
+    async with access.runtime.runner.transaction() as tx:
+        await tx.database["accounts"].update_one(
+            {"_id": contact_id}, {"$addToSet": {"contact_ids": other_id}}, session=tx.session
+        )
+        posted = asyncio.create_task(
+            access.http.post("/accounts/set-password", json={"token": token, "password": PASSWORD})
+        )
+        await asyncio.sleep(0.25)  # one argon2 hash (~0.1 s) and the update: it meets our write
+    response = await posted
+    assert response.status_code == 204, response.text
+    stored = await access.document("accounts", {"_id": contact_id})
+    assert stored is not None
+    assert other_id in stored["contact_ids"]
+    assert stored["password_hash"].startswith("$argon2id$")
+    assert await access.login(email, PASSWORD)
 
 
 async def test_the_set_password_mail_waits_for_a_relay_that_is_down(
