@@ -31,7 +31,7 @@ from services.surveys.handlers import InvitationAddress
 from shared.crypto import KeyWrapper, seal
 from shared.events.intake import Channel, ContactDetails
 from shared.keystore import MongoKeyStore
-from shared.mongo import Document, TransactionRunner
+from shared.mongo import DELETE_CHUNK, Document, TransactionRunner
 from shared.settings import ServiceSettings
 
 REQUESTS_PER_CONTACT = 20  # an organisation's representatives each filed this many requests
@@ -40,7 +40,7 @@ KEYS = "data_keys"
 CHANNELS: tuple[Channel, ...] = ("web", "email", "phone")
 
 Client = AsyncMongoClient[Document]
-IN_CHUNK = 250  # ids per `$in`: SecantusDB's delete_many with `$in` is quadratic
+IN_CHUNK = DELETE_CHUNK  # ids per `$in`, as the services delete them
 
 
 def chunked(selector: Document) -> list[Document]:

@@ -35,6 +35,11 @@ IN_CHUNK = 250
 """Ids per `$in`: the storage's cost of an `$in` grows much faster than its length (a purge of
 4,000 requests took 22 s in one `$in`, 1.6 s in chunks of 250)."""
 
+DELETE_CHUNK = 50
+"""Ids per `$in` of a delete: SecantusDB checks each document it deletes against the whole list,
+so a delete costs about 0.14 ms + 1.1 µs times the chunk length per document (3,000 messages: 2.1 s in
+chunks of 500, 1.2 s of 250, 0.6 s of 50)."""
+
 
 async def delete_in(
     collection: AsyncCollection[Document], field: str, values: Sequence[Any]
@@ -46,11 +51,28 @@ async def delete_in(
     did for minutes). Deleting is idempotent, so a handler redone after a crash deletes what is
     left and completes then; only its counts are of the remainder."""
     deleted = 0
-    for start in range(0, len(values), IN_CHUNK):
-        chunk = list(values[start : start + IN_CHUNK])
+    for start in range(0, len(values), DELETE_CHUNK):
+        chunk = list(values[start : start + DELETE_CHUNK])
         result = await collection.delete_many({field: {"$in": chunk}})
         deleted += result.deleted_count
     return deleted
+
+
+async def delete_matching(collection: AsyncCollection[Document], query: Document) -> int:
+    """Delete every document matching `query` as one write outside any transaction (for the
+    same reasons as `delete_in`). Where the documents name what is erased (an organisation, a
+    requester), select them by that indexed field: the store deletes 6,000 request copies by
+    organisation in 0.9 s, by 250-id `$in` chunks in 2.8 s."""
+    return (await collection.delete_many(query)).deleted_count
+
+
+def kept_out(query: Document, keep: Sequence[str], field: str = "_id") -> Document:
+    """`query` without the documents whose `field` is one of `keep` (requests under a hold)."""
+    if not keep:
+        return query
+    if field in query:
+        raise ValueError(f"the query already selects on {field}")
+    return {**query, field: {"$nin": list(keep)}}
 
 
 def is_transient(error: BaseException) -> bool:

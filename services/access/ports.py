@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -51,7 +52,14 @@ class RequestReadModel(Protocol):
         organisation_id: str | None = None,
         request_id: str | None = None,
     ) -> list[tuple[str, str]]: ...
-    async def delete_ids(self, request_ids: list[str]) -> int: ...
+    async def delete_scope(
+        self,
+        *,
+        requester_ids: list[str] | None = None,
+        organisation_id: str | None = None,
+        request_id: str | None = None,
+        keep: Sequence[str] = (),
+    ) -> int: ...
     async def of_requester(self, contact_ids: list[str]) -> list[RequestView]: ...
     async def rectify_requester(self, contact_ids: list[str], *, name: str, email: str) -> int: ...
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -61,10 +62,12 @@ async def erase(event: CloudEvent, *, uow: AccessUnitOfWork, clock: Clock) -> No
     scope = requested.scope
     counts: dict[str, int] = {}
     subjects: set[str] = set()
+    where: dict[str, Any]
     if scope.kind == "person":
         account = await uow.accounts.by_contact(scope.id)
         contact_ids = sorted({scope.id, *(account["contact_ids"] if account else [])})
-        in_scope = await uow.requests.request_ids(requester_ids=contact_ids)
+        where = {"requester_ids": contact_ids}
+        in_scope = await uow.requests.request_ids(**where)
         deleted_accounts = await uow.accounts.delete_for_contacts(contact_ids)
         counts["accounts"] = len(deleted_accounts)
         counts["mails"] = await uow.mailbox.delete_for_accounts(
@@ -73,17 +76,19 @@ async def erase(event: CloudEvent, *, uow: AccessUnitOfWork, clock: Clock) -> No
         counts["representatives"] = await uow.directory.delete_contacts(contact_ids)
         subjects.update(contact_ids)
     elif scope.kind == "organisation":
-        in_scope = await uow.requests.request_ids(organisation_id=scope.id)
+        where = {"organisation_id": scope.id}
+        in_scope = await uow.requests.request_ids(**where)
         counts["organisation_records"], contact_ids = await uow.directory.delete_organisation(
             scope.id
         )
         subjects.update(contact_ids)
     else:
-        in_scope = await uow.requests.request_ids(request_id=scope.id)
+        where = {"request_id": scope.id}
+        in_scope = await uow.requests.request_ids(**where)
     kept = set(scope.keep_request_ids)
     doomed = [request_id for request_id, _ in in_scope if request_id not in kept]
     subjects.update(requester for request_id, requester in in_scope if request_id not in kept)
-    counts["request_views"] = await uow.requests.delete_ids(doomed)
+    counts["request_views"] = await uow.requests.delete_scope(keep=sorted(kept), **where)
     counts["share_grants"] = await uow.grants.delete_for_requests(doomed)
     now = clock.now()
     completed = ErasureCompleted(

@@ -110,3 +110,18 @@ async def newest_in_windows(
         if len(found) >= limit:
             return found
     return await run(query)
+
+
+def erasure_scope(
+    requester_ids: list[str] | None, organisation_id: str | None, request_id: str | None
+) -> Document:
+    """The read-model copies an erasure of a person (all their contact ids), an organisation
+    or one request covers."""
+    query: Document = {}
+    if requester_ids is not None:
+        query["requester_id"] = {"$in": requester_ids}
+    if organisation_id is not None:
+        query["organisation_id"] = organisation_id
+    if request_id is not None:
+        query["_id"] = request_id
+    return query

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -25,12 +26,13 @@ from services.access.read_queries import (
     all_of,
     cursor_position,
     encode_position,
+    erasure_scope,
     newest_first,
     newest_in_windows,
     visibility_clauses,
     windowable,
 )
-from shared.mongo import Document, delete_in
+from shared.mongo import Document, delete_matching, kept_out
 
 __all__ = ["InvalidCursorError", "encode_cursor", "visibility_filter"]
 
@@ -187,18 +189,24 @@ class MongoRequestReadModel:
         request_id: str | None = None,
     ) -> list[tuple[str, str]]:
         """(request_id, requester_id) of the requests in an erasure scope."""
-        query: Document = {}
-        if requester_ids is not None:
-            query["requester_id"] = {"$in": requester_ids}
-        if organisation_id is not None:
-            query["organisation_id"] = organisation_id
-        if request_id is not None:
-            query["_id"] = request_id
+        query = erasure_scope(requester_ids, organisation_id, request_id)
         found = self._collection.find(query, {"requester_id": 1}, session=self._session)
         return [(d["_id"], d.get("requester_id", "")) for d in await found.to_list()]
 
-    async def delete_ids(self, request_ids: list[str]) -> int:
-        return await delete_in(self._collection, "_id", request_ids)
+    async def delete_scope(
+        self,
+        *,
+        requester_ids: list[str] | None = None,
+        organisation_id: str | None = None,
+        request_id: str | None = None,
+        keep: Sequence[str] = (),
+    ) -> int:
+        """Delete the copies in an erasure scope but the kept ones, by the scope's own indexed
+        field rather than by listing ids (see `delete_matching`)."""
+        if request_id in keep:
+            return 0
+        query = erasure_scope(requester_ids, organisation_id, request_id)
+        return await delete_matching(self._collection, kept_out(query, keep))
 
     async def of_requester(self, contact_ids: list[str]) -> list[RequestView]:
         found = self._collection.find({"requester_id": {"$in": contact_ids}}, session=self._session)

@@ -34,7 +34,7 @@ from shared.events.privacy import (
     ExportRequested,
     RectificationRequested,
 )
-from shared.mongo import IN_CHUNK, Document, Transaction, delete_in
+from shared.mongo import IN_CHUNK, Document, Transaction, delete_in, delete_matching
 from shared.outbox import add_to_outbox
 
 SOURCE = "/support/intake/privacy"
@@ -87,7 +87,7 @@ def erasure_handler(*, keys: KeyStore, clock: Clock) -> EventHandler:
         }
         await delete_in(database[CHANNEL_ITEMS], "request_id", request_ids)
         await delete_in(database[ACKNOWLEDGEMENTS], "_id", request_ids)
-        counts["requests"] = await delete_in(database[REQUESTS], "_id", request_ids)
+        counts["requests"] = await delete_matching(database[REQUESTS], request_filter)
         counts["contacts"] = 0
         if contact_filter is not None:
             contacts = (

@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.retention.domain import OrganisationClock, RetentionClock
 from services.retention.legal_holds import HeldItems, LegalHold
-from shared.mongo import Document, Transaction, TransactionRunner
+from shared.mongo import DELETE_CHUNK, Document, Transaction, TransactionRunner
 
 CLOCKS = "retention_clocks"
 ORGANISATIONS = "organisation_clocks"
@@ -119,10 +119,14 @@ class MongoRetentionClocks:
         return [_clock_from(d) async for d in cursor]
 
     async def delete(self, request_ids: list[str]) -> int:
-        result = await self._collection.delete_many(
-            {"_id": {"$in": request_ids}}, session=self._session
-        )
-        return result.deleted_count
+        deleted = 0
+        for start in range(0, len(request_ids), DELETE_CHUNK):
+            chunk = request_ids[start : start + DELETE_CHUNK]
+            result = await self._collection.delete_many(
+                {"_id": {"$in": chunk}}, session=self._session
+            )
+            deleted += result.deleted_count
+        return deleted
 
 
 def _organisation_from(document: Document) -> OrganisationClock:

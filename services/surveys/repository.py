@@ -22,7 +22,14 @@ from services.surveys.domain import (
 from services.surveys.response_store import Collection, MongoResponses
 from shared.crypto import SealedPersonalData
 from shared.events import CloudEvent
-from shared.mongo import Document, Transaction, TransactionRunner, delete_in
+from shared.mongo import (
+    Document,
+    Transaction,
+    TransactionRunner,
+    delete_in,
+    delete_matching,
+    kept_out,
+)
 from shared.outbox import add_to_outbox
 
 CANDIDATES = "survey_candidates"
@@ -210,13 +217,12 @@ class MongoSurveys:
     ) -> tuple[dict[str, int], set[str]]:
         """Delete a scope's requests, invitations and responses (but kept ones); counts, subjects."""
         field = {"person": "requester_id", "organisation": "organisation_id"}.get(kind)
-        keep = {"$nin": list(keep_request_ids)}
         if field is None:  # one request
             by_request: Document = {"_id": scope_id}
             scoped: Document = {"request_id": scope_id}
         else:
-            by_request = {field: scope_id, "_id": keep}
-            scoped = {field: scope_id, "request_id": keep}
+            by_request = kept_out({field: scope_id}, keep_request_ids)
+            scoped = kept_out({field: scope_id}, keep_request_ids, field="request_id")
         counts: dict[str, int] = {}
         subjects: set[str] = set()
         for kind_name, name, selector in (
@@ -225,10 +231,11 @@ class MongoSurveys:
             ("responses", RESPONSES, scoped),
         ):
             collection = self._tx.database[name]
-            found = collection.find(selector, {"requester_id": 1}, session=self._tx.session)
-            documents = await found.to_list()
-            subjects.update(d["requester_id"] for d in documents if d.get("requester_id"))
-            counts[kind_name] = await delete_in(collection, "_id", [d["_id"] for d in documents])
+            requesters = await collection.distinct(
+                "requester_id", selector, session=self._tx.session
+            )
+            subjects.update(str(requester) for requester in requesters if requester)
+            counts[kind_name] = await delete_matching(collection, selector)
         return counts, subjects
 
     async def erase_contacts(self, query: Document) -> list[str]:

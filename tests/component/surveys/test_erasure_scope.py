@@ -1,0 +1,82 @@
+"""surveys' share of an erasure against the real store: what an organisation's or a person's
+erasure deletes, what a hold keeps, and the subjects and counts it reports."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from uuid import uuid4
+
+import pytest
+
+from services.surveys.repository import CANDIDATES, INVITATIONS, RESPONSES, MongoSurveys
+from shared.mongo import TransactionRunner, create_mongo_client
+from shared.settings import ServiceSettings
+
+
+@pytest.fixture
+async def runner(settings: ServiceSettings) -> AsyncIterator[TransactionRunner]:
+    client = create_mongo_client(settings)
+    yield TransactionRunner(client, settings.database_name)
+    await client.close()
+
+
+async def _seed(runner: TransactionRunner, organisation: str, people: list[str]) -> list[str]:
+    """One request per person in the organisation, each invited and answered."""
+    requests = []
+    for person in people:
+        request_id = str(uuid4())
+        requests.append(request_id)
+        owner = {"organisation_id": organisation, "requester_id": person}
+        await runner.database[CANDIDATES].insert_one({"_id": request_id, **owner})
+        for name in (INVITATIONS, RESPONSES):
+            await runner.database[name].insert_one(
+                {"_id": str(uuid4()), "request_id": request_id, **owner}
+            )
+    return requests
+
+
+async def _left(runner: TransactionRunner, request_ids: list[str]) -> dict[str, int]:
+    database = runner.database
+    return {
+        "requests": await database[CANDIDATES].count_documents({"_id": {"$in": request_ids}}),
+        "invitations": await database[INVITATIONS].count_documents(
+            {"request_id": {"$in": request_ids}}
+        ),
+        "responses": await database[RESPONSES].count_documents(
+            {"request_id": {"$in": request_ids}}
+        ),
+    }
+
+
+async def test_an_organisation_erasure_deletes_all_but_the_held_request(
+    runner: TransactionRunner,
+) -> None:
+    organisation, other = str(uuid4()), str(uuid4())
+    people = [str(uuid4()) for _ in range(3)]
+    requests = await _seed(runner, organisation, people)
+    untouched = await _seed(runner, other, [str(uuid4())])
+    held = requests[0]
+    async with runner.transaction() as tx:
+        counts, subjects = await MongoSurveys(tx).erase(
+            kind="organisation", scope_id=organisation, keep_request_ids=(held,)
+        )
+    assert counts == {"requests": 2, "invitations": 2, "responses": 2}
+    assert subjects == set(people[1:])
+    assert await _left(runner, requests) == {"requests": 1, "invitations": 1, "responses": 1}
+    assert await _left(runner, [held]) == {"requests": 1, "invitations": 1, "responses": 1}
+    assert await _left(runner, untouched) == {"requests": 1, "invitations": 1, "responses": 1}
+
+
+async def test_a_person_erasure_deletes_only_that_persons_copies(
+    runner: TransactionRunner,
+) -> None:
+    organisation = str(uuid4())
+    person, colleague = str(uuid4()), str(uuid4())
+    theirs = await _seed(runner, organisation, [person, person])
+    others = await _seed(runner, organisation, [colleague])
+    async with runner.transaction() as tx:
+        counts, subjects = await MongoSurveys(tx).erase(kind="person", scope_id=person)
+    assert counts == {"requests": 2, "invitations": 2, "responses": 2}
+    assert subjects == {person}
+    assert await _left(runner, theirs) == {"requests": 0, "invitations": 0, "responses": 0}
+    assert await _left(runner, others) == {"requests": 1, "invitations": 1, "responses": 1}
