@@ -127,6 +127,9 @@ class Transaction:
     database: AsyncDatabase[Document]
     session: AsyncClientSession
     after_commit_callbacks: list[Callable[[], None]] = field(default_factory=list)
+    in_batch: bool = False
+    """A batch's transaction: if it fails, each of its events is handled again on its own, so
+    a handler counts what it rejects only outside a batch (else it would count it twice)."""
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` (a metric, say) once the transaction has committed, never if not."""

@@ -222,6 +222,7 @@ def write_behind(tx: Transaction) -> tuple[Transaction, WriteBehindDatabase]:
         database=cast(AsyncDatabase[Document], database),
         session=tx.session,
         after_commit_callbacks=tx.after_commit_callbacks,
+        in_batch=True,
     )
     return seen, database
 

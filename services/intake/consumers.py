@@ -93,7 +93,9 @@ def phone_handler(
                 mail_domain=mail_domain,
             )
         except UnusableCall as error:
-            metrics.rejected.labels(channel="phone", reason=str(error).split(":", 1)[0]).inc()
+            if not tx.in_batch:
+                reason = str(error).split(":", 1)[0]
+                metrics.rejected.labels(channel="phone", reason=reason).inc()
             raise EventSchemaError(str(error)) from None
         counted = MailOutcome(outcome.kind, request_id=outcome.request_id)
         tx.after_commit(lambda: _count(metrics, "phone", counted))

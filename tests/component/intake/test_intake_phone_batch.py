@@ -11,10 +11,12 @@ from shared.crypto import unseal
 from shared.events import CloudEvent
 from shared.events.channels import PhoneCallLogged
 from shared.events.intake import ContactRegistered, RequestContent, RequestReceived
+from shared.topics import dead_letter_topic
 from tests.component.intake.conftest import StartIntake
 from tests.component.intake.test_intake_phone_web import call, unique_number
 from tests.support.apps import eventually
 from tests.support.intake import Intake, unique_email
+from tests.support.kafka import read_topic
 
 CALLERS = 30
 
@@ -76,6 +78,43 @@ async def test_a_backlog_of_calls_has_the_effects_of_the_calls_one_by_one(
             content = await unseal(data.content, RequestContent, keys=intake.runtime.keys)
             assert content is not None
             assert str(content.requester.email) in emails
+
+
+async def test_an_unusable_call_in_a_backlog_is_dead_lettered_and_counted_once(
+    start_intake: StartIntake,
+) -> None:
+    """The batch holding it fails and its calls are handled one at a time: the usable ones are
+    stored, the unusable one goes to the DLQ, and intake counts the rejection once, not also for
+    the failed batch."""
+    emails = [unique_email(f"backlog{n}") for n in range(5)]
+    unusable = call(unique_number()[0])  # an unknown number and no email: no one to answer
+    backlog = [_record(call(unique_number()[0], caller_email=e), subject=e) for e in emails[:2]]
+    backlog.append(_record(unusable, subject="unusable"))
+    backlog += [_record(call(unique_number()[0], caller_email=e), subject=e) for e in emails[2:]]
+    async with start_intake(backlog) as intake:
+        metrics = intake.runtime.metrics  # a fresh registry: this intake's counts only
+
+        async def all_stored() -> bool:
+            callers = await intake.find("contacts", {"email_normalised": {"$in": emails}})
+            ids = [caller["_id"] for caller in callers]
+            return len(await intake.find("requests", {"requester_id": {"$in": ids}})) == 5
+
+        await eventually(all_stored, timeout=60)
+        letters = await eventually(lambda: _dead_letters(intake, unusable.call_id), timeout=30)
+        assert len(letters) == 1
+        assert metrics.batch_fallbacks.labels(topic=topics.PHONE_INTAKE)._value.get() >= 1
+        assert _rejected(intake) == 1
+
+
+def _rejected(intake: Intake) -> float:
+    labels = {"channel": "phone", "reason": "caller_email"}
+    value = intake.runtime.registry.get_sample_value("intake_requests_rejected_total", labels)
+    return value or 0.0
+
+
+async def _dead_letters(intake: Intake, call_id: str) -> list[Any]:
+    records = await read_topic(intake.bootstrap, dead_letter_topic(topics.PHONE_INTAKE))
+    return [record for record in records if call_id.encode() in record.value]
 
 
 async def _published(intake: Intake, topic: str, type: str) -> list[Any]:
