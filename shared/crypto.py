@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeVar
 
 from cryptography.exceptions import InvalidTag
@@ -47,6 +47,10 @@ class KeyStore(Protocol):
 
     async def shred(self, data_subject_id: str) -> bool:
         """Delete the subject's key; True if there was one."""
+        ...
+
+    async def shred_many(self, data_subject_ids: Sequence[str]) -> int:
+        """Delete these subjects' keys in a few writes; how many there were."""
         ...
 
 
@@ -138,3 +142,6 @@ class InMemoryKeyStore:
 
     async def shred(self, data_subject_id: str) -> bool:
         return self.keys.pop(data_subject_id, None) is not None
+
+    async def shred_many(self, data_subject_ids: Sequence[str]) -> int:
+        return sum([await self.shred(subject) for subject in set(data_subject_ids)])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -12,7 +12,7 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 
 from shared.crypto import KeyWrapper, new_data_key
-from shared.mongo import IN_CHUNK, Document
+from shared.mongo import IN_CHUNK, Document, delete_in
 
 
 @dataclass
@@ -121,4 +121,20 @@ class MongoKeyStore:
         shredded = pending or result.deleted_count == 1
         if shredded and self._on_shred is not None:
             self._on_shred()
+        return shredded
+
+    async def shred_many(self, data_subject_ids: Sequence[str]) -> int:
+        """Delete these subjects' keys, a chunk of ids per write (an erasure of an organisation
+        shreds hundreds: one round trip each cost seconds on a busy store)."""
+        subjects = sorted(set(data_subject_ids))
+        pending = 0
+        scope = _current_batch.get()
+        if scope is not None:
+            for subject in subjects:
+                scope.known.pop(subject, None)
+                pending += scope.created.pop(subject, None) is not None
+        shredded = pending + await delete_in(self._keys, "_id", subjects, chunk=IN_CHUNK)
+        if self._on_shred is not None:
+            for _ in range(shredded):
+                self._on_shred()
         return shredded

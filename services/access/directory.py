@@ -13,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.access.domain import Representative, ShareGrant
-from shared.mongo import Document, delete_in
+from shared.mongo import IN_CHUNK, Document, delete_in
 
 ORGANISATIONS = "organisations"
 REPRESENTATIVES = "representatives"
@@ -144,7 +144,7 @@ class MongoShareGrants:
         return [_grant_from(d) for d in await found.to_list()]
 
     async def delete_for_requests(self, request_ids: list[str]) -> int:
-        return await delete_in(self._collection, "request_id", request_ids)
+        return await delete_in(self._collection, "request_id", request_ids, chunk=IN_CHUNK)
 
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:

@@ -76,14 +76,15 @@ def erasure_handler(*, keys: KeyStore, clock: Clock) -> EventHandler:
         )
         request_ids = [document["_id"] for document in requests]
         subjects = {str(document["requester_id"]) for document in requests}
+        mail_ids = []
         for start in range(0, len(request_ids), IN_CHUNK):
             in_scope = {"request_id": {"$in": request_ids[start : start + IN_CHUNK]}}
             mails = database[RAW_MAILS].find(in_scope, {"_id": 1}, session=session)
-            for mail in await mails.to_list():
-                await keys.shred(mail_key_id(str(mail["_id"])))
+            mail_ids += [mail["_id"] for mail in await mails.to_list()]
+        await keys.shred_many([mail_key_id(str(mail_id)) for mail_id in mail_ids])
         counts = {
             "messages": await delete_in(database[MESSAGES], "request_id", request_ids),
-            "raw_mails": await delete_in(database[RAW_MAILS], "request_id", request_ids),
+            "raw_mails": await delete_in(database[RAW_MAILS], "_id", mail_ids),
         }
         await delete_in(database[CHANNEL_ITEMS], "request_id", request_ids)
         await delete_in(database[ACKNOWLEDGEMENTS], "_id", request_ids)

@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.retention.domain import OrganisationClock, RetentionClock
 from services.retention.legal_holds import HeldItems, LegalHold
-from shared.mongo import DELETE_CHUNK, Document, Transaction, TransactionRunner
+from shared.mongo import IN_CHUNK, Document, Transaction, TransactionRunner
 
 CLOCKS = "retention_clocks"
 ORGANISATIONS = "organisation_clocks"
@@ -120,8 +120,8 @@ class MongoRetentionClocks:
 
     async def delete(self, request_ids: list[str]) -> int:
         deleted = 0
-        for start in range(0, len(request_ids), DELETE_CHUNK):
-            chunk = request_ids[start : start + DELETE_CHUNK]
+        for start in range(0, len(request_ids), IN_CHUNK):  # a batch (200) in one round trip
+            chunk = request_ids[start : start + IN_CHUNK]
             result = await self._collection.delete_many(
                 {"_id": {"$in": chunk}}, session=self._session
             )

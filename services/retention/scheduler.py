@@ -245,9 +245,9 @@ class PurgeScheduler:
         for purge in await purges.in_state("participants_completed", limit=self._policy.batch_size):
             reported = sorted({s for c in purge.participants.values() for s in c.data_subject_ids})
             retained = await MongoRetentionClocks(self._db).requesters_retained(reported)
-            shredded = 0
-            for subject in subjects_to_shred(purge, still_retained=retained):
-                shredded += await self._keys.shred(subject)
+            shredded = await self._keys.shred_many(
+                list(subjects_to_shred(purge, still_retained=retained))
+            )
             self._metrics.keys_shredded.inc(shredded)
             await purges.save(
                 replace(purge, state="keys_shredded", keys_shredded=purge.keys_shredded + shredded)

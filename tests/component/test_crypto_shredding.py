@@ -6,8 +6,10 @@ from __future__ import annotations
 import uuid
 
 from aiokafka import AIOKafkaProducer
+from pymongo import AsyncMongoClient
 
-from shared.crypto import SealedPersonalData
+from shared.crypto import KeyWrapper, SealedPersonalData
+from shared.keystore import MongoKeyStore
 from shared.scanner import scan
 from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
@@ -96,3 +98,29 @@ async def test_the_scanner_finds_plaintext_where_it_is(
     assert report.kafka_hits[(topic, 2)] == 2  # raw UTF-8 and JSON-escaped
     assert report.mongodb_hits[(f"{instance_prefix}canary.people", 1)] == 1
     assert report.kafka_hits[(topic, 1)] == 0
+
+
+async def test_shredding_many_subjects_deletes_exactly_their_keys(
+    settings: ServiceSettings,
+) -> None:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(settings.mongodb_url)
+    shredded: list[int] = []
+    keys = MongoKeyStore(
+        client,
+        database_name=settings.keystore_database_name,
+        wrapper=KeyWrapper.from_base64(settings.key_encryption_key.get_secret_value()),
+        on_shred=lambda: shredded.append(1),
+    )
+    doomed = [f"doomed-{uuid.uuid4()}" for _ in range(300)]  # more than one chunk
+    kept = f"kept-{uuid.uuid4()}"
+    for subject in [*doomed, kept]:
+        await keys.key_for(subject)
+    never_had_one = f"none-{uuid.uuid4()}"
+    try:
+        assert await keys.shred_many([*doomed, doomed[0], never_had_one]) == len(doomed)
+        assert len(shredded) == len(doomed)
+        assert [await keys.existing_key(s) for s in doomed[:3]] == [None, None, None]
+        assert await keys.existing_key(kept) is not None
+        assert await keys.shred_many([]) == 0
+    finally:
+        await client.close()

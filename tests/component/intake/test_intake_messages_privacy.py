@@ -9,6 +9,7 @@ from typing import Any
 from uuid import uuid4
 
 from services.intake.privacy import IntakeExport
+from services.intake.smtp import mail_key_id
 from shared import topics
 from shared.crypto import SealedPersonalData, unseal
 from shared.events.intake import MessageAdded, StatusChanged
@@ -130,6 +131,8 @@ async def test_a_person_erasure_deletes_their_records_except_kept_requests(
 
     await eventually(two)
     [contact] = await intake.find("contacts", {"email_normalised": email})
+    [raw] = await intake.find("raw_mails", {"requester_id": contact["_id"]})
+    assert await intake.runtime.keys.existing_key(mail_key_id(str(raw["_id"]))) is not None
     erasure_id = str(uuid4())
     await intake.publish(
         ErasureRequested(
@@ -156,6 +159,7 @@ async def test_a_person_erasure_deletes_their_records_except_kept_requests(
     remaining = await intake.find("requests", {"requester_id": contact["_id"]})
     assert [r["_id"] for r in remaining] == [kept["request_id"]]
     assert await intake.find("raw_mails", {"requester_id": contact["_id"]}) == []
+    assert await intake.runtime.keys.existing_key(mail_key_id(str(raw["_id"]))) is None
     assert await intake.find("messages", {"request_id": kept["request_id"]}) != []
     assert email not in json.dumps(completed[0])
 
