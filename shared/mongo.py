@@ -36,9 +36,9 @@ IN_CHUNK = 250
 4,000 requests took 22 s in one `$in`, 1.6 s in chunks of 250)."""
 
 DELETE_CHUNK = 50
-"""Ids per `$in` of a delete: SecantusDB checks each document it deletes against the whole list,
-so a delete costs about 0.14 ms + 1.1 µs times the chunk length per document (3,000 messages: 2.1 s in
-chunks of 500, 1.2 s of 250, 0.6 s of 50)."""
+"""Ids per `$in` of a delete: SecantusDB checks each document it deletes against the whole
+list, so a delete costs about 0.14 ms + 1.1 µs times the chunk length per document (3,000
+messages: 2.1 s in chunks of 500, 1.2 s of 250, 0.6 s of 50)."""
 
 
 async def delete_in(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import report, s1_intake_pipeline, s4_access_reads, s5_purge
+from bench import probe_deletes, report, s1_intake_pipeline, s4_access_reads, s5_purge
 from bench.infra import Stack
 from tests.support.infrastructure import Infrastructure
 from tests.support.smtp import SmtpSink
@@ -83,3 +83,15 @@ async def test_organisation_purge_removes_every_seeded_document(stack: Stack) ->
     assert participants["retention"]["retention_clocks"] == 45
     assert participants["surveys"]["invitations"] == 45
     assert purge.ours > 0 and purge.baseline is not None and purge.ratio is not None
+
+
+@pytest.mark.parametrize(("kind", "lines"), [("scope", 4), ("chunks", 8), ("concurrency", 4)])
+async def test_the_delete_probe_deletes_every_seeded_document_and_reports_each_way(
+    stack: Stack, kind: str, lines: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await probe_deletes.probe(
+        stack.mongodb_url, stack, requests=12, kind=kind
+    )  # raises if any left
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == lines
+    assert all(": " in line and " s" in line for line in printed)

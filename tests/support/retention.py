@@ -6,11 +6,14 @@ from datetime import date, datetime
 from typing import Any
 from uuid import uuid4
 
+import httpx
 from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
 
 from deploy.local.groups import commit_at_end
 from services.retention.settings import RetentionSettings
 from shared import topics
+from shared.clock import FixedClock
 from shared.crypto import KeyStore, seal
 from shared.events import CloudEvent, parse_event
 from shared.events.crm import ContractReinstated, ContractTerminated
@@ -23,7 +26,9 @@ from shared.events.intake import (
 )
 from shared.events.privacy import ErasureCompleted, ErasureRequested
 from shared.kafka import ensure_topics
+from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
+from tests.support.apps import eventually
 from tests.support.infrastructure import Infrastructure
 from tests.support.kafka import read_topic
 
@@ -182,3 +187,19 @@ async def skip_history(bootstrap: str, *, group_prefix: str) -> None:
     await ensure_topics(bootstrap, RETENTION_TOPICS, partitions=ServiceSettings().kafka_partitions)
     for topic in RETENTION_TOPICS:
         await commit_at_end(bootstrap, group_id=f"{group_prefix}.{topic}", topic=topic)
+
+
+async def seen_request(
+    app: FastAPI, producer: AIOKafkaProducer, http: httpx.AsyncClient, clock: FixedClock, **kw: str
+) -> tuple[str, str]:
+    """A request published on the bus, once retention shows it: (request id, requester id)."""
+    runtime: ServiceRuntime = app.state.runtime
+    event = await request_received(runtime.keys, received_at=clock.now(), **kw)
+    await publish(producer, topics.SUPPORT_REQUESTS, event)
+
+    async def seen() -> bool:
+        response = await http.get(f"/retention/requests/{event.subject}", headers=STAFF)
+        return response.status_code == 200
+
+    await eventually(seen)
+    return event.subject, RequestReceived.from_event(event).requester_id
