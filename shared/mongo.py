@@ -53,9 +53,10 @@ async def delete_in(
     transaction would be one huge commit: beyond MongoDB's transaction limits, and on
     SecantusDB it stalls every client while the commit trims the oplog (a 10,000-request purge
     did for minutes). Deleting is idempotent, so a handler redone after a crash deletes what is
-    left and completes then; only its counts are of the remainder. Where few of `values` have
-    a document (grants of a purged organisation's requests), pass `chunk=IN_CHUNK`: a round
-    trip costs more than the list then (tens of ms each on a store busy with other erasures)."""
+    left and completes then (`shared.erasure_progress` keeps the counts and subjects of every
+    run). Where few of `values` have a document (grants of a purged organisation's requests),
+    pass `chunk=IN_CHUNK`: a round trip costs more than the list then (tens of ms each on a
+    store busy with other erasures)."""
     deleted = 0
     for start in range(0, len(values), chunk):
         result = await collection.delete_many({field: {"$in": list(values[start : start + chunk])}})

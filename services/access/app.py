@@ -22,7 +22,7 @@ from services.access.mailer import MailDispatcher
 from services.access.metrics import AccessMetrics
 from services.access.settings import AccessSettings
 from services.access.unit_of_work import MongoAccessUnitOfWork, unit_of_work_factory
-from shared import topics
+from shared import erasure_progress, topics
 from shared.clock import Clock
 from shared.events import CloudEvent
 from shared.events import crm as crm_events
@@ -134,6 +134,7 @@ def create_app(settings: AccessSettings, *, clock: Clock | None = None) -> FastA
         await repository.create_indexes(database)
         await directory.create_indexes(database)
         await account_store.create_indexes(database, window=policy.login_window)
+        await erasure_progress.create_indexes(database)
         await in_transaction(
             unit_of_work,
             lambda uow: accounts.bootstrap_admin(

@@ -15,6 +15,7 @@ from services.access.domain import (
     ShareGrant,
     Visibility,
 )
+from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
 
 Record = dict[str, Any]
@@ -136,6 +137,10 @@ class AccessUnitOfWork(Protocol):
 
     def outside_transaction(self) -> AccessUnitOfWork:
         """The same stores reading committed data outside the transaction, concurrently."""
+        ...
+
+    def erasure_progress(self, erasure_id: str, *, now: datetime) -> ErasureProgress:
+        """What this erasure deleted outside the transaction, in every run of it."""
         ...
 
     async def record_reads(

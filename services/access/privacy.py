@@ -60,6 +60,7 @@ async def erase(event: CloudEvent, *, uow: AccessUnitOfWork, clock: Clock) -> No
     The read audit holds ids only and stays (it is the proof of who read what)."""
     requested = ErasureRequested.from_event(event)
     scope = requested.scope
+    progress = uow.erasure_progress(requested.erasure_id, now=clock.now())
     counts: dict[str, int] = {}
     subjects: set[str] = set()
     where: dict[str, Any]
@@ -87,9 +88,15 @@ async def erase(event: CloudEvent, *, uow: AccessUnitOfWork, clock: Clock) -> No
         in_scope = await uow.requests.request_ids(**where)
     kept = set(scope.keep_request_ids)
     doomed = [request_id for request_id, _ in in_scope if request_id not in kept]
-    subjects.update(requester for request_id, requester in in_scope if request_id not in kept)
-    counts["request_views"] = await uow.requests.delete_scope(keep=sorted(kept), **where)
-    counts["share_grants"] = await uow.grants.delete_for_requests(doomed)
+    await progress.subjects_found(r for request_id, r in in_scope if request_id not in kept)
+    # outside the transaction, so noted as they go: a redo reports the whole (ErasureProgress)
+    await progress.deleted(
+        "request_views", await uow.requests.delete_scope(keep=sorted(kept), **where)
+    )
+    await progress.deleted("share_grants", await uow.grants.delete_for_requests(doomed))
+    deleted, found = await progress.so_far()
+    counts.update(deleted)
+    subjects.update(found)
     now = clock.now()
     completed = ErasureCompleted(
         erasure_id=requested.erasure_id,

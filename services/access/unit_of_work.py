@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
 
 from pymongo import InsertOne
 from pymongo.asynchronous.database import AsyncDatabase
@@ -12,6 +13,7 @@ from services.access.account_store import MongoAccounts, MongoMailbox, MongoStaf
 from services.access.directory import MongoDirectory, MongoShareGrants
 from services.access.domain import ReadAudit
 from services.access.repository import AUDIT, MongoAuditLog, MongoRequestReadModel, audit_documents
+from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
 from shared.mongo import Document, Transaction, TransactionRunner
 from shared.outbox import OUTBOX, add_many_to_outbox, add_to_outbox, outbox_documents
@@ -38,6 +40,9 @@ class MongoAccessUnitOfWork:
     @classmethod
     def in_transaction(cls, tx: Transaction) -> MongoAccessUnitOfWork:
         return cls(tx.database, tx)
+
+    def erasure_progress(self, erasure_id: str, *, now: datetime) -> ErasureProgress:
+        return ErasureProgress(self._database, erasure_id, now=now)
 
     def outside_transaction(self) -> MongoAccessUnitOfWork:
         """The same stores reading committed data outside the transaction: independent reads

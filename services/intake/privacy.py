@@ -25,6 +25,7 @@ from shared import topics
 from shared.clock import Clock
 from shared.consumer import EventHandler
 from shared.crypto import KeyStore, seal, unseal
+from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent, EventSchemaError
 from shared.events.intake import ContactDetails
 from shared.events.privacy import (
@@ -75,20 +76,25 @@ def erasure_handler(*, keys: KeyStore, clock: Clock) -> EventHandler:
             .to_list()
         )
         request_ids = [document["_id"] for document in requests]
-        subjects = {str(document["requester_id"]) for document in requests}
+        # deleted outside this transaction, so noted as it goes: a redo reports the whole
+        progress = ErasureProgress(database, erasure.erasure_id, now=clock.now())
+        await progress.subjects_found(str(document["requester_id"]) for document in requests)
         mail_ids = []
         for start in range(0, len(request_ids), IN_CHUNK):
             in_scope = {"request_id": {"$in": request_ids[start : start + IN_CHUNK]}}
             mails = database[RAW_MAILS].find(in_scope, {"_id": 1}, session=session)
             mail_ids += [mail["_id"] for mail in await mails.to_list()]
         await keys.shred_many([mail_key_id(str(mail_id)) for mail_id in mail_ids])
-        counts = {
-            "messages": await delete_in(database[MESSAGES], "request_id", request_ids),
-            "raw_mails": await delete_in(database[RAW_MAILS], "_id", mail_ids),
-        }
+        await progress.deleted(
+            "messages", await delete_in(database[MESSAGES], "request_id", request_ids)
+        )
+        await progress.deleted("raw_mails", await delete_in(database[RAW_MAILS], "_id", mail_ids))
         await delete_in(database[CHANNEL_ITEMS], "request_id", request_ids)
         await delete_in(database[ACKNOWLEDGEMENTS], "_id", request_ids)
-        counts["requests"] = await delete_matching(database[REQUESTS], request_filter)
+        await progress.deleted(
+            "requests", await delete_matching(database[REQUESTS], request_filter)
+        )
+        counts, subjects = await progress.so_far()
         counts["contacts"] = 0
         if contact_filter is not None:
             contacts = (

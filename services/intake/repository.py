@@ -11,6 +11,7 @@ from pymongo import ASCENDING
 
 from services.intake.domain import Attachment, Contact, Message, SupportRequest
 from services.intake.handlers import Acknowledgement
+from shared import erasure_progress
 from shared.events import CloudEvent
 from shared.events.intake import ContactDetails
 from shared.mongo import Document, Transaction, TransactionRunner
@@ -167,6 +168,7 @@ def unit_of_work_factory(
 
 async def create_indexes(runner: TransactionRunner) -> None:
     database = runner.database
+    await erasure_progress.create_indexes(database)
     await database[CONTACTS].create_index("email_normalised", unique=True)
     await database[CONTACTS].create_index("phone_e164")
     await database[CONTACTS].create_index("organisation_id")

@@ -13,6 +13,7 @@ from services.surveys.responses import RecordedResponse
 from shared import topics
 from shared.clock import Clock
 from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
+from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
 from shared.events.intake import ContactDetails
 from shared.events.privacy import (
@@ -59,10 +60,16 @@ class SurveyHoldings(Protocol):
     @property
     def responses(self) -> _Responses: ...
 
+    def erasure_progress(self, erasure_id: str, *, now: datetime) -> ErasureProgress: ...
     async def erase(
-        self, *, kind: str, scope_id: str, keep_request_ids: tuple[str, ...] = ()
-    ) -> tuple[dict[str, int], set[str]]: ...
-    async def erase_contacts(self, query: dict[str, Any]) -> list[str]: ...
+        self,
+        *,
+        kind: str,
+        scope_id: str,
+        progress: ErasureProgress,
+        keep_request_ids: tuple[str, ...] = (),
+    ) -> None: ...
+    async def erase_contacts(self, query: dict[str, Any], *, progress: ErasureProgress) -> None: ...
     async def rectify_contact(
         self, contact_id: str, *, address: SealedPersonalData, opt_out_key: str
     ) -> None: ...
@@ -101,22 +108,26 @@ class SurveysExport(BaseModel):
 async def erase(
     event: CloudEvent, *, uow: SurveyHoldings, secrets: SurveyKeys, clock: Clock
 ) -> None:
-    """Delete the scope's records in this transaction and announce the completion with counts."""
+    """Delete the scope's records and announce the completion with counts and subjects: every
+    run's, since the deleting happens outside this transaction (see ErasureProgress)."""
     requested = ErasureRequested.from_event(event)
     scope = requested.scope
-    counts, subjects = await uow.erase(
-        kind=scope.kind, scope_id=scope.id, keep_request_ids=scope.keep_request_ids
+    progress = uow.erasure_progress(requested.erasure_id, now=clock.now())
+    await uow.erase(
+        kind=scope.kind,
+        scope_id=scope.id,
+        progress=progress,
+        keep_request_ids=scope.keep_request_ids,
     )
     if scope.kind == "person":
-        contacts = await uow.erase_contacts({"_id": scope.id})
+        await uow.erase_contacts({"_id": scope.id}, progress=progress)
         await uow.erased.add(secrets.erased_key(scope.id), at=requested.requested_at)
-        subjects.add(scope.id)
+        await progress.subjects_found([scope.id])
     elif scope.kind == "organisation":
-        contacts = await uow.erase_contacts({"organisation_id": scope.id})
-        subjects.update(contacts)
+        await uow.erase_contacts({"organisation_id": scope.id}, progress=progress)
     else:
-        contacts = []
-    counts["contacts"] = len(contacts)
+        await progress.deleted("contacts", 0)
+    counts, subjects = await progress.so_far()
     completed = ErasureCompleted(
         erasure_id=requested.erasure_id,
         participant="surveys",

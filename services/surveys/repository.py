@@ -20,7 +20,9 @@ from services.surveys.domain import (
     SurveyCandidate,
 )
 from services.surveys.response_store import Collection, MongoResponses
+from shared import erasure_progress
 from shared.crypto import SealedPersonalData
+from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
 from shared.mongo import (
     Document,
@@ -212,10 +214,19 @@ class MongoSurveys:
     async def publish(self, topic: str, event: CloudEvent) -> None:
         await add_to_outbox(self._tx, topic=topic, event=event)
 
+    def erasure_progress(self, erasure_id: str, *, now: datetime) -> ErasureProgress:
+        return ErasureProgress(self._tx.database, erasure_id, now=now)
+
     async def erase(
-        self, *, kind: str, scope_id: str, keep_request_ids: tuple[str, ...] = ()
-    ) -> tuple[dict[str, int], set[str]]:
-        """Delete a scope's requests, invitations and responses (but kept ones); counts, subjects."""
+        self,
+        *,
+        kind: str,
+        scope_id: str,
+        progress: ErasureProgress,
+        keep_request_ids: tuple[str, ...] = (),
+    ) -> None:
+        """Delete a scope's requests, invitations and responses (but kept ones), outside the
+        transaction, noting subjects and counts in `progress` as it goes."""
         field = {"person": "requester_id", "organisation": "organisation_id"}.get(kind)
         if field is None:  # one request
             by_request: Document = {"_id": scope_id}
@@ -223,26 +234,22 @@ class MongoSurveys:
         else:
             by_request = kept_out({field: scope_id}, keep_request_ids)
             scoped = kept_out({field: scope_id}, keep_request_ids, field="request_id")
-        counts: dict[str, int] = {}
-        subjects: set[str] = set()
         for kind_name, name, selector in (
             ("requests", CANDIDATES, by_request),
             ("invitations", INVITATIONS, scoped),
             ("responses", RESPONSES, scoped),
         ):
             collection = self._tx.database[name]
-            requesters = await collection.distinct(
-                "requester_id", selector, session=self._tx.session
+            await progress.subjects_found(
+                await collection.distinct("requester_id", selector, session=self._tx.session)
             )
-            subjects.update(str(requester) for requester in requesters if requester)
-            counts[kind_name] = await delete_matching(collection, selector)
-        return counts, subjects
+            await progress.deleted(kind_name, await delete_matching(collection, selector))
 
-    async def erase_contacts(self, query: Document) -> list[str]:
+    async def erase_contacts(self, query: Document, *, progress: ErasureProgress) -> None:
         contacts = self._tx.database[CONTACTS]
         ids = [d["_id"] async for d in contacts.find(query, {"_id": 1}, session=self._tx.session)]
-        await delete_in(contacts, "_id", ids)
-        return ids
+        await progress.subjects_found(ids)
+        await progress.deleted("contacts", await delete_in(contacts, "_id", ids))
 
     async def rectify_contact(
         self, contact_id: str, *, address: SealedPersonalData, opt_out_key: str
@@ -275,6 +282,7 @@ def unit_of_work_factory(
 
 async def create_indexes(runner: TransactionRunner) -> None:
     database = runner.database
+    await erasure_progress.create_indexes(database)
     await database[CANDIDATES].create_index("requester_id")
     await database[CANDIDATES].create_index("organisation_id")
     await database[CONTACTS].create_index("organisation_id")

@@ -6,8 +6,13 @@ import json
 from datetime import timedelta
 from uuid import uuid4
 
+import pytest
+
+from services.access import privacy
 from services.access.privacy import AccessExport
+from services.access.unit_of_work import MongoAccessUnitOfWork
 from shared import topics
+from shared.clock import SystemClock
 from shared.crypto import unseal
 from shared.events import CloudEvent
 from shared.events.privacy import ErasureRequested, ErasureScope, ExportContributed, ExportRequested
@@ -35,22 +40,25 @@ async def _completion(access: Access, erasure_id: str) -> dict[str, object]:
     return await eventually(found)
 
 
+def _erasure_requested(
+    access: Access, kind: str, scope_id: str, keep: tuple[str, ...] = ()
+) -> ErasureRequested:
+    now = access.clock.now()
+    return ErasureRequested(
+        erasure_id=str(uuid4()),
+        scope=ErasureScope(kind=kind, id=scope_id, keep_request_ids=keep),  # type: ignore[arg-type]
+        ground="data_subject_request",
+        requested_at=now,
+        deadline=now + timedelta(days=30),
+    )
+
+
 async def _erase(
     access: Access, kind: str, scope_id: str, keep: tuple[str, ...] = ()
 ) -> dict[str, object]:
-    erasure_id = str(uuid4())
-    now = access.clock.now()
-    await access.publish(
-        ErasureRequested(
-            erasure_id=erasure_id,
-            scope=ErasureScope(kind=kind, id=scope_id, keep_request_ids=keep),  # type: ignore[arg-type]
-            ground="data_subject_request",
-            requested_at=now,
-            deadline=now + timedelta(days=30),
-        ),
-        subject=erasure_id,
-    )
-    return await _completion(access, erasure_id)
+    requested = _erasure_requested(access, kind, scope_id, keep)
+    await access.publish(requested, subject=requested.erasure_id)
+    return await _completion(access, requested.erasure_id)
 
 
 async def test_person_erasure_deletes_account_copies_and_grants_but_keeps_what_is_held(
@@ -159,3 +167,61 @@ async def test_export_contributes_what_access_holds_sealed_for_the_person(access
     assert held.email == email
     assert held.contact_ids == [person]
     assert [r.request_id for r in held.requests] == [request_id]
+
+
+class Crash(Exception):
+    pass
+
+
+async def test_an_erasure_redone_after_its_transaction_was_lost_reports_the_whole_of_it(
+    access: Access,
+) -> None:
+    """access deletes request copies outside the handler's transaction; when that transaction
+    is lost (a crash, or a purge past the store's transaction lifetime) the redo finds nothing
+    left, and must still report what was deleted and whose data it was."""
+    org = f"org-{uuid4().hex[:8]}"
+    reps = [str(uuid4()) for _ in range(2)]
+    t0 = access.clock.now() - timedelta(hours=5)
+    await access.sign_contract(
+        org, contacts={rep: f"redo.{rep[:6]}@example.org" for rep in reps}, official=reps[0], at=t0
+    )
+    copies = [
+        await access.receive_request(
+            requester_id=rep, email=f"redo.{rep[:6]}@example.org", at=t0 + timedelta(hours=1)
+        )
+        for rep in reps
+    ]
+
+    async def assigned() -> bool:
+        views = [await access.document("request_views", {"_id": c}) for c in copies]
+        return all(v and v["organisation_id"] == org for v in views)
+
+    await eventually(assigned)
+    requested = _erasure_requested(access, "organisation", org)
+    event = CloudEvent.of(
+        source="/tests",
+        type=requested.event_type,
+        subject=requested.erasure_id,
+        time=requested.requested_at,
+        data=requested,
+    )
+    runner = access.runtime.runner
+    with pytest.raises(Crash):
+        async with runner.transaction() as tx:
+            await privacy.erase(
+                event, uow=MongoAccessUnitOfWork.in_transaction(tx), clock=SystemClock()
+            )
+            raise Crash  # the completion never commits
+    assert [await access.document("request_views", {"_id": c}) for c in copies] == [None, None]
+    async with runner.transaction() as tx:
+        await privacy.erase(
+            event, uow=MongoAccessUnitOfWork.in_transaction(tx), clock=SystemClock()
+        )
+
+    staged = await access.document(
+        "outbox", {"type": "privacy.erasure.completed.v1", "key": requested.erasure_id}
+    )
+    assert staged is not None
+    completed = json.loads(staged["payload"])["data"]
+    assert completed["counts"]["request_views"] == 2
+    assert set(reps) <= set(completed["data_subject_ids"])

@@ -8,10 +8,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from services.intake.privacy import IntakeExport
+import pytest
+
+from services.intake.privacy import IntakeExport, erasure_handler
 from services.intake.smtp import mail_key_id
 from shared import topics
+from shared.clock import SystemClock
 from shared.crypto import SealedPersonalData, unseal
+from shared.events import CloudEvent
 from shared.events.intake import MessageAdded, StatusChanged
 from shared.events.privacy import (
     ErasureCompleted,
@@ -187,3 +191,53 @@ async def test_an_export_hands_over_what_intake_holds_sealed_for_the_person(
     assert records.contact is not None and records.contact["email"] == email
     assert [r["_id"] for r in records.requests] == [submitted["request_id"]]
     assert records.messages[0]["body"] == "Broken."
+
+
+class Crash(Exception):
+    pass
+
+
+async def test_an_erasure_redone_after_its_transaction_was_lost_reports_the_whole_of_it(
+    intake: Intake,
+) -> None:
+    """Intake deletes requests and messages outside the handler's transaction; if that
+    transaction is lost (a 20,000-request purge outlived the store's 60 s limit), the redo
+    finds nothing left and must still report the counts and whose data it was."""
+    email = unique_email()
+    for subject in ("one", "two"):
+        await submit(intake, email, subject)
+
+    async def both() -> list[Any]:
+        found = await intake.requests_of(email)
+        return found if len(found) == 2 else []
+
+    await eventually(both)
+    [contact] = await intake.find("contacts", {"email_normalised": email})
+    erasure_id = str(uuid4())
+    event = CloudEvent.of(
+        source="/tests",
+        type=ErasureRequested.event_type,
+        subject=erasure_id,
+        time=NOW,
+        data=ErasureRequested(
+            erasure_id=erasure_id,
+            scope=ErasureScope(kind="person", id=contact["_id"]),
+            ground="data_subject_request",
+            requested_at=NOW,
+            deadline=NOW + timedelta(days=30),
+        ),
+    )
+    runtime = intake.runtime
+    handler = erasure_handler(keys=runtime.keys, clock=SystemClock())
+    with pytest.raises(Crash):
+        async with runtime.runner.transaction() as tx:
+            await handler(event, tx)
+            raise Crash  # the completion never commits
+    assert await intake.find("requests", {"requester_id": contact["_id"]}) == []
+    async with runtime.runner.transaction() as tx:
+        await handler(event, tx)
+
+    [staged] = await intake.find("outbox", {"type": ErasureCompleted.event_type, "key": erasure_id})
+    completed = json.loads(staged["payload"])["data"]
+    assert completed["counts"] == {"messages": 2, "raw_mails": 0, "requests": 2, "contacts": 1}
+    assert completed["data_subject_ids"] == [contact["_id"]]

@@ -4,6 +4,7 @@ erasure deletes, what a hold keeps, and the subjects and counts it reports."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
@@ -35,6 +36,25 @@ async def _seed(runner: TransactionRunner, organisation: str, people: list[str])
     return requests
 
 
+async def _erase(
+    runner: TransactionRunner,
+    kind: str,
+    scope_id: str,
+    *,
+    keep: tuple[str, ...] = (),
+    erasure_id: str | None = None,
+) -> tuple[dict[str, int], set[str]]:
+    async with runner.transaction() as tx:
+        surveys = MongoSurveys(tx)
+        progress = surveys.erasure_progress(erasure_id or str(uuid4()), now=datetime.now(UTC))
+        await surveys.erase(kind=kind, scope_id=scope_id, progress=progress, keep_request_ids=keep)
+        return await progress.so_far()
+
+
+class Crash(Exception):
+    pass
+
+
 async def _left(runner: TransactionRunner, request_ids: list[str]) -> dict[str, int]:
     database = runner.database
     return {
@@ -56,10 +76,7 @@ async def test_an_organisation_erasure_deletes_all_but_the_held_request(
     requests = await _seed(runner, organisation, people)
     untouched = await _seed(runner, other, [str(uuid4())])
     held = requests[0]
-    async with runner.transaction() as tx:
-        counts, subjects = await MongoSurveys(tx).erase(
-            kind="organisation", scope_id=organisation, keep_request_ids=(held,)
-        )
+    counts, subjects = await _erase(runner, "organisation", organisation, keep=(held,))
     assert counts == {"requests": 2, "invitations": 2, "responses": 2}
     assert subjects == set(people[1:])
     assert await _left(runner, requests) == {"requests": 1, "invitations": 1, "responses": 1}
@@ -74,9 +91,31 @@ async def test_a_person_erasure_deletes_only_that_persons_copies(
     person, colleague = str(uuid4()), str(uuid4())
     theirs = await _seed(runner, organisation, [person, person])
     others = await _seed(runner, organisation, [colleague])
-    async with runner.transaction() as tx:
-        counts, subjects = await MongoSurveys(tx).erase(kind="person", scope_id=person)
+    counts, subjects = await _erase(runner, "person", person)
     assert counts == {"requests": 2, "invitations": 2, "responses": 2}
     assert subjects == {person}
     assert await _left(runner, theirs) == {"requests": 0, "invitations": 0, "responses": 0}
     assert await _left(runner, others) == {"requests": 1, "invitations": 1, "responses": 1}
+
+
+async def test_an_erasure_redone_after_its_transaction_was_lost_reports_the_first_runs_work(
+    runner: TransactionRunner,
+) -> None:
+    """The deletes happen outside the handler's transaction; when that transaction is lost (a
+    crash, or a purge past the store's transaction lifetime) the redo finds nothing left, and
+    must still report what was deleted and whose data it was."""
+    organisation = str(uuid4())
+    people = [str(uuid4()) for _ in range(3)]
+    requests = await _seed(runner, organisation, people)
+    erasure_id = str(uuid4())
+    with pytest.raises(Crash):
+        async with runner.transaction() as tx:
+            surveys = MongoSurveys(tx)
+            progress = surveys.erasure_progress(erasure_id, now=datetime.now(UTC))
+            await surveys.erase(kind="organisation", scope_id=organisation, progress=progress)
+            raise Crash  # the completion never commits
+    assert await _left(runner, requests) == {"requests": 0, "invitations": 0, "responses": 0}
+
+    counts, subjects = await _erase(runner, "organisation", organisation, erasure_id=erasure_id)
+    assert counts == {"requests": 3, "invitations": 3, "responses": 3}
+    assert subjects == set(people)
