@@ -92,11 +92,13 @@ async def build_world(access: Access) -> World:
     for name, email in emails.items():
         world.tokens[name] = await access.activate(email)
 
-    async def linked() -> bool:
-        account = await access.document("accounts", {"_id": world.ids["representative"]})
-        return bool(account and representative_at_intake in account["contact_ids"])
+    async def linked() -> str | None:
+        # one account per person, named by whichever of the two events access read first
+        account = await access.document("accounts", {"email_normalised": emails["representative"]})
+        both = {world.ids["representative"], representative_at_intake}
+        return str(account["_id"]) if account and both <= set(account["contact_ids"]) else None
 
-    await eventually(linked)
+    world.ids["representative_account"] = await eventually(linked)
 
     def receive(name: str, requester_id: str, at_hour: float, org: str | None = None):  # type: ignore[no-untyped-def]
         return access.receive_request(

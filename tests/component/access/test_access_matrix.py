@@ -200,5 +200,5 @@ async def test_every_route_for_every_role(access: Access) -> None:
         None,
     ) in grounds
     assert (world.ids["official_contact"], "official_contact", None, ORG_A) in grounds
-    assert (world.ids["representative"], "requester", None, None) in grounds
+    assert (world.ids["representative_account"], "requester", None, None) in grounds
     assert world.ids["colleague_with_expired_grant"] not in {g[0] for g in grounds}
