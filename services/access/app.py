@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from services.access import (
     account_store,
     accounts,
+    audit_log,
     customers,
     directory,
     handlers,
@@ -166,7 +167,7 @@ def create_app(settings: AccessSettings, *, clock: Clock | None = None) -> FastA
             principal=principal,
             unit_of_work=unit_of_work,
             audited_read=audited_read,
-            audit=repository.MongoAuditLog(database),
+            audit=audit_log.MongoAuditLog(database),
             clock=clock_,
             metrics=metrics,
         )

@@ -194,17 +194,25 @@ def ground_for(visibility: Visibility, view: RequestView) -> ReadGround | None:
 
 
 @dataclass(frozen=True)
+class RequestRead:
+    """One request a read returned, and the ground it was readable on."""
+
+    request_id: str
+    ground: Ground
+    grant_id: str | None = None
+    organisation_id: str | None = None
+
+
+@dataclass(frozen=True)
 class ReadAudit:
-    """Who read which request, when, on which ground; ids only, no personal data."""
+    """One read of request content: who, when, and which requests on which ground each (a
+    request's detail, or every request on a listed page); ids only, no personal data."""
 
     audit_id: str
     reader_id: str
     reader_role: str
-    request_id: str
-    ground: Ground
     read_at: datetime
-    grant_id: str | None = None
-    organisation_id: str | None = None
+    requests: tuple[RequestRead, ...]
 
 
 def normalise_email(email: str) -> str:

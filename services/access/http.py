@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -9,9 +10,10 @@ from fastapi import APIRouter, Body, HTTPException, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.access import handlers, reads
+from services.access.audit_log import MongoAuditLog
 from services.access.domain import RequestFilters, RequestView, administers
 from services.access.metrics import AccessMetrics
-from services.access.repository import InvalidCursorError, MongoAuditLog, encode_cursor
+from services.access.repository import InvalidCursorError, encode_cursor
 from services.access.unit_of_work import UnitOfWorkFactory
 from shared.clock import Clock
 from shared.events.intake import Channel, RequestStatus
@@ -190,12 +192,24 @@ def access_router(
         reader_id: Annotated[str | None, Query(max_length=100)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[AuditOut]:
-        """Admins: who read which request, when, on which ground (ids only)."""
+        """Admins: who read which request, when, on which ground (ids only); a row per request
+        read, newest reads first (a listed page is one read with a row per request on it)."""
         if not administers(caller):
             metrics.denials.labels(reason="audit").inc()
             raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")
         found = await audit.query(request_id=request_id, reader_id=reader_id, limit=limit)
-        return [AuditOut.model_validate(a, from_attributes=True) for a in found]
+        rows = [
+            AuditOut(
+                audit_id=read.audit_id,
+                reader_id=read.reader_id,
+                reader_role=read.reader_role,
+                read_at=read.read_at,
+                **asdict(request),
+            )
+            for read in found
+            for request in read.requests
+        ]
+        return rows[:limit]
 
     return router
 

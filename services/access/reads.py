@@ -1,15 +1,16 @@
 """Audited reads of requests (P6): who may read what, right now, and the audit of every read.
 
 A read looks its facts up outside the transaction, concurrently where they are independent
-(the principal's account and memberships, the request itself), then writes its audit records
-and their events in a transaction (one round trip for one read, one per collection for a page)
-that commits before the content is returned. The decision is made from committed data read during the request, as a transaction's
+(the principal's account and memberships, the request itself), then writes the read's audit record
+and its event in a transaction (one round trip, a detail or a whole page alike) that commits
+before the content is returned. The decision is made from committed data read during the request, as a transaction's
 snapshot would be; nothing about who may read is kept between requests.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from datetime import datetime
 from uuid import uuid4
 
@@ -17,6 +18,7 @@ from services.access.domain import (
     ReadAudit,
     Representative,
     RequestFilters,
+    RequestRead,
     RequestView,
     ShareGrant,
     Visibility,
@@ -28,7 +30,7 @@ from services.access.ports import AccessUnitOfWork
 from shared import topics
 from shared.clock import Clock
 from shared.events import CloudEvent
-from shared.events.access import RequestContentRead
+from shared.events.access import RequestContentRead, RequestReadOn
 from shared.tokens import Principal
 
 EVERYTHING = Visibility(everything=True)
@@ -105,41 +107,41 @@ async def _audit_reads(
     uow: AccessUnitOfWork,
     now: datetime,
 ) -> None:
-    """Audit every read (one record and one event each), all written in the transaction."""
-    audits = []
+    """Audit the read: one record and one event naming every request it returned and the
+    ground of each, written in the transaction. A read that returned nothing read nothing."""
+    if not views:
+        return
+    requests = []
     for view in views:
         ground = ground_for(visibility, view)
         if ground is None:  # the query already filtered; this would be a bug, so fail closed
             raise NotFoundError("no such request")
-        audits.append(
-            ReadAudit(
-                audit_id=str(uuid4()),
-                reader_id=principal.principal_id,
-                reader_role=principal.role,
+        requests.append(
+            RequestRead(
                 request_id=view.request_id,
                 ground=ground.ground,
-                read_at=now,
                 grant_id=ground.grant_id,
                 organisation_id=ground.organisation_id,
             )
         )
-    events = [
-        CloudEvent.of(
-            source=SOURCE,
-            type=RequestContentRead.event_type,
-            subject=audit.request_id,
-            time=now,
-            data=RequestContentRead(
-                audit_id=audit.audit_id,
-                reader_id=audit.reader_id,
-                reader_role=audit.reader_role,
-                request_id=audit.request_id,
-                ground=audit.ground,
-                grant_id=audit.grant_id,
-                organisation_id=audit.organisation_id,
-                read_at=now,
-            ),
-        )
-        for audit in audits
-    ]
-    await uow.record_reads(audits, topic=topics.ACCESS_AUDIT, events=events)
+    audit = ReadAudit(
+        audit_id=str(uuid4()),
+        reader_id=principal.principal_id,
+        reader_role=principal.role,
+        read_at=now,
+        requests=tuple(requests),
+    )
+    event = CloudEvent.of(
+        source=SOURCE,
+        type=RequestContentRead.event_type,
+        subject=audit.audit_id,
+        time=now,
+        data=RequestContentRead(
+            audit_id=audit.audit_id,
+            reader_id=audit.reader_id,
+            reader_role=audit.reader_role,
+            read_at=now,
+            requests=tuple(RequestReadOn(**asdict(read)) for read in requests),
+        ),
+    )
+    await uow.record_read(audit, topic=topics.ACCESS_AUDIT, event=event)

@@ -8,13 +8,13 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.access import audit_log
 from services.access.domain import (
     MessageView,
-    ReadAudit,
     RequestFilters,
     RequestView,
     Visibility,
@@ -37,7 +37,6 @@ from shared.mongo import Document, delete_matching, kept_out
 __all__ = ["InvalidCursorError", "encode_cursor", "visibility_filter"]
 
 REQUESTS = "request_views"
-AUDIT = "read_audit"
 
 NEWEST_FIRST = [("received_at", DESCENDING), ("_id", DESCENDING)]
 _VIEW_FIELDS = [f.name for f in fields(RequestView) if f.name not in {"request_id", "messages"}]
@@ -242,53 +241,12 @@ def _criteria(filters: RequestFilters) -> Document:
     return criteria
 
 
-class MongoAuditLog:
-    """Read audits: ids, grounds and times only."""
-
-    def __init__(
-        self, database: AsyncDatabase[Document], session: AsyncClientSession | None = None
-    ) -> None:
-        self._collection = database[AUDIT]
-        self._session = session
-
-    async def record(self, audit: ReadAudit) -> None:
-        await self.record_many([audit])
-
-    async def record_many(self, audits: list[ReadAudit]) -> None:
-        """Several reads (a listed page) with one round trip."""
-        documents = audit_documents(audits)
-        if documents:
-            await self._collection.insert_many(documents, session=self._session)
-
-    async def query(
-        self, *, request_id: str | None, reader_id: str | None, limit: int
-    ) -> list[ReadAudit]:
-        criteria: Document = {}
-        if request_id:
-            criteria["request_id"] = request_id
-        if reader_id:
-            criteria["reader_id"] = reader_id
-        found = self._collection.find(criteria, session=self._session).sort(
-            [("read_at", DESCENDING), ("_id", ASCENDING)]
-        )
-        return [ReadAudit(audit_id=d.pop("_id"), **d) for d in await found.limit(limit).to_list()]
-
-
-def audit_documents(audits: list[ReadAudit]) -> list[Document]:
-    """Read audits as stored: the audit id is the document id."""
-    documents = [asdict(audit) for audit in audits]
-    for document in documents:
-        document["_id"] = document.pop("audit_id")
-    return documents
-
-
 async def create_indexes(database: AsyncDatabase[Document]) -> None:
     await database[REQUESTS].create_index([("received_at", DESCENDING), ("_id", DESCENDING)])
     await database[REQUESTS].create_index("requester_id")
     await database[REQUESTS].create_index("requester_email_normalised")
     await database[REQUESTS].create_index("organisation_id")
-    await database[AUDIT].create_index([("request_id", 1), ("read_at", DESCENDING)])
-    await database[AUDIT].create_index([("reader_id", 1), ("read_at", DESCENDING)])
+    await audit_log.create_indexes(database)
 
 
 def _view_from(document: Document) -> RequestView:

@@ -10,16 +10,14 @@ from pymongo import InsertOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.access.account_store import MongoAccounts, MongoMailbox, MongoStaff
+from services.access.audit_log import AUDIT, MongoAuditLog, audit_document
 from services.access.directory import MongoDirectory, MongoShareGrants
 from services.access.domain import ReadAudit
-from services.access.repository import AUDIT, MongoAuditLog, MongoRequestReadModel, audit_documents
+from services.access.repository import MongoRequestReadModel
 from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
 from shared.mongo import Document, Transaction, TransactionRunner
 from shared.outbox import OUTBOX, add_many_to_outbox, add_to_outbox, outbox_documents
-
-SINGLE_WRITE = 1
-"""Up to this many reads, their audits and events go in one bulk write; more, per collection."""
 
 
 class MongoAccessUnitOfWork:
@@ -49,29 +47,22 @@ class MongoAccessUnitOfWork:
         can then run concurrently (a session runs one operation at a time)."""
         return MongoAccessUnitOfWork(self._database)
 
-    async def record_reads(
-        self, audits: list[ReadAudit], *, topic: str, events: list[CloudEvent]
-    ) -> None:
-        """Read audits and their events, in the transaction, so they commit together or not at
-        all. One read: one round trip (a bulk write over both collections). A page: one
-        `insert_many` per collection, which SecantusDB writes as one chunk, while its bulkWrite
-        inserts document by document (25 + 25 documents: ~10 ms against ~20 ms)."""
+    async def record_read(self, audit: ReadAudit, *, topic: str, event: CloudEvent) -> None:
+        """A read's audit record and its event, in the transaction, so they commit together or
+        not at all: one round trip (a bulk write over both collections), whatever the read
+        returned (a detail or a whole page is one record)."""
         if self._tx is None:
             raise RuntimeError("read audits are only recorded inside a transaction")
-        if len(audits) > SINGLE_WRITE:
-            await self.audit.record_many(audits)
-            await add_many_to_outbox(self._tx, topic=topic, events=events)
-            return
         name = self._database.name
-        writes = [
-            *(InsertOne(d, namespace=f"{name}.{AUDIT}") for d in audit_documents(audits)),
-            *(
-                InsertOne(d, namespace=f"{name}.{OUTBOX}")
-                for d in outbox_documents(topic=topic, events=events)
-            ),
-        ]
-        if writes:
-            await self._database.client.bulk_write(writes, ordered=True, session=self._tx.session)
+        [staged] = outbox_documents(topic=topic, events=[event])
+        await self._database.client.bulk_write(
+            [
+                InsertOne(audit_document(audit), namespace=f"{name}.{AUDIT}"),
+                InsertOne(staged, namespace=f"{name}.{OUTBOX}"),
+            ],
+            ordered=True,
+            session=self._tx.session,
+        )
 
     async def publish(self, topic: str, event: CloudEvent) -> None:
         if self._tx is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared import topics
 from shared.events.base import EventData
@@ -39,22 +39,34 @@ class ShareRevoked(EventData):
     revoked_at: AwareDatetime
 
 
-class RequestContentRead(EventData):
-    """Someone read a request's content: who, which request, when, on which ground."""
+class RequestReadOn(BaseModel):
+    """One request a read returned, and the ground it was readable on."""
 
-    event_type = "access.request.read.v1"
-    topic = topics.ACCESS_AUDIT
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    audit_id: str = Field(min_length=1)
-    reader_id: str = Field(min_length=1)
-    reader_role: str = Field(min_length=1)
     request_id: str = Field(min_length=1)
     ground: ReadGround
     grant_id: str | None = None
     organisation_id: str | None = Field(
         default=None, description="The organisation whose official contact read it."
     )
+
+
+class RequestContentRead(EventData):
+    """Someone read request content: who, when, and which requests on which ground each. One
+    event per read: a request's detail (one request) or a listed page (every request on it).
+
+    v2 replaced v1 (one event per request, `request_id` and `ground` at the top level): a
+    listed page is one read, so it is one audit record and one event."""
+
+    event_type = "access.request.read.v2"
+    topic = topics.ACCESS_AUDIT
+
+    audit_id: str = Field(min_length=1)
+    reader_id: str = Field(min_length=1)
+    reader_role: str = Field(min_length=1)
     read_at: AwareDatetime
+    requests: tuple[RequestReadOn, ...] = Field(min_length=1)
 
 
 ACCESS_EVENTS: tuple[type[EventData], ...] = (ShareGranted, ShareRevoked, RequestContentRead)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.crypto import SealedPersonalData
-from shared.events.access import RequestContentRead, ShareGranted, ShareRevoked
+from shared.events.access import RequestContentRead, RequestReadOn, ShareGranted, ShareRevoked
 from shared.events.base import EventData
 from shared.events.crm import (
     ContactLeftOrganization,
@@ -120,15 +120,15 @@ def examples() -> list[tuple[str, str, EventData]]:
         ),
         (
             "access.audit",
-            "request-1",
+            "audit-1",
             RequestContentRead(
                 audit_id="audit-1",
                 reader_id="staff-7",
                 reader_role="colleague",
-                request_id="request-1",
-                ground="share_grant",
-                grant_id="grant-1",
                 read_at=AT,
+                requests=(
+                    RequestReadOn(request_id="request-1", ground="share_grant", grant_id="grant-1"),
+                ),
             ),
         ),
         (
@@ -174,6 +174,10 @@ def rendered() -> dict[str, str]:
         "received. A request that arrives before the CRM event is assigned when it arrives;",
         "one filed after the representative left is not the organisation's. Once intake sets",
         "`organisation_id` itself, access keeps intake's value.",
+        "",
+        "`access.request.read.v2` replaced v1: one event per read of request content (a",
+        "request's detail, or a listed page with every request on it and the ground of each),",
+        "keyed by its audit id; v1 was one event per request, keyed by the request id.",
         "",
         "| topic | type | schema | example |",
         "| --- | --- | --- | --- |",

@@ -13,7 +13,7 @@ from pymongo import AsyncMongoClient
 
 from shared.clock import SystemClock
 from shared.events import CloudEvent
-from shared.events.access import RequestContentRead
+from shared.events.access import RequestContentRead, RequestReadOn
 from shared.metrics import BackboneMetrics
 from shared.mongo import Document, TransactionRunner
 from shared.outbox import OutboxRelay, add_to_outbox
@@ -35,17 +35,16 @@ async def runner(infrastructure: Infrastructure) -> AsyncIterator[TransactionRun
 
 def _event() -> CloudEvent:
     clock = SystemClock()
-    request_id = str(uuid4())
+    audit_id = str(uuid4())
     data = RequestContentRead(
-        audit_id=str(uuid4()),
+        audit_id=audit_id,
         reader_id="reader",
         reader_role="support_staff",
-        request_id=request_id,
-        ground="support_staff",
         read_at=clock.now(),
+        requests=(RequestReadOn(request_id=str(uuid4()), ground="support_staff"),),
     )
     return CloudEvent.of(
-        source="/tests", type=data.event_type, subject=request_id, time=clock.now(), data=data
+        source="/tests", type=data.event_type, subject=audit_id, time=clock.now(), data=data
     )
 
 

@@ -114,13 +114,13 @@ def undecryptable(topic: str, subject: str, *, service: str) -> list[tuple[str, 
 def marker() -> tuple[str, bytes]:
     """A valid event no consumer has a handler for: processing it only records it as processed."""
     for _topic, subject, example in examples():
-        if example.event_type == "access.request.read.v1":
+        if example.event_type == "access.request.read.v2":
             document = envelope(
                 example.event_type, example.model_dump(mode="json"), subject=subject
             )
             document["source"] = "/support/access"
             return document["id"], _encode(document)
-    raise AssertionError("the contract examples lost access.request.read.v1")
+    raise AssertionError("the contract examples lost access.request.read.v2")
 
 
 _json: st.SearchStrategy[Json] = st.recursive(

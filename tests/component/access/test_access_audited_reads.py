@@ -1,5 +1,6 @@
-"""Audited reads: a listed page is audited per request, its records and events written in one
-bulk write that commits with the read or not at all, and relayed without a round per read."""
+"""Audited reads: a read (a request's detail, or a listed page) is one audit record naming every
+request it returned with its ground, and one event; both written in one bulk write that commits
+with the read or not at all, and relayed without a round per read."""
 
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ from uuid import uuid4
 import pytest
 from bson import ObjectId
 
-from services.access.domain import ReadAudit
+from services.access.audit_log import AUDIT, MongoAuditLog, upgrade_read_audits
+from services.access.domain import ReadAudit, RequestRead
 from services.access.handlers import SOURCE
 from services.access.unit_of_work import MongoAccessUnitOfWork
 from shared import topics
 from shared.events import CloudEvent
-from shared.events.access import RequestContentRead
+from shared.events.access import RequestContentRead, RequestReadOn
 from shared.tokens import KeyRing, issue_token
-from tests.component.access.conftest import Access, bearer
+from tests.component.access.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Access, bearer
 from tests.support.apps import eventually
 
 OUTBOX_FIELDS = {"_id", "event_id", "topic", "key", "type", "payload", "created_at", "sent_at"}
@@ -30,7 +32,9 @@ def requester_token(access: Access, contact_id: str) -> str:
     )
 
 
-async def test_a_listed_page_is_audited_per_request_with_one_event_each(access: Access) -> None:
+async def test_a_listed_page_is_one_audit_naming_every_request_and_one_event(
+    access: Access,
+) -> None:
     requester = str(uuid4())
     email = f"page.{requester[:6]}@example.org"
     ids = {
@@ -45,86 +49,127 @@ async def test_a_listed_page_is_audited_per_request_with_one_event_each(access: 
     assert {r["request_id"] for r in listed.json()} == ids
 
     database = access.runtime.runner.database
-    audits = await database["read_audit"].find({"reader_id": requester}).to_list()
-    assert sorted(a["request_id"] for a in audits) == sorted(ids)
-    assert {a["ground"] for a in audits} == {"requester"}
-    outbox = await database["outbox"].find({"key": {"$in": sorted(ids)}}).to_list()
-    read_events = [d for d in outbox if d["type"] == RequestContentRead.event_type]
-    assert len(read_events) == 3
-    for document in read_events:
-        assert set(document) == OUTBOX_FIELDS  # the shape every relay round expects
-        assert isinstance(document["_id"], ObjectId)
-        assert document["topic"] == topics.ACCESS_AUDIT
-    assert {json.loads(d["payload"])["data"]["audit_id"] for d in read_events} == {
-        a["_id"] for a in audits
-    }
+    [audit] = await database[AUDIT].find({"reader_id": requester}).to_list()
+    assert sorted(r["request_id"] for r in audit["requests"]) == sorted(ids)
+    assert {r["ground"] for r in audit["requests"]} == {"requester"}
+    [staged] = await database["outbox"].find({"key": audit["_id"]}).to_list()
+    assert set(staged) == OUTBOX_FIELDS  # the shape every relay round expects
+    assert isinstance(staged["_id"], ObjectId)
+    assert staged["topic"] == topics.ACCESS_AUDIT
+    assert staged["type"] == RequestContentRead.event_type
+    event = json.loads(staged["payload"])["data"]
+    assert event["audit_id"] == audit["_id"]
+    assert sorted(r["request_id"] for r in event["requests"]) == sorted(ids)
+
+    # the trail of one request: a row for it alone, from the page's one record
+    admin = await access.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+    one = sorted(ids)[0]
+    trail = await access.http.get("/audit", params={"request_id": one}, headers=bearer(admin))
+    assert [(r["audit_id"], r["request_id"], r["ground"]) for r in trail.json()] == [
+        (audit["_id"], one, "requester")
+    ]
 
     async def relayed() -> bool:
-        found = await database["outbox"].find({"key": {"$in": sorted(ids)}}).to_list()
-        return all(d["sent_at"] is not None for d in found)
+        found = await database["outbox"].find_one({"key": audit["_id"]})
+        return found is not None and found["sent_at"] is not None
 
     await eventually(relayed)
 
 
-def _read(now: datetime) -> tuple[ReadAudit, CloudEvent]:
+async def test_a_read_that_returned_nothing_is_not_audited(access: Access) -> None:
+    reader = str(uuid4())
+    listed = await access.http.get("/requests", headers=bearer(requester_token(access, reader)))
+    assert listed.status_code == 200 and listed.json() == []
+    database = access.runtime.runner.database
+    assert await database[AUDIT].count_documents({"reader_id": reader}) == 0
+
+
+def _read(now: datetime, requests: int) -> tuple[ReadAudit, CloudEvent]:
     audit = ReadAudit(
         audit_id=str(uuid4()),
         reader_id=str(uuid4()),
         reader_role="requester",
-        request_id=str(uuid4()),
-        ground="requester",
         read_at=now,
+        requests=tuple(
+            RequestRead(request_id=str(uuid4()), ground="requester") for _ in range(requests)
+        ),
     )
     event = CloudEvent.of(
         source=SOURCE,
         type=RequestContentRead.event_type,
-        subject=audit.request_id,
+        subject=audit.audit_id,
         time=now,
         data=RequestContentRead(
             audit_id=audit.audit_id,
             reader_id=audit.reader_id,
             reader_role=audit.reader_role,
-            request_id=audit.request_id,
-            ground=audit.ground,
             read_at=now,
+            requests=tuple(
+                RequestReadOn(request_id=r.request_id, ground=r.ground) for r in audit.requests
+            ),
         ),
     )
     return audit, event
 
 
-@pytest.mark.parametrize("reads", [1, 3], ids=["one read, one bulk write", "a page"])
-async def test_read_audits_and_their_events_commit_together_or_not_at_all(
-    access: Access, reads: int
+@pytest.mark.parametrize("requests", [1, 3], ids=["a detail", "a page"])
+async def test_a_read_audit_and_its_event_commit_together_or_not_at_all(
+    access: Access, requests: int
 ) -> None:
-    pairs = [_read(access.clock.now()) for _ in range(reads)]
-    audits, events = [a for a, _ in pairs], [e for _, e in pairs]
+    now = access.clock.now()
+    audit, event = _read(now.replace(microsecond=now.microsecond // 1000 * 1000), requests)
     runner = access.runtime.runner
 
     async def recorded() -> tuple[int, int]:
         database = runner.database
-        found = await database["read_audit"].count_documents(
-            {"_id": {"$in": [a.audit_id for a in audits]}}
-        )
-        staged = await database["outbox"].count_documents(
-            {"event_id": {"$in": [str(e.id) for e in events]}}
-        )
+        found = await database[AUDIT].count_documents({"_id": audit.audit_id})
+        staged = await database["outbox"].count_documents({"event_id": str(event.id)})
         return found, staged
 
     with pytest.raises(RuntimeError, match="before its answer"):
         async with runner.transaction() as tx:
             uow = MongoAccessUnitOfWork.in_transaction(tx)
-            await uow.record_reads(audits, topic=topics.ACCESS_AUDIT, events=events)
+            await uow.record_read(audit, topic=topics.ACCESS_AUDIT, event=event)
             raise RuntimeError("the read failed before its answer")
     assert await recorded() == (0, 0)
 
     with pytest.raises(RuntimeError, match="inside a transaction"):
-        await MongoAccessUnitOfWork(runner.database).record_reads(
-            audits, topic=topics.ACCESS_AUDIT, events=events
+        await MongoAccessUnitOfWork(runner.database).record_read(
+            audit, topic=topics.ACCESS_AUDIT, event=event
         )
 
     async with runner.transaction() as tx:
         uow = MongoAccessUnitOfWork.in_transaction(tx)
-        await uow.record_reads(audits, topic=topics.ACCESS_AUDIT, events=events)
-    assert await recorded() == (reads, reads)
-    staged = await runner.database["outbox"].find({"event_id": str(events[0].id)}).to_list()
-    assert set(staged[0]) == OUTBOX_FIELDS
+        await uow.record_read(audit, topic=topics.ACCESS_AUDIT, event=event)
+    assert await recorded() == (1, 1)
+    [stored] = await MongoAuditLog(runner.database).query(
+        request_id=None, reader_id=audit.reader_id, limit=10
+    )
+    assert stored == audit
+
+
+async def test_audits_stored_one_per_request_are_upgraded_and_still_found(
+    access: Access,
+) -> None:
+    """Before v2 of the read event an audit was stored per request; start-up rewrites them as
+    a read of that one request, so a request's trail keeps its history."""
+    database = access.runtime.runner.database
+    request_id, reader_id = str(uuid4()), str(uuid4())
+    old = {
+        "_id": str(uuid4()),
+        "reader_id": reader_id,
+        "reader_role": "colleague",
+        "request_id": request_id,
+        "ground": "share_grant",
+        "read_at": access.clock.now(),
+        "grant_id": "grant-1",
+        "organisation_id": None,
+    }
+    await database[AUDIT].insert_one(old)
+    assert await upgrade_read_audits(database) == 1
+    assert await upgrade_read_audits(database) == 0
+    [found] = await MongoAuditLog(database).query(request_id=request_id, reader_id=None, limit=5)
+    assert found.audit_id == old["_id"]
+    assert found.requests == (
+        RequestRead(request_id=request_id, ground="share_grant", grant_id="grant-1"),
+    )

@@ -161,15 +161,28 @@ async def test_a_share_grant_ends_at_its_expiry_or_when_revoked_and_every_read_i
         records = await read_topic(
             access.runtime.settings.kafka_bootstrap_servers, topics.ACCESS_AUDIT
         )
-        found = [json.loads(r.value) for r in records if r.key == request_id.encode()]
+        decoded = [json.loads(r.value) for r in records]
+        found = [
+            e
+            for e in decoded
+            if e["subject"] == request_id
+            or any(read["request_id"] == request_id for read in e["data"].get("requests", []))
+        ]
         return found if len(found) >= 6 else []
 
     events = await eventually(audit_events)
     types = [e["type"] for e in events]
     assert types.count("access.share_grant.granted.v1") == 2
     assert types.count("access.share_grant.revoked.v1") == 1
-    reads = [e["data"] for e in events if e["type"] == "access.request.read.v1"]
-    assert {(r["reader_id"], r["ground"], r["grant_id"]) for r in reads} >= {
+    reads = [
+        (e["data"]["reader_id"], r["ground"], r["grant_id"])
+        for e in events
+        if e["type"] == "access.request.read.v2"
+        for r in e["data"]["requests"]
+        if r["request_id"] == request_id
+    ]
+    assert len(reads) == 3  # two details and a listed page
+    assert set(reads) >= {
         (colleague_id, "share_grant", first),
         (colleague_id, "share_grant", second),
     }

@@ -1,0 +1,93 @@
+"""The read audit (P6): one record per read of request content, ids only, kept.
+
+A record says who read, when, and which requests on which ground each: a request's detail
+(one request) or a listed page (every request on it), so a page costs one record and one
+event, not one of each per request listed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.access.domain import ReadAudit, RequestRead
+from shared.mongo import Document
+
+AUDIT = "read_audit"
+
+
+class MongoAuditLog:
+    """Read audits: ids, grounds and times only."""
+
+    def __init__(
+        self, database: AsyncDatabase[Document], session: AsyncClientSession | None = None
+    ) -> None:
+        self._collection = database[AUDIT]
+        self._session = session
+
+    async def record(self, audit: ReadAudit) -> None:
+        await self._collection.insert_one(audit_document(audit), session=self._session)
+
+    async def query(
+        self, *, request_id: str | None, reader_id: str | None, limit: int
+    ) -> list[ReadAudit]:
+        """The newest reads, of one request or by one reader; filtered by request, a read
+        lists only that request."""
+        criteria: Document = {}
+        if request_id:
+            criteria["requests.request_id"] = request_id
+        if reader_id:
+            criteria["reader_id"] = reader_id
+        found = self._collection.find(criteria, session=self._session).sort(
+            [("read_at", DESCENDING), ("_id", ASCENDING)]
+        )
+        audits = [_audit_from(d) for d in await found.limit(limit).to_list()]
+        if request_id:
+            audits = [
+                replace(a, requests=tuple(r for r in a.requests if r.request_id == request_id))
+                for a in audits
+            ]
+        return audits
+
+
+def audit_document(audit: ReadAudit) -> Document:
+    """A read audit as stored: one document per read, the audit id its id."""
+    document = asdict(audit)
+    document["_id"] = document.pop("audit_id")
+    return document
+
+
+V1_AUDIT_FIELDS = ("request_id", "ground", "grant_id", "organisation_id")
+V1_AUDIT_INDEX = "request_id_1_read_at_-1"
+
+
+async def upgrade_read_audits(database: AsyncDatabase[Document]) -> int:
+    """Audits stored one per request (before v2 of the read event) in today's shape: one read
+    listing that one request, so the trail of a request still finds them. Run at start-up;
+    returns how many were upgraded (none once done)."""
+    audits = database[AUDIT]
+    upgraded = 0
+    async for old in audits.find({"request_id": {"$exists": True}}):
+        read = {name: old.get(name) for name in V1_AUDIT_FIELDS}
+        await audits.update_one(
+            {"_id": old["_id"]},
+            {"$set": {"requests": [read]}, "$unset": dict.fromkeys(V1_AUDIT_FIELDS, "")},
+        )
+        upgraded += 1
+    if V1_AUDIT_INDEX in await audits.index_information():
+        await audits.drop_index(V1_AUDIT_INDEX)
+    return upgraded
+
+
+def _audit_from(document: Document) -> ReadAudit:
+    fields = {k: v for k, v in document.items() if k not in {"_id", "requests"}}
+    requests = tuple(RequestRead(**r) for r in document["requests"])
+    return ReadAudit(audit_id=document["_id"], requests=requests, **fields)
+
+
+async def create_indexes(database: AsyncDatabase[Document]) -> None:
+    await upgrade_read_audits(database)
+    await database[AUDIT].create_index([("requests.request_id", 1), ("read_at", DESCENDING)])
+    await database[AUDIT].create_index([("reader_id", 1), ("read_at", DESCENDING)])
