@@ -4,6 +4,8 @@ report with one row per figure (what is asserted is structure and counts, never 
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,17 @@ async def test_the_delete_probe_deletes_every_seeded_document_and_reports_each_w
     printed = capsys.readouterr().out.splitlines()
     assert len(printed) == lines
     assert all(": " in line and " s" in line for line in printed)
+
+
+def test_the_probes_lock_sampling_sees_a_busy_interpreter() -> None:
+    """`--gil` reports how long the store held the interpreter lock: sampling a process that
+    computes without pause finds it held most of the time, and nothing without a pid."""
+    with probe_deletes._gil_sampled(None) as nothing:
+        pass
+    assert nothing == []
+    with probe_deletes._gil_sampled(os.getpid()) as held:
+        busy_until = time.monotonic() + 2.0
+        while time.monotonic() < busy_until:
+            sum(range(1000))
+    [seconds] = held
+    assert 1.0 < seconds <= 2.5

@@ -128,22 +128,23 @@ async def test_a_person_erasure_deletes_their_records_except_kept_requests(
     email = unique_email()
     kept = await submit(intake, email, "kept")
     await intake.send_mail(mail(sender=email, subject="by mail", body="mailed"))
+    await intake.send_mail(mail(sender=email, subject="kept by mail", body="mailed, kept"))
 
-    async def two() -> list[Any]:
+    async def three() -> list[Any]:
         found = await intake.requests_of(email)
-        return found if len(found) == 2 else []
+        return found if len(found) == 3 else []
 
-    await eventually(two)
+    await eventually(three)
     [contact] = await intake.find("contacts", {"email_normalised": email})
-    [raw] = await intake.find("raw_mails", {"requester_id": contact["_id"]})
-    assert await intake.runtime.keys.existing_key(mail_key_id(str(raw["_id"]))) is not None
+    kept_mail, gone_mail = await intake.find("raw_mails", {"requester_id": contact["_id"]})
+    for raw in (kept_mail, gone_mail):
+        assert await intake.runtime.keys.existing_key(mail_key_id(str(raw["_id"]))) is not None
+    kept_ids = (kept["request_id"], kept_mail["request_id"])
     erasure_id = str(uuid4())
     await intake.publish(
         ErasureRequested(
             erasure_id=erasure_id,
-            scope=ErasureScope(
-                kind="person", id=contact["_id"], keep_request_ids=(kept["request_id"],)
-            ),
+            scope=ErasureScope(kind="person", id=contact["_id"], keep_request_ids=kept_ids),
             ground="data_subject_request",
             requested_at=NOW,
             deadline=NOW + timedelta(days=30),
@@ -161,9 +162,12 @@ async def test_a_person_erasure_deletes_their_records_except_kept_requests(
     assert data["data_subject_ids"] == [contact["_id"]]
     assert await intake.find("contacts", {"email_normalised": email}) == []
     remaining = await intake.find("requests", {"requester_id": contact["_id"]})
-    assert [r["_id"] for r in remaining] == [kept["request_id"]]
-    assert await intake.find("raw_mails", {"requester_id": contact["_id"]}) == []
-    assert await intake.runtime.keys.existing_key(mail_key_id(str(raw["_id"]))) is None
+    assert sorted(r["_id"] for r in remaining) == sorted(kept_ids)
+    # the kept request's mail stays with its key; the other one's is gone, key shredded
+    left = await intake.find("raw_mails", {"requester_id": contact["_id"]})
+    assert [m["_id"] for m in left] == [kept_mail["_id"]]
+    assert await intake.runtime.keys.existing_key(mail_key_id(str(kept_mail["_id"]))) is not None
+    assert await intake.runtime.keys.existing_key(mail_key_id(str(gone_mail["_id"]))) is None
     assert await intake.find("messages", {"request_id": kept["request_id"]}) != []
     assert email not in json.dumps(completed[0])
 
