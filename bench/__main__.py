@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import tempfile
 import time
 import traceback
@@ -51,10 +52,16 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--markdown", type=Path, default=Path(env("BENCH_MARKDOWN", "BENCHMARKS.md"))
     )
     parser.add_argument("--json", type=Path, default=Path(env("BENCH_JSON", "benchmarks.json")))
+    parser.add_argument(
+        "--keep-logs",
+        type=Path,
+        default=Path(env("BENCH_KEEP_LOGS", "")) if env("BENCH_KEEP_LOGS", "") else None,
+        help="copy the run's service and infrastructure logs here (they are deleted otherwise)",
+    )
     return parser.parse_args(argv)
 
 
-async def _run(stack: Stack, options: argparse.Namespace) -> list[Figure]:
+async def _run(stack: Stack, options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
     chosen = {name.strip() for name in options.scenarios.split(",") if name.strip()}
     steps: dict[str, Callable[[], Awaitable[list[Figure]]]] = {
         "1": lambda: s1_intake_pipeline.run(
@@ -103,15 +110,22 @@ async def _run(stack: Stack, options: argparse.Namespace) -> list[Figure]:
                     flush=True,
                 )
             figures.extend(found)
-    return figures
+    return figures, failed
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     options = _arguments(argv)
     started = time.perf_counter()
     at_start = machine()
-    with tempfile.TemporaryDirectory(prefix="bench-") as base, provide_stack(Path(base)) as stack:
-        figures = asyncio.run(_run(stack, options))
+    with tempfile.TemporaryDirectory(prefix="bench-") as base:
+        try:
+            with provide_stack(Path(base)) as stack:
+                figures, failed = asyncio.run(_run(stack, options))
+        finally:
+            logs = Path(base) / "logs"
+            if options.keep_logs and logs.exists():
+                shutil.copytree(logs, options.keep_logs, dirs_exist_ok=True)
+                print(f"logs kept in {options.keep_logs}", flush=True)
     run = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": at_start,
@@ -129,6 +143,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "in_flight": options.in_flight,
         },
         "wall_seconds": time.perf_counter() - started,
+        "failed": failed,
     }
     report.write(figures=figures, run=run, markdown=options.markdown, data=options.json)
     print(f"wrote {options.markdown} and {options.json}", flush=True)

@@ -47,6 +47,11 @@ def render(*, figures: list[Figure], run: dict[str, Any]) -> str:
         f"- Infrastructure: {run['origin']} (Kafka single-node KRaft, SecantusDB as MongoDB)",
         f"- Sizes: {', '.join(f'{k}={v}' for k, v in run['sizes'].items())}",
         f"- Wall time: {run['wall_seconds']:.0f} s",
+        *(
+            [f"- **Failed scenarios** (no figures below): {', '.join(run['failed'])}"]
+            if run.get("failed")
+            else []
+        ),
         "",
         "| scenario | metric | ours | baseline | unit | ratio | target |",
         "| --- | --- | ---: | ---: | --- | ---: | --- |",

@@ -17,10 +17,16 @@ SERVICES = ("intake", "access", "retention", "surveys")
 
 
 async def _poll(probe: httpx.AsyncClient, url: str, *, timeout: float) -> httpx.Response | None:
+    """GET until 200 or the timeout. A dropped connection is a failed probe, asked again: the
+    pool can reuse a keep-alive connection the server is closing (a full bench run lost
+    scenario 6 to one `ReadError`); a service that is really gone shows as the timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        response = await probe.get(url, headers=STAFF)
-        if response.status_code == 200:
+        try:
+            response = await probe.get(url, headers=STAFF)
+        except httpx.TransportError:
+            response = None
+        if response is not None and response.status_code == 200:
             return response
         await asyncio.sleep(0.1)
     return None

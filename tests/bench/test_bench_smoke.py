@@ -8,9 +8,10 @@ import os
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
-from bench import probe_deletes, report, s1_intake_pipeline, s4_access_reads, s5_purge
+from bench import probe_deletes, report, s1_intake_pipeline, s4_access_reads, s5_purge, s6_erasure
 from bench.infra import Stack
 from tests.support.infrastructure import Infrastructure
 from tests.support.smtp import SmtpSink
@@ -111,3 +112,31 @@ def test_the_probes_lock_sampling_sees_a_busy_interpreter() -> None:
             sum(range(1000))
     [seconds] = held
     assert 1.0 < seconds <= 2.5
+
+
+def test_a_failed_scenario_is_named_in_the_report() -> None:
+    run = {
+        "date": "today",
+        "machine": {"cores": 2, "memory_gib": 1, "platform": "x", "load_average_1m": 0},
+        "versions": {"python": "3"},
+        "origin": "test",
+        "sizes": {"events": 20},
+        "wall_seconds": 1.0,
+    }
+    assert "Failed scenarios" not in report.render(figures=[], run={**run, "failed": []})
+    rendered = report.render(figures=[], run={**run, "failed": ["6: ReadError"]})
+    assert "- **Failed scenarios** (no figures below): 6: ReadError" in rendered
+
+
+async def test_the_erasure_poll_asks_again_after_a_dropped_connection() -> None:
+    answers = iter([httpx.ReadError("closed"), httpx.Response(404), httpx.Response(200)])
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        found = next(answers)
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+        response = await s6_erasure._poll(client, "http://access/requests/1", timeout=10)
+    assert response is not None and response.status_code == 200
