@@ -24,12 +24,14 @@ class BackboneMetrics:
         )
         self.outbox_backlog = Gauge(
             f"{service}_outbox_backlog_events",
-            "Events committed to the outbox and not yet published.",
+            "Events committed to an outbox and not yet published, by outbox collection.",
+            ["outbox"],
             registry=registry,
         )
         self.outbox_relay_lag = Gauge(
             f"{service}_outbox_relay_lag_seconds",
-            "Age of the oldest unpublished outbox event.",
+            "Age of the oldest unpublished event, by outbox collection.",
+            ["outbox"],
             registry=registry,
         )
         self.handler_duration = Histogram(

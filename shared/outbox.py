@@ -65,7 +65,11 @@ def outbox_documents(*, topic: str, events: list[CloudEvent]) -> list[Document]:
 
 
 class OutboxRelay:
-    """Publishes pending outbox events in commit order and marks them sent."""
+    """Publishes pending outbox events in commit order and marks them sent.
+
+    A collection other than `outbox` can be relayed too, where each document is a record and
+    the event announcing it at once (access's read audit): `order_by` is then the field that
+    gives the order to publish in, and `expire_sent=False` keeps sent documents."""
 
     def __init__(
         self,
@@ -78,8 +82,15 @@ class OutboxRelay:
         max_backoff_seconds: float,
         batch_size: int = 200,
         crash_point: str = "",
+        collection: str = OUTBOX,
+        order_by: str = "_id",
+        expire_sent: bool = True,
     ) -> None:
-        self._outbox = runner.database[OUTBOX]
+        self._outbox = runner.database[collection]
+        self._order_by = order_by
+        self._expire_sent = expire_sent
+        self._backlog = metrics.outbox_backlog.labels(outbox=collection)
+        self._lag = metrics.outbox_relay_lag.labels(outbox=collection)
         self._publish_batch = publish_batch
         self._metrics = metrics
         self._clock = clock
@@ -91,10 +102,11 @@ class OutboxRelay:
         self._crash_point = crash_point
 
     async def create_indexes(self) -> None:
-        await self._outbox.create_index([("sent_at", ASCENDING), ("_id", ASCENDING)])
-        await self._outbox.create_index(
-            "sent_at", name="sent_ttl", expireAfterSeconds=int(SENT_RETENTION.total_seconds())
-        )
+        await self._outbox.create_index([("sent_at", ASCENDING), (self._order_by, ASCENDING)])
+        if self._expire_sent:
+            await self._outbox.create_index(
+                "sent_at", name="sent_ttl", expireAfterSeconds=int(SENT_RETENTION.total_seconds())
+            )
 
     def notify(self) -> None:
         """Wake the relay at once (called after a transaction that staged events commits)."""
@@ -138,7 +150,7 @@ class OutboxRelay:
         """Publish one batch of pending events in order; return how many were published."""
         pending = await (
             self._outbox.find({"sent_at": None})
-            .sort("_id", ASCENDING)
+            .sort(self._order_by, ASCENDING)
             .limit(self._batch_size)
             .to_list()
         )
@@ -173,11 +185,12 @@ class OutboxRelay:
         backlog = len(pending)
         if backlog >= self._batch_size:
             backlog = await self._outbox.count_documents({"sent_at": None})
-        self._metrics.outbox_backlog.set(backlog)
+        self._backlog.set(backlog)
         lag = 0.0
         if pending:
-            lag = max(0.0, (self._clock.now() - pending[0]["created_at"]).total_seconds())
-        self._metrics.outbox_relay_lag.set(lag)
+            oldest = min(document["created_at"] for document in pending)
+            lag = max(0.0, (self._clock.now() - oldest).total_seconds())
+        self._lag.set(lag)
 
 
 def _is_kafka_transient(error: BaseException) -> bool:

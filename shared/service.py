@@ -52,15 +52,7 @@ class ServiceRuntime:
         )
         self.publisher = KafkaPublisher(self.broker, service=settings.service_name)
         self.readiness = Readiness()
-        self.relay = OutboxRelay(
-            runner=self.runner,
-            publish_batch=self.publisher.publish_batch,
-            metrics=self.metrics,
-            clock=self.clock,
-            poll_seconds=settings.outbox_poll_seconds,
-            max_backoff_seconds=settings.retry_max_backoff_seconds,
-            crash_point=settings.fault_injection,
-        )
+        self.relay = self._relay()
         self._topics: set[str] = set()
         self._produced: set[str] = set()
         self._subscriptions: list[tuple[str, str]] = []
@@ -107,6 +99,26 @@ class ServiceRuntime:
             workers=self.settings.consumer_workers,
             batch_size=self.settings.consumer_batch_size if batch else 1,
         )
+
+    def _relay(self, **kept_records: Any) -> OutboxRelay:
+        return OutboxRelay(
+            runner=self.runner,
+            publish_batch=self.publisher.publish_batch,
+            metrics=self.metrics,
+            clock=self.clock,
+            poll_seconds=self.settings.outbox_poll_seconds,
+            max_backoff_seconds=self.settings.retry_max_backoff_seconds,
+            crash_point=self.settings.fault_injection,
+            **kept_records,
+        )
+
+    def relay_records(self, collection: str, *, order_by: str) -> OutboxRelay:
+        """Also relay `collection`, whose documents are each a kept record and the event that
+        announces it (shared.outbox.OutboxRelay); indexed and started with the service."""
+        relay = self._relay(collection=collection, order_by=order_by, expire_sent=False)
+        self._startup_steps.append(relay.create_indexes)
+        self.background(relay.run, name=f"{collection}-relay")
+        return relay
 
     def produces(self, *topics: str) -> None:
         self._topics.update(topics)

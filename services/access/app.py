@@ -22,7 +22,11 @@ from services.access.http_accounts import accounts_router
 from services.access.mailer import MailDispatcher
 from services.access.metrics import AccessMetrics
 from services.access.settings import AccessSettings
-from services.access.unit_of_work import MongoAccessUnitOfWork, unit_of_work_factory
+from services.access.unit_of_work import (
+    MongoAccessUnitOfWork,
+    audited_read_factory,
+    unit_of_work_factory,
+)
 from shared import erasure_progress, topics
 from shared.clock import Clock
 from shared.events import CloudEvent
@@ -127,8 +131,9 @@ def create_app(settings: AccessSettings, *, clock: Clock | None = None) -> FastA
     )
     runtime.produces(topics.ACCESS_AUDIT, topics.PRIVACY_ERASURE, topics.PRIVACY_DSR)
     unit_of_work = unit_of_work_factory(runtime.runner, runtime.relay.notify)
-    audited_read = unit_of_work_factory(
-        runtime.runner, lambda: runtime.relay.notify_soon(settings.read_audit_relay_seconds)
+    audit_relay = runtime.relay_records(audit_log.AUDIT, order_by=audit_log.AUDIT_ORDER)
+    audited_read = audited_read_factory(
+        database, lambda: audit_relay.notify_soon(settings.read_audit_relay_seconds)
     )
 
     async def prepare_storage() -> None:

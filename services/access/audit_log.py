@@ -2,7 +2,9 @@
 
 A record says who read, when, and which requests on which ground each: a request's detail
 (one request) or a listed page (every request on it), so a page costs one record and one
-event, not one of each per request listed."""
+event, not one of each per request listed. The record is also the outbox entry of its event
+(`access.request.read.v2`): one document, so the audit and its event are written together or
+not at all without a transaction, and a relay of their own publishes them (`AUDIT_ORDER`)."""
 
 from __future__ import annotations
 
@@ -13,9 +15,13 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.access.domain import ReadAudit, RequestRead
+from shared.events import CloudEvent
 from shared.mongo import Document
+from shared.outbox import outbox_documents
 
 AUDIT = "read_audit"
+AUDIT_ORDER = "read_at"
+"""The order the audit relay publishes in (the records' ids are random)."""
 
 
 class MongoAuditLog:
@@ -27,8 +33,12 @@ class MongoAuditLog:
         self._collection = database[AUDIT]
         self._session = session
 
-    async def record(self, audit: ReadAudit) -> None:
-        await self._collection.insert_one(audit_document(audit), session=self._session)
+    async def record(self, audit: ReadAudit, *, topic: str, event: CloudEvent) -> None:
+        """The read's record with its event staged in it: one insert, durable on return."""
+        [staged] = outbox_documents(topic=topic, events=[event])
+        await self._collection.insert_one(
+            {**staged, **audit_document(audit)}, session=self._session
+        )
 
     async def query(
         self, *, request_id: str | None, reader_id: str | None, limit: int
@@ -59,21 +69,26 @@ def audit_document(audit: ReadAudit) -> Document:
     return document
 
 
+AUDIT_FIELDS = ("reader_id", "reader_role", "read_at")
 V1_AUDIT_FIELDS = ("request_id", "ground", "grant_id", "organisation_id")
 V1_AUDIT_INDEX = "request_id_1_read_at_-1"
 
 
 async def upgrade_read_audits(database: AsyncDatabase[Document]) -> int:
     """Audits stored one per request (before v2 of the read event) in today's shape: one read
-    listing that one request, so the trail of a request still finds them. Run at start-up;
-    returns how many were upgraded (none once done)."""
+    listing that one request, so the trail of a request still finds them; marked sent, since
+    their v1 events went out through the outbox. Run at start-up; returns how many were
+    upgraded (none once done)."""
     audits = database[AUDIT]
     upgraded = 0
     async for old in audits.find({"request_id": {"$exists": True}}):
         read = {name: old.get(name) for name in V1_AUDIT_FIELDS}
         await audits.update_one(
             {"_id": old["_id"]},
-            {"$set": {"requests": [read]}, "$unset": dict.fromkeys(V1_AUDIT_FIELDS, "")},
+            {
+                "$set": {"requests": [read], "sent_at": old.get("read_at")},
+                "$unset": dict.fromkeys(V1_AUDIT_FIELDS, ""),
+            },
         )
         upgraded += 1
     if V1_AUDIT_INDEX in await audits.index_information():
@@ -82,7 +97,7 @@ async def upgrade_read_audits(database: AsyncDatabase[Document]) -> int:
 
 
 def _audit_from(document: Document) -> ReadAudit:
-    fields = {k: v for k, v in document.items() if k not in {"_id", "requests"}}
+    fields = {name: document[name] for name in AUDIT_FIELDS}
     requests = tuple(RequestRead(**r) for r in document["requests"])
     return ReadAudit(audit_id=document["_id"], requests=requests, **fields)
 

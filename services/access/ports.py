@@ -66,7 +66,7 @@ class RequestReadModel(Protocol):
 
 
 class AuditLog(Protocol):
-    async def record(self, audit: ReadAudit) -> None: ...
+    async def record(self, audit: ReadAudit, *, topic: str, event: CloudEvent) -> None: ...
 
 
 class Directory(Protocol):

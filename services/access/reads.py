@@ -1,10 +1,10 @@
 """Audited reads of requests (P6): who may read what, right now, and the audit of every read.
 
-A read looks its facts up outside the transaction, concurrently where they are independent
-(the principal's account and memberships, the request itself), then writes the read's audit record
-and its event in a transaction (one round trip, a detail or a whole page alike) that commits
-before the content is returned. The decision is made from committed data read during the request, as a transaction's
-snapshot would be; nothing about who may read is kept between requests.
+A read looks its facts up in committed data, concurrently where they are independent (the
+principal's account and memberships, the request itself), then writes the read's audit record
+with its event in it (one document, one round trip, a detail or a whole page alike) before the
+content is returned. No transaction is needed: the one write is all or nothing by itself.
+Nothing about who may read is kept between requests.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ async def _audit_reads(
     now: datetime,
 ) -> None:
     """Audit the read: one record and one event naming every request it returned and the
-    ground of each, written in the transaction. A read that returned nothing read nothing."""
+    ground of each, written before the answer. A read that returned nothing read nothing."""
     if not views:
         return
     requests = []

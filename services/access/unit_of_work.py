@@ -6,18 +6,17 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 
-from pymongo import InsertOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.access.account_store import MongoAccounts, MongoMailbox, MongoStaff
-from services.access.audit_log import AUDIT, MongoAuditLog, audit_document
+from services.access.audit_log import MongoAuditLog
 from services.access.directory import MongoDirectory, MongoShareGrants
 from services.access.domain import ReadAudit
 from services.access.repository import MongoRequestReadModel
 from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
 from shared.mongo import Document, Transaction, TransactionRunner
-from shared.outbox import OUTBOX, add_many_to_outbox, add_to_outbox, outbox_documents
+from shared.outbox import add_many_to_outbox, add_to_outbox
 
 
 class MongoAccessUnitOfWork:
@@ -48,21 +47,9 @@ class MongoAccessUnitOfWork:
         return MongoAccessUnitOfWork(self._database)
 
     async def record_read(self, audit: ReadAudit, *, topic: str, event: CloudEvent) -> None:
-        """A read's audit record and its event, in the transaction, so they commit together or
-        not at all: one round trip (a bulk write over both collections), whatever the read
-        returned (a detail or a whole page is one record)."""
-        if self._tx is None:
-            raise RuntimeError("read audits are only recorded inside a transaction")
-        name = self._database.name
-        [staged] = outbox_documents(topic=topic, events=[event])
-        await self._database.client.bulk_write(
-            [
-                InsertOne(audit_document(audit), namespace=f"{name}.{AUDIT}"),
-                InsertOne(staged, namespace=f"{name}.{OUTBOX}"),
-            ],
-            ordered=True,
-            session=self._tx.session,
-        )
+        """A read's audit record with its event in it: one document, so they are written
+        together or not at all, in a transaction or outside one (MongoAuditLog.record)."""
+        await self.audit.record(audit, topic=topic, event=event)
 
     async def publish(self, topic: str, event: CloudEvent) -> None:
         if self._tx is None:
@@ -76,6 +63,20 @@ class MongoAccessUnitOfWork:
 
 
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[MongoAccessUnitOfWork]]
+
+
+def audited_read_factory(
+    database: AsyncDatabase[Document], after_read: Callable[[], None]
+) -> UnitOfWorkFactory:
+    """Units of work of audited reads: they read committed data and write one audit document,
+    so they need no transaction; `after_read` wakes the audit relay."""
+
+    @asynccontextmanager
+    async def unit_of_work() -> AsyncIterator[MongoAccessUnitOfWork]:
+        yield MongoAccessUnitOfWork(database)
+        after_read()
+
+    return unit_of_work
 
 
 def unit_of_work_factory(

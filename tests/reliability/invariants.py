@@ -188,12 +188,19 @@ async def _purges_ran(rig: Rig, http: httpx.AsyncClient, ledger: Ledger, found: 
                 found.broke("due purge ran once", item, f"certificate {status}")
 
 
+OUTBOXES = {service: ("outbox",) for service in SERVICE_DATABASES} | {
+    "access": ("outbox", "read_audit")  # an audit record is its read event's outbox entry
+}
+
+
 async def _outbox_drained(mongo: AsyncMongoClient[dict[str, Any]], found: Findings) -> None:
     for service in SERVICE_DATABASES:
-        found.checked["outbox drained"] += 1
-        pending = await mongo[PREFIX + service]["outbox"].count_documents({"sent_at": None})
-        if pending:
-            found.broke("outbox drained", None, f"{service}: {pending} unpublished events")
+        for outbox in OUTBOXES[service]:
+            found.checked["outbox drained"] += 1
+            database = mongo[PREFIX + service]
+            pending = await database[outbox].count_documents({"sent_at": None})
+            if pending:
+                found.broke("outbox drained", None, f"{service}.{outbox}: {pending} unpublished")
 
 
 async def _dead_letters(rig: Rig, found: Findings) -> None:

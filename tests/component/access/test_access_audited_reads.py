@@ -1,6 +1,6 @@
 """Audited reads: a read (a request's detail, or a listed page) is one audit record naming every
-request it returned with its ground, and one event; both written in one bulk write that commits
-with the read or not at all, and relayed without a round per read."""
+request it returned with its ground, with its event staged in the same document, so the two are
+written together or not at all; the audit's own relay publishes it and the record is kept."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
-from bson import ObjectId
 
 from services.access.audit_log import AUDIT, MongoAuditLog, upgrade_read_audits
 from services.access.domain import ReadAudit, RequestRead
@@ -22,7 +21,8 @@ from shared.tokens import KeyRing, issue_token
 from tests.component.access.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Access, bearer
 from tests.support.apps import eventually
 
-OUTBOX_FIELDS = {"_id", "event_id", "topic", "key", "type", "payload", "created_at", "sent_at"}
+OUTBOX_FIELDS = {"event_id", "topic", "key", "type", "payload", "created_at", "sent_at"}
+AUDIT_FIELDS = {"_id", "reader_id", "reader_role", "read_at", "requests"}
 
 
 def requester_token(access: Access, contact_id: str) -> str:
@@ -52,12 +52,11 @@ async def test_a_listed_page_is_one_audit_naming_every_request_and_one_event(
     [audit] = await database[AUDIT].find({"reader_id": requester}).to_list()
     assert sorted(r["request_id"] for r in audit["requests"]) == sorted(ids)
     assert {r["ground"] for r in audit["requests"]} == {"requester"}
-    [staged] = await database["outbox"].find({"key": audit["_id"]}).to_list()
-    assert set(staged) == OUTBOX_FIELDS  # the shape every relay round expects
-    assert isinstance(staged["_id"], ObjectId)
-    assert staged["topic"] == topics.ACCESS_AUDIT
-    assert staged["type"] == RequestContentRead.event_type
-    event = json.loads(staged["payload"])["data"]
+    assert set(audit) == AUDIT_FIELDS | OUTBOX_FIELDS  # the record is its event's outbox entry
+    assert await database["outbox"].count_documents({"key": audit["_id"]}) == 0
+    assert audit["key"] == audit["_id"] and audit["topic"] == topics.ACCESS_AUDIT
+    assert audit["type"] == RequestContentRead.event_type
+    event = json.loads(audit["payload"])["data"]
     assert event["audit_id"] == audit["_id"]
     assert sorted(r["request_id"] for r in event["requests"]) == sorted(ids)
 
@@ -70,10 +69,12 @@ async def test_a_listed_page_is_one_audit_naming_every_request_and_one_event(
     ]
 
     async def relayed() -> bool:
-        found = await database["outbox"].find_one({"key": audit["_id"]})
+        found = await database[AUDIT].find_one({"_id": audit["_id"]})
         return found is not None and found["sent_at"] is not None
 
-    await eventually(relayed)
+    await eventually(relayed)  # published, and the record kept: no expiry on the audit
+    indexes = await database[AUDIT].index_information()
+    assert not any("expireAfterSeconds" in index for index in indexes.values())
 
 
 async def test_a_read_that_returned_nothing_is_not_audited(access: Access) -> None:
@@ -113,39 +114,34 @@ def _read(now: datetime, requests: int) -> tuple[ReadAudit, CloudEvent]:
 
 
 @pytest.mark.parametrize("requests", [1, 3], ids=["a detail", "a page"])
-async def test_a_read_audit_and_its_event_commit_together_or_not_at_all(
+async def test_a_read_audit_and_its_event_are_one_document_written_or_not(
     access: Access, requests: int
 ) -> None:
     now = access.clock.now()
     audit, event = _read(now.replace(microsecond=now.microsecond // 1000 * 1000), requests)
     runner = access.runtime.runner
 
-    async def recorded() -> tuple[int, int]:
-        database = runner.database
-        found = await database[AUDIT].count_documents({"_id": audit.audit_id})
-        staged = await database["outbox"].count_documents({"event_id": str(event.id)})
-        return found, staged
+    async def recorded() -> list[dict[str, object]]:
+        return await runner.database[AUDIT].find({"_id": audit.audit_id}).to_list()
 
     with pytest.raises(RuntimeError, match="before its answer"):
         async with runner.transaction() as tx:
             uow = MongoAccessUnitOfWork.in_transaction(tx)
             await uow.record_read(audit, topic=topics.ACCESS_AUDIT, event=event)
             raise RuntimeError("the read failed before its answer")
-    assert await recorded() == (0, 0)
+    assert await recorded() == []
 
-    with pytest.raises(RuntimeError, match="inside a transaction"):
-        await MongoAccessUnitOfWork(runner.database).record_read(
-            audit, topic=topics.ACCESS_AUDIT, event=event
-        )
-
-    async with runner.transaction() as tx:
-        uow = MongoAccessUnitOfWork.in_transaction(tx)
-        await uow.record_read(audit, topic=topics.ACCESS_AUDIT, event=event)
-    assert await recorded() == (1, 1)
-    [stored] = await MongoAuditLog(runner.database).query(
+    # an audited read runs outside a transaction: its one insert is the whole write
+    await MongoAccessUnitOfWork(runner.database).record_read(
+        audit, topic=topics.ACCESS_AUDIT, event=event
+    )
+    [stored] = await recorded()
+    assert stored["event_id"] == str(event.id) and stored["sent_at"] is None
+    assert CloudEvent.model_validate_json(str(stored["payload"])) == event
+    [found] = await MongoAuditLog(runner.database).query(
         request_id=None, reader_id=audit.reader_id, limit=10
     )
-    assert stored == audit
+    assert found == audit
 
 
 async def test_audits_stored_one_per_request_are_upgraded_and_still_found(
@@ -168,6 +164,8 @@ async def test_audits_stored_one_per_request_are_upgraded_and_still_found(
     await database[AUDIT].insert_one(old)
     assert await upgrade_read_audits(database) == 1
     assert await upgrade_read_audits(database) == 0
+    upgraded = await database[AUDIT].find_one({"_id": old["_id"]})
+    assert upgraded is not None and upgraded["sent_at"] is not None  # its v1 event went out
     [found] = await MongoAuditLog(database).query(request_id=request_id, reader_id=None, limit=5)
     assert found.audit_id == old["_id"]
     assert found.requests == (
