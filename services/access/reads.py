@@ -131,17 +131,21 @@ async def _audit_reads(
         read_at=now,
         requests=tuple(requests),
     )
-    event = CloudEvent.of(
+    await uow.record_read(audit, topic=topics.ACCESS_AUDIT, event=read_event(audit))
+
+
+def read_event(audit: ReadAudit) -> CloudEvent:
+    """The event announcing a read (`access.request.read.v2`), keyed by its audit id."""
+    return CloudEvent.of(
         source=SOURCE,
         type=RequestContentRead.event_type,
         subject=audit.audit_id,
-        time=now,
+        time=audit.read_at,
         data=RequestContentRead(
             audit_id=audit.audit_id,
             reader_id=audit.reader_id,
             reader_role=audit.reader_role,
-            read_at=now,
-            requests=tuple(RequestReadOn(**asdict(read)) for read in requests),
+            read_at=audit.read_at,
+            requests=tuple(RequestReadOn(**asdict(read)) for read in audit.requests),
         ),
     )
-    await uow.record_read(audit, topic=topics.ACCESS_AUDIT, event=event)

@@ -12,11 +12,11 @@ import pytest
 
 from services.access.audit_log import AUDIT, MongoAuditLog, upgrade_read_audits
 from services.access.domain import ReadAudit, RequestRead
-from services.access.handlers import SOURCE
+from services.access.reads import read_event
 from services.access.unit_of_work import MongoAccessUnitOfWork
 from shared import topics
 from shared.events import CloudEvent
-from shared.events.access import RequestContentRead, RequestReadOn
+from shared.events.access import RequestContentRead
 from shared.tokens import KeyRing, issue_token
 from tests.component.access.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Access, bearer
 from tests.support.apps import eventually
@@ -95,22 +95,7 @@ def _read(now: datetime, requests: int) -> tuple[ReadAudit, CloudEvent]:
             RequestRead(request_id=str(uuid4()), ground="requester") for _ in range(requests)
         ),
     )
-    event = CloudEvent.of(
-        source=SOURCE,
-        type=RequestContentRead.event_type,
-        subject=audit.audit_id,
-        time=now,
-        data=RequestContentRead(
-            audit_id=audit.audit_id,
-            reader_id=audit.reader_id,
-            reader_role=audit.reader_role,
-            read_at=now,
-            requests=tuple(
-                RequestReadOn(request_id=r.request_id, ground=r.ground) for r in audit.requests
-            ),
-        ),
-    )
-    return audit, event
+    return audit, read_event(audit)
 
 
 @pytest.mark.parametrize("requests", [1, 3], ids=["a detail", "a page"])
