@@ -111,7 +111,7 @@ def test_the_probes_lock_sampling_sees_a_busy_interpreter() -> None:
         while time.monotonic() < busy_until:
             sum(range(1000))
     [seconds] = held
-    assert 1.0 < seconds <= 2.5
+    assert seconds > 1.0 and seconds <= 2.5  # held most of the 2 s busy loop
 
 
 def test_a_failed_scenario_is_named_in_the_report() -> None:
