@@ -78,8 +78,11 @@ async def upgrade_read_audits(database: AsyncDatabase[Document]) -> int:
     """Audits stored one per request (before v2 of the read event) in today's shape: one read
     listing that one request, so the trail of a request still finds them; marked sent, since
     their v1 events went out through the outbox. Run at start-up; returns how many were
-    upgraded (none once done)."""
+    upgraded. Only a store that still has v1's index holds such audits: without it, nothing
+    is read (the audit log is kept for good and grows)."""
     audits = database[AUDIT]
+    if V1_AUDIT_INDEX not in await audits.index_information():
+        return 0
     upgraded = 0
     async for old in audits.find({"request_id": {"$exists": True}}):
         read = {name: old.get(name) for name in V1_AUDIT_FIELDS}
@@ -91,8 +94,7 @@ async def upgrade_read_audits(database: AsyncDatabase[Document]) -> int:
             },
         )
         upgraded += 1
-    if V1_AUDIT_INDEX in await audits.index_information():
-        await audits.drop_index(V1_AUDIT_INDEX)
+    await audits.drop_index(V1_AUDIT_INDEX)  # last: a start cut short upgrades the rest next
     return upgraded
 
 

@@ -146,6 +146,7 @@ async def test_audits_stored_one_per_request_are_upgraded_and_still_found(
         "grant_id": "grant-1",
         "organisation_id": None,
     }
+    await database[AUDIT].create_index([("request_id", 1), ("read_at", -1)])  # v1's index
     await database[AUDIT].insert_one(old)
     assert await upgrade_read_audits(database) == 1
     assert await upgrade_read_audits(database) == 0
