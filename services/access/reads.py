@@ -116,14 +116,7 @@ async def _audit_reads(
         ground = ground_for(visibility, view)
         if ground is None:  # the query already filtered; this would be a bug, so fail closed
             raise NotFoundError("no such request")
-        requests.append(
-            RequestRead(
-                request_id=view.request_id,
-                ground=ground.ground,
-                grant_id=ground.grant_id,
-                organisation_id=ground.organisation_id,
-            )
-        )
+        requests.append(RequestRead(request_id=view.request_id, **asdict(ground)))
     audit = ReadAudit(
         audit_id=str(uuid4()),
         reader_id=principal.principal_id,
