@@ -6,12 +6,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
+# uv installs .venv exactly as uv.lock says (hashes checked, nothing resolved at install time).
+# uv itself comes from PyPI, pinned by hash in deploy/uv-bootstrap.txt, into .cache/uv.
+UV := .cache/uv/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
 .PHONY: run test lint typecheck unit docs install jars clean bench toxiproxy reliability audit tools lock prometheusrule promtool-go
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+$(UV): deploy/uv-bootstrap.txt
+	$(PYTHON) -m venv .cache/uv
+	.cache/uv/bin/pip install --quiet --require-hashes --no-deps --requirement deploy/uv-bootstrap.txt
+	touch $(UV)
+
+$(STAMP): pyproject.toml uv.lock $(UV)
+	$(UV) sync --quiet --frozen --all-extras --python $(PYTHON)
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -100,12 +109,13 @@ $(TOOLS)/compose-spec.json:
 	  | $(PYTHON) -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')/schema/compose-spec.json" $@
 	chmod u+w $@
 
-# requirements.lock: the runtime dependencies resolved and hashed, for the images.
-lock:
-	$(PYTHON) -m venv $(TOOLS)/piptools
-	$(TOOLS)/piptools/bin/pip install --quiet pip-tools==7.6.2
-	$(TOOLS)/piptools/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
-	  --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+# uv.lock: every dependency, runtime and dev, resolved once and hashed; `make lock` updates it on
+# purpose (after a pin in pyproject.toml changes). requirements.lock is its runtime part, for the
+# images (pip --require-hashes); tests/deploy/test_lock.py fails when either is out of date.
+lock: $(UV)
+	$(UV) lock --python $(PYTHON)
+	$(UV) export --quiet --frozen --no-dev --no-emit-project --format requirements-txt \
+	  --output-file requirements.lock > /dev/null
 
 # deploy/k8s/base/prometheusrule.yaml from deploy/prometheus/alerts.yml.
 prometheusrule: install
