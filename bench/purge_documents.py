@@ -46,6 +46,7 @@ def intake_documents(request: SupportRequest, person: Person) -> dict[str, Docum
         author_id=person.contact_id,
         body=request.body,
         added_at=request.received_at,
+        organisation_id=request.organisation_id,
     )
     ack = Acknowledgement(
         request_id=request.request_id,
@@ -55,6 +56,7 @@ def intake_documents(request: SupportRequest, person: Person) -> dict[str, Docum
         subject=f"[{request.reference}] {request.subject}",
         message_id=f"<ack.{request.request_id}@support.example.org>",
         queued_at=request.received_at,
+        organisation_id=request.organisation_id,
     )
     acknowledgement = {**asdict(ack), "_id": ack.request_id}
     acknowledgement["sent_at"] = request.received_at + timedelta(seconds=5)  # sent long ago
@@ -66,6 +68,7 @@ def intake_documents(request: SupportRequest, person: Person) -> dict[str, Docum
             "_id": mail_key(ack.message_id),
             "request_id": request.request_id,
             "requester_id": person.contact_id,
+            "organisation_id": request.organisation_id,
         },
     }
 

@@ -78,7 +78,8 @@ def _selectors(organisation: Organisation) -> Iterator[tuple[str, str, Document]
     org = {"organisation_id": organisation.organisation_id}
     ids = {"$in": organisation.request_ids}
     yield "intake", intake_repository.REQUESTS, org
-    yield "intake", intake_repository.CONTACTS, org
+    tagged = {"organisation_ids": organisation.organisation_id}
+    yield "intake", intake_repository.CONTACTS, tagged
     yield "intake", intake_repository.MESSAGES, {"request_id": ids}
     yield "intake", intake_repository.ACKNOWLEDGEMENTS, {"_id": ids}
     yield "intake", intake_repository.CHANNEL_ITEMS, {"request_id": ids}
@@ -89,7 +90,7 @@ def _selectors(organisation: Organisation) -> Iterator[tuple[str, str, Document]
     yield "surveys", surveys_repository.CANDIDATES, org
     yield "surveys", surveys_repository.INVITATIONS, org
     yield "surveys", surveys_repository.RESPONSES, org
-    yield "surveys", surveys_repository.CONTACTS, org
+    yield "surveys", surveys_repository.CONTACTS, tagged
     yield "keystore", KEYS, {"_id": {"$in": organisation.contact_ids}}
 
 
@@ -153,7 +154,7 @@ async def seed(
                 "_id": person.contact_id,
                 "email_normalised": normalise_email(email),
                 "phone_e164": None,
-                "organisation_id": org_id,
+                "organisation_ids": [org_id],
                 **person.details.model_dump(mode="json"),
             },
         )
@@ -168,7 +169,9 @@ async def seed(
             data_subject_id=person.contact_id,
             keys=keys,
         )
-        contact = RegisteredContact(person.contact_id, org_id, now, secrets.opt_out_key(email))
+        contact = RegisteredContact(
+            person.contact_id, now, secrets.opt_out_key(email), organisation_ids=(org_id,)
+        )
         add(
             "surveys",
             surveys_repository.CONTACTS,

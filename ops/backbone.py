@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaConnectionError
 from pymongo import AsyncMongoClient
 
 from ops.output import ExitCode, OpsError
@@ -27,7 +28,7 @@ async def bounded(work: Awaitable[T], *, what: str, seconds: float) -> T:
     """The work's result, or OpsError(UNREACHABLE) naming what did not answer in time."""
     try:
         return await asyncio.wait_for(work, timeout=seconds)
-    except (TimeoutError, OSError) as error:
+    except (TimeoutError, OSError, KafkaConnectionError) as error:
         raise OpsError(
             f"{what} did not answer ({type(error).__name__})", code=ExitCode.UNREACHABLE
         ) from None

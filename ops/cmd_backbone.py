@@ -161,6 +161,10 @@ def scan(
         found = report.kafka_total + report.mongodb_total
         rows = [["kafka", t, i, n] for (t, i), n in report.kafka_hits.items()]
         rows += [["mongodb", c, i, n] for (c, i), n in report.mongodb_hits.items()]
+        rows += [
+            ["ingress (clear by design, expires)", t, i, n]
+            for (t, i), n in report.ingress_hits.items()
+        ]
         out.result(
             {**report.as_dict(), "found": found},
             table=table("plaintext found", ("where", "place", "value #", "hits"), rows),

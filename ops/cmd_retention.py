@@ -40,11 +40,30 @@ def status(
             holds = [
                 h for h in api.call("GET", "retention", "/retention/legal-holds") if h["active"]
             ]
-        late = overview["overdue"] + overview["purges_past_deadline"]
-        counts = {k: v for k, v in overview.items() if k != "next_due"}
+        late_erasures = overview.get("late_erasures", [])
+        late = overview["overdue"] + overview["purges_past_deadline"] + len(late_erasures)
+        counts = {k: v for k, v in overview.items() if k not in {"next_due", "late_erasures"}}
         if not out.as_json:
             out.console.print(pairs("retention", counts))
             out.console.print(_holds_table("active legal holds", holds))
+            out.console.print(
+                table(
+                    "erasures waiting for participants (no certificate yet)",
+                    ("erasure_id", "scope", "missing", "left", "asked"),
+                    [
+                        [
+                            e["erasure_id"],
+                            f"{e['scope']['kind']} {e['scope']['id']}",
+                            ", ".join(e["missing"]),
+                            "; ".join(
+                                f"{who}: {sum(left.values())}" for who, left in e["left"].items()
+                            ),
+                            e["times_asked"],
+                        ]
+                        for e in late_erasures
+                    ],
+                )
+            )
         due = [
             [i["kind"], i["id"], i["purge_due_at"], "held" if i["held"] else ""]
             for i in overview["next_due"]
@@ -52,7 +71,7 @@ def status(
         out.result(
             {**overview, "legal_holds": holds},
             table=table("next due", ("kind", "id", "purge due at", "held"), due),
-            summary="[red]overdue purges[/red]" if late else "nothing overdue",
+            summary="[red]overdue purges or late erasures[/red]" if late else "nothing overdue",
         )
         return ExitCode.PROBLEM if late else ExitCode.OK
 

@@ -1,8 +1,11 @@
 """Contract events an integrator may publish by hand: validated before anything is sent.
 
 An event comes as a full CloudEvent (like the examples in docs/contracts/) or as its `data`
-with the type named. Plain contact details (full_name, email, phone?, company?) may be sealed
-by the CLI with the contact's own key (`seal`); otherwise they must come sealed already.
+with the type named. Plain contact details (full_name, email, phone?, company?) go, as an
+outside CRM sends them, to `crm.ingress` (`crm.ingress.contract_signed.v1`,
+`crm.ingress.contact_upserted.v1`), where access seals and republishes them: no secret of ours
+is needed. With `seal` the CLI seals them itself with the contact's key (it then needs the key
+store and the key-encryption key) and publishes on `crm.contracts` / `crm.contacts`.
 """
 
 from __future__ import annotations
@@ -17,15 +20,33 @@ from ops.output import ExitCode, OpsError
 from shared.crypto import SealedPersonalData
 from shared.events import CloudEvent
 from shared.events.base import EventData
-from shared.events.crm import CRM_EVENTS
+from shared.events.crm import (
+    CRM_EVENTS,
+    INGRESS_EVENTS,
+    ContactUpserted,
+    ContractSigned,
+    IngressContactUpserted,
+    IngressContractSigned,
+)
 from shared.events.intake import ContactDetails
 from shared.events.legal import LegalHoldPlaced, LegalHoldReleased
 
-CONTRACTS: tuple[type[EventData], ...] = (*CRM_EVENTS, LegalHoldPlaced, LegalHoldReleased)
+CONTRACTS: tuple[type[EventData], ...] = (
+    *CRM_EVENTS,
+    *INGRESS_EVENTS,
+    LegalHoldPlaced,
+    LegalHoldReleased,
+)
 PUBLISHABLE: dict[str, type[EventData]] = {event.event_type: event for event in CONTRACTS}
+IN_CLEAR: dict[str, str] = {
+    ContractSigned.event_type: IngressContractSigned.event_type,
+    ContactUpserted.event_type: IngressContactUpserted.event_type,
+}
+"""The ingress type that carries a CRM event's contact details in clear."""
 KEY_FIELD = {
     "crm.contracts": "organisation_id",
     "crm.contacts": "organisation_id",
+    "crm.ingress": "organisation_id",
     "legal.holds": "hold_id",
 }
 DEFAULT_SOURCE = "/support-ops"
@@ -112,15 +133,14 @@ async def prepare(
     kind = document.get("type") if envelope else event_type
     if not isinstance(kind, str):
         raise invalid("type: missing (give a CloudEvent, or data with --type)", [])
-    model = event_class(kind)
     if not isinstance(data, dict):
         raise invalid("data: must be a JSON object", [])
     if has_plain_details(data):
-        if seal is None:
-            raise invalid(
-                "contact details are plain: pass --seal to seal them with the contact's key", []
-            )
-        data = await seal_contact_details(data, seal=seal)
+        if seal is None:  # as an outside CRM publishes: in clear, on crm.ingress
+            kind = IN_CLEAR.get(kind, kind)
+        else:
+            data = await seal_contact_details(data, seal=seal)
+    model = event_class(kind)
     try:
         checked = model.model_validate(data)
     except ValidationError as error:
@@ -129,7 +149,9 @@ async def prepare(
         ) from None
     if envelope:
         try:
-            event = CloudEvent.model_validate({**document, "data": checked.model_dump(mode="json")})
+            event = CloudEvent.model_validate(
+                {**document, "type": kind, "data": checked.model_dump(mode="json")}
+            )
         except ValidationError as error:
             raise invalid("the CloudEvent envelope is not valid", problems(error)) from None
     else:

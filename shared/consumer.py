@@ -105,6 +105,11 @@ class EventConsumer:
         self._clock = clock
         self._max_backoff = max_backoff_seconds
 
+    @property
+    def handlers(self) -> Mapping[str, EventHandler]:
+        """The handler of each event type this consumer acts on."""
+        return self._handlers
+
     async def create_indexes(self) -> None:
         await self._runner.database[PROCESSED_EVENTS].create_index(
             [("processed_at", ASCENDING)],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
@@ -19,7 +20,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 from shared.mongo import Document
 
 ERASURE_PROGRESS = "erasure_progress"
+ERASED_REQUESTS = "erased_requests"
+ERASED_PERSONS = "erased_persons"
 KEPT_FOR = timedelta(days=30)
+TOMBSTONE_KEPT_FOR = timedelta(days=400)
+"""A request erased on its own (P8), or a person whose own record went with their last request,
+is remembered by id this long, so that its announcement arriving after the erasure (another
+topic, consumed at its own pace) creates no copy of it again. Ids only."""
 
 
 class ErasureProgress:
@@ -41,6 +48,18 @@ class ErasureProgress:
         await self._update({"$inc": {f"counts.{name}": count}})
         return count
 
+    async def request_erased(self, request_id: str) -> None:
+        """Remember that this request is erased here, before its copies are deleted."""
+        await self._collection.database[ERASED_REQUESTS].update_one(
+            {"_id": request_id}, {"$setOnInsert": {"erased_at": self._now}}, upsert=True
+        )
+
+    async def person_erased(self, person: str) -> None:
+        """Remember that this person's own record here was erased."""
+        await self._collection.database[ERASED_PERSONS].update_one(
+            {"_id": person}, {"$setOnInsert": {"erased_at": self._now}}, upsert=True
+        )
+
     async def so_far(self) -> tuple[dict[str, int], set[str]]:
         """The counts and subjects noted by every run of this erasure so far."""
         found = await self._collection.find_one({"_id": self._id}) or {}
@@ -53,7 +72,26 @@ class ErasureProgress:
         )
 
 
+async def was_erased(
+    database: AsyncDatabase[Document], request_id: str, *, session: Any = None
+) -> bool:
+    """Whether this service erased the request already (its announcement came late)."""
+    found = await database[ERASED_REQUESTS].find_one({"_id": request_id}, session=session)
+    return found is not None
+
+
+async def was_person_erased(
+    database: AsyncDatabase[Document], person: str, *, session: Any = None
+) -> bool:
+    """Whether this service erased the person's own record already."""
+    return await database[ERASED_PERSONS].find_one({"_id": person}, session=session) is not None
+
+
 async def create_indexes(database: AsyncDatabase[Document]) -> None:
     await database[ERASURE_PROGRESS].create_index(
         [("updated_at", ASCENDING)], expireAfterSeconds=int(KEPT_FOR.total_seconds())
     )
+    for name in (ERASED_REQUESTS, ERASED_PERSONS):
+        await database[name].create_index(
+            [("erased_at", ASCENDING)], expireAfterSeconds=int(TOMBSTONE_KEPT_FOR.total_seconds())
+        )

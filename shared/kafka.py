@@ -11,6 +11,7 @@ from typing import Any
 
 from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -53,6 +54,23 @@ async def ensure_topics(bootstrap_servers: str, names: Iterable[str], *, partiti
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
+    finally:
+        await admin.close()
+
+
+async def configure_topics(bootstrap_servers: str, configs: dict[str, dict[str, str]]) -> None:
+    """Set topic-level configs (e.g. `retention.ms` of a topic that carries clear text)."""
+    if not configs:
+        return
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        await admin.alter_configs(
+            [
+                ConfigResource(ConfigResourceType.TOPIC, topic, config)
+                for topic, config in sorted(configs.items())
+            ]
+        )
     finally:
         await admin.close()
 

@@ -3,6 +3,12 @@
 After a data subject is crypto-shredded and erased, it must find none of their values. The
 report names places and value *indexes*, never the values themselves (they are personal data).
 
+Two topics carry clear text by design, because the outside systems writing them hold none of
+our keys: `intake.phone` (telephony) and `crm.ingress` (the CRM), with their dead-letter
+topics. Their records expire after a few days (`retention.ms`, set by intake and access), not
+at an erasure. Hits there are reported apart, as `ingress`, with that reason; they are not
+counted in `kafka_total`, and the exit code says whether anything else was found.
+
     python -m shared.scanner --kafka 127.0.0.1:9092 --mongodb mongodb://... VALUE [VALUE ...]
 """
 
@@ -22,7 +28,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 from bson import json_util
 from pymongo import AsyncMongoClient
 
+from shared import topics
+
 SYSTEM_DATABASES = frozenset({"admin", "local", "config"})
+_IN_CLEAR = (topics.PHONE_INTAKE, topics.CRM_INGRESS)
+INGRESS_TOPICS = frozenset({*_IN_CLEAR, *map(topics.dead_letter_topic, _IN_CLEAR)})
+"""Topics outside producers write in clear: kept days (retention.ms), reported apart."""
 
 
 @dataclass
@@ -30,6 +41,7 @@ class ScanReport:
     """Where each searched value (by index) was found, and how much was scanned."""
 
     kafka_hits: Counter[tuple[str, int]] = field(default_factory=Counter)
+    ingress_hits: Counter[tuple[str, int]] = field(default_factory=Counter)
     mongodb_hits: Counter[tuple[str, int]] = field(default_factory=Counter)
     records_scanned: int = 0
     documents_scanned: int = 0
@@ -47,6 +59,15 @@ class ScanReport:
             "records_scanned": self.records_scanned,
             "documents_scanned": self.documents_scanned,
             "kafka": [{"topic": t, "value": i, "hits": n} for (t, i), n in self.kafka_hits.items()],
+            "ingress": [
+                {
+                    "topic": t,
+                    "value": i,
+                    "hits": n,
+                    "why": "written in clear by an outside system; expires with retention.ms",
+                }
+                for (t, i), n in self.ingress_hits.items()
+            ],
             "mongodb": [
                 {"collection": c, "value": i, "hits": n} for (c, i), n in self.mongodb_hits.items()
             ],
@@ -60,7 +81,7 @@ def _needles(values: Sequence[str]) -> list[str]:
 def _readable(raw: bytes) -> str:
     """The text as written, plus its JSON with escapes resolved (\u00d8 is Ø), case-folded."""
     text = raw.decode("utf-8", errors="replace")
-    with contextlib.suppress(ValueError):
+    with contextlib.suppress(ValueError, RecursionError):  # not JSON, or hostile nesting
         text += "\x00" + json.dumps(json.loads(text), ensure_ascii=False)
     return text.casefold()
 
@@ -119,8 +140,9 @@ async def scan_kafka(
                     parts = [record.value or b"", record.key or b""]
                     parts += [value for _, value in record.headers or ()]
                     found = {i for part in parts for i in _hits(part, needles)}
+                    hits = report.ingress_hits if tp.topic in INGRESS_TOPICS else report.kafka_hits
                     for index in found:
-                        report.kafka_hits[(tp.topic, index)] += 1
+                        hits[(tp.topic, index)] += 1
             for tp in list(remaining):
                 if await consumer.position(tp) >= end[tp]:
                     remaining.discard(tp)

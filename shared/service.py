@@ -10,19 +10,27 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from pymongo import AsyncMongoClient
 
 from shared.clock import Clock, SystemClock
-from shared.consumer import BatchPreparer, EventConsumer, EventHandler, Readiness
+from shared.consumer import BatchPreparer, DeadLetter, EventConsumer, EventHandler, Readiness
 from shared.crypto import KeyWrapper
-from shared.kafka import KafkaPublisher, create_broker, ensure_topics, subscribe
+from shared.kafka import (
+    KafkaPublisher,
+    configure_topics,
+    create_broker,
+    ensure_topics,
+    subscribe,
+)
 from shared.keystore import MongoKeyStore
 from shared.metrics import BackboneMetrics
-from shared.mongo import TransactionRunner, create_mongo_client
+from shared.mongo import Document, TransactionRunner, create_mongo_client
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.topics import dead_letter_topic
@@ -33,16 +41,39 @@ StartupStep = Callable[[], Awaitable[None]]
 SHUTDOWN_STEP_SECONDS = 10.0
 
 
+class Publisher(Protocol):
+    """Where a service's records go: Kafka (KafkaPublisher), or memory in fast tests."""
+
+    async def publish_batch(self, records: list[tuple[str, bytes, bytes]]) -> None: ...
+    async def send_dead_letter(self, letter: DeadLetter) -> None: ...
+
+
+@dataclass(frozen=True)
+class Backbone:
+    """The store client and publisher a runtime uses instead of those its settings name: the
+    in-memory ones of the fast test layer (tests/support/memory.py). Without one, a service
+    runs on the MongoDB and Kafka of its settings."""
+
+    mongo: AsyncMongoClient[Document]
+    publisher: Publisher
+
+
 class ServiceRuntime:
     """Wiring shared by the four services."""
 
-    def __init__(self, settings: ServiceSettings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        clock: Clock | None = None,
+        backbone: Backbone | None = None,
+    ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.registry = CollectorRegistry()
         self.metrics = BackboneMetrics(settings.service_name, self.registry)
         self.broker = create_broker(settings, self.registry)
-        self.mongo = create_mongo_client(settings)
+        self.mongo = backbone.mongo if backbone else create_mongo_client(settings)
         self.runner = TransactionRunner(self.mongo, settings.database_name)
         self.keys = MongoKeyStore(
             self.mongo,
@@ -50,11 +81,18 @@ class ServiceRuntime:
             wrapper=KeyWrapper.from_base64(settings.key_encryption_key.get_secret_value()),
             on_shred=self.metrics.shredded_keys.inc,
         )
-        self.publisher = KafkaPublisher(self.broker, service=settings.service_name)
+        self.publisher: Publisher = (
+            backbone.publisher
+            if backbone
+            else KafkaPublisher(self.broker, service=settings.service_name)
+        )
         self.readiness = Readiness()
+        self.consumers: list[EventConsumer] = []
+        self.relays: list[OutboxRelay] = []
         self.relay = self._relay()
         self._topics: set[str] = set()
         self._produced: set[str] = set()
+        self._topic_configs: dict[str, dict[str, str]] = {}
         self._subscriptions: list[tuple[str, str]] = []
         self._startup_steps: list[StartupStep] = [self.relay.create_indexes]
         self._tasks: list[asyncio.Task[Any]] = []
@@ -87,6 +125,7 @@ class ServiceRuntime:
             batch_scope=self.keys.batch,
             prepare=prepare,
         )
+        self.consumers.append(consumer)
         self._topics.update({topic, dead_letter_topic(topic)})
         self._produced.add(dead_letter_topic(topic))
         self._startup_steps.append(consumer.create_indexes)
@@ -100,8 +139,15 @@ class ServiceRuntime:
             batch_size=self.settings.consumer_batch_size if batch else 1,
         )
 
+    def handler(self, topic: str, event_type: str) -> EventHandler:
+        """The handler this service runs for `event_type` on `topic`."""
+        for consumer in self.consumers:
+            if consumer.topic == topic and event_type in consumer.handlers:
+                return consumer.handlers[event_type]
+        raise LookupError(f"{self.settings.service_name} does not handle {event_type} on {topic}")
+
     def _relay(self, **kept_records: Any) -> OutboxRelay:
-        return OutboxRelay(
+        relay = OutboxRelay(
             runner=self.runner,
             publish_batch=self.publisher.publish_batch,
             metrics=self.metrics,
@@ -111,6 +157,8 @@ class ServiceRuntime:
             crash_point=self.settings.fault_injection,
             **kept_records,
         )
+        self.relays.append(relay)
+        return relay
 
     def relay_records(self, collection: str, *, order_by: str) -> OutboxRelay:
         """Also relay `collection`, whose documents are each a kept record and the event that
@@ -123,6 +171,13 @@ class ServiceRuntime:
     def produces(self, *topics: str) -> None:
         self._topics.update(topics)
         self._produced.update(topics)
+
+    def keep_briefly(self, topic: str, *, hours: int) -> None:
+        """Keep `topic`'s records, and its dead letters, only `hours` (an ingress topic carrying
+        clear text); set on every start, so a changed setting applies."""
+        for name in (topic, dead_letter_topic(topic)):
+            self._topics.add(name)
+            self._topic_configs[name] = {"retention.ms": str(hours * 3_600_000)}
 
     @property
     def topics(self) -> frozenset[str]:
@@ -182,8 +237,8 @@ class ServiceRuntime:
                     self._topics,
                     partitions=self.settings.kafka_partitions,
                 )
-                for step in self._startup_steps:
-                    await step()
+                await configure_topics(self.settings.kafka_bootstrap_servers, self._topic_configs)
+                await self.prepare_storage()
                 await self.broker.start()
                 break
             except Exception as error:
@@ -199,6 +254,11 @@ class ServiceRuntime:
             self._tasks.append(asyncio.create_task(_coroutine(task), name=name))
         self.started = True
         log.info("service started", extra={"topics": sorted(self._topics)})
+
+    async def prepare_storage(self) -> None:
+        """Run the start-up steps (indexes, seeds) against the store."""
+        for step in self._startup_steps:
+            await step()
 
     async def problems(self) -> list[str]:
         """Why the service is not ready, or an empty list."""

@@ -11,11 +11,16 @@ SUPPORT_REQUESTS: Final = "support.requests"
 SUPPORT_CONTACTS: Final = "support.contacts"
 CRM_CONTRACTS: Final = "crm.contracts"
 CRM_CONTACTS: Final = "crm.contacts"
+CRM_INGRESS: Final = "crm.ingress"
+"""Where an outside CRM publishes with contact details in clear (kept days); access seals them
+and republishes on crm.contracts and crm.contacts."""
 LEGAL_HOLDS: Final = "legal.holds"
 PRIVACY_ERASURE: Final = "privacy.erasure"
 PRIVACY_DSR: Final = "privacy.dsr"
 SURVEYS: Final = "surveys"
 ACCESS_AUDIT: Final = "access.audit"
+ACCESS_MEMBERSHIPS: Final = "access.memberships"
+"""access's decision of which customer organisation a request belongs to (keyed by request id)."""
 
 ALL: Final = (
     WEB_INTAKE,
@@ -25,11 +30,13 @@ ALL: Final = (
     SUPPORT_CONTACTS,
     CRM_CONTRACTS,
     CRM_CONTACTS,
+    CRM_INGRESS,
     LEGAL_HOLDS,
     PRIVACY_ERASURE,
     PRIVACY_DSR,
     SURVEYS,
     ACCESS_AUDIT,
+    ACCESS_MEMBERSHIPS,
 )
 
 DEAD_LETTER_SUFFIX: Final = ".dlq"

@@ -19,19 +19,23 @@ async def topic_partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
     return [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
 
 
-async def commit_at_end(bootstrap: str, *, group_id: str, topic: str) -> None:
-    """Start a consumer group at the current end of a topic (it will see only what comes next).
-    The partitions come from the broker, so the commit is never silently skipped."""
+async def commit_at_end(
+    bootstrap: str, *, group_id: str, topic: str, at: dict[TopicPartition, int] | None = None
+) -> dict[TopicPartition, int]:
+    """Start a consumer group at the current end of a topic (it will see only what comes next),
+    or at the offsets `at` (an earlier end); the offsets committed. The partitions come from the
+    broker, so the commit is never silently skipped."""
     partitions = await topic_partitions(bootstrap, topic)
     if not partitions:
-        return
+        return {}
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False
     )
     await consumer.start()
     try:
         consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
+        ends = at if at is not None else dict(await consumer.end_offsets(partitions))
         await consumer.commit({tp: OffsetAndMetadata(ends[tp], "") for tp in partitions})
+        return ends
     finally:
         await consumer.stop()

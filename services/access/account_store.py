@@ -9,6 +9,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared import erasure_progress
 from shared.mongo import Document
 
 ACCOUNTS = "accounts"
@@ -25,6 +26,11 @@ class MongoAccounts:
     ) -> None:
         self._collection = database[ACCOUNTS]
         self._session = session
+
+    async def was_erased(self, contact_id: str) -> bool:
+        return await erasure_progress.was_person_erased(
+            self._collection.database, contact_id, session=self._session
+        )
 
     async def by_email(self, email_normalised: str) -> Document | None:
         return await self._collection.find_one(

@@ -49,6 +49,8 @@ async def register_contact(
 ) -> None:
     """A contact intake registered gets an account and a set-password link by mail (P3)."""
     registered = ContactRegistered.from_event(event)
+    if await uow.accounts.was_erased(registered.contact_id):
+        return  # erased (with their last request) before the registration got here
     details = await unseal(registered.details, ContactDetails, keys=keys)
     if details is None:
         return  # erased before we got here

@@ -11,6 +11,7 @@ from services.access import (
     account_store,
     accounts,
     audit_log,
+    crm_ingress,
     customers,
     directory,
     handlers,
@@ -29,21 +30,24 @@ from services.access.unit_of_work import (
 )
 from shared import erasure_progress, topics
 from shared.clock import Clock
+from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
 from shared.events import crm as crm_events
 from shared.events.intake import ContactRegistered, MessageAdded, RequestReceived, StatusChanged
-from shared.events.privacy import ErasureRequested, ExportRequested, RectificationRequested
 from shared.http import install_error_handlers
 from shared.mail import MailSender
 from shared.mongo import Transaction, in_transaction
-from shared.service import ServiceRuntime
+from shared.participant import participant_handlers
+from shared.service import Backbone, ServiceRuntime
 from shared.tokens import KeyRing, principal_guard
 
 Handler = Callable[[CloudEvent, Transaction], Awaitable[None]]
 
 
-def create_app(settings: AccessSettings, *, clock: Clock | None = None) -> FastAPI:
-    runtime = ServiceRuntime(settings, clock=clock)
+def create_app(
+    settings: AccessSettings, *, clock: Clock | None = None, backbone: Backbone | None = None
+) -> FastAPI:
+    runtime = ServiceRuntime(settings, clock=clock, backbone=backbone)
     keys, clock_ = runtime.keys, runtime.clock
     metrics = AccessMetrics(runtime.registry)
     database = runtime.runner.database
@@ -114,22 +118,37 @@ def create_app(settings: AccessSettings, *, clock: Clock | None = None) -> FastA
             ),
         },
     )
+    ingress = on(lambda e, uow: crm_ingress.republish_sealed(e, uow=uow, keys=keys))
     runtime.consume(
-        topics.PRIVACY_ERASURE,
-        {ErasureRequested.event_type: on(lambda e, uow: privacy.erase(e, uow=uow, clock=clock_))},
-    )
-    runtime.consume(
-        topics.PRIVACY_DSR,
+        topics.CRM_INGRESS,
         {
-            ExportRequested.event_type: on(
-                lambda e, uow: privacy.export(e, uow=uow, keys=keys, clock=clock_)
-            ),
-            RectificationRequested.event_type: on(
-                lambda e, uow: privacy.rectify(e, uow=uow, keys=keys)
-            ),
+            event_type: ingress
+            for event_type in (
+                *crm_ingress.PASSED_THROUGH,
+                crm_events.IngressContractSigned.event_type,
+                crm_events.IngressContactUpserted.event_type,
+            )
         },
     )
-    runtime.produces(topics.ACCESS_AUDIT, topics.PRIVACY_ERASURE, topics.PRIVACY_DSR)
+    runtime.keep_briefly(topics.CRM_INGRESS, hours=settings.crm_ingress_retention_hours)
+    privacy_handlers = participant_handlers(
+        participant="access",
+        source=privacy.SOURCE,
+        holdings=lambda tx: privacy.AccessHoldings(MongoAccessUnitOfWork.in_transaction(tx), tx),
+        notes=lambda tx, erasure_id: ErasureProgress(tx.database, erasure_id, now=clock_.now()),
+        keys=keys,
+        clock=clock_,
+    )
+    runtime.consume(topics.PRIVACY_ERASURE, privacy_handlers)
+    runtime.consume(topics.PRIVACY_DSR, privacy_handlers)
+    runtime.produces(
+        topics.ACCESS_AUDIT,
+        topics.ACCESS_MEMBERSHIPS,
+        topics.CRM_CONTRACTS,
+        topics.CRM_CONTACTS,
+        topics.PRIVACY_ERASURE,
+        topics.PRIVACY_DSR,
+    )
     unit_of_work = unit_of_work_factory(runtime.runner, runtime.relay.notify)
     audit_relay = runtime.relay_records(audit_log.AUDIT, order_by=audit_log.AUDIT_ORDER)
     audited_read = audited_read_factory(

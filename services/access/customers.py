@@ -11,6 +11,7 @@ from datetime import datetime
 
 from services.access.accounts import AccountPolicy, ensure_account
 from services.access.domain import Representative, normalise_email, with_membership, with_official
+from services.access.handlers import publish_decisions
 from services.access.ports import AccessUnitOfWork
 from shared.crypto import KeyStore, SealedPersonalData, unseal
 from shared.events import CloudEvent
@@ -101,12 +102,13 @@ async def contact_left(event: CloudEvent, *, uow: AccessUnitOfWork) -> None:
     rep = with_membership(rep, member=False, at=left.left_at)
     await uow.directory.save_representative(rep)
     if rep.member is False:  # requests filed after leaving were never the organisation's
-        await uow.requests.unassign_organisation(
+        decisions = await uow.requests.unassign_organisation(
             organisation_id=left.organisation_id,
             email_normalised=rep.email_normalised,
             contact_id=left.contact_id,
             since=left.left_at,
         )
+        await publish_decisions(uow, decisions, at=left.left_at)
 
 
 async def official_contact_appointed(event: CloudEvent, *, uow: AccessUnitOfWork) -> None:
@@ -153,13 +155,14 @@ async def _representative_joined(
         )
     await uow.directory.save_representative(rep)
     if rep.member_since is not None:
-        await uow.requests.assign_organisation(
+        decisions = await uow.requests.assign_organisation(
             organisation_id=organisation_id,
             email_normalised=rep.email_normalised,
             contact_id=contact_id,
             since=rep.member_since,
             until=None if rep.member else rep.member_at,
         )
+        await publish_decisions(uow, decisions, at=at)
 
 
 async def _contract_state(

@@ -146,6 +146,13 @@ class MongoShareGrants:
     async def delete_for_requests(self, request_ids: list[str]) -> int:
         return await delete_in(self._collection, "request_id", request_ids, chunk=IN_CHUNK)
 
+    async def tag_organisation(self, request_id: str, organisation_id: str | None) -> None:
+        await self._collection.update_many(
+            {"request_id": request_id},
+            {"$set": {"organisation_id": organisation_id}},
+            session=self._session,
+        )
+
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:
     await database[REPRESENTATIVES].create_index("contact_id")
@@ -153,6 +160,8 @@ async def create_indexes(database: AsyncDatabase[Document]) -> None:
     await database[REPRESENTATIVES].create_index("email_normalised")
     await database[GRANTS].create_index([("colleague_id", 1), ("expires_at", 1)])
     await database[GRANTS].create_index("request_id")
+    await database[GRANTS].create_index("organisation_id")
+    await database[GRANTS].create_index("requester_id")
     for index in range(LATCH_COUNT):
         with contextlib.suppress(DuplicateKeyError):
             await database[LATCHES].update_one(

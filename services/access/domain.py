@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
+from shared.events.access import LawfulBasis
 from shared.tokens import Principal
 
 Ground = Literal["support_staff", "share_grant", "official_contact", "requester"]
@@ -41,6 +42,22 @@ class RequestView:
     subject: str | None
     body: str | None
     messages: tuple[MessageView, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrganisationDecision:
+    """access's decision of which customer organisation a request belongs to (P5, P7);
+    `version` grows with every decision about the request."""
+
+    request_id: str
+    requester_id: str
+    organisation_id: str | None
+    version: int
+
+
+def lawful_basis_for(organisation_id: str | None) -> LawfulBasis:
+    """P5: contract for a customer organisation's request, else legitimate interest."""
+    return "contract" if organisation_id else "legitimate_interest"
 
 
 @dataclass(frozen=True)
@@ -114,6 +131,9 @@ class ShareGrant:
     granted_at: datetime
     expires_at: datetime
     revoked_at: datetime | None = None
+    organisation_id: str | None = None
+    requester_id: str | None = None
+    """The shared request's organisation and requester: an erasure of either finds the grant."""
 
     def active(self, now: datetime) -> bool:
         return self.revoked_at is None and self.granted_at <= now < self.expires_at

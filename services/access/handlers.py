@@ -1,9 +1,10 @@
 """access's request handlers: the read model from intake's events, share grants (audited reads
 are in reads.py).
 
-Seam (organisation of a request): intake publishes `organisation_id` None today. access derives
-it from the CRM: the organisation the requester represented (by contact id or email) when the
-request was received; CRM events arriving later assign or unassign it (see customers.py).
+The organisation of a request is access's decision (it owns membership, from the CRM): the
+organisation the requester represented (by contact id or email) when the request was received;
+CRM events arriving later assign or unassign it (customers.py). Each decision is published on
+`access.memberships` for intake, which applies it to its copies and announces it to the others.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from uuid import uuid4
 
 from services.access.domain import (
     MessageView,
+    OrganisationDecision,
     RequestView,
     ShareGrant,
     Visibility,
+    lawful_basis_for,
     normalise_email,
     reads_everything,
     was_member_at,
@@ -26,7 +29,12 @@ from shared import topics
 from shared.clock import Clock
 from shared.crypto import KeyStore, unseal
 from shared.events import CloudEvent
-from shared.events.access import RequestContentRead, ShareGranted, ShareRevoked
+from shared.events.access import (
+    RequestContentRead,
+    RequestOrganisationDecided,
+    ShareGranted,
+    ShareRevoked,
+)
 from shared.events.intake import (
     MessageAdded,
     MessageContent,
@@ -55,22 +63,22 @@ class RejectedError(ValueError):
 async def record_request_received(
     event: CloudEvent, *, uow: AccessUnitOfWork, keys: KeyStore
 ) -> None:
-    """Add a request to the read model; with no organisation from intake, derive it (seam)."""
+    """Add a request to the read model, with the organisation its requester represented then."""
     received = RequestReceived.from_event(event)
+    if await uow.requests.was_erased(received.request_id):
+        return  # erased (P8) before its announcement got here: no copy of it again
     content = await unseal(received.content, RequestContent, keys=keys)
     email = str(content.requester.email) if content else None
-    organisation_id = received.organisation_id
-    if organisation_id is None:
-        organisation_id = await _organisation_of_representative(
-            uow, contact_id=received.requester_id, email=email, at=received.received_at
-        )
+    organisation_id = await _organisation_of_representative(
+        uow, contact_id=received.requester_id, email=email, at=received.received_at
+    )
     await uow.requests.upsert(
         RequestView(
             request_id=received.request_id,
             reference=received.reference,
             channel=received.channel,
             status=received.status,
-            lawful_basis=received.lawful_basis,
+            lawful_basis=lawful_basis_for(organisation_id),
             organisation_id=organisation_id,
             requester_id=received.requester_id,
             received_at=received.received_at,
@@ -80,7 +88,41 @@ async def record_request_received(
             subject=content.subject if content else None,
             body=content.body if content else None,
         ),
-        organisation_derived=organisation_id != received.organisation_id,
+        organisation_derived=organisation_id is not None,
+    )
+    if organisation_id is not None:
+        decision = OrganisationDecision(
+            request_id=received.request_id,
+            requester_id=received.requester_id,
+            organisation_id=organisation_id,
+            version=1,
+        )
+        await publish_decisions(uow, [decision], at=received.received_at)
+
+
+async def publish_decisions(
+    uow: AccessUnitOfWork, decisions: list[OrganisationDecision], *, at: datetime
+) -> None:
+    """Announce which organisation these requests belong to now; their grants follow them."""
+    for decision in decisions:
+        await uow.grants.tag_organisation(decision.request_id, decision.organisation_id)
+    await uow.publish_many(
+        topics.ACCESS_MEMBERSHIPS,
+        [
+            _event(
+                RequestOrganisationDecided(
+                    request_id=d.request_id,
+                    requester_id=d.requester_id,
+                    organisation_id=d.organisation_id,
+                    lawful_basis=lawful_basis_for(d.organisation_id),
+                    version=d.version,
+                    decided_at=at,
+                ),
+                subject=d.request_id,
+                time=at,
+            )
+            for d in decisions
+        ],
     )
 
 
@@ -135,7 +177,8 @@ async def share_request(
     now = clock.now()
     if not reads_everything(principal):
         raise NotFoundError("no such request")
-    if await uow.requests.get(request_id, visibility=Visibility(everything=True)) is None:
+    view = await uow.requests.get(request_id, visibility=Visibility(everything=True))
+    if view is None:
         raise NotFoundError("no such request")
     colleague = await uow.staff.get(colleague_id)
     if colleague is None or colleague.get("role") != "colleague":
@@ -150,6 +193,8 @@ async def share_request(
         granted_by=principal.principal_id,
         granted_at=now,
         expires_at=expires_at,
+        organisation_id=view.organisation_id,
+        requester_id=view.requester_id,
     )
     await uow.grants.add(grant)
     granted = ShareGranted(
@@ -187,6 +232,9 @@ async def revoke_grant(
 
 
 def _event(
-    data: RequestContentRead | ShareGranted | ShareRevoked, *, subject: str, time: datetime
+    data: RequestContentRead | ShareGranted | ShareRevoked | RequestOrganisationDecided,
+    *,
+    subject: str,
+    time: datetime,
 ) -> CloudEvent:
     return CloudEvent.of(source=SOURCE, type=data.event_type, subject=subject, time=time, data=data)

@@ -1,26 +1,23 @@
-"""access's part in P11: erase its copies in scope, export what it holds, apply rectifications."""
+"""access's part in the privacy protocol (P7, P8, P11): its holdings, for shared/participant.py
+to erase, export and rectify. The read audit holds ids only and stays (it is the proof of who
+read what)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from services.access.account_store import ACCOUNTS, MAILBOX
+from services.access.directory import GRANTS, ORGANISATIONS, REPRESENTATIVES
 from services.access.domain import normalise_email
 from services.access.ports import AccessUnitOfWork
-from shared import topics
-from shared.clock import Clock
-from shared.crypto import KeyStore, seal, unseal
-from shared.events import CloudEvent
+from services.access.repository import REQUESTS
+from services.access.unit_of_work import MongoAccessUnitOfWork
 from shared.events.intake import ContactDetails
-from shared.events.privacy import (
-    ErasureCompleted,
-    ErasureRequested,
-    ExportContributed,
-    ExportRequested,
-    RectificationRequested,
-)
+from shared.events.privacy import ErasureScope, KeptGround
+from shared.mongo import Document, Transaction, delete_matching, kept_out
+from shared.participant import ErasureNotes
 
 SOURCE = "/support/access"
 
@@ -31,6 +28,7 @@ class ExportedRequest(BaseModel):
     channel: str
     status: str
     organisation_id: str | None
+    lawful_basis: str
     received_at: datetime
     subject: str | None
 
@@ -55,77 +53,131 @@ class AccessExport(BaseModel):
     requests: list[ExportedRequest]
 
 
-async def erase(event: CloudEvent, *, uow: AccessUnitOfWork, clock: Clock) -> None:
-    """Delete accounts, representatives, read-model copies and grants in scope; report counts.
-    The read audit holds ids only and stays (it is the proof of who read what)."""
-    requested = ErasureRequested.from_event(event)
-    scope = requested.scope
-    progress = uow.erasure_progress(requested.erasure_id, now=clock.now())
-    counts: dict[str, int] = {}
-    subjects: set[str] = set()
-    where: dict[str, Any]
-    if scope.kind == "person":
-        account = await uow.accounts.by_contact(scope.id)
-        contact_ids = sorted({scope.id, *(account["contact_ids"] if account else [])})
-        where = {"requester_ids": contact_ids}
-        in_scope = await uow.requests.request_ids(**where)
-        deleted_accounts = await uow.accounts.delete_for_contacts(contact_ids)
-        counts["accounts"] = len(deleted_accounts)
-        counts["mails"] = await uow.mailbox.delete_for_accounts(
-            [a["_id"] for a in deleted_accounts]
-        )
-        counts["representatives"] = await uow.directory.delete_contacts(contact_ids)
-        subjects.update(contact_ids)
-    elif scope.kind == "organisation":
-        where = {"organisation_id": scope.id}
-        in_scope = await uow.requests.request_ids(**where)
-        counts["organisation_records"], contact_ids = await uow.directory.delete_organisation(
-            scope.id
-        )
-        subjects.update(contact_ids)
-    else:
-        where = {"request_id": scope.id}
-        in_scope = await uow.requests.request_ids(**where)
-    kept = set(scope.keep_request_ids)
-    doomed = [request_id for request_id, _ in in_scope if request_id not in kept]
-    await progress.subjects_found(r for request_id, r in in_scope if request_id not in kept)
-    # outside the transaction, so noted as they go: a redo reports the whole (ErasureProgress)
-    await progress.deleted(
-        "request_views", await uow.requests.delete_scope(keep=sorted(kept), **where)
-    )
-    await progress.deleted("share_grants", await uow.grants.delete_for_requests(doomed))
-    deleted, found = await progress.so_far()
-    counts.update(deleted)
-    subjects.update(found)
-    now = clock.now()
-    completed = ErasureCompleted(
-        erasure_id=requested.erasure_id,
-        participant="access",
-        completed_at=now,
-        counts=counts,
-        data_subject_ids=tuple(sorted(s for s in subjects if s)),
-    )
-    await uow.publish(
-        topics.PRIVACY_ERASURE,
-        CloudEvent.of(
-            source=SOURCE,
-            type=ErasureCompleted.event_type,
-            subject=requested.erasure_id,
-            time=now,
-            data=completed,
-        ),
-    )
+def in_scope(scope: ErasureScope, *, field: str = "_id") -> Document | None:
+    """The request views (or, with `field="request_id"`, the grants) an erasure covers, kept
+    requests excluded; None if everything in scope is kept. A person's scope is the requests
+    they filed under this data subject id (their other ids are other subjects)."""
+    keep = list(scope.keep_request_ids)
+    if scope.kind == "request":
+        return None if scope.id in keep else {field: scope.id}
+    key = "organisation_id" if scope.kind == "organisation" else "requester_id"
+    return kept_out({key: scope.id}, keep, field)
 
 
-async def export(event: CloudEvent, *, uow: AccessUnitOfWork, keys: KeyStore, clock: Clock) -> None:
-    """Contribute what access holds on the person, sealed with their key."""
-    requested = ExportRequested.from_event(event)
-    person = requested.data_subject_id
+class AccessHoldings:
+    """access's copies of personal data: request views, share grants, organisations and their
+    representatives, and accounts (with their queued mail)."""
+
+    person_records = "accounts"
+
+    def __init__(self, uow: MongoAccessUnitOfWork, tx: Transaction) -> None:
+        """An erasure reads and deletes outside the handler's transaction, so each step sees
+        the last (a transaction reads a snapshot from its start) and what it did is kept with
+        its notes if the transaction is lost; exports and rectifications use the transaction."""
+        database = tx.database
+        self._uow = uow
+        self._outside = uow.outside_transaction()
+        self._views = database[REQUESTS]
+        self._grants = database[GRANTS]
+        self._representatives = database[REPRESENTATIVES]
+        self._accounts = database[ACCOUNTS]
+        self._mailbox = database[MAILBOX]
+        self._organisations = database[ORGANISATIONS]
+
+    async def persons_in(self, scope: ErasureScope) -> set[str]:
+        if scope.kind == "person":
+            account = await self._outside.accounts.by_contact(scope.id)
+            return {scope.id, *(account["contact_ids"] if account else [])}
+        found: set[str] = set()
+        views = in_scope(scope)
+        if views is not None:
+            found.update(str(r) for r in await self._views.distinct("requester_id", views))
+        if scope.kind == "organisation":
+            reps = await self._representatives.distinct("contact_id", {"organisation_id": scope.id})
+            found.update(str(contact_id) for contact_id in reps)
+        return found
+
+    async def delete(self, scope: ErasureScope, *, notes: ErasureNotes) -> None:
+        views, grants = in_scope(scope), in_scope(scope, field="request_id")
+        if views is not None and grants is not None:
+            doomed = [str(d) for d in await self._views.distinct("_id", views)]
+            deleted = await self._outside.grants.delete_for_requests(doomed)  # untagged grants
+            deleted += await delete_matching(self._grants, grants)
+            await notes.deleted("share_grants", deleted)
+            await notes.deleted("request_views", await delete_matching(self._views, views))
+        if scope.kind == "organisation":
+            count, _ = await self._outside.directory.delete_organisation(scope.id)
+            await notes.deleted("organisation_records", count)
+        elif scope.kind == "person":
+            linked = sorted(await self.persons_in(scope))
+            await notes.deleted(
+                "representatives", await self._uow.directory.delete_contacts(linked)
+            )
+
+    async def release(
+        self, person: str, scope: ErasureScope, *, held: bool, notes: ErasureNotes
+    ) -> KeptGround | None:
+        """An account goes with its person's erasure, or with their last request and their
+        last customer membership (P7, P8), unless a hold names one of its contacts."""
+        account = await self._outside.accounts.by_contact(person)
+        linked = list(account["contact_ids"]) if account else [person]
+        ground: KeptGround | None = None
+        if held or set(linked) & set(scope.keep_data_subject_ids):
+            ground = "legal_hold"
+        elif scope.kind != "person":
+            mine = {"requester_id": {"$in": linked}}
+            if await self._views.count_documents(mine, limit=1):
+                ground = "other_requests"
+            elif await self._representatives.count_documents(
+                {"contact_id": {"$in": linked}}, limit=1
+            ):
+                ground = "customer_membership"
+        if ground is None:
+            for contact_id in linked:  # a registration still on its way creates no account
+                await notes.person_erased(contact_id)
+        if account is None:
+            return None
+        if ground is None:
+            mails = await delete_matching(self._mailbox, {"account_id": account["_id"]})
+            await notes.deleted("mails", mails)
+            gone = await self._accounts.delete_one({"_id": account["_id"]})
+            await notes.deleted("accounts", gone.deleted_count)
+        return ground
+
+    async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
+        views, grants = in_scope(scope), in_scope(scope, field="request_id")
+        released_ids = sorted(released)
+        left = {
+            "request_views": 0 if views is None else await self._views.count_documents(views),
+            "share_grants": 0 if grants is None else await self._grants.count_documents(grants),
+            "accounts": await self._accounts.count_documents(
+                {"contact_ids": {"$in": released_ids}}
+            ),
+        }
+        if scope.kind == "organisation":
+            left["organisation_records"] = await self._organisations.count_documents(
+                {"_id": scope.id}
+            ) + await self._representatives.count_documents({"organisation_id": scope.id})
+        elif scope.kind == "person":
+            left["representatives"] = await self._representatives.count_documents(
+                {"contact_id": {"$in": released_ids}}
+            )
+        return left
+
+    async def export(self, data_subject_id: str) -> AccessExport:
+        return await holdings_of(data_subject_id, uow=self._uow)
+
+    async def rectify(self, data_subject_id: str, details: ContactDetails) -> None:
+        await rectify(data_subject_id, details, uow=self._uow)
+
+
+async def holdings_of(person: str, *, uow: AccessUnitOfWork) -> AccessExport:
+    """What access holds on the person: account, memberships, readable copies of requests."""
     account = await uow.accounts.by_contact(person)
     contact_ids = sorted({person, *(account["contact_ids"] if account else [])})
     reps = await uow.directory.representatives_of_contacts(contact_ids)
     views = await uow.requests.of_requester(contact_ids)
-    held = AccessExport(
+    return AccessExport(
         email=account["email_normalised"] if account else None,
         account_created_at=account["created_at"] if account else None,
         has_password=bool(account and account.get("password_hash")),
@@ -144,38 +196,17 @@ async def export(event: CloudEvent, *, uow: AccessUnitOfWork, keys: KeyStore, cl
                 channel=v.channel,
                 status=v.status,
                 organisation_id=v.organisation_id,
+                lawful_basis=v.lawful_basis,
                 received_at=v.received_at,
                 subject=v.subject,
             )
             for v in views
         ],
     )
-    now = clock.now()
-    contributed = ExportContributed(
-        export_id=requested.export_id,
-        participant="access",
-        contributed_at=now,
-        records=await seal(held, data_subject_id=person, keys=keys),
-    )
-    await uow.publish(
-        topics.PRIVACY_DSR,
-        CloudEvent.of(
-            source=SOURCE,
-            type=ExportContributed.event_type,
-            subject=requested.export_id,
-            time=now,
-            data=contributed,
-        ),
-    )
 
 
-async def rectify(event: CloudEvent, *, uow: AccessUnitOfWork, keys: KeyStore) -> None:
+async def rectify(person: str, details: ContactDetails, *, uow: AccessUnitOfWork) -> None:
     """Replace the person's name and email in request views, memberships and account login."""
-    requested = RectificationRequested.from_event(event)
-    person = requested.data_subject_id
-    details = await unseal(requested.details, ContactDetails, keys=keys)
-    if details is None:
-        return  # the person was erased: nothing left to correct
     email = str(details.email)
     email_normalised = normalise_email(email)
     account = await uow.accounts.by_contact(person)

@@ -8,17 +8,19 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import DESCENDING
+from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.access import audit_log
 from services.access.domain import (
     MessageView,
+    OrganisationDecision,
     RequestFilters,
     RequestView,
     Visibility,
     ground_for,
+    lawful_basis_for,
 )
 from services.access.read_queries import (
     InvalidCursorError,
@@ -32,6 +34,7 @@ from services.access.read_queries import (
     visibility_clauses,
     windowable,
 )
+from shared import erasure_progress
 from shared.mongo import Document, delete_matching, kept_out
 
 __all__ = ["InvalidCursorError", "encode_cursor", "visibility_filter"]
@@ -63,9 +66,15 @@ class MongoRequestReadModel:
         self._collection = database[REQUESTS]
         self._session = session
 
+    async def was_erased(self, request_id: str) -> bool:
+        return await erasure_progress.was_erased(
+            self._collection.database, request_id, session=self._session
+        )
+
     async def upsert(self, view: RequestView, *, organisation_derived: bool = False) -> None:
         document = asdict(view)
         document["organisation_derived"] = organisation_derived
+        document["organisation_version"] = 1 if view.organisation_id else 0
         document.pop("request_id")
         document.pop("messages")
         document["requester_email_normalised"] = (
@@ -101,18 +110,15 @@ class MongoRequestReadModel:
         contact_id: str,
         since: datetime,
         until: datetime | None,
-    ) -> int:
-        """Requests a representative filed since joining, intake did not know the organisation of."""
-        who: list[Document] = [{"requester_id": contact_id}]
-        if email_normalised:
-            who.append({"requester_email_normalised": email_normalised})
+    ) -> list[OrganisationDecision]:
+        """Requests a representative filed since joining (and before leaving) that belong to no
+        organisation yet become the organisation's (P5, P7)."""
         received: Document = {"$gte": since} if until is None else {"$gte": since, "$lt": until}
-        result = await self._collection.update_many(
-            {"$or": who, "organisation_id": None, "received_at": received},
-            {"$set": {"organisation_id": organisation_id, "organisation_derived": True}},
-            session=self._session,
+        return await self._decide(
+            {"$or": _filed_by(contact_id, email_normalised), "organisation_id": None},
+            received=received,
+            organisation_id=organisation_id,
         )
-        return result.modified_count
 
     async def unassign_organisation(
         self,
@@ -121,22 +127,51 @@ class MongoRequestReadModel:
         email_normalised: str | None,
         contact_id: str,
         since: datetime,
-    ) -> int:
-        """Undo a derived organisation for requests filed after the representative left."""
-        who: list[Document] = [{"requester_id": contact_id}]
-        if email_normalised:
-            who.append({"requester_email_normalised": email_normalised})
-        result = await self._collection.update_many(
+    ) -> list[OrganisationDecision]:
+        """Requests filed after the representative left were never the organisation's."""
+        return await self._decide(
             {
-                "$or": who,
+                "$or": _filed_by(contact_id, email_normalised),
                 "organisation_id": organisation_id,
                 "organisation_derived": True,
-                "received_at": {"$gte": since},
             },
-            {"$set": {"organisation_id": None, "organisation_derived": False}},
-            session=self._session,
+            received={"$gte": since},
+            organisation_id=None,
         )
-        return result.modified_count
+
+    async def _decide(
+        self, query: Document, *, received: Document, organisation_id: str | None
+    ) -> list[OrganisationDecision]:
+        """Give the matching requests this organisation (or none), each with its next version."""
+        found = self._collection.find(
+            {**query, "received_at": received}, {"requester_id": 1}, session=self._session
+        )
+        decisions = []
+        for document in await found.to_list():
+            changed = await self._collection.find_one_and_update(
+                {"_id": document["_id"], "organisation_id": query["organisation_id"]},
+                {
+                    "$set": {
+                        "organisation_id": organisation_id,
+                        "organisation_derived": organisation_id is not None,
+                        "lawful_basis": lawful_basis_for(organisation_id),
+                    },
+                    "$inc": {"organisation_version": 1},
+                },
+                projection={"organisation_version": 1},
+                return_document=ReturnDocument.AFTER,
+                session=self._session,
+            )
+            if changed is not None:
+                decisions.append(
+                    OrganisationDecision(
+                        request_id=document["_id"],
+                        requester_id=document["requester_id"],
+                        organisation_id=organisation_id,
+                        version=changed["organisation_version"],
+                    )
+                )
+        return decisions
 
     async def get(self, request_id: str, *, visibility: Visibility) -> RequestView | None:
         """The request by its id (an index lookup), if the principal may read it."""
@@ -225,6 +260,13 @@ class MongoRequestReadModel:
             session=self._session,
         )
         return result.matched_count
+
+
+def _filed_by(contact_id: str, email_normalised: str | None) -> list[Document]:
+    who: list[Document] = [{"requester_id": contact_id}]
+    if email_normalised:
+        who.append({"requester_email_normalised": email_normalised})
+    return who
 
 
 def _criteria(filters: RequestFilters) -> Document:

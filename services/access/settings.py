@@ -45,6 +45,10 @@ class AccessSettings(ServiceSettings):
     )
     """How long the relay waits after an audited read commits before publishing its events,
     so close reads share one relay round (the audit is durable in the outbox before that)."""
+    crm_ingress_retention_hours: int = Field(
+        default=24 * 7, ge=1, validation_alias=_env("CRM_INGRESS_RETENTION_HOURS")
+    )
+    """How long `crm.ingress` keeps the CRM's events, whose contact details travel in clear."""
     mail_retry_seconds: float = Field(
         default=5.0, gt=0, validation_alias=_env("MAIL_RETRY_SECONDS")
     )

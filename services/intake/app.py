@@ -12,28 +12,35 @@ from services.intake.consumers import (
     phone_handler,
     published_request_observer,
 )
+from services.intake.customers import apply_organisation_decision
 from services.intake.handlers import Matching
 from services.intake.http import WebIntake, intake_router
 from services.intake.mail_intake import MailPolicy
 from services.intake.metrics import IntakeMetrics
-from services.intake.privacy import erasure_handler, export_handler, rectification_handler
+from services.intake.privacy import IntakeHoldings
 from services.intake.ratelimit import TokenBuckets
 from services.intake.settings import IntakeSettings
 from services.intake.smtp import SmtpServer
 from services.intake.web_form import form_router
 from shared import topics
 from shared.clock import Clock
+from shared.erasure_progress import ErasureProgress
+from shared.events import CloudEvent
+from shared.events.access import RequestOrganisationDecided
 from shared.events.channels import EmailReceived, PhoneCallLogged
 from shared.events.intake import RequestReceived
-from shared.events.privacy import ErasureRequested, ExportRequested, RectificationRequested
 from shared.http import install_error_handlers
 from shared.mail import MailSender
-from shared.service import ServiceRuntime
+from shared.mongo import Transaction
+from shared.participant import participant_handlers
+from shared.service import Backbone, ServiceRuntime
 from shared.tokens import KeyRing, principal_guard
 
 
-def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
-    runtime = ServiceRuntime(settings, clock=clock)
+def create_app(
+    settings: IntakeSettings, *, clock: Clock | None = None, backbone: Backbone | None = None
+) -> FastAPI:
+    runtime = ServiceRuntime(settings, clock=clock, backbone=backbone)
     metrics = IntakeMetrics(runtime.registry)
     matching = Matching(
         fold_plus_addressing=settings.fold_plus_addressing,
@@ -87,19 +94,27 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
         },
         batch=True,
     )
+
+    async def on_organisation_decided(event: CloudEvent, tx: Transaction) -> None:
+        decided = RequestOrganisationDecided.from_event(event)
+        await apply_organisation_decision(decided, uow=repository.MongoIntakeUnitOfWork(tx))
+
     runtime.consume(
-        topics.PRIVACY_ERASURE,
-        {ErasureRequested.event_type: erasure_handler(keys=keys, clock=runtime.clock)},
+        topics.ACCESS_MEMBERSHIPS,
+        {RequestOrganisationDecided.event_type: on_organisation_decided},
     )
-    runtime.consume(
-        topics.PRIVACY_DSR,
-        {
-            ExportRequested.event_type: export_handler(keys=keys, clock=runtime.clock),
-            RectificationRequested.event_type: rectification_handler(
-                keys=keys, matching=matching, contacts=repository.MongoContacts
-            ),
-        },
+    privacy = participant_handlers(
+        participant="intake",
+        source="/support/intake/privacy",
+        holdings=lambda tx: IntakeHoldings(tx, keys=keys, matching=matching),
+        notes=lambda tx, erasure_id: ErasureProgress(
+            tx.database, erasure_id, now=runtime.clock.now()
+        ),
+        keys=keys,
+        clock=runtime.clock,
     )
+    runtime.consume(topics.PRIVACY_ERASURE, privacy)
+    runtime.consume(topics.PRIVACY_DSR, privacy)
     smtp = SmtpServer(settings=settings, keys=keys, clock=runtime.clock, metrics=metrics)
     runtime.background(smtp.run, name="smtp-server")
     dispatcher = AcknowledgementDispatcher(

@@ -56,6 +56,7 @@ def email_handler(
                 "reason": outcome.reason,
                 "request_id": outcome.request_id,
                 "requester_id": outcome.requester_id,
+                "organisation_id": outcome.organisation_id,
                 "received_at": received.received_at,
                 "size": received.size,
                 "raw": raw if kept and len(raw) <= raw_mail_store_bytes else None,

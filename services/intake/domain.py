@@ -78,13 +78,12 @@ def lawful_basis_for(organisation_id: str | None) -> LawfulBasis:
 
 @dataclass(frozen=True)
 class Contact:
-    """A request party, holding P2 fields only. `organisation_id` is the seam for CRM data:
-    intake does not know organisation membership yet, so it stays None unless a contact record
-    carries it."""
+    """A request party, holding P2 fields only. `organisation_ids` are the customer
+    organisations its requests belong to (access decides them from the CRM; P5, P7)."""
 
     contact_id: str
     details: ContactDetails
-    organisation_id: str | None = None
+    organisation_ids: tuple[str, ...] = ()
 
 
 def new_contact(*, details: ContactDetails) -> Contact:
@@ -107,6 +106,8 @@ class SupportRequest:
     status: RequestStatus = "open"
     resolution: Resolution | None = None
     last_activity_at: datetime | None = field(default=None)
+    organisation_version: int = 0
+    """The version of access's latest organisation decision applied (0: none yet)."""
 
 
 @dataclass(frozen=True)
@@ -131,23 +132,39 @@ class Message:
     body: str
     added_at: datetime
     attachments: tuple[Attachment, ...] = ()
+    organisation_id: str | None = None
 
 
 def open_request(
     *, channel: Channel, requester: Contact, subject: str, body: str, received_at: datetime
 ) -> SupportRequest:
-    """A new open request, its lawful basis decided by whom it comes from."""
+    """A new open request. Whether it is a customer's (P5: lawful basis contract) is access's
+    decision from the CRM, applied when it arrives (`with_organisation`); until then it is not."""
     return SupportRequest(
         request_id=str(uuid4()),
         reference=new_reference(),
         channel=channel,
         requester_id=requester.contact_id,
-        organisation_id=requester.organisation_id,
-        lawful_basis=lawful_basis_for(requester.organisation_id),
+        organisation_id=None,
+        lawful_basis=lawful_basis_for(None),
         subject=subject,
         body=body,
         received_at=received_at,
         last_activity_at=received_at,
+    )
+
+
+def with_organisation(
+    request: SupportRequest, *, organisation_id: str | None, version: int
+) -> SupportRequest | None:
+    """The request under access's decision `version`, or None if it holds that one or a newer."""
+    if version <= request.organisation_version:
+        return None
+    return replace(
+        request,
+        organisation_id=organisation_id,
+        lawful_basis=lawful_basis_for(organisation_id),
+        organisation_version=version,
     )
 
 

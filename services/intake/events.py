@@ -14,6 +14,7 @@ from shared.events.intake import (
     ContactRegistered,
     MessageAdded,
     MessageContent,
+    OrganisationChanged,
     RequestContent,
     RequestReceived,
     StatusChanged,
@@ -27,7 +28,6 @@ Staged = tuple[str, CloudEvent]
 async def contact_registered(contact: Contact, *, at: datetime, keys: KeyStore) -> Staged:
     data = ContactRegistered(
         contact_id=contact.contact_id,
-        organisation_id=contact.organisation_id,
         registered_at=at,
         details=await seal(contact.details, data_subject_id=contact.contact_id, keys=keys),
     )
@@ -107,4 +107,24 @@ def status_changed(
     )
     return topics.SUPPORT_REQUESTS, CloudEvent.of(
         source=SOURCE, type=StatusChanged.event_type, subject=after.request_id, time=at, data=data
+    )
+
+
+def organisation_changed(request: SupportRequest, *, at: datetime) -> Staged:
+    """The request's organisation and lawful basis as access last decided them (P5, P7)."""
+    data = OrganisationChanged(
+        request_id=request.request_id,
+        requester_id=request.requester_id,
+        channel=request.channel,
+        organisation_id=request.organisation_id,
+        lawful_basis=request.lawful_basis,
+        version=request.organisation_version,
+        changed_at=at,
+    )
+    return topics.SUPPORT_REQUESTS, CloudEvent.of(
+        source=SOURCE,
+        type=OrganisationChanged.event_type,
+        subject=request.request_id,
+        time=at,
+        data=data,
     )

@@ -59,6 +59,7 @@ class Acknowledgement:
     subject: str
     message_id: str
     queued_at: datetime
+    organisation_id: str | None = None
 
 
 class Contacts(Protocol):
@@ -67,6 +68,9 @@ class Contacts(Protocol):
     async def get(self, contact_id: str) -> Contact | None: ...
     async def add(self, contact: Contact, *, email_key: str, phone_key: str | None) -> None: ...
     async def set_phone(self, contact: Contact, *, phone_key: str) -> None: ...
+    async def retag(self, contact_id: str) -> None:
+        """Recompute the customer organisations of the contact's requests."""
+        ...
 
 
 class Requests(Protocol):
@@ -84,11 +88,20 @@ class ChannelItems(Protocol):
     """What arrived on a channel, by its own id (a Message-ID, a call id), and its request."""
 
     async def request_for(self, key: str) -> str | None: ...
-    async def remember(self, key: str, *, request_id: str, requester_id: str) -> None: ...
+    async def remember(
+        self, key: str, *, request_id: str, requester_id: str, organisation_id: str | None
+    ) -> None: ...
 
 
 class Acknowledgements(Protocol):
     async def queue(self, acknowledgement: Acknowledgement) -> None: ...
+
+
+class RequestCopies(Protocol):
+    """Messages, channel items, acknowledgements and mails: each tagged with its request's
+    customer organisation, so that an organisation's erasure finds every copy (P7)."""
+
+    async def tag_organisation(self, request_id: str, organisation_id: str | None) -> None: ...
 
 
 class IntakeUnitOfWork(Protocol):
@@ -104,6 +117,8 @@ class IntakeUnitOfWork(Protocol):
     def channel_items(self) -> ChannelItems: ...
     @property
     def acknowledgements(self) -> Acknowledgements: ...
+    @property
+    def copies(self) -> RequestCopies: ...
 
     async def publish(self, topic: str, event: CloudEvent) -> None: ...
 
@@ -178,6 +193,7 @@ async def submit_request(
             body=body,
             added_at=received_at,
             attachments=attachments,
+            organisation_id=request.organisation_id,
         )
     )
     await uow.publish(*await events.request_received(request, requester=requester, keys=keys))
@@ -195,6 +211,7 @@ async def submit_request(
         mail_key(acknowledgement.message_id),
         request_id=request.request_id,
         requester_id=contact.contact_id,
+        organisation_id=request.organisation_id,
     )
     return Submitted(request=request, contact=contact, registered=registered)
 
@@ -223,6 +240,7 @@ async def add_message(
         body=body,
         added_at=at,
         attachments=attachments,
+        organisation_id=request.organisation_id,
     )
     await uow.messages.add(message)
     await uow.publish(*await events.message_added(message, keys=keys))

@@ -23,6 +23,7 @@ class MailOutcome:
     reason: str | None = None
     request_id: str | None = None
     requester_id: str | None = None
+    organisation_id: str | None = None
 
 
 class RawMails(Protocol):
@@ -85,7 +86,10 @@ async def receive_mail(
             attachments=mail.attachments,
         )
         outcome = MailOutcome(
-            "threaded", request_id=request.request_id, requester_id=request.requester_id
+            "threaded",
+            request_id=request.request_id,
+            requester_id=request.requester_id,
+            organisation_id=request.organisation_id,
         )
     else:
         submitted = await handlers.submit_request(
@@ -110,6 +114,7 @@ async def receive_mail(
             mail_key(mail.message_id),
             request_id=outcome.request_id,
             requester_id=outcome.requester_id,
+            organisation_id=outcome.organisation_id,
         )
     return outcome
 

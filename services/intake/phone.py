@@ -22,6 +22,7 @@ class CallOutcome:
 
     kind: str
     request_id: str
+    organisation_id: str | None = None
 
 
 async def receive_call(
@@ -69,7 +70,9 @@ async def receive_call(
             uow=uow,
             keys=keys,
         )
-        outcome = CallOutcome("threaded", request_id=request.request_id)
+        outcome = CallOutcome(
+            "threaded", request_id=request.request_id, organisation_id=request.organisation_id
+        )
     else:
         submitted = await handlers.submit_request(
             channel="phone",
@@ -85,6 +88,9 @@ async def receive_call(
         )
         outcome = CallOutcome("opened", request_id=submitted.request.request_id)
     await uow.channel_items.remember(
-        key, request_id=outcome.request_id, requester_id=contact.contact_id
+        key,
+        request_id=outcome.request_id,
+        requester_id=contact.contact_id,
+        organisation_id=outcome.organisation_id,
     )
     return outcome

@@ -1,14 +1,15 @@
-"""intake's part in erasure and export (P11): delete what it holds in scope, or hand over a
-sealed copy of what it holds on a person."""
+"""intake's part in the privacy protocol (P7, P8, P11): its holdings, for shared/participant.py
+to erase, export and rectify."""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
 
 from services.intake.domain import Contact
 from services.intake.handlers import Matching
@@ -18,25 +19,16 @@ from services.intake.repository import (
     CONTACTS,
     MESSAGES,
     RAW_MAILS,
+    REQUEST_COPIES,
     REQUESTS,
+    MongoContacts,
 )
 from services.intake.smtp import mail_key_id
-from shared import topics
-from shared.clock import Clock
-from shared.consumer import EventHandler
-from shared.crypto import KeyStore, seal, unseal
-from shared.erasure_progress import ErasureProgress
-from shared.events import CloudEvent, EventSchemaError
+from shared.crypto import KeyStore
 from shared.events.intake import ContactDetails
-from shared.events.privacy import (
-    ErasureCompleted,
-    ErasureRequested,
-    ExportContributed,
-    ExportRequested,
-    RectificationRequested,
-)
-from shared.mongo import IN_CHUNK, Document, Transaction, delete_in, delete_matching
-from shared.outbox import add_to_outbox
+from shared.events.privacy import ErasureScope, KeptGround
+from shared.mongo import Document, Transaction, delete_in, delete_matching, kept_out
+from shared.participant import ErasureNotes
 
 SOURCE = "/support/intake/privacy"
 
@@ -52,110 +44,116 @@ class IntakeExport(BaseModel):
     mails: list[dict[str, Any]]
 
 
-def _scopes(erasure: ErasureRequested) -> tuple[Document, Document | None]:
-    """(requests in scope, contacts in scope) as MongoDB filters."""
-    scope = erasure.scope
-    keep = {"$nin": list(scope.keep_request_ids)}
-    if scope.kind == "person":
-        return {"requester_id": scope.id, "_id": keep}, {"_id": scope.id}
-    if scope.kind == "organisation":
-        return {"organisation_id": scope.id, "_id": keep}, {"organisation_id": scope.id}
-    return {"_id": scope.id}, None
+def scoped(scope: ErasureScope) -> tuple[Document, Document] | None:
+    """(requests in scope, copies of their parts in scope) as filters; None if all is kept."""
+    keep = list(scope.keep_request_ids)
+    if scope.kind == "request":
+        if scope.id in keep:
+            return None
+        return {"_id": scope.id}, {"request_id": scope.id}
+    field = "organisation_id" if scope.kind == "organisation" else "requester_id"
+    return kept_out({field: scope.id}, keep), kept_out({field: scope.id}, keep, "request_id")
 
 
-def erasure_handler(*, keys: KeyStore, clock: Clock) -> EventHandler:
-    """Deletes intake's copies in scope and stages an ErasureCompleted in the same transaction."""
+class IntakeHoldings:
+    """intake's copies of personal data for the privacy protocol (shared/participant.py):
+    requests, their messages, channel items, acknowledgements and raw mails, and contacts."""
 
-    async def on_erasure(event: CloudEvent, tx: Transaction) -> None:
-        erasure = ErasureRequested.from_event(event)
-        database, session = tx.database, tx.session
-        request_filter, contact_filter = _scopes(erasure)
-        requests = (
-            await database[REQUESTS]
-            .find(request_filter, {"requester_id": 1}, session=session)
-            .to_list()
+    person_records = "contacts"
+
+    def __init__(self, tx: Transaction, *, keys: KeyStore, matching: Matching) -> None:
+        """An erasure reads and deletes outside the handler's transaction, so each step sees
+        the last (a transaction reads a snapshot from its start) and what it did is kept with
+        its notes if the transaction is lost; exports and rectifications use the transaction."""
+        self._database, self._session = tx.database, tx.session
+        self._keys = keys
+        self._matching = matching
+        self._contacts = MongoContacts(tx)
+
+    async def persons_in(self, scope: ErasureScope) -> set[str]:
+        if scope.kind == "person":
+            return {scope.id}
+        filters = scoped(scope)
+        found: set[str] = set()
+        if filters is not None:
+            requesters = await self._database[REQUESTS].distinct("requester_id", filters[0])
+            found.update(str(r) for r in requesters)
+        if scope.kind == "organisation":
+            tagged = self._database[CONTACTS].find({"organisation_ids": scope.id}, {"_id": 1})
+            found.update([str(contact["_id"]) async for contact in tagged])
+        return found
+
+    async def delete(self, scope: ErasureScope, *, notes: ErasureNotes) -> None:
+        filters = scoped(scope)
+        if filters is None:
+            return
+        requests, copies = filters
+        mails = self._database[RAW_MAILS].find(copies, {"_id": 1})
+        mail_ids = [mail["_id"] async for mail in mails]
+        await self._keys.shred_many([mail_key_id(str(mail_id)) for mail_id in mail_ids])
+        await notes.deleted(
+            "raw_mails", await delete_in(self._database[RAW_MAILS], "_id", mail_ids)
         )
-        request_ids = [document["_id"] for document in requests]
-        # deleted outside this transaction, so noted as it goes: a redo reports the whole
-        progress = ErasureProgress(database, erasure.erasure_id, now=clock.now())
-        await progress.subjects_found(str(document["requester_id"]) for document in requests)
-        mail_ids = []
-        for start in range(0, len(request_ids), IN_CHUNK):
-            in_scope = {"request_id": {"$in": request_ids[start : start + IN_CHUNK]}}
-            mails = database[RAW_MAILS].find(in_scope, {"_id": 1}, session=session)
-            mail_ids += [mail["_id"] for mail in await mails.to_list()]
-        await keys.shred_many([mail_key_id(str(mail_id)) for mail_id in mail_ids])
-        await progress.deleted(
-            "messages", await delete_in(database[MESSAGES], "request_id", request_ids)
-        )
-        await progress.deleted("raw_mails", await delete_in(database[RAW_MAILS], "_id", mail_ids))
-        await delete_in(database[CHANNEL_ITEMS], "request_id", request_ids)
-        await delete_in(database[ACKNOWLEDGEMENTS], "_id", request_ids)
-        await progress.deleted(
-            "requests", await delete_matching(database[REQUESTS], request_filter)
-        )
-        counts, subjects = await progress.so_far()
-        counts["contacts"] = 0
-        if contact_filter is not None:
-            contacts = (
-                await database[CONTACTS].find(contact_filter, {"_id": 1}, session=session).to_list()
-            )
-            subjects.update(str(contact["_id"]) for contact in contacts)
-            counts["contacts"] = (
-                await database[CONTACTS].delete_many(contact_filter, session=session)
-            ).deleted_count
-        completed = ErasureCompleted(
-            erasure_id=erasure.erasure_id,
-            participant="intake",
-            completed_at=clock.now(),
-            counts=counts,
-            data_subject_ids=tuple(sorted(subjects)),
-        )
-        await add_to_outbox(
-            tx,
-            topic=topics.PRIVACY_ERASURE,
-            event=CloudEvent.of(
-                source=SOURCE,
-                type=ErasureCompleted.event_type,
-                subject=erasure.erasure_id,
-                time=completed.completed_at,
-                data=completed,
-            ),
-        )
+        for name in (MESSAGES, CHANNEL_ITEMS, ACKNOWLEDGEMENTS):
+            await notes.deleted(name, await delete_matching(self._database[name], copies))
+        await notes.deleted("requests", await delete_matching(self._database[REQUESTS], requests))
 
-    return on_erasure
-
-
-def export_handler(*, keys: KeyStore, clock: Clock) -> EventHandler:
-    """Publishes what intake holds on a person, sealed with the person's key."""
-
-    async def on_export(event: CloudEvent, tx: Transaction) -> None:
-        export = ExportRequested.from_event(event)
-        records = await holdings_of(export.data_subject_id, tx=tx)
-        contributed = ExportContributed(
-            export_id=export.export_id,
-            participant="intake",
-            contributed_at=clock.now(),
-            records=await seal(records, data_subject_id=export.data_subject_id, keys=keys),
+    async def release(
+        self, person: str, scope: ErasureScope, *, held: bool, notes: ErasureNotes
+    ) -> KeptGround | None:
+        """A contact goes with their last request (P8), unless a hold names them."""
+        contact = await self._database[CONTACTS].find_one({"_id": person})
+        if contact is None:
+            return None
+        left = await self._database[REQUESTS].distinct("organisation_id", {"requester_id": person})
+        ground: KeptGround | None = "legal_hold" if held else None
+        if ground is None and left:
+            if scope.kind != "person":
+                ground = "other_requests"
+            else:  # the requests a person's erasure keeps: the customer's, or held ones
+                ground = "customer_records" if any(left) else "legal_hold"
+        if ground is None:
+            deleted = await self._database[CONTACTS].delete_one({"_id": person})
+            await notes.deleted("contacts", deleted.deleted_count)
+            return None
+        await self._database[CONTACTS].update_one(  # the organisations of what is left
+            {"_id": person}, {"$set": {"organisation_ids": sorted(o for o in left if o)}}
         )
-        await add_to_outbox(
-            tx,
-            topic=topics.PRIVACY_DSR,
-            event=CloudEvent.of(
-                source=SOURCE,
-                type=ExportContributed.event_type,
-                subject=export.export_id,
-                time=contributed.contributed_at,
-                data=contributed,
-            ),
+        return ground
+
+    async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
+        filters = scoped(scope)
+        left = {name: 0 for name in (*REQUEST_COPIES, REQUESTS)}
+        if filters is not None:
+            requests, copies = filters
+            for name in REQUEST_COPIES:
+                left[name] = await self._database[name].count_documents(copies)
+            left[REQUESTS] = await self._database[REQUESTS].count_documents(requests)
+        left[CONTACTS] = await self._database[CONTACTS].count_documents(
+            {"_id": {"$in": sorted(released)}}
+        )
+        return left
+
+    async def export(self, data_subject_id: str) -> IntakeExport:
+        return await holdings_of(data_subject_id, database=self._database, session=self._session)
+
+    async def rectify(self, data_subject_id: str, details: ContactDetails) -> None:
+        await rectify_contact(
+            contact_id=data_subject_id,
+            details=details,
+            contacts=self._contacts,
+            matching=self._matching,
         )
 
-    return on_export
 
-
-async def holdings_of(data_subject_id: str, *, tx: Transaction) -> IntakeExport:
-    """What intake holds on one person, JSON-serialisable."""
-    database, session = tx.database, tx.session
+async def holdings_of(
+    data_subject_id: str,
+    *,
+    database: AsyncDatabase[Document],
+    session: AsyncClientSession | None = None,
+) -> IntakeExport:
+    """What intake holds on one person, JSON-serialisable: requests with their lawful basis
+    and customer organisation (P5), messages, mails, and the contact record."""
     contact = await database[CONTACTS].find_one({"_id": data_subject_id}, session=session)
     requests = (
         await database[REQUESTS].find({"requester_id": data_subject_id}, session=session).to_list()
@@ -211,28 +209,3 @@ async def rectify_contact(
         phone_key=matching.phone_key(details.phone),
     )
     return "rectified" if email_key is not None else "email_kept"
-
-
-def rectification_handler(
-    *,
-    keys: KeyStore,
-    matching: Matching,
-    contacts: Callable[[Transaction], RectifiableContacts],
-) -> EventHandler:
-    """Applies corrected contact details in the consumer's transaction; erased persons stay so."""
-
-    async def on_rectification(event: CloudEvent, tx: Transaction) -> None:
-        rectification = RectificationRequested.from_event(event)
-        if rectification.details.data_subject_id != rectification.data_subject_id:
-            raise EventSchemaError("details: must be sealed for data_subject_id")
-        details = await unseal(rectification.details, ContactDetails, keys=keys)
-        if details is None:
-            return
-        await rectify_contact(
-            contact_id=rectification.data_subject_id,
-            details=details,
-            contacts=contacts(tx),
-            matching=matching,
-        )
-
-    return on_rectification

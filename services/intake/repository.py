@@ -59,7 +59,7 @@ class MongoContacts(_Collection):
                 "_id": contact.contact_id,
                 "email_normalised": email_key,
                 "phone_e164": phone_key,
-                "organisation_id": contact.organisation_id,
+                "organisation_ids": list(contact.organisation_ids),
                 **contact.details.model_dump(mode="json"),
             }
         )
@@ -67,6 +67,15 @@ class MongoContacts(_Collection):
     async def set_phone(self, contact: Contact, *, phone_key: str) -> None:
         await self._set(
             {"_id": contact.contact_id}, {"phone": contact.details.phone, "phone_e164": phone_key}
+        )
+
+    async def retag(self, contact_id: str) -> None:
+        """The customer organisations a contact's requests belong to, recomputed from them."""
+        organisations = await self._tx.database[REQUESTS].distinct(
+            "organisation_id", {"requester_id": contact_id}, session=self._tx.session
+        )
+        await self._set(
+            {"_id": contact_id}, {"organisation_ids": sorted(o for o in organisations if o)}
         )
 
     async def replace_details(
@@ -119,10 +128,18 @@ class MongoChannelItems(_Collection):
         found = await self._find_one({"_id": key})
         return None if found is None else str(found["request_id"])
 
-    async def remember(self, key: str, *, request_id: str, requester_id: str) -> None:
+    async def remember(
+        self, key: str, *, request_id: str, requester_id: str, organisation_id: str | None
+    ) -> None:
         await self._collection.update_one(
             {"_id": key},
-            {"$setOnInsert": {"request_id": request_id, "requester_id": requester_id}},
+            {
+                "$setOnInsert": {
+                    "request_id": request_id,
+                    "requester_id": requester_id,
+                    "organisation_id": organisation_id,
+                }
+            },
             upsert=True,
             session=self._tx.session,
         )
@@ -139,6 +156,25 @@ class MongoAcknowledgements(_Collection):
         await self._insert(document)
 
 
+REQUEST_COPIES = (MESSAGES, CHANNEL_ITEMS, ACKNOWLEDGEMENTS, RAW_MAILS)
+"""Where intake keeps copies of a request's parts, each tagged with its request's organisation."""
+
+
+class MongoRequestCopies:
+    """The parts of requests kept beside them: messages, channel items, acknowledgements, mails."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    async def tag_organisation(self, request_id: str, organisation_id: str | None) -> None:
+        for name in REQUEST_COPIES:
+            await self._tx.database[name].update_many(
+                {"request_id": request_id},
+                {"$set": {"organisation_id": organisation_id}},
+                session=self._tx.session,
+            )
+
+
 class MongoIntakeUnitOfWork:
     """intake's unit of work: contacts, requests, messages and outbox in one transaction."""
 
@@ -149,6 +185,7 @@ class MongoIntakeUnitOfWork:
         self.messages = MongoMessages(tx)
         self.channel_items = MongoChannelItems(tx)
         self.acknowledgements = MongoAcknowledgements(tx)
+        self.copies = MongoRequestCopies(tx)
 
     async def publish(self, topic: str, event: CloudEvent) -> None:
         await add_to_outbox(self.tx, topic=topic, event=event)
@@ -171,17 +208,19 @@ async def create_indexes(runner: TransactionRunner) -> None:
     await erasure_progress.create_indexes(database)
     await database[CONTACTS].create_index("email_normalised", unique=True)
     await database[CONTACTS].create_index("phone_e164")
-    await database[CONTACTS].create_index("organisation_id")
+    await database[CONTACTS].create_index("organisation_ids")
     await database[REQUESTS].create_index([("requester_id", ASCENDING)])
     await database[REQUESTS].create_index("organisation_id")
     await database[REQUESTS].create_index("reference", unique=True)
     await database[MESSAGES].create_index([("request_id", ASCENDING), ("added_at", ASCENDING)])
+    for name in REQUEST_COPIES:  # erasure selects copies by organisation or by requester
+        await database[name].create_index("organisation_id")
+        await database[name].create_index("requester_id")
     await database[CHANNEL_ITEMS].create_index("request_id")
     await database[ACKNOWLEDGEMENTS].create_index(
         [("sent_at", ASCENDING), ("queued_at", ASCENDING)]
     )
     await database[RAW_MAILS].create_index("request_id")
-    await database[RAW_MAILS].create_index("requester_id")
 
 
 def _request_document(request: SupportRequest) -> Document:
@@ -204,7 +243,9 @@ def _contact_or_none(document: Document | None) -> Contact | None:
         {name: document.get(name) for name in ContactDetails.model_fields}
     )
     return Contact(
-        contact_id=document["_id"], details=details, organisation_id=document.get("organisation_id")
+        contact_id=document["_id"],
+        details=details,
+        organisation_ids=tuple(document.get("organisation_ids") or ()),
     )
 
 

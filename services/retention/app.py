@@ -17,26 +17,28 @@ from services.retention.scheduler import PurgeScheduler, SchedulerPolicy
 from services.retention.settings import RetentionSettings
 from shared import topics
 from shared.clock import Clock
+from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
 from shared.events.crm import ContractReinstated, ContractTerminated
-from shared.events.intake import MessageAdded, RequestReceived, StatusChanged
-from shared.events.legal import LegalHoldPlaced, LegalHoldReleased
-from shared.events.privacy import (
-    ErasureCompleted,
-    ErasureRequested,
-    ExportContributed,
-    ExportRequested,
-    RectificationRequested,
+from shared.events.intake import (
+    MessageAdded,
+    OrganisationChanged,
+    RequestReceived,
+    StatusChanged,
 )
+from shared.events.legal import LegalHoldPlaced, LegalHoldReleased
+from shared.events.privacy import ErasureCompleted, ExportContributed
 from shared.http import install_error_handlers
 from shared.mongo import Transaction
-from shared.outbox import add_to_outbox
-from shared.service import ServiceRuntime
+from shared.participant import participant_handlers
+from shared.service import Backbone, ServiceRuntime
 from shared.tokens import KeyRing, principal_guard
 
 
-def create_app(settings: RetentionSettings, *, clock: Clock | None = None) -> FastAPI:
-    runtime = ServiceRuntime(settings, clock=clock)
+def create_app(
+    settings: RetentionSettings, *, clock: Clock | None = None, backbone: Backbone | None = None
+) -> FastAPI:
+    runtime = ServiceRuntime(settings, clock=clock, backbone=backbone)
     retention = timedelta(days=settings.retention_days)
     erasure_within = timedelta(hours=settings.erasure_deadline_hours)
     metrics = RetentionMetrics(runtime.registry)
@@ -50,7 +52,6 @@ def create_app(settings: RetentionSettings, *, clock: Clock | None = None) -> Fa
             batch_size=settings.purge_batch_size,
             erasure_within=erasure_within,
             late_after=timedelta(seconds=settings.participant_late_seconds),
-            crash_mid_purge=settings.retention_fault_injection == "crash_mid_purge",
         ),
         after_commit=runtime.relay.notify,
     )
@@ -62,6 +63,10 @@ def create_app(settings: RetentionSettings, *, clock: Clock | None = None) -> Fa
     async def on_activity(event: CloudEvent, tx: Transaction) -> None:
         clocks = repository.MongoRetentionClocks(tx.database, tx)
         await handlers.record_request_activity(event, clocks=clocks, retention=retention)
+
+    async def on_organisation_changed(event: CloudEvent, tx: Transaction) -> None:
+        clocks = repository.MongoRetentionClocks(tx.database, tx)
+        await handlers.follow_organisation(event, clocks=clocks, retention=retention)
 
     async def on_terminated(event: CloudEvent, tx: Transaction) -> None:
         organisations = repository.MongoOrganisationClocks(tx.database, tx)
@@ -80,35 +85,25 @@ def create_app(settings: RetentionSettings, *, clock: Clock | None = None) -> Fa
         await handlers.release_legal_hold(event, holds=repository.MongoLegalHolds(tx.database, tx))
         scheduler.wake()
 
-    async def on_erasure_requested(event: CloudEvent, tx: Transaction) -> None:
-        await privacy.accept_erasure(event, jobs=purge_store.MongoErasureJobs(tx.database, tx))
-        scheduler.wake()
+    participant = participant_handlers(
+        participant="retention",
+        source=privacy.SOURCE,
+        holdings=privacy.RetentionHoldings,
+        notes=lambda tx, erasure_id: ErasureProgress(
+            tx.database, erasure_id, now=runtime.clock.now()
+        ),
+        keys=runtime.keys,
+        clock=runtime.clock,
+    )
 
     async def on_erasure_completed(event: CloudEvent, tx: Transaction) -> None:
         purges = purge_store.MongoPurges(tx.database, tx)
         await privacy.track_erasure_completion(event, purges=purges)
         scheduler.wake()
 
-    async def on_export_requested(event: CloudEvent, tx: Transaction) -> None:
-        async def publish(topic: str, outgoing: CloudEvent) -> None:
-            await add_to_outbox(tx, topic=topic, event=outgoing)
-
-        await privacy.contribute_export(
-            event,
-            clocks=repository.MongoRetentionClocks(tx.database, tx),
-            holds=repository.MongoLegalHolds(tx.database, tx),
-            keys=runtime.keys,
-            clock=runtime.clock,
-            publish=publish,
-        )
-
     async def on_export_contributed(event: CloudEvent, tx: Transaction) -> None:
         exports = purge_store.MongoExports(tx.database, tx)
         await privacy.collect_export_contribution(event, exports=exports)
-
-    async def on_rectification(event: CloudEvent, tx: Transaction) -> None:
-        rectifications = purge_store.MongoRectifications(tx.database, tx)
-        await privacy.note_rectification(event, rectifications=rectifications)
 
     runtime.consume(
         topics.SUPPORT_REQUESTS,
@@ -116,6 +111,7 @@ def create_app(settings: RetentionSettings, *, clock: Clock | None = None) -> Fa
             RequestReceived.event_type: on_request_received,
             MessageAdded.event_type: on_activity,
             StatusChanged.event_type: on_activity,
+            OrganisationChanged.event_type: on_organisation_changed,
         },
         batch=True,
     )
@@ -136,17 +132,13 @@ def create_app(settings: RetentionSettings, *, clock: Clock | None = None) -> Fa
     runtime.consume(
         topics.PRIVACY_ERASURE,
         {
-            ErasureRequested.event_type: on_erasure_requested,
+            **participant,
             ErasureCompleted.event_type: on_erasure_completed,
         },
     )
     runtime.consume(
         topics.PRIVACY_DSR,
-        {
-            ExportRequested.event_type: on_export_requested,
-            ExportContributed.event_type: on_export_contributed,
-            RectificationRequested.event_type: on_rectification,
-        },
+        {**participant, ExportContributed.event_type: on_export_contributed},
     )
     runtime.produces(topics.PRIVACY_ERASURE, topics.PRIVACY_DSR, topics.LEGAL_HOLDS)
     processors = MongoProcessors(runtime.runner.database)
@@ -188,6 +180,11 @@ def create_app(settings: RetentionSettings, *, clock: Clock | None = None) -> Fa
     )
     app.include_router(processors_router(principal=principal, processors=processors))
     app.include_router(
-        status_router(principal=principal, runner=runtime.runner, clock=runtime.clock)
+        status_router(
+            principal=principal,
+            runner=runtime.runner,
+            clock=runtime.clock,
+            late_after=timedelta(seconds=settings.participant_late_seconds),
+        )
     )
     return app

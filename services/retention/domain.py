@@ -21,6 +21,8 @@ class RetentionClock:
     last_activity_at: datetime
     purge_due_at: datetime | None
     purge_id: str | None = None
+    organisation_version: int = 0
+    """The version of access's organisation decision this clock follows (0: none yet)."""
 
 
 def clock_for_new_request(
@@ -60,6 +62,35 @@ def record_activity(
         return clock
     due = active_at + retention if clock.rule == "inactivity" else clock.purge_due_at
     return replace(clock, last_activity_at=active_at, purge_due_at=due)
+
+
+def with_organisation(
+    clock: RetentionClock,
+    *,
+    organisation_id: str | None,
+    version: int,
+    retention: timedelta,
+) -> RetentionClock:
+    """A request found to be a customer organisation's follows its contract (P7), never
+    inactivity; one found not to be (any longer) is purged a year after its last activity (P8).
+    An older decision than the one applied, or a purge already started, changes nothing."""
+    if clock.purge_id is not None or version <= clock.organisation_version:
+        return clock
+    if organisation_id is not None:
+        return replace(
+            clock,
+            organisation_id=organisation_id,
+            rule="customer_relationship",
+            purge_due_at=None,
+            organisation_version=version,
+        )
+    return replace(
+        clock,
+        organisation_id=None,
+        rule="inactivity",
+        purge_due_at=clock.last_activity_at + retention,
+        organisation_version=version,
+    )
 
 
 ContractState = Literal["active", "terminated"]

@@ -20,11 +20,20 @@ ScopeKind = Literal["organisation", "person", "request"]
 
 @dataclass(frozen=True)
 class ParticipantCompletion:
-    """One participant's answer: when it completed and what it deleted (counts only)."""
+    """One participant's answer: when, what it deleted, what it found left in scope afterwards
+    (counted from its store), and what it kept on which ground (counts and ids only)."""
 
     completed_at: datetime
     counts: dict[str, int]
     data_subject_ids: tuple[str, ...]
+    remaining: dict[str, int] | None = None
+    kept: tuple[dict[str, Any], ...] = ()
+    kept_data_subject_ids: tuple[str, ...] = ()
+
+    @property
+    def nothing_left(self) -> bool:
+        """Counted, and nothing in scope was left: only such an answer completes a purge."""
+        return self.remaining is not None and not any(self.remaining.values())
 
 
 @dataclass(frozen=True)
@@ -43,9 +52,15 @@ class Purge:
     asked_at: datetime | None = None
     times_asked: int = 0
     keys_shredded: int = 0
+    keep_data_subject_ids: tuple[str, ...] = ()
+    kept_requests: dict[str, int] = field(default_factory=dict)
+    """How many requests the scope keeps, by ground (legal_hold, customer_records)."""
+    unfinished: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Participants that answered with records still in scope: what they counted left."""
 
     @property
     def missing_participants(self) -> tuple[str, ...]:
+        """Participants that have not answered, or answered with something still left."""
         return tuple(p for p in PARTICIPANTS if p not in self.participants)
 
     def is_late(self, *, now: datetime, late_after: timedelta) -> bool:
@@ -74,9 +89,13 @@ def new_purge(
     requested_at: datetime,
     within: timedelta,
     keep_request_ids: tuple[str, ...] = (),
+    kept_requests: dict[str, int] | None = None,
+    keep_data_subject_ids: tuple[str, ...] = (),
 ) -> Purge:
     """A purge that must be certified within `within` of being requested."""
     return Purge(
+        kept_requests=dict(kept_requests or {}),
+        keep_data_subject_ids=keep_data_subject_ids,
         erasure_id=erasure_id,
         scope_kind=scope_kind,
         scope_id=scope_id,
@@ -96,38 +115,61 @@ def asked(purge: Purge, *, at: datetime) -> Purge:
 def record_completion(
     purge: Purge, *, participant: str, completion: ParticipantCompletion
 ) -> Purge:
-    """Keep each participant's first completion; all in → participants_completed."""
+    """Keep each participant's first answer that found nothing left in scope; an answer with
+    something left is noted as unfinished, and the participant is asked again (it is late).
+    All answered with nothing left → participants_completed."""
     if participant in purge.participants or purge.state not in ("pending", "erasure_requested"):
         return purge
+    if not completion.nothing_left:
+        unfinished = {**purge.unfinished, participant: dict(completion.remaining or {})}
+        return purge if unfinished == purge.unfinished else replace(purge, unfinished=unfinished)
     participants = {**purge.participants, participant: completion}
+    unfinished = {k: v for k, v in purge.unfinished.items() if k != participant}
     state: PurgeState = purge.state
     if all(p in participants for p in PARTICIPANTS):
         state = "participants_completed"
-    return replace(purge, participants=participants, state=state)
+    return replace(purge, participants=participants, unfinished=unfinished, state=state)
 
 
 def subjects_to_shred(purge: Purge, *, still_retained: frozenset[str]) -> tuple[str, ...]:
     """Whose keys go: every subject a participant erased (and the person, for a person scope),
-    except subjects whose other data is still retained (kept requests, other live requests)."""
+    except subjects some participant kept on a ground, or whose other data is still retained
+    (kept requests, other live requests)."""
     reported = {s for c in purge.participants.values() for s in c.data_subject_ids}
+    kept = {s for c in purge.participants.values() for s in c.kept_data_subject_ids}
     if purge.scope_kind == "person":
         return (purge.scope_id,)
-    return tuple(sorted(reported - still_retained))
+    return tuple(sorted(reported - kept - still_retained))
 
 
 def certificate(purge: Purge, *, certified_at: datetime) -> dict[str, Any]:
-    """The deletion certificate: scope, ground, times and counts; never personal data."""
+    """The deletion certificate: scope, ground, times, what each participant deleted and found
+    left afterwards (nothing, or there would be no certificate), and what was kept and why;
+    counts only, never personal data."""
     return {
         "erasure_id": purge.erasure_id,
         "scope": {"kind": purge.scope_kind, "id": purge.scope_id},
         "kept_request_count": len(purge.keep_request_ids),
+        "kept": [
+            {"records": "requests", "count": count, "ground": ground}
+            for ground, count in sorted(purge.kept_requests.items())
+        ]
+        + [dict(k) for _, c in sorted(purge.participants.items()) for k in c.kept],
         "ground": purge.ground,
         "requested_at": purge.requested_at,
         "deadline": purge.deadline,
         "participants": {
-            name: {"completed_at": c.completed_at, "counts": dict(c.counts)}
+            name: {
+                "completed_at": c.completed_at,
+                "counts": dict(c.counts),
+                "remaining": dict(c.remaining or {}),
+                "kept": [dict(k) for k in c.kept],
+            }
             for name, c in sorted(purge.participants.items())
         },
+        "remaining_total": sum(
+            sum((c.remaining or {}).values()) for c in purge.participants.values()
+        ),
         "keys_shredded": purge.keys_shredded,
         "certified_at": certified_at,
     }

@@ -12,15 +12,22 @@ from services.retention.domain import (
     organisation_reinstated,
     organisation_terminated,
     record_activity,
+    with_organisation,
 )
 from services.retention.legal_holds import LegalHold, release
 from shared.events import CloudEvent
 from shared.events.crm import ContractReinstated, ContractTerminated
-from shared.events.intake import MessageAdded, RequestReceived, StatusChanged
+from shared.events.intake import (
+    MessageAdded,
+    OrganisationChanged,
+    RequestReceived,
+    StatusChanged,
+)
 from shared.events.legal import LegalHoldPlaced, LegalHoldReleased
 
 
 class RetentionClocks(Protocol):
+    async def was_erased(self, request_id: str) -> bool: ...
     async def start(self, clock: RetentionClock) -> None: ...
     async def save(self, clock: RetentionClock) -> None: ...
     async def get(self, request_id: str) -> RetentionClock | None: ...
@@ -43,6 +50,8 @@ async def start_retention_clock(
     received = RequestReceived.from_event(event)
     if await clocks.get(received.request_id) is not None:
         return
+    if await clocks.was_erased(received.request_id):
+        return  # erased before its announcement got here
     await clocks.start(
         clock_for_new_request(
             request_id=received.request_id,
@@ -63,6 +72,25 @@ async def record_request_activity(
     if clock is None:
         return
     moved = record_activity(clock, active_at=active_at, retention=retention)
+    if moved != clock:
+        await clocks.save(moved)
+
+
+async def follow_organisation(
+    event: CloudEvent, *, clocks: RetentionClocks, retention: timedelta
+) -> None:
+    """P5, P7: a request found to be a customer's follows the contract; one that no longer is
+    goes back to the inactivity rule."""
+    changed = OrganisationChanged.from_event(event)
+    clock = await clocks.get(changed.request_id)
+    if clock is None:
+        return
+    moved = with_organisation(
+        clock,
+        organisation_id=changed.organisation_id,
+        version=changed.version,
+        retention=retention,
+    )
     if moved != clock:
         await clocks.save(moved)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -212,6 +213,8 @@ def privacy_router(
             requested_at=now,
             within=erasure_within,
             keep_request_ids=plan.keep_request_ids,
+            kept_requests=dict(Counter(k.ground for k in plan.kept if k.kind == "request")),
+            keep_data_subject_ids=tuple(sorted(held.persons)),
         )
         await MongoPurges(db).add(purge)
         wake_scheduler()

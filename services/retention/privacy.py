@@ -1,37 +1,31 @@
-"""retention in the erasure/export protocol (P11): its own participant side, and the
-orchestrator's bookkeeping of the other participants' answers."""
+"""retention in the privacy protocol (P11): its own holdings as a participant (retention clocks
+and the holds naming a person), and the orchestrator's bookkeeping of every participant's
+answers."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
 
-from services.retention.domain import RetentionClock
 from services.retention.erasure import ParticipantCompletion, Purge, record_completion
-from services.retention.legal_holds import LegalHold
-from shared import topics
-from shared.clock import Clock
-from shared.crypto import KeyStore, seal
+from services.retention.purge_store import RECTIFICATIONS
+from services.retention.repository import CLOCKS, MongoLegalHolds, MongoRetentionClocks
 from shared.events import CloudEvent
+from shared.events.intake import ContactDetails
 from shared.events.privacy import (
     ErasureCompleted,
-    ErasureRequested,
+    ErasureScope,
     ExportContributed,
-    ExportRequested,
-    RectificationRequested,
+    KeptGround,
 )
+from shared.mongo import Document, Transaction, delete_matching, kept_out
+from shared.participant import ErasureNotes
 
 SOURCE = "/support/retention"
 PARTICIPANT = "retention"
-
-Publish = Callable[[str, CloudEvent], Awaitable[None]]
-
-
-class ErasureJobs(Protocol):
-    async def open(self, job: dict[str, Any]) -> None: ...
 
 
 class Purges(Protocol):
@@ -45,51 +39,91 @@ class Exports(Protocol):
     ) -> None: ...
 
 
-class PersonRecords(Protocol):
-    async def of_requester(self, requester_id: str) -> list[RetentionClock]: ...
+class RetentionRecord(BaseModel):
+    """What retention holds on a person: their requests' clocks and holds naming them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    retention_clocks: list[dict[str, Any]]
+    legal_holds: list[dict[str, Any]]
 
 
-class HoldRecords(Protocol):
-    async def all(self) -> list[LegalHold]: ...
+def clocks_in(scope: ErasureScope) -> Document | None:
+    """The clocks an erasure of this scope removes (kept requests excluded); None if all kept."""
+    keep = list(scope.keep_request_ids)
+    if scope.kind == "request":
+        return None if scope.id in keep else {"_id": scope.id}
+    field = "organisation_id" if scope.kind == "organisation" else "requester_id"
+    return kept_out({field: scope.id}, keep)
 
 
-class Rectifications(Protocol):
-    async def record(self, rectification: dict[str, Any]) -> None: ...
+class RetentionHoldings:
+    """retention's copies as a participant: one retention clock per request (ids and dates,
+    the requester's id), deleted with the request; no contact details."""
 
+    person_records = "persons"
 
-async def accept_erasure(event: CloudEvent, *, jobs: ErasureJobs) -> None:
-    """Participant side: an erasure request opens a job; the scheduler deletes in batches and
-    publishes ErasureCompleted when the last batch is gone (so a crash loses no progress)."""
-    requested = ErasureRequested.from_event(event)
-    await jobs.open(
-        {
-            "erasure_id": requested.erasure_id,
-            "scope_kind": requested.scope.kind,
-            "scope_id": requested.scope.id,
-            "keep_request_ids": list(requested.scope.keep_request_ids),
-            "requested_at": requested.requested_at,
+    def __init__(self, tx: Transaction) -> None:
+        self._database: AsyncDatabase[Document] = tx.database
+        self._session: AsyncClientSession = tx.session
+        self._clocks = tx.database[CLOCKS]
+
+    async def persons_in(self, scope: ErasureScope) -> set[str]:
+        if scope.kind == "person":
+            return {scope.id}
+        query = clocks_in(scope)
+        if query is None:
+            return set()
+        return {str(r) for r in await self._clocks.distinct("requester_id", query)}
+
+    async def delete(self, scope: ErasureScope, *, notes: ErasureNotes) -> None:
+        query = clocks_in(scope)
+        if query is not None:
+            await notes.deleted("retention_clocks", await delete_matching(self._clocks, query))
+
+    async def release(
+        self, person: str, scope: ErasureScope, *, held: bool, notes: ErasureNotes
+    ) -> KeptGround | None:
+        return None  # retention keeps nothing of a person but their requests' clocks
+
+    async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
+        query = clocks_in(scope)
+        return {
+            "retention_clocks": 0 if query is None else await self._clocks.count_documents(query)
         }
-    )
 
+    async def export(self, data_subject_id: str) -> RetentionRecord:
+        clocks = await MongoRetentionClocks(self._database).of_requester(data_subject_id)
+        holds = await MongoLegalHolds(self._database).all()
+        return RetentionRecord(
+            retention_clocks=[
+                {
+                    "request_id": c.request_id,
+                    "organisation_id": c.organisation_id,
+                    "rule": c.rule,
+                    "lawful_basis": "contract" if c.organisation_id else "legitimate_interest",
+                    "last_activity_at": c.last_activity_at.isoformat(),
+                    "purge_due_at": c.purge_due_at.isoformat() if c.purge_due_at else None,
+                }
+                for c in clocks
+            ],
+            legal_holds=[
+                {"hold_id": h.hold_id, "reason": h.reason, "placed_at": h.placed_at.isoformat()}
+                for h in holds
+                if h.scope_kind == "person" and h.scope_id == data_subject_id
+            ],
+        )
 
-def erasure_completed_event(
-    *, erasure_id: str, deleted: int, data_subject_ids: list[str], at: datetime
-) -> CloudEvent:
-    """retention's completion of its own part of an erasure."""
-    completed = ErasureCompleted(
-        erasure_id=erasure_id,
-        participant=PARTICIPANT,
-        completed_at=at,
-        counts={"retention_clocks": deleted},
-        data_subject_ids=tuple(sorted(data_subject_ids)),
-    )
-    return CloudEvent.of(
-        source=SOURCE, type=completed.event_type, subject=erasure_id, time=at, data=completed
-    )
+    async def rectify(self, data_subject_id: str, details: ContactDetails) -> None:
+        """retention keeps no contact details, so it only notes (without them) that it was asked."""
+        await self._database[RECTIFICATIONS].insert_one(
+            {"data_subject_id": data_subject_id, "applied": "no contact details held by retention"},
+            session=self._session,
+        )
 
 
 async def track_erasure_completion(event: CloudEvent, *, purges: Purges) -> None:
-    """Orchestrator side: note each participant's completion of a purge we drive."""
+    """Orchestrator side: note each participant's answer to a purge we drive."""
     completed = ErasureCompleted.from_event(event)
     purge = await purges.get(completed.erasure_id)
     if purge is None:
@@ -101,67 +135,13 @@ async def track_erasure_completion(event: CloudEvent, *, purges: Purges) -> None
             completed_at=completed.completed_at,
             counts=dict(completed.counts),
             data_subject_ids=completed.data_subject_ids,
+            remaining=None if completed.remaining is None else dict(completed.remaining),
+            kept=tuple(kept.model_dump() for kept in completed.kept),
+            kept_data_subject_ids=completed.kept_data_subject_ids,
         ),
     )
     if updated != purge:
         await purges.save(updated)
-
-
-class RetentionRecord(BaseModel):
-    """What retention holds on a person: their requests' clocks and holds naming them."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    retention_clocks: list[dict[str, Any]]
-    legal_holds: list[dict[str, Any]]
-
-
-async def contribute_export(
-    event: CloudEvent,
-    *,
-    clocks: PersonRecords,
-    holds: HoldRecords,
-    keys: KeyStore,
-    clock: Clock,
-    publish: Publish,
-) -> None:
-    """Participant side: publish what retention holds on the person, sealed with their key."""
-    requested = ExportRequested.from_event(event)
-    person = requested.data_subject_id
-    record = RetentionRecord(
-        retention_clocks=[
-            {
-                "request_id": c.request_id,
-                "organisation_id": c.organisation_id,
-                "rule": c.rule,
-                "last_activity_at": c.last_activity_at.isoformat(),
-                "purge_due_at": c.purge_due_at.isoformat() if c.purge_due_at else None,
-            }
-            for c in await clocks.of_requester(person)
-        ],
-        legal_holds=[
-            {"hold_id": h.hold_id, "reason": h.reason, "placed_at": h.placed_at.isoformat()}
-            for h in await holds.all()
-            if h.scope_kind == "person" and h.scope_id == person
-        ],
-    )
-    now = clock.now()
-    contributed = ExportContributed(
-        export_id=requested.export_id,
-        participant=PARTICIPANT,
-        contributed_at=now,
-        records=await seal(record, data_subject_id=person, keys=keys),
-    )
-    await publish(
-        topics.PRIVACY_DSR,
-        CloudEvent.of(
-            source=SOURCE,
-            type=contributed.event_type,
-            subject=requested.export_id,
-            time=now,
-            data=contributed,
-        ),
-    )
 
 
 async def collect_export_contribution(event: CloudEvent, *, exports: Exports) -> None:
@@ -171,17 +151,4 @@ async def collect_export_contribution(event: CloudEvent, *, exports: Exports) ->
         contributed.export_id,
         participant=contributed.participant,
         records=contributed.records.model_dump(),
-    )
-
-
-async def note_rectification(event: CloudEvent, *, rectifications: Rectifications) -> None:
-    """retention keeps no contact details, so it only notes (without them) that one happened."""
-    requested = RectificationRequested.from_event(event)
-    await rectifications.record(
-        {
-            "_id": requested.rectification_id,
-            "data_subject_id": requested.data_subject_id,
-            "requested_at": requested.requested_at,
-            "applied": "no contact details held by retention",
-        }
     )

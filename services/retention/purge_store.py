@@ -15,20 +15,23 @@ from shared.mongo import Document, Transaction, TransactionRunner
 
 PURGES = "purges"
 CERTIFICATES = "deletion_certificates"
-ERASURE_JOBS = "erasure_jobs"
 EXPORTS = "exports"
 RECTIFICATIONS = "rectifications"
 
 
-def _purge_from(document: Document) -> Purge:
+def purge_from(document: Document) -> Purge:
     document = dict(document)
     document["erasure_id"] = document.pop("_id")
     document["keep_request_ids"] = tuple(document.get("keep_request_ids", ()))
+    document["keep_data_subject_ids"] = tuple(document.get("keep_data_subject_ids", ()))
     document["participants"] = {
         name: ParticipantCompletion(
             completed_at=c["completed_at"],
             counts=dict(c["counts"]),
             data_subject_ids=tuple(c["data_subject_ids"]),
+            remaining=c.get("remaining"),
+            kept=tuple(c.get("kept", ())),
+            kept_data_subject_ids=tuple(c.get("kept_data_subject_ids", ())),
         )
         for name, c in document.get("participants", {}).items()
     }
@@ -56,7 +59,7 @@ class MongoPurges:
 
     async def get(self, erasure_id: str) -> Purge | None:
         found = await self._collection.find_one({"_id": erasure_id}, session=self._session)
-        return None if found is None else _purge_from(found)
+        return None if found is None else purge_from(found)
 
     async def in_state(self, state: PurgeState, *, limit: int) -> list[Purge]:
         cursor = (
@@ -64,7 +67,7 @@ class MongoPurges:
             .sort("requested_at", ASCENDING)
             .limit(limit)
         )
-        return [_purge_from(d) async for d in cursor]
+        return [purge_from(d) async for d in cursor]
 
     async def count(self, query: dict[str, Any]) -> int:
         return await self._collection.count_documents(query, session=self._session)
@@ -93,39 +96,6 @@ class MongoCertificates:
     async def latest(self, *, limit: int) -> list[dict[str, Any]]:
         cursor = self._collection.find({}, {"_id": 0}, session=self._session)
         return await cursor.sort("certified_at", -1).limit(limit).to_list()
-
-
-class MongoErasureJobs:
-    """retention's own part of each erasure (as a participant), deleted in batches."""
-
-    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
-        self._collection = database[ERASURE_JOBS]
-        self._session = _session(tx)
-
-    async def open(self, job: dict[str, Any]) -> None:
-        """Open a job once per erasure id (a repeated request changes nothing)."""
-        await self._collection.update_one(
-            {"_id": job["erasure_id"]},
-            {"$setOnInsert": {**job, "state": "deleting", "deleted": 0, "data_subject_ids": []}},
-            upsert=True,
-            session=self._session,
-        )
-
-    async def deleting(self, *, limit: int) -> list[Document]:
-        cursor = self._collection.find({"state": "deleting"}, session=self._session)
-        return await cursor.sort("requested_at", ASCENDING).limit(limit).to_list()
-
-    async def progressed(self, erasure_id: str, *, deleted: int, subjects: list[str]) -> None:
-        await self._collection.update_one(
-            {"_id": erasure_id},
-            {"$inc": {"deleted": deleted}, "$addToSet": {"data_subject_ids": {"$each": subjects}}},
-            session=self._session,
-        )
-
-    async def done(self, erasure_id: str, *, at: datetime) -> None:
-        await self._collection.update_one(
-            {"_id": erasure_id}, {"$set": {"state": "done", "done_at": at}}, session=self._session
-        )
 
 
 class MongoExports:
@@ -179,18 +149,4 @@ class MongoExports:
 async def create_indexes(runner: TransactionRunner) -> None:
     database = runner.database
     await database[PURGES].create_index([("state", ASCENDING), ("requested_at", ASCENDING)])
-    await database[ERASURE_JOBS].create_index("state")
     await database[EXPORTS].create_index("link_hash")
-
-
-class MongoRectifications:
-    """Rectifications seen (ids and times only; retention holds no contact details)."""
-
-    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
-        self._collection = database[RECTIFICATIONS]
-        self._session = _session(tx)
-
-    async def record(self, rectification: dict[str, Any]) -> None:
-        await self._collection.replace_one(
-            {"_id": rectification["_id"]}, rectification, upsert=True, session=self._session
-        )

@@ -12,7 +12,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.retention.domain import OrganisationClock, RetentionClock
 from services.retention.legal_holds import HeldItems, LegalHold
-from shared.mongo import IN_CHUNK, Document, Transaction, TransactionRunner
+from shared import erasure_progress
+from shared.mongo import Document, Transaction, TransactionRunner
 
 CLOCKS = "retention_clocks"
 ORGANISATIONS = "organisation_clocks"
@@ -29,6 +30,7 @@ def _due_requests(now: datetime, held: HeldItems | None) -> dict[str, Any]:
     if held is not None:
         query["_id"] = {"$nin": sorted(held.requests)}
         query["requester_id"] = {"$nin": sorted(held.persons)}
+        query["organisation_id"] = {"$nin": sorted(held.organisations)}
     return query
 
 
@@ -56,6 +58,11 @@ class MongoRetentionClocks:
 
     async def start(self, clock: RetentionClock) -> None:
         await self.save(clock)
+
+    async def was_erased(self, request_id: str) -> bool:
+        return await erasure_progress.was_erased(
+            self._collection.database, request_id, session=self._session
+        )
 
     async def save(self, clock: RetentionClock) -> None:
         document = asdict(clock)
@@ -104,29 +111,6 @@ class MongoRetentionClocks:
 
     async def count(self, query: dict[str, Any]) -> int:
         return await self._collection.count_documents(query, session=self._session)
-
-    async def in_scope(
-        self, *, scope_kind: str, scope_id: str, keep: list[str], limit: int
-    ) -> list[RetentionClock]:
-        """A batch of clocks an erasure of this scope removes (kept requests excluded)."""
-        field = {"organisation": "organisation_id", "person": "requester_id", "request": "_id"}
-        query: dict[str, Any] = {field[scope_kind]: scope_id}
-        if keep:
-            query["_id"] = scope_id if scope_kind == "request" else {"$nin": keep}
-            if scope_kind == "request" and scope_id in keep:
-                return []
-        cursor = self._collection.find(query, session=self._session).limit(limit)
-        return [_clock_from(d) async for d in cursor]
-
-    async def delete(self, request_ids: list[str]) -> int:
-        deleted = 0
-        for start in range(0, len(request_ids), IN_CHUNK):  # a batch (200) in one round trip
-            chunk = request_ids[start : start + IN_CHUNK]
-            result = await self._collection.delete_many(
-                {"_id": {"$in": chunk}}, session=self._session
-            )
-            deleted += result.deleted_count
-        return deleted
 
 
 def _organisation_from(document: Document) -> OrganisationClock:
@@ -206,6 +190,7 @@ class MongoLegalHolds:
 
 async def create_indexes(runner: TransactionRunner) -> None:
     database = runner.database
+    await erasure_progress.create_indexes(database)
     await database[CLOCKS].create_index("purge_due_at")
     await database[CLOCKS].create_index("organisation_id")
     await database[CLOCKS].create_index("requester_id")

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -17,8 +15,8 @@ from uuid import uuid4
 from services.retention.erasure import Purge, asked, certificate, new_purge, subjects_to_shred
 from services.retention.legal_holds import HeldItems
 from services.retention.metrics import RetentionMetrics
-from services.retention.privacy import SOURCE, erasure_completed_event
-from services.retention.purge_store import MongoCertificates, MongoErasureJobs, MongoPurges
+from services.retention.privacy import SOURCE
+from services.retention.purge_store import MongoCertificates, MongoPurges
 from services.retention.repository import (
     MongoLegalHolds,
     MongoOrganisationClocks,
@@ -43,7 +41,6 @@ class SchedulerPolicy:
     batch_size: int
     erasure_within: timedelta
     late_after: timedelta
-    crash_mid_purge: bool = False
 
 
 def erasure_requested_event(purge: Purge) -> CloudEvent:
@@ -51,7 +48,10 @@ def erasure_requested_event(purge: Purge) -> CloudEvent:
     requested = ErasureRequested(
         erasure_id=purge.erasure_id,
         scope=ErasureScope(
-            kind=purge.scope_kind, id=purge.scope_id, keep_request_ids=purge.keep_request_ids
+            kind=purge.scope_kind,
+            id=purge.scope_id,
+            keep_request_ids=purge.keep_request_ids,
+            keep_data_subject_ids=purge.keep_data_subject_ids,
         ),
         ground=purge.ground,
         requested_at=purge.requested_at,
@@ -111,7 +111,6 @@ class PurgeScheduler:
         async with self._one_pass_at_a_time:
             await self.start_due_purges()
             await self.ask_participants()
-            await self.erase_own_records()
             await self.shred_keys()
             await self.certify()
             await self.observe()
@@ -146,6 +145,8 @@ class PurgeScheduler:
                 requested_at=now,
                 within=self._policy.erasure_within,
                 keep_request_ids=keep,
+                kept_requests={"legal_hold": len(keep)} if keep else {},
+                keep_data_subject_ids=tuple(sorted(held.persons)),
             )
             async with self._runner.transaction() as tx:
                 await MongoPurges(tx.database, tx).add(purge)
@@ -165,6 +166,7 @@ class PurgeScheduler:
                     ground="inactivity",
                     requested_at=now,
                     within=self._policy.erasure_within,
+                    keep_data_subject_ids=tuple(sorted(held.persons)),
                 )
                 await MongoPurges(tx.database, tx).add(purge)
                 await MongoRetentionClocks(tx.database, tx).mark_purging(
@@ -196,48 +198,6 @@ class PurgeScheduler:
                 )
         if pending or late:
             self._after_commit()
-
-    async def erase_own_records(self) -> None:
-        """retention as a participant: delete its clocks in scope batch by batch, then complete."""
-        for job in await MongoErasureJobs(self._db).deleting(limit=self._policy.batch_size):
-            while True:
-                async with self._runner.transaction() as tx:
-                    clocks = MongoRetentionClocks(tx.database, tx)
-                    found = await clocks.in_scope(
-                        scope_kind=job["scope_kind"],
-                        scope_id=job["scope_id"],
-                        keep=list(job["keep_request_ids"]),
-                        limit=self._policy.batch_size,
-                    )
-                    if not found:
-                        await add_to_outbox(
-                            tx,
-                            topic=topics.PRIVACY_ERASURE,
-                            event=erasure_completed_event(
-                                erasure_id=job["_id"],
-                                deleted=job["deleted"],
-                                data_subject_ids=list(job["data_subject_ids"]),
-                                at=self._clock.now(),
-                            ),
-                        )
-                        await MongoErasureJobs(tx.database, tx).done(
-                            job["_id"], at=self._clock.now()
-                        )
-                    else:
-                        deleted = await clocks.delete([c.request_id for c in found])
-                        subjects = sorted({c.requester_id for c in found})
-                        await MongoErasureJobs(tx.database, tx).progressed(
-                            job["_id"], deleted=deleted, subjects=subjects
-                        )
-                        job["deleted"] += deleted
-                        job["data_subject_ids"] = sorted({*job["data_subject_ids"], *subjects})
-                if not found:
-                    self._after_commit()
-                    break
-                self._metrics.records_erased.inc(deleted)
-                if self._policy.crash_mid_purge and len(found) == self._policy.batch_size:
-                    log.warning("fault injection: killing the process mid-purge")
-                    os.kill(os.getpid(), signal.SIGKILL)
 
     async def shred_keys(self) -> None:
         """Every participant completed: shred the erased data subjects' keys."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import AliasChoices, Field
 
 from shared.settings import ServiceSettings
@@ -45,9 +43,4 @@ class RetentionSettings(ServiceSettings):
     )
     export_link_minutes: int = Field(
         default=60, ge=1, validation_alias=AliasChoices("RETENTION_EXPORT_LINK_MINUTES")
-    )
-    retention_fault_injection: Literal["", "crash_mid_purge"] = Field(
-        default="",
-        description="Test hook: SIGKILL during an organisation purge (never in production).",
-        validation_alias=AliasChoices("RETENTION_FAULT_INJECTION"),
     )

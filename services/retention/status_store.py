@@ -9,7 +9,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.retention.legal_holds import HeldItems
-from services.retention.purge_store import PURGES
+from services.retention.purge_store import PURGES, purge_from
 from services.retention.repository import CLOCKS, ORGANISATIONS
 from shared.mongo import Document
 
@@ -57,6 +57,30 @@ class RetentionOverview:
                 {**running, "deadline": {"$lt": now}}
             ),
         }
+
+    async def late_erasures(
+        self, *, now: datetime, late_after: timedelta, limit: int
+    ) -> list[dict[str, Any]]:
+        """Erasures waiting longer than `late_after` for participants that have not answered,
+        or answered with records still in scope (what they counted left): no certificate yet."""
+        cursor = self._purges.find(
+            {"state": "erasure_requested", "requested_at": {"$lte": now - late_after}}
+        ).sort("requested_at", ASCENDING)
+        late = []
+        async for document in cursor.limit(limit):
+            purge = purge_from(document)
+            if purge.missing_participants:
+                late.append(
+                    {
+                        "erasure_id": purge.erasure_id,
+                        "scope": {"kind": purge.scope_kind, "id": purge.scope_id},
+                        "requested_at": purge.requested_at,
+                        "missing": list(purge.missing_participants),
+                        "left": purge.unfinished,
+                        "times_asked": purge.times_asked,
+                    }
+                )
+        return late
 
     async def next_due(self, *, held: HeldItems, limit: int) -> list[dict[str, Any]]:
         """The items whose purge falls due first (not yet purging), earliest first."""

@@ -14,17 +14,25 @@ from services.surveys.results import keep_metrics_fresh
 from services.surveys.settings import SurveySettings
 from shared import topics
 from shared.clock import Clock
+from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
-from shared.events.intake import ContactRegistered, RequestReceived, StatusChanged
-from shared.events.privacy import ErasureRequested, ExportRequested, RectificationRequested
+from shared.events.intake import (
+    ContactRegistered,
+    OrganisationChanged,
+    RequestReceived,
+    StatusChanged,
+)
 from shared.http import install_error_handlers, staff_token_guard
 from shared.mail import MailSender
 from shared.mongo import Transaction
-from shared.service import ServiceRuntime
+from shared.participant import participant_handlers
+from shared.service import Backbone, ServiceRuntime
 
 
-def create_app(settings: SurveySettings, *, clock: Clock | None = None) -> FastAPI:
-    runtime = ServiceRuntime(settings, clock=clock)
+def create_app(
+    settings: SurveySettings, *, clock: Clock | None = None, backbone: Backbone | None = None
+) -> FastAPI:
+    runtime = ServiceRuntime(settings, clock=clock, backbone=backbone)
     metrics = SurveyMetrics(runtime.registry)
     secrets = SurveyKeys(
         hash_key=settings.opt_out_hash_key.get_secret_value().encode(),
@@ -67,37 +75,33 @@ def create_app(settings: SurveySettings, *, clock: Clock | None = None) -> FastA
             count=count,
         )
 
-    async def on_erasure_requested(event: CloudEvent, tx: Transaction) -> None:
-        await privacy.erase(
-            event, uow=repository.MongoSurveys(tx), secrets=secrets, clock=runtime.clock
-        )
+    async def on_organisation_changed(event: CloudEvent, tx: Transaction) -> None:
+        await handlers.follow_organisation(event, uow=repository.MongoSurveys(tx))
 
-    async def on_export_requested(event: CloudEvent, tx: Transaction) -> None:
-        await privacy.export(
-            event, uow=repository.MongoSurveys(tx), keys=runtime.keys, clock=runtime.clock
-        )
-
-    async def on_rectification_requested(event: CloudEvent, tx: Transaction) -> None:
-        await privacy.rectify(
-            event, uow=repository.MongoSurveys(tx), keys=runtime.keys, secrets=secrets
-        )
+    participant = participant_handlers(
+        participant="surveys",
+        source=privacy.SOURCE,
+        holdings=lambda tx: privacy.SurveysHoldings(
+            repository.MongoSurveys(tx), keys=runtime.keys, secrets=secrets, clock=runtime.clock
+        ),
+        notes=lambda tx, erasure_id: ErasureProgress(
+            tx.database, erasure_id, now=runtime.clock.now()
+        ),
+        keys=runtime.keys,
+        clock=runtime.clock,
+    )
 
     runtime.consume(
         topics.SUPPORT_REQUESTS,
         {
             RequestReceived.event_type: on_request_received,
             StatusChanged.event_type: on_status_changed,
+            OrganisationChanged.event_type: on_organisation_changed,
         },
     )
     runtime.consume(topics.SUPPORT_CONTACTS, {ContactRegistered.event_type: on_contact_registered})
-    runtime.consume(topics.PRIVACY_ERASURE, {ErasureRequested.event_type: on_erasure_requested})
-    runtime.consume(
-        topics.PRIVACY_DSR,
-        {
-            ExportRequested.event_type: on_export_requested,
-            RectificationRequested.event_type: on_rectification_requested,
-        },
-    )
+    runtime.consume(topics.PRIVACY_ERASURE, participant)
+    runtime.consume(topics.PRIVACY_DSR, participant)
     runtime.produces(topics.SURVEYS, topics.PRIVACY_ERASURE, topics.PRIVACY_DSR)
     runtime.on_startup(lambda: repository.create_indexes(runtime.runner))
 

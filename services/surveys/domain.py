@@ -39,6 +39,8 @@ class SurveyCandidate:
     organisation_id: str | None
     status: str
     received_at: datetime
+    organisation_version: int = 0
+    """The version of access's organisation decision applied (0: none yet)."""
 
 
 @dataclass(frozen=True)
@@ -162,9 +164,10 @@ class RegisteredContact:
     """A person registered in the support system: ids, their sealed address, opt-out hash."""
 
     contact_id: str
-    organisation_id: str | None
     registered_at: datetime
     opt_out_key: str
+    organisation_ids: tuple[str, ...] = ()
+    """The customer organisations of the person's requests (P7: erased with the last of them)."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,13 @@ from services.surveys.domain import (
 from shared.clock import Clock
 from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
 from shared.events import CloudEvent
-from shared.events.intake import ContactDetails, ContactRegistered, RequestReceived, StatusChanged
+from shared.events.intake import (
+    ContactDetails,
+    ContactRegistered,
+    OrganisationChanged,
+    RequestReceived,
+    StatusChanged,
+)
 
 REOPENED_STATUSES = ("open", "pending")
 CountDecision = Callable[[Reason], None]
@@ -37,9 +43,13 @@ class InvitationAddress(BaseModel):
 
 
 class SurveyCandidates(Protocol):
+    async def was_erased(self, request_id: str) -> bool: ...
     async def watch(self, candidate: SurveyCandidate) -> None: ...
     async def get(self, request_id: str) -> SurveyCandidate | None: ...
     async def set_status(self, request_id: str, status: str) -> None: ...
+    async def set_organisation(
+        self, request_id: str, organisation_id: str | None, *, version: int
+    ) -> bool: ...
 
 
 class Contacts(Protocol):
@@ -49,6 +59,7 @@ class Contacts(Protocol):
     async def get(self, contact_id: str) -> RegisteredContact | None: ...
     async def address(self, contact_id: str) -> SealedPersonalData | None: ...
     async def touch(self, contact_id: str, *, at: datetime) -> None: ...
+    async def retag(self, contact_id: str) -> None: ...
 
 
 class KeyedSet(Protocol):
@@ -81,10 +92,14 @@ class DecisionUnitOfWork(Protocol):
     @property
     def erased(self) -> KeyedSet: ...
 
+    async def tag_request(self, request_id: str, organisation_id: str | None) -> None: ...
+
 
 async def watch_new_request(event: CloudEvent, *, candidates: SurveyCandidates) -> None:
     """Remember a new request, so its requester can be surveyed when it is resolved."""
     received = RequestReceived.from_event(event)
+    if await candidates.was_erased(received.request_id):
+        return  # erased before its announcement got here
     await candidates.watch(
         SurveyCandidate(
             request_id=received.request_id,
@@ -95,6 +110,18 @@ async def watch_new_request(event: CloudEvent, *, candidates: SurveyCandidates) 
             received_at=received.received_at,
         )
     )
+
+
+async def follow_organisation(event: CloudEvent, *, uow: DecisionUnitOfWork) -> None:
+    """A request found to be a customer organisation's (or no longer one): its candidate,
+    invitations and responses say so, and so does its requester's registration (P7)."""
+    changed = OrganisationChanged.from_event(event)
+    applied = await uow.candidates.set_organisation(
+        changed.request_id, changed.organisation_id, version=changed.version
+    )
+    if applied:
+        await uow.tag_request(changed.request_id, changed.organisation_id)
+        await uow.contacts.retag(changed.requester_id)
 
 
 async def register_contact(
@@ -122,11 +149,11 @@ async def register_contact(
     address = await seal(InvitationAddress(email=details.email), data_subject_id=subject, keys=keys)
     contact = RegisteredContact(
         contact_id=subject,
-        organisation_id=registered.organisation_id,
         registered_at=registered.registered_at,
         opt_out_key=secrets.opt_out_key(str(details.email)),
     )
     await uow.contacts.register(contact, address=address)
+    await uow.contacts.retag(subject)
     for waiting in await uow.invitations.for_subject(subject):
         if waiting.state != "skipped" or waiting.reason != "not_registered":
             continue

@@ -1,79 +1,32 @@
-"""surveys' part in P11: erase, export or rectify what it holds on a person."""
+"""surveys' part in the privacy protocol (P7, P8, P9, P11): its holdings, for
+shared/participant.py to erase, export and rectify. Opt-outs and the erased-subjects set are
+keyed hashes, kept for good: an opt-out is honoured forever, and nobody erased is surveyed."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from services.surveys.domain import Invitation, RegisteredContact, SurveyKeys
+from services.surveys.domain import SurveyKeys
 from services.surveys.handlers import InvitationAddress
-from services.surveys.responses import RecordedResponse
-from shared import topics
+from services.surveys.repository import (
+    CANDIDATES,
+    CONTACTS,
+    ERASED,
+    INVITATIONS,
+    RESPONSES,
+    MongoSurveys,
+)
 from shared.clock import Clock
 from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
-from shared.erasure_progress import ErasureProgress
-from shared.events import CloudEvent
 from shared.events.intake import ContactDetails
-from shared.events.privacy import (
-    ErasureCompleted,
-    ErasureRequested,
-    ExportContributed,
-    ExportRequested,
-    RectificationRequested,
-)
+from shared.events.privacy import ErasureScope, KeptGround
 from shared.events.surveys import ResponseComment
+from shared.mongo import Document, delete_matching, kept_out
+from shared.participant import ErasureNotes
 
 SOURCE = "/support/surveys"
-
-
-class _KeyedSet(Protocol):
-    async def contains(self, key: str) -> bool: ...
-    async def add(self, key: str, *, at: datetime) -> None: ...
-
-
-class _Contacts(Protocol):
-    async def get(self, contact_id: str) -> RegisteredContact | None: ...
-    async def address(self, contact_id: str) -> SealedPersonalData | None: ...
-
-
-class _Invitations(Protocol):
-    async def for_subject(self, requester_id: str) -> list[Invitation]: ...
-
-
-class _Responses(Protocol):
-    async def for_subject(self, requester_id: str) -> list[RecordedResponse]: ...
-
-
-class SurveyHoldings(Protocol):
-    """What privacy needs of surveys' store (the Mongo unit of work provides it)."""
-
-    @property
-    def contacts(self) -> _Contacts: ...
-    @property
-    def opt_outs(self) -> _KeyedSet: ...
-    @property
-    def erased(self) -> _KeyedSet: ...
-    @property
-    def invitations(self) -> _Invitations: ...
-    @property
-    def responses(self) -> _Responses: ...
-
-    def erasure_progress(self, erasure_id: str, *, now: datetime) -> ErasureProgress: ...
-    async def erase(
-        self,
-        *,
-        kind: str,
-        scope_id: str,
-        progress: ErasureProgress,
-        keep_request_ids: tuple[str, ...] = (),
-    ) -> None: ...
-    async def erase_contacts(self, query: dict[str, Any], *, progress: ErasureProgress) -> None: ...
-    async def rectify_contact(
-        self, contact_id: str, *, address: SealedPersonalData, opt_out_key: str
-    ) -> None: ...
-    async def publish(self, topic: str, event: CloudEvent) -> None: ...
 
 
 class ExportedInvitation(BaseModel):
@@ -99,67 +52,21 @@ class SurveysExport(BaseModel):
 
     registered: bool
     email: str | None
-    organisation_id: str | None
+    organisation_ids: list[str]
     opted_out: bool
     invitations: list[ExportedInvitation]
     responses: list[ExportedResponse]
 
 
-async def erase(
-    event: CloudEvent, *, uow: SurveyHoldings, secrets: SurveyKeys, clock: Clock
-) -> None:
-    """Delete the scope's records and announce the completion with counts and subjects: every
-    run's, since the deleting happens outside this transaction (see ErasureProgress)."""
-    requested = ErasureRequested.from_event(event)
-    scope = requested.scope
-    progress = uow.erasure_progress(requested.erasure_id, now=clock.now())
-    await uow.erase(
-        kind=scope.kind,
-        scope_id=scope.id,
-        progress=progress,
-        keep_request_ids=scope.keep_request_ids,
-    )
-    if scope.kind == "person":
-        await uow.erase_contacts({"_id": scope.id}, progress=progress)
-        await uow.erased.add(secrets.erased_key(scope.id), at=requested.requested_at)
-        await progress.subjects_found([scope.id])
-    elif scope.kind == "organisation":
-        await uow.erase_contacts({"organisation_id": scope.id}, progress=progress)
-    else:
-        await progress.deleted("contacts", 0)
-    counts, subjects = await progress.so_far()
-    completed = ErasureCompleted(
-        erasure_id=requested.erasure_id,
-        participant="surveys",
-        completed_at=clock.now(),
-        counts=counts,
-        data_subject_ids=tuple(sorted(subjects)),
-    )
-    await uow.publish(
-        topics.PRIVACY_ERASURE,
-        CloudEvent.of(
-            source=SOURCE,
-            type=ErasureCompleted.event_type,
-            subject=requested.erasure_id,
-            time=completed.completed_at,
-            data=completed,
-        ),
-    )
-
-
-async def export(event: CloudEvent, *, uow: SurveyHoldings, keys: KeyStore, clock: Clock) -> None:
-    """Publish, sealed with the person's key, what surveys holds on them."""
-    requested = ExportRequested.from_event(event)
-    subject = requested.data_subject_id
+async def holdings_of(subject: str, *, uow: MongoSurveys, keys: KeyStore) -> SurveysExport:
+    """Everything surveys holds on the person: registration, invitations, responses."""
     contact = await uow.contacts.get(subject)
     sealed_address = await uow.contacts.address(subject)
     address = await unseal(sealed_address, InvitationAddress, keys=keys) if sealed_address else None
-    invitations = await uow.invitations.for_subject(subject)
-    responses = await uow.responses.for_subject(subject)
-    exported = SurveysExport(
+    return SurveysExport(
         registered=contact is not None,
         email=str(address.email) if address else None,
-        organisation_id=contact.organisation_id if contact else None,
+        organisation_ids=list(contact.organisation_ids) if contact else [],
         opted_out=contact is not None and await uow.opt_outs.contains(contact.opt_out_key),
         invitations=[
             ExportedInvitation(
@@ -170,7 +77,7 @@ async def export(event: CloudEvent, *, uow: SurveyHoldings, keys: KeyStore, cloc
                 due_at=i.due_at,
                 sent_at=i.sent_at,
             )
-            for i in invitations
+            for i in await uow.invitations.for_subject(subject)
         ],
         responses=[
             ExportedResponse(
@@ -179,42 +86,27 @@ async def export(event: CloudEvent, *, uow: SurveyHoldings, keys: KeyStore, cloc
                 comment=await _comment(r.comment, keys=keys),
                 responded_at=r.responded_at,
             )
-            for r in responses
+            for r in await uow.responses.for_subject(subject)
         ],
-    )
-    contributed = ExportContributed(
-        export_id=requested.export_id,
-        participant="surveys",
-        contributed_at=clock.now(),
-        records=await seal(exported, data_subject_id=subject, keys=keys),
-    )
-    await uow.publish(
-        topics.PRIVACY_DSR,
-        CloudEvent.of(
-            source=SOURCE,
-            type=ExportContributed.event_type,
-            subject=requested.export_id,
-            time=contributed.contributed_at,
-            data=contributed,
-        ),
     )
 
 
 async def rectify(
-    event: CloudEvent, *, uow: SurveyHoldings, keys: KeyStore, secrets: SurveyKeys
+    subject: str,
+    details: ContactDetails,
+    *,
+    uow: MongoSurveys,
+    keys: KeyStore,
+    secrets: SurveyKeys,
+    at: datetime,
 ) -> None:
     """Replace a person's sealed address and opt-out hash; an opt-out follows the new address."""
-    requested = RectificationRequested.from_event(event)
-    subject = requested.data_subject_id
-    details = await unseal(requested.details, ContactDetails, keys=keys)
-    if details is None:  # key shredded: the person was erased
-        return
     contact = await uow.contacts.get(subject)
     if contact is None:  # not registered here: surveys keeps nothing to correct
         return
     opt_out_key = secrets.opt_out_key(str(details.email))
     if await uow.opt_outs.contains(contact.opt_out_key):
-        await uow.opt_outs.add(opt_out_key, at=requested.requested_at)
+        await uow.opt_outs.add(opt_out_key, at=at)
     address = await seal(InvitationAddress(email=details.email), data_subject_id=subject, keys=keys)
     await uow.rectify_contact(subject, address=address, opt_out_key=opt_out_key)
 
@@ -224,3 +116,116 @@ async def _comment(sealed: SealedPersonalData | None, *, keys: KeyStore) -> str 
         return None
     opened = await unseal(sealed, ResponseComment, keys=keys)
     return opened.comment if opened else None
+
+
+SCOPED = ((CANDIDATES, "requests"), (INVITATIONS, "invitations"), (RESPONSES, "responses"))
+
+
+def in_scope(scope: ErasureScope, *, request_field: str) -> Document | None:
+    """The documents (whose request id is `request_field`) an erasure covers, kept requests
+    excluded; None if everything in scope is kept."""
+    keep = list(scope.keep_request_ids)
+    if scope.kind == "request":
+        return None if scope.id in keep else {request_field: scope.id}
+    key = "organisation_id" if scope.kind == "organisation" else "requester_id"
+    return kept_out({key: scope.id}, keep, request_field)
+
+
+def _request_field(name: str) -> str:
+    return "_id" if name == CANDIDATES else "request_id"
+
+
+class SurveysHoldings:
+    """surveys' copies of personal data: candidates (ids), invitations, responses (comments
+    sealed) and registrations (the sealed address)."""
+
+    person_records = "contacts"
+
+    def __init__(
+        self, uow: MongoSurveys, *, keys: KeyStore, secrets: SurveyKeys, clock: Clock
+    ) -> None:
+        self._uow = uow
+        self._database = uow.database
+        self._keys = keys
+        self._secrets = secrets
+        self._clock = clock
+
+    async def persons_in(self, scope: ErasureScope) -> set[str]:
+        if scope.kind == "person":
+            return {scope.id}
+        found: set[str] = set()
+        for name, _ in SCOPED:
+            query = in_scope(scope, request_field=_request_field(name))
+            if query is not None:
+                found.update(
+                    str(r) for r in await self._database[name].distinct("requester_id", query)
+                )
+        if scope.kind == "organisation":
+            tagged = self._database[CONTACTS].find({"organisation_ids": scope.id}, {"_id": 1})
+            found.update([str(contact["_id"]) async for contact in tagged])
+        return found
+
+    async def delete(self, scope: ErasureScope, *, notes: ErasureNotes) -> None:
+        for name, kind in SCOPED:
+            query = in_scope(scope, request_field=_request_field(name))
+            if query is not None:
+                await notes.deleted(kind, await delete_matching(self._database[name], query))
+
+    async def release(
+        self, person: str, scope: ErasureScope, *, held: bool, notes: ErasureNotes
+    ) -> KeptGround | None:
+        """A registration goes with the person's erasure (who is then never surveyed), or with
+        their last request (P8), unless a hold names them."""
+        registered = await self._database[CONTACTS].find_one({"_id": person}) is not None
+        if held:
+            return "legal_hold" if registered else None
+        ground: KeptGround | None = None
+        if scope.kind != "person":
+            left = await self._database[CANDIDATES].count_documents({"requester_id": person})
+            ground = "other_requests" if left else None
+        if ground is None:  # erased: never surveyed, nor registered by a late event
+            await self._forget(person)
+            if registered:
+                deleted = await self._database[CONTACTS].delete_one({"_id": person})
+                await notes.deleted("contacts", deleted.deleted_count)
+            return None
+        if not registered:
+            return None
+        organisations = await self._database[CANDIDATES].distinct(
+            "organisation_id", {"requester_id": person}
+        )
+        await self._database[CONTACTS].update_one(  # the organisations of what is left
+            {"_id": person}, {"$set": {"organisation_ids": sorted(o for o in organisations if o)}}
+        )
+        return ground
+
+    async def _forget(self, person: str) -> None:
+        """Note the person erased (a keyed hash), outside the transaction like the deletes."""
+        await self._database[ERASED].update_one(
+            {"_id": self._secrets.erased_key(person)},
+            {"$setOnInsert": {"added_at": self._clock.now()}},
+            upsert=True,
+        )
+
+    async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
+        left: dict[str, int] = {}
+        for name, kind in SCOPED:
+            query = in_scope(scope, request_field=_request_field(name))
+            left[kind] = 0 if query is None else await self._database[name].count_documents(query)
+        left["contacts"] = await self._database[CONTACTS].count_documents(
+            {"_id": {"$in": sorted(released)}}
+        )
+        return left
+
+    async def export(self, data_subject_id: str) -> SurveysExport:
+        return await holdings_of(data_subject_id, uow=self._uow, keys=self._keys)
+
+    async def rectify(self, data_subject_id: str, details: ContactDetails) -> None:
+        await rectify(
+            data_subject_id,
+            details,
+            uow=self._uow,
+            keys=self._keys,
+            secrets=self._secrets,
+            at=self._clock.now(),
+        )

@@ -22,15 +22,11 @@ from services.surveys.domain import (
 from services.surveys.response_store import Collection, MongoResponses
 from shared import erasure_progress
 from shared.crypto import SealedPersonalData
-from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
 from shared.mongo import (
     Document,
     Transaction,
     TransactionRunner,
-    delete_in,
-    delete_matching,
-    kept_out,
 )
 from shared.outbox import add_to_outbox
 
@@ -45,6 +41,11 @@ RESPONSES = "responses"
 class MongoSurveyCandidates(Collection):
     def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
         super().__init__(database, CANDIDATES, tx)
+
+    async def was_erased(self, request_id: str) -> bool:
+        return await erasure_progress.was_erased(
+            self._collection.database, request_id, session=self._session
+        )
 
     async def watch(self, candidate: SurveyCandidate) -> None:
         document = asdict(candidate)
@@ -65,6 +66,20 @@ class MongoSurveyCandidates(Collection):
             {"_id": request_id}, {"$set": {"status": status}}, session=self._session
         )
 
+    async def set_organisation(
+        self, request_id: str, organisation_id: str | None, *, version: int
+    ) -> bool:
+        """Apply access's organisation decision `version` unless a newer one was; whether it was."""
+        found = await self._collection.find_one({"_id": request_id}, session=self._session)
+        if found is None or version <= found.get("organisation_version", 0):
+            return False
+        await self._collection.update_one(
+            {"_id": request_id},
+            {"$set": {"organisation_id": organisation_id, "organisation_version": version}},
+            session=self._session,
+        )
+        return True
+
 
 class MongoContacts(Collection):
     async def register(self, contact: RegisteredContact, *, address: SealedPersonalData) -> None:
@@ -81,14 +96,26 @@ class MongoContacts(Collection):
             return None
         return RegisteredContact(
             contact_id=found["_id"],
-            organisation_id=found.get("organisation_id"),
             registered_at=found["registered_at"],
             opt_out_key=found["opt_out_key"],
+            organisation_ids=tuple(found.get("organisation_ids") or ()),
         )
 
     async def address(self, contact_id: str) -> SealedPersonalData | None:
         found = await self._collection.find_one({"_id": contact_id}, session=self._session)
         return None if found is None else SealedPersonalData.model_validate(found["address"])
+
+    async def retag(self, contact_id: str) -> None:
+        """The customer organisations of the person's requests, recomputed from them."""
+        database = self._collection.database
+        organisations = await database[CANDIDATES].distinct(
+            "organisation_id", {"requester_id": contact_id}, session=self._session
+        )
+        await self._collection.update_one(
+            {"_id": contact_id},
+            {"$set": {"organisation_ids": sorted(o for o in organisations if o)}},
+            session=self._session,
+        )
 
     async def touch(self, contact_id: str, *, at: datetime) -> None:
         """Write the person's record, so concurrent decisions about one person conflict and retry."""
@@ -203,7 +230,7 @@ class MongoSurveys:
 
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
-        database = tx.database
+        self.database = database = tx.database
         self.candidates = MongoSurveyCandidates(database, tx)
         self.contacts = MongoContacts(database, CONTACTS, tx)
         self.invitations = MongoInvitations(database, INVITATIONS, tx)
@@ -214,42 +241,14 @@ class MongoSurveys:
     async def publish(self, topic: str, event: CloudEvent) -> None:
         await add_to_outbox(self._tx, topic=topic, event=event)
 
-    def erasure_progress(self, erasure_id: str, *, now: datetime) -> ErasureProgress:
-        return ErasureProgress(self._tx.database, erasure_id, now=now)
-
-    async def erase(
-        self,
-        *,
-        kind: str,
-        scope_id: str,
-        progress: ErasureProgress,
-        keep_request_ids: tuple[str, ...] = (),
-    ) -> None:
-        """Delete a scope's requests, invitations and responses (but kept ones), outside the
-        transaction, noting subjects and counts in `progress` as it goes."""
-        field = {"person": "requester_id", "organisation": "organisation_id"}.get(kind)
-        if field is None:  # one request
-            by_request: Document = {"_id": scope_id}
-            scoped: Document = {"request_id": scope_id}
-        else:
-            by_request = kept_out({field: scope_id}, keep_request_ids)
-            scoped = kept_out({field: scope_id}, keep_request_ids, field="request_id")
-        for kind_name, name, selector in (
-            ("requests", CANDIDATES, by_request),
-            ("invitations", INVITATIONS, scoped),
-            ("responses", RESPONSES, scoped),
-        ):
-            collection = self._tx.database[name]
-            await progress.subjects_found(
-                await collection.distinct("requester_id", selector, session=self._tx.session)
+    async def tag_request(self, request_id: str, organisation_id: str | None) -> None:
+        """Invitations and responses follow their request's organisation (P7, P9)."""
+        for name in (INVITATIONS, RESPONSES):
+            await self._tx.database[name].update_many(
+                {"request_id": request_id},
+                {"$set": {"organisation_id": organisation_id}},
+                session=self._tx.session,
             )
-            await progress.deleted(kind_name, await delete_matching(collection, selector))
-
-    async def erase_contacts(self, query: Document, *, progress: ErasureProgress) -> None:
-        contacts = self._tx.database[CONTACTS]
-        ids = [d["_id"] async for d in contacts.find(query, {"_id": 1}, session=self._tx.session)]
-        await progress.subjects_found(ids)
-        await progress.deleted("contacts", await delete_in(contacts, "_id", ids))
 
     async def rectify_contact(
         self, contact_id: str, *, address: SealedPersonalData, opt_out_key: str
@@ -285,10 +284,11 @@ async def create_indexes(runner: TransactionRunner) -> None:
     await erasure_progress.create_indexes(database)
     await database[CANDIDATES].create_index("requester_id")
     await database[CANDIDATES].create_index("organisation_id")
-    await database[CONTACTS].create_index("organisation_id")
+    await database[CONTACTS].create_index("organisation_ids")
     await database[INVITATIONS].create_index([("requester_id", ASCENDING), ("state", ASCENDING)])
     await database[INVITATIONS].create_index([("state", ASCENDING), ("due_at", ASCENDING)])
     await database[INVITATIONS].create_index("request_id")
+    await database[RESPONSES].create_index("request_id")
     await database[INVITATIONS].create_index("organisation_id")
     await database[INVITATIONS].create_index("response_token_hash", sparse=True)
     await database[INVITATIONS].create_index("opt_out_token_hash", sparse=True)

@@ -1,4 +1,5 @@
-"""Events access publishes on `access.audit` (P6): share grants and audited reads. Ids only."""
+"""Events access publishes: on `access.audit` (P6) share grants and audited reads; on
+`access.memberships` (P5, P7) which customer organisation each request belongs to. Ids only."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from shared import topics
 from shared.events.base import EventData
 
 ReadGround = Literal["support_staff", "share_grant", "official_contact", "requester"]
+LawfulBasis = Literal["contract", "legitimate_interest"]
 
 
 class ShareGranted(EventData):
@@ -69,4 +71,31 @@ class RequestContentRead(EventData):
     requests: tuple[RequestReadOn, ...] = Field(min_length=1)
 
 
-ACCESS_EVENTS: tuple[type[EventData], ...] = (ShareGranted, ShareRevoked, RequestContentRead)
+class RequestOrganisationDecided(EventData):
+    """access decided, from the CRM's membership facts, which customer organisation a request
+    belongs to, or that it belongs to none (P5, P7): when the request arrived, and again when a
+    representative's membership became known or ended later. intake (the request's owner)
+    applies it to its copies and announces it on `support.requests`.
+
+    `version` grows with every decision about one request; a consumer applies a decision only
+    if it is newer than the one it holds, so the order of arrival does not matter."""
+
+    event_type = "access.request.organisation_decided.v1"
+    topic = topics.ACCESS_MEMBERSHIPS
+
+    request_id: str = Field(min_length=1)
+    requester_id: str = Field(min_length=1)
+    organisation_id: str | None = Field(
+        default=None, description="The customer organisation, or None: not a customer request."
+    )
+    lawful_basis: LawfulBasis
+    version: int = Field(ge=1)
+    decided_at: AwareDatetime
+
+
+ACCESS_EVENTS: tuple[type[EventData], ...] = (
+    ShareGranted,
+    ShareRevoked,
+    RequestContentRead,
+    RequestOrganisationDecided,
+)

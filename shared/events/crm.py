@@ -1,7 +1,12 @@
-"""Events the CRM publishes on `crm.contracts` and `crm.contacts` (P4, P7): a documented,
-versioned contract for an external producer (JSON Schemas under docs/contracts/).
+"""The CRM's events (P4, P7): a documented, versioned contract for an external producer (JSON
+Schemas under docs/contracts/).
 
-Personal fields (P2) travel sealed with the contact's own key: `contact_id` is the contact's
+An outside CRM publishes on `crm.ingress` and needs no secret of ours: the order form's and the
+contact events' details (P2) travel there in clear (`crm.ingress.contract_signed.v1`,
+`crm.ingress.contact_upserted.v1`), next to the five event types that carry no personal data.
+`crm.ingress` keeps records only days (`ACCESS_CRM_INGRESS_RETENTION_HOURS`); access seals the
+details with each contact's own key and republishes every event on `crm.contracts` or
+`crm.contacts`, where personal fields only travel sealed and `contact_id` is the contact's
 data-subject id. Every event carries the time it happened in the CRM, so consumers can apply
 events that arrive out of order (the latest statement per fact wins).
 """
@@ -16,6 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from shared import topics
 from shared.crypto import SealedPersonalData
 from shared.events.base import EventData
+from shared.events.intake import ContactDetails
 
 
 class OrderFormContact(BaseModel):
@@ -127,6 +133,50 @@ class OfficialContactRevoked(EventData):
     contact_id: str = Field(min_length=1)
     revoked_at: AwareDatetime
 
+
+class PlainOrderFormContact(BaseModel):
+    """One representative on the order form, details in clear (on `crm.ingress` only)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    contact_id: str = Field(min_length=1, max_length=200, description="The CRM's contact id.")
+    details: ContactDetails
+
+
+class IngressContractSigned(EventData):
+    """`crm.contract.signed.v1` as an outside CRM publishes it: the contacts' details in clear."""
+
+    event_type = "crm.ingress.contract_signed.v1"
+    topic = topics.CRM_INGRESS
+
+    organisation_id: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=300, description="The organisation's name.")
+    signed_at: AwareDatetime
+    contacts: tuple[PlainOrderFormContact, ...] = Field(min_length=1, max_length=100)
+    official_contact_id: str = Field(
+        min_length=1, description="Which of `contacts` is the official customer contact."
+    )
+
+    @model_validator(mode="after")
+    def _official_contact_is_on_the_form(self) -> Self:
+        if self.official_contact_id not in {c.contact_id for c in self.contacts}:
+            raise ValueError("official_contact_id must name one of the order form's contacts")
+        return self
+
+
+class IngressContactUpserted(EventData):
+    """`crm.contact.upserted.v1` as an outside CRM publishes it: the details in clear."""
+
+    event_type = "crm.ingress.contact_upserted.v1"
+    topic = topics.CRM_INGRESS
+
+    organisation_id: str = Field(min_length=1, max_length=200)
+    contact_id: str = Field(min_length=1, max_length=200, description="The CRM's contact id.")
+    upserted_at: AwareDatetime
+    details: ContactDetails
+
+
+INGRESS_EVENTS: tuple[type[EventData], ...] = (IngressContractSigned, IngressContactUpserted)
 
 CRM_EVENTS: tuple[type[EventData], ...] = (
     ContractSigned,

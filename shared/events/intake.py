@@ -46,7 +46,11 @@ class RequestReceived(EventData):
     reference: str = Field(min_length=1)
     channel: Channel
     requester_id: str = Field(min_length=1, description="The contact id; the data subject.")
-    organisation_id: str | None = None
+    organisation_id: str | None = Field(
+        default=None,
+        description="Always null when received: access decides the organisation and intake "
+        "announces it with support.request.organisation_changed.v1. Kept for history.",
+    )
     lawful_basis: LawfulBasis
     status: RequestStatus = "open"
     received_at: AwareDatetime
@@ -99,6 +103,23 @@ class StatusChanged(EventData):
     changed_at: AwareDatetime
 
 
+class OrganisationChanged(EventData):
+    """A request now belongs to a customer organisation, or no longer does, and its lawful basis
+    changed with it (P5, P7); intake applied access's decision to every copy it holds. Ordered
+    with the request's other events (same topic, same key)."""
+
+    event_type = "support.request.organisation_changed.v1"
+    topic = topics.SUPPORT_REQUESTS
+
+    request_id: str = Field(min_length=1)
+    requester_id: str = Field(min_length=1)
+    channel: Channel
+    organisation_id: str | None = None
+    lawful_basis: LawfulBasis
+    version: int = Field(ge=1)
+    changed_at: AwareDatetime
+
+
 class ContactRegistered(EventData):
     """The first request from an unknown person registered them as a contact (P3)."""
 
@@ -106,6 +127,9 @@ class ContactRegistered(EventData):
     topic = topics.SUPPORT_CONTACTS
 
     contact_id: str = Field(min_length=1, description="The data subject id.")
-    organisation_id: str | None = None
+    organisation_id: str | None = Field(
+        default=None,
+        description="Always null: membership is access's (access.memberships). Kept for history.",
+    )
     registered_at: AwareDatetime
     details: SealedPersonalData

@@ -3,6 +3,10 @@
 retention publishes a request; every participant (intake, access, surveys, retention itself)
 does its part and publishes a completion with counts. No personal data travels in clear:
 exports are sealed with the data subject's key.
+
+A completion says what the participant deleted, what it found left in scope afterwards (counted
+from its own store, not copied from what it meant to delete), and what it kept on which
+ground. retention certifies an erasure only when every participant reports nothing left.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ class ErasureScope(BaseModel):
     keep_request_ids: tuple[str, ...] = Field(
         default=(), description="Requests to keep (legal hold, customer records rule, P7)."
     )
+    keep_data_subject_ids: tuple[str, ...] = Field(
+        default=(), description="Persons whose own data is kept whatever the scope (legal hold)."
+    )
 
 
 class ErasureRequested(EventData):
@@ -48,6 +55,24 @@ class ErasureRequested(EventData):
     deadline: AwareDatetime
 
 
+KeptGround = Literal[
+    "legal_hold",  # a hold on the request, its person or its organisation
+    "customer_records",  # P7: an organisation's requests stay with it while the contract runs
+    "customer_membership",  # the person represents another customer organisation
+    "other_requests",  # the person has requests outside the scope (P8: not their last one)
+]
+
+
+class KeptRecords(BaseModel):
+    """Records an erasure left in place on purpose: how many of which kind, and why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    records: str = Field(min_length=1, description="The kind of record, e.g. `contacts`.")
+    count: int = Field(ge=1)
+    ground: KeptGround
+
+
 class ErasureCompleted(EventData):
     event_type = "privacy.erasure.completed.v1"
     topic = topics.PRIVACY_ERASURE
@@ -59,6 +84,22 @@ class ErasureCompleted(EventData):
     data_subject_ids: tuple[str, ...] = Field(
         default=(), description="Data subjects whose records this participant erased."
     )
+    remaining: dict[str, int] | None = Field(
+        default=None,
+        description=(
+            "Records still in scope after the deletes, by kind, counted from the participant's "
+            "store (kept records excluded). None: not counted, which is never a completion."
+        ),
+    )
+    kept: tuple[KeptRecords, ...] = Field(default=(), description="What was kept, and why.")
+    kept_data_subject_ids: tuple[str, ...] = Field(
+        default=(), description="Persons whose data this participant kept (keys not shredded)."
+    )
+
+    @property
+    def nothing_left(self) -> bool:
+        """Whether the participant counted and found nothing left in scope."""
+        return self.remaining is not None and not any(self.remaining.values())
 
 
 class ExportRequested(EventData):

@@ -5,8 +5,14 @@ from __future__ import annotations
 from shared.events.access import ACCESS_EVENTS
 from shared.events.base import EventData
 from shared.events.channels import CHANNEL_EVENTS
-from shared.events.crm import CRM_EVENTS
-from shared.events.intake import ContactRegistered, MessageAdded, RequestReceived, StatusChanged
+from shared.events.crm import CRM_EVENTS, INGRESS_EVENTS
+from shared.events.intake import (
+    ContactRegistered,
+    MessageAdded,
+    OrganisationChanged,
+    RequestReceived,
+    StatusChanged,
+)
 from shared.events.legal import LegalHoldPlaced, LegalHoldReleased
 from shared.events.privacy import (
     ErasureCompleted,
@@ -24,6 +30,7 @@ _ALL: tuple[type[EventData], ...] = (
     RequestReceived,
     MessageAdded,
     StatusChanged,
+    OrganisationChanged,
     ContactRegistered,
     ErasureRequested,
     ErasureCompleted,
@@ -31,6 +38,7 @@ _ALL: tuple[type[EventData], ...] = (
     ExportContributed,
     SurveyResponseRecorded,
     *CRM_EVENTS,
+    *INGRESS_EVENTS,
     *ACCESS_EVENTS,
     *CHANNEL_EVENTS,
 )

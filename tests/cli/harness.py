@@ -34,9 +34,9 @@ class Cli:
     def __call__(self, *args: str, stdin: str | None = None) -> Result:
         return CliRunner().invoke(app, list(args), env=self.stack.env, input=stdin)
 
-    def json(self, *args: str, expect: int = 0) -> Any:
+    def json(self, *args: str, expect: int = 0, stdin: str | None = None) -> Any:
         """Run with --json appended; check the exit code and parse stdout."""
-        result = self(*args, "--json")
+        result = self(*args, "--json", stdin=stdin)
         assert result.exit_code == expect, (result.exit_code, result.stdout, result.stderr)
         return json.loads(result.stdout)
 

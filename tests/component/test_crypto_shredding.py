@@ -8,6 +8,8 @@ import uuid
 from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
+from deploy.local.groups import commit_at_end
+from shared import topics
 from shared.crypto import KeyWrapper, SealedPersonalData
 from shared.keystore import MongoKeyStore
 from shared.scanner import scan
@@ -25,6 +27,18 @@ async def test_shredded_subject_reads_as_erased_on_reconsumption_and_leaves_no_p
     email = f"shred.{uuid.uuid4().hex[:8]}@example.org"
     subject = f"Private matter {uuid.uuid4().hex[:6]}"
 
+    again_settings = settings.model_copy(
+        update={
+            "instance_prefix": settings.instance_prefix + "again_",
+            "keystore_database": settings.keystore_database_name,
+        }
+    )
+    # the fresh consumer's group starts where the topic ends now, before this test's event
+    await commit_at_end(
+        infrastructure.kafka_bootstrap,
+        group_id=again_settings.consumer_group(topics.SUPPORT_REQUESTS),
+        topic=topics.SUPPORT_REQUESTS,
+    )
     first = counting_service(settings)
     runtime: ServiceRuntime = first.state.runtime
     async with running(first):
@@ -43,16 +57,9 @@ async def test_shredded_subject_reads_as_erased_on_reconsumption_and_leaves_no_p
         assert runtime.metrics.shredded_keys._value.get() == 1
         assert await runtime.keys.existing_key(requester_id) is None
 
-    # a consumer with fresh state (new group, new database) sharing the key store re-reads the
-    # topic from offset 0 and meets the event again: its personal fields are simply gone
-    fresh = counting_service(
-        settings.model_copy(
-            update={
-                "instance_prefix": settings.instance_prefix + "again_",
-                "keystore_database": settings.keystore_database_name,
-            }
-        )
-    )
+    # a consumer with fresh state (new group, new database) sharing the key store reads the
+    # topic again and meets the event: its personal fields are simply gone
+    fresh = counting_service(again_settings)
     fresh_runtime: ServiceRuntime = fresh.state.runtime
     async with running(fresh, from_now=False):
 

@@ -14,12 +14,11 @@ import pytest
 
 from deploy.local.services import ServiceProcess
 from shared import topics
-from shared.events import parse_event
 from shared.events.intake import RequestReceived
 from shared.scanner import scan
 from tests.support.apps import eventually
 from tests.support.infrastructure import Infrastructure
-from tests.support.kafka import read_topic
+from tests.support.kafka import read_events
 from tests.support.system import four_services
 
 STAFF = {"Authorization": "Bearer e2e-staff-token"}
@@ -49,11 +48,9 @@ def submission(tag: str) -> dict[str, str]:
 
 
 async def requester_of(bootstrap: str, request_id: str) -> str | None:
-    for record in await read_topic(bootstrap, topics.SUPPORT_REQUESTS):
-        if record.key == request_id.encode():
-            event = parse_event(record.value or b"")
-            if event.type == RequestReceived.event_type:
-                return RequestReceived.from_event(event).requester_id
+    for event in await read_events(bootstrap, topics.SUPPORT_REQUESTS):
+        if event.subject == request_id and event.type == RequestReceived.event_type:
+            return RequestReceived.from_event(event).requester_id
     return None
 
 

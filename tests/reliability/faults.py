@@ -29,7 +29,7 @@ class Durations:
     every_fault: bool
 
 
-SHORT = Durations(mongo_outage=4, cut=3, slow=3, between=2, rounds=1, every_fault=False)
+SHORT = Durations(mongo_outage=4, cut=3, slow=3, between=1, rounds=1, every_fault=False)
 FULL = Durations(mongo_outage=20, cut=10, slow=10, between=5, rounds=1, every_fault=True)
 
 

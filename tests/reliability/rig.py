@@ -126,9 +126,8 @@ async def fault_rig(base: Path) -> AsyncIterator[Rig]:
     started: list[LocalProcess] = []
     infrastructure: list[LocalProcess] = [mongo, kafka, toxiproxy]
     try:
-        for part in infrastructure:
-            started.append(part)
-            await asyncio.to_thread(part.start)
+        started.extend(infrastructure)  # side by side: none needs another to start
+        await asyncio.gather(*(asyncio.to_thread(part.start) for part in infrastructure))
         toxiproxy.proxy(KAFKA_PROXY, listen=ports["kafka_proxy"], upstream=ports["proxied"])
         toxiproxy.proxy(MONGO_PROXY, listen=ports["mongo_proxy"], upstream=ports["mongo"])
         sink.start()

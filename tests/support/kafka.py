@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from deploy.local.groups import topic_partitions
+from shared.events import CloudEvent, EventSchemaError, data_model_for, parse_event
 
 
 async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
@@ -26,3 +27,17 @@ async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, b
         return records
     finally:
         await consumer.stop()
+
+
+async def read_events(bootstrap: str, topic: str) -> list[CloudEvent]:
+    """Every valid CloudEvent on a topic, passing over the records that are none or whose data
+    does not match their type (other tests put hostile records on the shared topics)."""
+    found = []
+    for record in await read_topic(bootstrap, topic):
+        try:
+            event = parse_event(record.value or b"")
+            data_model_for(event.type).from_event(event)
+        except (EventSchemaError, KeyError):
+            continue
+        found.append(event)
+    return found

@@ -15,12 +15,13 @@ from services.retention.settings import RetentionSettings
 from shared import topics
 from shared.clock import FixedClock
 from shared.crypto import KeyStore, seal
-from shared.events import CloudEvent, parse_event
+from shared.events import CloudEvent
 from shared.events.crm import ContractReinstated, ContractTerminated
 from shared.events.intake import (
     ContactDetails,
     MessageAdded,
     MessageContent,
+    OrganisationChanged,
     RequestContent,
     RequestReceived,
 )
@@ -30,7 +31,7 @@ from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
 from tests.support.apps import eventually
 from tests.support.infrastructure import Infrastructure
-from tests.support.kafka import read_topic
+from tests.support.kafka import read_events
 
 STAFF = {"Authorization": "Bearer dev-staff-token"}
 
@@ -59,12 +60,12 @@ async def request_received(
     keys: KeyStore,
     *,
     received_at: datetime,
-    organisation_id: str | None = None,
     requester_id: str | None = None,
     full_name: str = "Test Person",
     email: str | None = None,
 ) -> CloudEvent:
-    """A support.request.received.v1 as intake publishes it, personal fields sealed."""
+    """A support.request.received.v1 as intake publishes it: personal fields sealed, and no
+    organisation (access decides that; intake announces it with organisation_changed)."""
     requester_id = requester_id or str(uuid4())
     request_id = str(uuid4())
     content = RequestContent(
@@ -77,13 +78,30 @@ async def request_received(
         reference="SR-TEST0001",
         channel="web",
         requester_id=requester_id,
-        organisation_id=organisation_id,
-        lawful_basis="contract" if organisation_id else "legitimate_interest",
+        lawful_basis="legitimate_interest",
         received_at=received_at,
         content=await seal(content, data_subject_id=requester_id, keys=keys),
     )
     return CloudEvent.of(
         source="/tests", type=data.event_type, subject=request_id, time=received_at, data=data
+    )
+
+
+def organisation_changed(
+    request_id: str, requester_id: str, organisation_id: str | None, *, version: int, at: datetime
+) -> CloudEvent:
+    """support.request.organisation_changed.v1 as intake publishes it after access's decision."""
+    data = OrganisationChanged(
+        request_id=request_id,
+        requester_id=requester_id,
+        channel="web",
+        organisation_id=organisation_id,
+        lawful_basis="contract" if organisation_id else "legitimate_interest",
+        version=version,
+        changed_at=at,
+    )
+    return CloudEvent.of(
+        source="/tests", type=data.event_type, subject=request_id, time=at, data=data
     )
 
 
@@ -129,8 +147,7 @@ def contract_reinstated(organisation_id: str, *, reinstated_at: datetime) -> Clo
 async def erasure_requests(bootstrap: str, *, scope_id: str) -> list[ErasureRequested]:
     """Every erasure request on the topic for that scope id (repeats included)."""
     found = []
-    for record in await read_topic(bootstrap, topics.PRIVACY_ERASURE):
-        event = parse_event(record.value or b"")
+    for event in await read_events(bootstrap, topics.PRIVACY_ERASURE):
         if event.type == ErasureRequested.event_type:
             requested = ErasureRequested.from_event(event)
             if requested.scope.id == scope_id:
@@ -140,8 +157,7 @@ async def erasure_requests(bootstrap: str, *, scope_id: str) -> list[ErasureRequ
 
 async def erasure_completions(bootstrap: str, *, erasure_id: str) -> list[ErasureCompleted]:
     found = []
-    for record in await read_topic(bootstrap, topics.PRIVACY_ERASURE):
-        event = parse_event(record.value or b"")
+    for event in await read_events(bootstrap, topics.PRIVACY_ERASURE):
         if event.type == ErasureCompleted.event_type:
             completed = ErasureCompleted.from_event(event)
             if completed.erasure_id == erasure_id:
@@ -157,14 +173,16 @@ async def complete_as(
     at: datetime,
     data_subject_ids: tuple[str, ...] = (),
     counts: dict[str, int] | None = None,
+    remaining: dict[str, int] | None = None,
 ) -> None:
-    """Play another participant answering an erasure request."""
+    """Play another participant answering an erasure request (by default: nothing left)."""
     data = ErasureCompleted(
         erasure_id=erasure_id,
         participant=participant,  # type: ignore[arg-type]
         completed_at=at,
         counts=counts or {"records": len(data_subject_ids)},
         data_subject_ids=data_subject_ids,
+        remaining={"records": 0} if remaining is None else remaining,
     )
     event = CloudEvent.of(
         source=f"/tests/{participant}", type=data.event_type, subject=erasure_id, time=at, data=data
@@ -194,12 +212,19 @@ async def seen_request(
 ) -> tuple[str, str]:
     """A request published on the bus, once retention shows it: (request id, requester id)."""
     runtime: ServiceRuntime = app.state.runtime
+    organisation_id = kw.pop("organisation_id", None)
     event = await request_received(runtime.keys, received_at=clock.now(), **kw)
     await publish(producer, topics.SUPPORT_REQUESTS, event)
+    requester_id = RequestReceived.from_event(event).requester_id
+    if organisation_id is not None:  # access found the requester represents a customer
+        changed = organisation_changed(
+            event.subject, requester_id, organisation_id, version=1, at=clock.now()
+        )
+        await publish(producer, topics.SUPPORT_REQUESTS, changed)
 
     async def seen() -> bool:
         response = await http.get(f"/retention/requests/{event.subject}", headers=STAFF)
-        return response.status_code == 200
+        return response.status_code == 200 and response.json()["organisation_id"] == organisation_id
 
     await eventually(seen)
-    return event.subject, RequestReceived.from_event(event).requester_id
+    return event.subject, requester_id

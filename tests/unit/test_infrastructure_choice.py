@@ -41,3 +41,22 @@ def test_without_a_docker_engine_the_local_processes_are_chosen(
     with pytest.raises(Chosen), infrastructure.provide_infrastructure(tmp_path):
         pass
     assert chosen_path == [tmp_path]
+
+
+def test_the_store_is_the_rust_server_where_built_else_the_python_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from deploy.local import stack
+
+    built = tmp_path / "secantusd-rs"
+    monkeypatch.delenv("SECANTUS_SERVER", raising=False)
+    monkeypatch.setattr(stack, "SECANTUS_RS", built)
+    assert stack.store_command()[1:] == ["-m", "secantus"]  # not built: the Python server
+    built.write_text("#!/bin/sh\n")
+    built.chmod(0o755)
+    assert stack.store_command() == [str(built)]
+    monkeypatch.setenv("SECANTUS_SERVER", "python")
+    assert stack.store_command()[1:] == ["-m", "secantus"]
+    monkeypatch.setenv("SECANTUS_SERVER", str(tmp_path / "missing"))
+    with pytest.raises(stack.InfrastructureError, match="SECANTUS_SERVER"):
+        stack.store_command()

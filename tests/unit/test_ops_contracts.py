@@ -60,13 +60,18 @@ async def test_plain_details_are_sealed_with_each_contacts_own_key() -> None:
     assert set(keys.keys) == {"c-1", "c-2"}
 
 
-async def test_plain_details_without_seal_are_refused() -> None:
+async def test_plain_details_without_seal_go_to_the_ingress_topic_as_an_outside_crm_sends_them() -> (
+    None
+):
+    """No key store, no secret: crm.ingress, where access seals and republishes them."""
     data = example("crm.contact.upserted.v1")["data"]
     data["details"] = {"full_name": "Ada Plain", "email": "ada@example.org"}
-    with pytest.raises(OpsError) as refused:
-        await prepare(data, event_type=ContactUpserted.event_type, source="/cli", seal=None)
-    assert refused.value.code == ExitCode.INVALID_INPUT
-    assert "--seal" in refused.value.message
+    topic, event = await prepare(
+        data, event_type=ContactUpserted.event_type, source="/cli", seal=None
+    )
+    assert topic == "crm.ingress"
+    assert event.type == "crm.ingress.contact_upserted.v1"
+    assert event.data["details"]["email"] == "ada@example.org"
 
 
 async def test_problems_name_field_and_rule_and_never_the_value() -> None:

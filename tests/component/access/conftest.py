@@ -127,10 +127,10 @@ class Access:
         requester_id: str,
         email: str,
         at: datetime,
-        organisation_id: str | None = None,
         subject: str = "Cannot log in",
     ) -> str:
-        """Publish a support.request.received.v1 and wait until access has it; its id."""
+        """Publish a support.request.received.v1 as intake does (no organisation: access
+        decides it from the CRM) and wait until access has it; its id."""
         request_id = str(uuid4())
         content = RequestContent(
             requester=ContactDetails(full_name="Requester Person", email=email),
@@ -143,7 +143,6 @@ class Access:
                 reference=f"SR-{request_id[:8].upper()}",
                 channel="web",
                 requester_id=requester_id,
-                organisation_id=organisation_id,
                 lawful_basis="legitimate_interest",
                 received_at=at,
                 content=await seal(content, data_subject_id=requester_id, keys=self.runtime.keys),

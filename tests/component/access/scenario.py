@@ -100,12 +100,9 @@ async def build_world(access: Access) -> World:
 
     world.ids["representative_account"] = await eventually(linked)
 
-    def receive(name: str, requester_id: str, at_hour: float, org: str | None = None):  # type: ignore[no-untyped-def]
+    def receive(name: str, requester_id: str, at_hour: float):  # type: ignore[no-untyped-def]
         return access.receive_request(
-            requester_id=requester_id,
-            email=emails[name],
-            at=t0 + timedelta(hours=at_hour),
-            organisation_id=org,
+            requester_id=requester_id, email=emails[name], at=t0 + timedelta(hours=at_hour)
         )
 
     world.requests["of_requester"] = await receive("requester", world.ids["requester"], 1)
@@ -118,9 +115,8 @@ async def build_world(access: Access) -> World:
     world.requests["of_former_for_org"] = await receive(
         "former_representative", world.ids["former_representative"], 1
     )
-    world.requests["of_other_org"] = await receive(
-        "official_contact_other_org", other, 1, org=ORG_B
-    )
+    # the official contact of ORG_B writes in: access finds it is ORG_B's from the CRM
+    world.requests["of_other_org"] = await receive("official_contact_other_org", other, 1)
     await access.publish(
         ContactLeftOrganization(
             organisation_id=ORG_A,

@@ -8,11 +8,8 @@ from uuid import uuid4
 
 import pytest
 
-from services.access import privacy
 from services.access.privacy import AccessExport
-from services.access.unit_of_work import MongoAccessUnitOfWork
 from shared import topics
-from shared.clock import SystemClock
 from shared.crypto import unseal
 from shared.events import CloudEvent
 from shared.events.privacy import ErasureRequested, ErasureScope, ExportContributed, ExportRequested
@@ -122,13 +119,19 @@ async def test_organisation_and_request_erasure(access: Access) -> None:
 
     await eventually(assigned)  # the contract was applied before the erasure arrives
     completed = await _erase(access, "organisation", org, keep=(held,))
-    assert completed["counts"] == {"organisation_records": 2, "request_views": 1, "share_grants": 0}
+    assert completed["counts"] == {
+        "organisation_records": 2,
+        "request_views": 1,
+        "share_grants": 0,
+    }
+    # the representative's account stays: one of their requests is kept (held)
+    assert completed["kept"] == [{"records": "accounts", "count": 1, "ground": "other_requests"}]
     assert await access.document("organisations", {"_id": org}) is None
     assert await access.document("request_views", {"_id": first}) is None
     assert await access.document("request_views", {"_id": held}) is not None
 
     completed = await _erase(access, "request", single)
-    assert completed["counts"] == {"request_views": 1, "share_grants": 0}
+    assert completed["counts"]["request_views"] == 1 and completed["counts"]["share_grants"] == 0
     assert (await access.http.get(f"/requests/{single}", headers=STAFF)).status_code == 404
 
 
@@ -206,17 +209,14 @@ async def test_an_erasure_redone_after_its_transaction_was_lost_reports_the_whol
         data=requested,
     )
     runner = access.runtime.runner
+    erase = access.runtime.handler(topics.PRIVACY_ERASURE, requested.event_type)
     with pytest.raises(Crash):
         async with runner.transaction() as tx:
-            await privacy.erase(
-                event, uow=MongoAccessUnitOfWork.in_transaction(tx), clock=SystemClock()
-            )
+            await erase(event, tx)
             raise Crash  # the completion never commits
     assert [await access.document("request_views", {"_id": c}) for c in copies] == [None, None]
     async with runner.transaction() as tx:
-        await privacy.erase(
-            event, uow=MongoAccessUnitOfWork.in_transaction(tx), clock=SystemClock()
-        )
+        await erase(event, tx)
 
     staged = await access.document(
         "outbox", {"type": "privacy.erasure.completed.v1", "key": requested.erasure_id}
@@ -224,4 +224,6 @@ async def test_an_erasure_redone_after_its_transaction_was_lost_reports_the_whol
     assert staged is not None
     completed = json.loads(staged["payload"])["data"]
     assert completed["counts"]["request_views"] == 2
+    assert completed["counts"]["accounts"] == 2  # their last request and membership went
     assert set(reps) <= set(completed["data_subject_ids"])
+    assert set(completed["remaining"].values()) == {0}, completed["remaining"]

@@ -16,14 +16,17 @@ from tests.support.kafka import read_topic
 
 async def test_lists_filter_and_page_with_a_cursor_and_follow_activity(access: Access) -> None:
     t0 = access.clock.now() - timedelta(days=2)
-    requester = str(uuid4())
-    email = f"r.{requester[:6]}@example.org"
-    ids = [
+    requester, rep = str(uuid4()), str(uuid4())
+    email, rep_email = f"r.{requester[:6]}@example.org", f"rep.{rep[:6]}@example.org"
+    organisation = f"org-filter-{rep[:6]}"
+    await access.sign_contract(
+        organisation, contacts={rep: rep_email}, official=rep, at=t0 - timedelta(days=1)
+    )
+    ids = [  # the odd ones from a representative of the organisation, so they are its
         await access.receive_request(
-            requester_id=requester,
-            email=email,
+            requester_id=rep if n % 2 else requester,
+            email=rep_email if n % 2 else email,
             at=t0 + timedelta(minutes=n),
-            organisation_id="org-filter" if n % 2 else None,
         )
         for n in range(5)
     ]
@@ -45,13 +48,13 @@ async def test_lists_filter_and_page_with_a_cursor_and_follow_activity(access: A
         MessageAdded(
             request_id=ids[1],
             message_id=str(uuid4()),
-            requester_id=requester,
+            requester_id=rep,
             channel="email",
             author_role="requester",
             added_at=t0 + timedelta(hours=6),
             content=await seal(
                 MessageContent(body="a follow-up"),
-                data_subject_id=requester,
+                data_subject_id=rep,
                 keys=access.runtime.keys,
             ),
         ),
@@ -71,7 +74,7 @@ async def test_lists_filter_and_page_with_a_cursor_and_follow_activity(access: A
         return [r["request_id"] for r in response.json() if r["request_id"] in ids]
 
     assert await listed(status="resolved") == [ids[0]]
-    assert await listed(organisation="org-filter") == [ids[3], ids[1]]
+    assert await listed(organisation=organisation) == [ids[3], ids[1]]
     since = (t0 + timedelta(hours=4)).isoformat()
     assert set(await listed(updated_since=since)) == {ids[0], ids[1]}
     assert await listed(channel="phone") == []

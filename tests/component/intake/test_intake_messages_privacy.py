@@ -10,10 +10,9 @@ from uuid import uuid4
 
 import pytest
 
-from services.intake.privacy import IntakeExport, erasure_handler
+from services.intake.privacy import IntakeExport
 from services.intake.smtp import mail_key_id
 from shared import topics
-from shared.clock import SystemClock
 from shared.crypto import SealedPersonalData, unseal
 from shared.events import CloudEvent
 from shared.events.intake import MessageAdded, StatusChanged
@@ -158,9 +157,19 @@ async def test_a_person_erasure_deletes_their_records_except_kept_requests(
     )
     data = completed[0]["data"]
     assert data["participant"] == "intake"
-    assert data["counts"] == {"messages": 1, "raw_mails": 1, "requests": 1, "contacts": 1}
-    assert data["data_subject_ids"] == [contact["_id"]]
-    assert await intake.find("contacts", {"email_normalised": email}) == []
+    assert data["counts"] == {
+        "messages": 1,
+        "raw_mails": 1,
+        "channel_items": 2,  # the mail's Message-ID and its acknowledgement's
+        "acknowledgements": 1,
+        "requests": 1,
+    }
+    assert set(data["remaining"].values()) == {0}
+    # the kept requests keep their requester's contact (held ones: the hold's ground)
+    assert data["kept"] == [{"records": "contacts", "count": 1, "ground": "legal_hold"}]
+    assert data["kept_data_subject_ids"] == [contact["_id"]]
+    assert data["data_subject_ids"] == []
+    assert len(await intake.find("contacts", {"email_normalised": email})) == 1
     remaining = await intake.find("requests", {"requester_id": contact["_id"]})
     assert sorted(r["_id"] for r in remaining) == sorted(kept_ids)
     # the kept request's mail stays with its key; the other one's is gone, key shredded
@@ -232,7 +241,7 @@ async def test_an_erasure_redone_after_its_transaction_was_lost_reports_the_whol
         ),
     )
     runtime = intake.runtime
-    handler = erasure_handler(keys=runtime.keys, clock=SystemClock())
+    handler = runtime.handler(topics.PRIVACY_ERASURE, ErasureRequested.event_type)
     with pytest.raises(Crash):
         async with runtime.runner.transaction() as tx:
             await handler(event, tx)
@@ -243,5 +252,13 @@ async def test_an_erasure_redone_after_its_transaction_was_lost_reports_the_whol
 
     [staged] = await intake.find("outbox", {"type": ErasureCompleted.event_type, "key": erasure_id})
     completed = json.loads(staged["payload"])["data"]
-    assert completed["counts"] == {"messages": 2, "raw_mails": 0, "requests": 2, "contacts": 1}
+    assert completed["counts"] == {
+        "messages": 2,
+        "raw_mails": 0,
+        "channel_items": 2,
+        "acknowledgements": 2,
+        "requests": 2,
+        "contacts": 1,
+    }
     assert completed["data_subject_ids"] == [contact["_id"]]
+    assert set(completed["remaining"].values()) == {0}

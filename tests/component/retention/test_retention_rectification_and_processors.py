@@ -13,13 +13,12 @@ from fastapi import FastAPI
 from shared import topics
 from shared.clock import FixedClock
 from shared.crypto import unseal
-from shared.events import parse_event
 from shared.events.intake import ContactDetails
 from shared.events.privacy import RectificationRequested
 from shared.service import ServiceRuntime
 from tests.support.apps import eventually
 from tests.support.infrastructure import Infrastructure
-from tests.support.kafka import read_topic
+from tests.support.kafka import read_events, read_topic
 from tests.support.retention import STAFF, seen_request
 
 
@@ -44,7 +43,7 @@ async def test_rectification_is_published_sealed_for_every_service(
     async def published() -> RectificationRequested | None:
         for record in await read_topic(infrastructure.kafka_bootstrap, topics.PRIVACY_DSR):
             assert corrected["full_name"].encode() not in (record.value or b"")
-            event = parse_event(record.value or b"")
+        for event in await read_events(infrastructure.kafka_bootstrap, topics.PRIVACY_DSR):
             if event.type == RectificationRequested.event_type:
                 found = RectificationRequested.from_event(event)
                 if found.rectification_id == rectification_id:
@@ -55,7 +54,7 @@ async def test_rectification_is_published_sealed_for_every_service(
     details = await unseal(event.details, ContactDetails, keys=runtime.keys)
     assert details is not None and details.full_name == corrected["full_name"]
     noted = runtime.runner.database["rectifications"]
-    assert await eventually(lambda: noted.find_one({"_id": rectification_id}))
+    assert await eventually(lambda: noted.find_one({"data_subject_id": person}))
 
     bad = await http.post(
         "/privacy/rectifications",

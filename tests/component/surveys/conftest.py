@@ -62,17 +62,16 @@ class Surveys:
         self,
         *,
         email: str | None = None,
-        organisation_id: str | None = None,
         contact_id: str | None = None,
     ) -> tuple[str, str]:
-        """A person registered in the support system; returns (contact id, email)."""
+        """A person registered in the support system, as intake announces it (with no
+        organisation: that is access's decision); returns (contact id, email)."""
         contact_id = contact_id or str(uuid4())
         email = email or f"p.{contact_id[:8]}@example.org"
         details = ContactDetails(full_name="Survey Person", email=email)
         await self.publish(
             ContactRegistered(
                 contact_id=contact_id,
-                organisation_id=organisation_id,
                 registered_at=self.clock.now(),
                 details=await seal(details, data_subject_id=contact_id, keys=self.runtime.keys),
             ),
@@ -94,6 +93,8 @@ class Surveys:
         organisation_id: str | None = None,
         channel: str = "web",
     ) -> CloudEvent:
+        """A status change as intake announces it (with the request's organisation, once
+        access decided it)."""
         data = StatusChanged.model_validate(
             {
                 "request_id": request_id,

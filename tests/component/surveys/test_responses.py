@@ -16,7 +16,7 @@ from tests.support.kafka import read_topic
 
 
 async def _invited(surveys: Surveys, **resolve: str) -> tuple[str, str, EmailMessage]:
-    person, email = await surveys.register(organisation_id=resolve.get("organisation_id"))
+    person, email = await surveys.register()
     request_id = await surveys.resolve(person, **resolve)
     surveys.clock.advance(timedelta(days=1))
 

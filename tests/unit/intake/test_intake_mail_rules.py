@@ -67,7 +67,9 @@ class FakeUnitOfWork:
     async def request_for(self, key: str) -> str | None:
         return self.items.get(key)
 
-    async def remember(self, key: str, *, request_id: str, requester_id: str) -> None:
+    async def remember(
+        self, key: str, *, request_id: str, requester_id: str, organisation_id: str | None
+    ) -> None:
         self.items.setdefault(key, request_id)
 
     async def queue(self, acknowledgement: Acknowledgement) -> None:

@@ -10,6 +10,7 @@ from services.retention.domain import (
     organisation_reinstated,
     organisation_terminated,
     record_activity,
+    with_organisation,
 )
 
 YEAR = timedelta(days=365)
@@ -37,6 +38,24 @@ def test_a_customer_request_has_no_deadline_of_its_own() -> None:
     )
     assert clock.rule == "customer_relationship"
     assert clock.purge_due_at is None
+
+
+def test_a_request_found_to_be_a_customers_follows_the_contract_and_back() -> None:
+    """P5, P7: access's decision (version 1) makes it the customer's; a later one (2) undoes
+    it, and the inactivity deadline comes back from the last activity."""
+    customer = with_organisation(public_request(), organisation_id="o1", version=1, retention=YEAR)
+    assert (customer.rule, customer.organisation_id, customer.purge_due_at) == (
+        "customer_relationship",
+        "o1",
+        None,
+    )
+    private = with_organisation(customer, organisation_id=None, version=2, retention=YEAR)
+    assert (private.rule, private.purge_due_at) == ("inactivity", T0 + YEAR)
+
+
+def test_an_older_organisation_decision_arriving_late_changes_nothing() -> None:
+    newer = with_organisation(public_request(), organisation_id=None, version=2, retention=YEAR)
+    assert with_organisation(newer, organisation_id="o1", version=1, retention=YEAR) == newer
 
 
 def test_activity_moves_the_deadline_to_last_activity_plus_a_year() -> None:

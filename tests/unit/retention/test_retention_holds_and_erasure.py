@@ -57,9 +57,14 @@ def test_released_holds_cover_nothing() -> None:
     assert not held.covers_request(request_id="r3", requester_id="p", organisation_id=None)
 
 
-def completion(*subjects: str) -> ParticipantCompletion:
+def completion(*subjects: str, left: int = 0, kept: tuple[str, ...] = ()) -> ParticipantCompletion:
+    """An answer that deleted two requests and counted `left` still in scope afterwards."""
     return ParticipantCompletion(
-        completed_at=NOW, counts={"requests": 2}, data_subject_ids=subjects
+        completed_at=NOW,
+        counts={"requests": 2},
+        data_subject_ids=subjects,
+        remaining={"requests": left},
+        kept_data_subject_ids=kept,
     )
 
 
@@ -83,6 +88,27 @@ def test_a_purge_completes_only_when_every_participant_has_answered() -> None:
     current = record_completion(current, participant="retention", completion=completion())
     assert current.state == "participants_completed"
     assert current.missing_participants == ()
+
+
+def test_an_answer_with_records_left_in_scope_is_not_a_completion() -> None:
+    """A certificate only when true: something left means the participant is asked again."""
+    unfinished = record_completion(
+        asked(purge(), at=NOW), participant="intake", completion=completion("p1", left=3)
+    )
+    assert "intake" in unfinished.missing_participants
+    assert unfinished.unfinished == {"intake": {"requests": 3}}
+    minutes = timedelta(minutes=10)
+    assert unfinished.should_ask_again(now=NOW + minutes, late_after=minutes)
+    finished = record_completion(unfinished, participant="intake", completion=completion("p1"))
+    assert "intake" not in finished.missing_participants and finished.unfinished == {}
+
+
+def test_an_answer_that_did_not_count_what_is_left_is_not_a_completion() -> None:
+    uncounted = ParticipantCompletion(
+        completed_at=NOW, counts={"requests": 2}, data_subject_ids=(), remaining=None
+    )
+    answered = record_completion(asked(purge(), at=NOW), participant="access", completion=uncounted)
+    assert "access" in answered.missing_participants
 
 
 def test_a_repeated_completion_keeps_the_first_answer() -> None:
@@ -112,6 +138,13 @@ def test_keys_shredded_are_the_reported_subjects_except_those_still_retained() -
     assert subjects_to_shred(done, still_retained=frozenset({"p2"})) == ("p1",)
 
 
+def test_a_person_one_participant_kept_keeps_their_key() -> None:
+    """access kept the account (another customer membership): the key is not shredded."""
+    done = record_completion(purge(), participant="intake", completion=completion("p1", "p2"))
+    done = record_completion(done, participant="access", completion=completion(kept=("p2",)))
+    assert subjects_to_shred(done, still_retained=frozenset()) == ("p1",)
+
+
 def test_a_person_erasure_shreds_the_person() -> None:
     assert subjects_to_shred(purge("person"), still_retained=frozenset({"p1"})) == ("p1",)
 
@@ -124,7 +157,13 @@ def test_the_certificate_holds_scope_ground_times_and_counts_only() -> None:
     issued = certificate(current, certified_at=NOW)
     assert issued["scope"] == {"kind": "organisation", "id": "o1"}
     assert issued["ground"] == "customer_retention_expired"
-    assert issued["participants"]["intake"] == {"completed_at": NOW, "counts": {"requests": 2}}
+    assert issued["participants"]["intake"] == {
+        "completed_at": NOW,
+        "counts": {"requests": 2},
+        "remaining": {"requests": 0},
+        "kept": [],
+    }
+    assert issued["remaining_total"] == 0
     assert "person-secret-id" not in json.dumps(issued, default=str)
 
 

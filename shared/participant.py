@@ -1,0 +1,225 @@
+"""One service's part in the privacy protocol (P7, P8, P11), written once for all four.
+
+retention asks every participant to erase a scope (an organisation, a person, one request), to
+export what it holds on a person, or to apply a person's corrected contact details. Each service
+describes its store as `Holdings`; this module does the rest the same way everywhere:
+
+1. note the persons the scope touches, before anything is deleted (a redo would not find them);
+2. delete every copy in scope but the requests the scope keeps;
+3. for each of those persons, let go of their own data (contact, account, survey registration)
+   unless another ground keeps it: a legal hold, the customer-records rule, a membership of
+   another customer organisation, requests outside the scope (P8: not their last one);
+4. count, from the store, what is left in scope (kept records excluded), and
+5. publish the completion: counts deleted, counts left, what was kept and why, whose data went.
+
+Deleting happens outside the handler's transaction (large scopes would outgrow it), so the
+counts and persons of every run are kept in `ErasureNotes` and a redo reports the whole.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from shared import topics
+from shared.clock import Clock
+from shared.consumer import EventHandler
+from shared.crypto import KeyStore, seal, unseal
+from shared.events import CloudEvent, EventSchemaError
+from shared.events.intake import ContactDetails
+from shared.events.privacy import (
+    ErasureCompleted,
+    ErasureRequested,
+    ErasureScope,
+    ExportContributed,
+    ExportRequested,
+    KeptGround,
+    KeptRecords,
+    Participant,
+    RectificationRequested,
+)
+from shared.mongo import Transaction
+from shared.outbox import add_to_outbox
+
+Publish = Callable[[str, CloudEvent], Awaitable[None]]
+
+
+class ErasureNotes(Protocol):
+    """What one erasure has deleted so far in this service, over every run of it."""
+
+    async def subjects_found(self, subjects: Iterable[str]) -> None: ...
+    async def request_erased(self, request_id: str) -> None: ...
+    async def person_erased(self, person: str) -> None: ...
+    async def deleted(self, name: str, count: int) -> int: ...
+    async def so_far(self) -> tuple[dict[str, int], set[str]]: ...
+
+
+class Holdings(Protocol):
+    """A service's copies of personal data, as the privacy protocol sees them."""
+
+    person_records: str
+    """The kind of a person's own record here (`contacts`, `accounts`), named in counts."""
+
+    async def persons_in(self, scope: ErasureScope) -> set[str]:
+        """The persons whose data the scope touches: requesters of its requests, and for an
+        organisation its representatives."""
+        ...
+
+    async def delete(self, scope: ErasureScope, *, notes: ErasureNotes) -> None:
+        """Delete every copy in scope but the kept requests, noting counts as it goes."""
+        ...
+
+    async def release(
+        self, person: str, scope: ErasureScope, *, held: bool, notes: ErasureNotes
+    ) -> KeptGround | None:
+        """After the deletes: delete the person's own record here unless a ground keeps it
+        (`held`: a legal hold names them); the ground, or None if nothing of theirs stays."""
+        ...
+
+    async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
+        """What is still in scope, counted from the store: copies of requests not kept, and the
+        own records of the `released` persons (those no ground keeps)."""
+        ...
+
+    async def export(self, data_subject_id: str) -> BaseModel:
+        """Everything held on the person, machine-readable."""
+        ...
+
+    async def rectify(self, data_subject_id: str, details: ContactDetails) -> None:
+        """Replace the person's contact details wherever they are held here."""
+        ...
+
+
+async def erase(
+    requested: ErasureRequested,
+    *,
+    participant: Participant,
+    holdings: Holdings,
+    notes: ErasureNotes,
+    now: Callable[[], datetime],
+) -> ErasureCompleted:
+    """Do one participant's part of an erasure and say what it did and found left."""
+    scope = requested.scope
+    await notes.subjects_found(await holdings.persons_in(scope))
+    if scope.kind == "request" and scope.id not in scope.keep_request_ids:
+        await notes.request_erased(scope.id)  # its announcement may still be on its way
+    await holdings.delete(scope, notes=notes)
+    _, noted = await notes.so_far()
+    kept: dict[str, KeptGround] = {}
+    for person in sorted(noted):
+        held = person in scope.keep_data_subject_ids
+        ground = await holdings.release(person, scope, held=held, notes=notes)
+        if ground is not None:
+            kept[person] = ground
+    counts, subjects = await notes.so_far()
+    remaining = await holdings.remaining(scope, released=subjects - set(kept))
+    by_ground = Counter(kept.values())
+    return ErasureCompleted(
+        erasure_id=requested.erasure_id,
+        participant=participant,
+        completed_at=now(),
+        counts=counts,
+        data_subject_ids=tuple(sorted(subjects - set(kept))),
+        remaining=remaining,
+        kept=tuple(
+            KeptRecords(records=holdings.person_records, count=count, ground=ground)
+            for ground, count in sorted(by_ground.items())
+        ),
+        kept_data_subject_ids=tuple(sorted(kept)),
+    )
+
+
+def completed_event(completed: ErasureCompleted, *, source: str) -> CloudEvent:
+    return CloudEvent.of(
+        source=source,
+        type=completed.event_type,
+        subject=completed.erasure_id,
+        time=completed.completed_at,
+        data=completed,
+    )
+
+
+async def export(
+    requested: ExportRequested,
+    *,
+    participant: Participant,
+    holdings: Holdings,
+    keys: KeyStore,
+    now: Callable[[], datetime],
+) -> ExportContributed:
+    """One participant's part of a person's export, sealed with the person's key."""
+    person = requested.data_subject_id
+    return ExportContributed(
+        export_id=requested.export_id,
+        participant=participant,
+        contributed_at=now(),
+        records=await seal(await holdings.export(person), data_subject_id=person, keys=keys),
+    )
+
+
+async def rectify(requested: RectificationRequested, *, holdings: Holdings, keys: KeyStore) -> None:
+    """Apply corrected contact details; a person already erased (key shredded) stays erased."""
+    if requested.details.data_subject_id != requested.data_subject_id:
+        raise EventSchemaError("details: must be sealed for data_subject_id")
+    details = await unseal(requested.details, ContactDetails, keys=keys)
+    if details is not None:
+        await holdings.rectify(requested.data_subject_id, details)
+
+
+def participant_handlers(
+    *,
+    participant: Participant,
+    source: str,
+    holdings: Callable[[Transaction], Holdings],
+    notes: Callable[[Transaction, str], ErasureNotes],
+    keys: KeyStore,
+    clock: Clock,
+) -> dict[str, EventHandler]:
+    """The consumer handlers of erasure, export and rectification requests for one service:
+    its completions and contributions are staged in the outbox of the handler's transaction."""
+
+    async def on_erasure(event: CloudEvent, tx: Transaction) -> None:
+        requested = ErasureRequested.from_event(event)
+        completed = await erase(
+            requested,
+            participant=participant,
+            holdings=holdings(tx),
+            notes=notes(tx, requested.erasure_id),
+            now=clock.now,
+        )
+        await add_to_outbox(
+            tx, topic=topics.PRIVACY_ERASURE, event=completed_event(completed, source=source)
+        )
+
+    async def on_export(event: CloudEvent, tx: Transaction) -> None:
+        contributed = await export(
+            ExportRequested.from_event(event),
+            participant=participant,
+            holdings=holdings(tx),
+            keys=keys,
+            now=clock.now,
+        )
+        await add_to_outbox(
+            tx,
+            topic=topics.PRIVACY_DSR,
+            event=CloudEvent.of(
+                source=source,
+                type=contributed.event_type,
+                subject=contributed.export_id,
+                time=contributed.contributed_at,
+                data=contributed,
+            ),
+        )
+
+    async def on_rectification(event: CloudEvent, tx: Transaction) -> None:
+        await rectify(RectificationRequested.from_event(event), holdings=holdings(tx), keys=keys)
+
+    return {
+        ErasureRequested.event_type: on_erasure,
+        ExportRequested.event_type: on_export,
+        RectificationRequested.event_type: on_rectification,
+    }

@@ -1,0 +1,227 @@
+"""P5, P7: a customer's requests, through the real producers (a CRM on crm.ingress, the web form,
+a phone call), in the four services wired in memory.
+
+The policy: "For official customer requests, we will retain historical records for the duration
+of the customer relationship, even if a customer representative leaves his or her organization.
+If a customer terminates their contract with itslearning, we will retain the data for one year,
+unless it is necessary for us to keep it to comply with our legal obligations, or resolve
+contractual disputes." Lawful basis: "the contractual relationship between us and our customers".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shared import topics
+from tests.support import producers
+from tests.support.memory import STAFF, MemorySystem
+from tests.support.producers import Person
+from tests.support.real_system import RealSystem
+
+System = MemorySystem | RealSystem
+
+NOW = datetime.now(UTC).replace(microsecond=0)  # the real layer runs on the wall clock
+SIGNED = NOW - timedelta(days=800)
+ORG = "org-acme"
+
+
+def publish(system: System, produced: tuple[str, Any]) -> None:
+    system.publish(*produced)
+
+
+async def customer_with_a_request(system: System, *, official: Person, rep: Person) -> str:
+    """The order form names two representatives; the second writes in on the web form."""
+    publish(
+        system,
+        producers.contract_signed(
+            ORG, representatives={"c-r1": official, "c-r2": rep}, official="c-r1", signed_at=SIGNED
+        ),
+    )
+    await system.settle()
+    accepted = await system.http("intake").post("/requests", json=rep.web_form())
+    assert accepted.status_code == 202, accepted.text
+    await system.settle()
+    return str(accepted.json()["request_id"])
+
+
+async def copies_of(system: System, request_id: str) -> dict[str, Any]:
+    """Each service's view of the request: its organisation and lawful basis."""
+    view = (await system.http("access").get(f"/requests/{request_id}", headers=STAFF)).json()
+    clock = await system.http("retention").get(f"/retention/requests/{request_id}", headers=STAFF)
+    intake = await system.database("intake")["requests"].find_one({"_id": request_id})
+    candidate = await system.database("surveys")["survey_candidates"].find_one({"_id": request_id})
+    return {
+        "access": (view["organisation_id"], view["lawful_basis"]),
+        "intake": (intake["organisation_id"], intake["lawful_basis"]),
+        "retention": (clock.json()["organisation_id"], clock.json()["rule"]),
+        "surveys": candidate["organisation_id"],
+        "purge_due_at": clock.json()["purge_due_at"],
+    }
+
+
+async def terminate(system: System, *, days_ago: int) -> None:
+    """The CRM says the contract ended `days_ago` days before today."""
+    now = system.clock.now()
+    ended = (now - timedelta(days=days_ago)).date()
+    publish(system, producers.contract_terminated(ORG, termination_date=ended, at=now))
+    await system.settle()
+
+
+async def certificates(system: System) -> list[dict[str, Any]]:
+    return [
+        document
+        async for document in system.database("retention")["deletion_certificates"].find({})
+    ]
+
+
+async def test_a_representatives_request_is_the_customers_in_every_service(
+    system: System,
+) -> None:
+    """P5: lawful basis contract, and retention follows the contract, not inactivity."""
+    request_id = await customer_with_a_request(
+        system, official=Person.new("Olga Official"), rep=Person.new("Rita Rep")
+    )
+    copies = await copies_of(system, request_id)
+    assert copies["access"] == (ORG, "contract")
+    assert copies["intake"] == (ORG, "contract")
+    assert copies["retention"] == (ORG, "customer_relationship")
+    assert copies["surveys"] == ORG
+    assert copies["purge_due_at"] is None
+
+
+async def test_a_representative_named_after_writing_in_makes_the_request_the_customers(
+    system: System,
+) -> None:
+    """The membership can become known after the request: it is the customer's from then on."""
+    rep = Person.new("Late Larsen")
+    accepted = await system.http("intake").post("/requests", json=rep.web_form())
+    await system.settle()
+    request_id = accepted.json()["request_id"]
+    before = await copies_of(system, request_id)
+    assert before["retention"] == (None, "inactivity")
+    publish(
+        system,
+        producers.contract_signed(
+            ORG, representatives={"c-9": rep}, official="c-9", signed_at=SIGNED
+        ),
+    )
+    await system.settle()
+    after = await copies_of(system, request_id)
+    assert after["intake"] == (ORG, "contract")
+    assert after["retention"] == (ORG, "customer_relationship")
+    assert after["surveys"] == ORG
+
+
+@pytest.mark.both_layers
+async def test_an_organisation_purge_removes_every_copy_and_the_representatives(
+    system: System,
+) -> None:
+    official, rep = Person.new("Olga Official"), Person.new("Rita Rep", phone="+4722334455")
+    request_id = await customer_with_a_request(system, official=official, rep=rep)
+    publish(system, producers.phone_call(rep, at=NOW - timedelta(days=3)))
+    await system.settle()
+    stored_before = await system.plaintext([*official.values, *rep.values])
+    assert stored_before, "the representatives' data was stored"
+
+    await terminate(system, days_ago=366)
+
+    (certificate,) = await certificates(system)
+    assert certificate["scope"] == {"kind": "organisation", "id": ORG}
+    assert certificate["remaining_total"] == 0
+    assert all(not any(p["remaining"].values()) for p in certificate["participants"].values())
+    assert certificate["participants"]["intake"]["counts"]["requests"] == 2
+    assert certificate["participants"]["intake"]["counts"]["contacts"] == 1
+    assert certificate["participants"]["access"]["counts"]["request_views"] == 2
+    assert certificate["participants"]["access"]["counts"]["accounts"] == 2
+    assert certificate["participants"]["retention"]["counts"]["retention_clocks"] == 2
+    assert certificate["participants"]["surveys"]["counts"]["contacts"] == 1
+    gone = await system.http("access").get(f"/requests/{request_id}", headers=STAFF)
+    assert gone.status_code == 404
+    left = await system.plaintext([*official.values, *rep.values])
+    assert set(left) <= {topics.CRM_INGRESS, topics.PHONE_INTAKE}, left  # ingress: kept days
+
+
+async def test_nothing_is_purged_while_the_contract_runs_or_before_a_year_has_passed(
+    system: System,
+) -> None:
+    rep = Person.new("Idle Ida")
+    request_id = await customer_with_a_request(system, official=Person.new("O"), rep=rep)
+    system.clock.advance(timedelta(days=800))  # idle for two years, the contract running
+    await system.settle()
+    assert (await copies_of(system, request_id))["retention"] == (ORG, "customer_relationship")
+    await terminate(system, days_ago=364)
+    assert await certificates(system) == []  # 364 days after the termination date is not due
+    assert (
+        await system.http("access").get(f"/requests/{request_id}", headers=STAFF)
+    ).status_code == 200
+
+
+async def test_a_reinstated_contract_cancels_the_purge(system: System) -> None:
+    rep = Person.new("Rein Stated")
+    request_id = await customer_with_a_request(system, official=Person.new("O"), rep=rep)
+    publish(
+        system,
+        producers.contract_terminated(
+            ORG, termination_date=(NOW - timedelta(days=300)).date(), at=NOW - timedelta(days=300)
+        ),
+    )
+    publish(system, producers.contract_reinstated(ORG, at=NOW - timedelta(days=200)))
+    await system.settle()
+    system.clock.advance(timedelta(days=100))
+    await system.settle()
+    assert await certificates(system) == []
+    assert (
+        await system.http("access").get(f"/requests/{request_id}", headers=STAFF)
+    ).status_code == 200
+
+
+async def test_a_legal_hold_on_the_organisation_keeps_everything_until_released(
+    system: System,
+) -> None:
+    rep = Person.new("Held Hansen")
+    request_id = await customer_with_a_request(system, official=Person.new("O"), rep=rep)
+    topic, placed = producers.hold_placed("organisation", ORG, at=NOW)
+    system.publish(topic, placed)
+    await terminate(system, days_ago=400)
+    assert await certificates(system) == []
+    assert (await system.plaintext(rep.values)).get("intake.contacts")
+    system.publish(*producers.hold_released(placed.subject, at=NOW))
+    await system.settle()
+    (certificate,) = await certificates(system)
+    assert certificate["remaining_total"] == 0
+    assert (
+        await system.http("access").get(f"/requests/{request_id}", headers=STAFF)
+    ).status_code == 404
+
+
+async def test_a_representative_who_is_also_a_private_requester_keeps_their_private_request(
+    system: System,
+) -> None:
+    """Their customer requests go with the organisation; their own request and contact stay."""
+    rep = Person.new("Both Berg")
+    private = await system.http("intake").post("/requests", json=rep.web_form("Private matter"))
+    await system.settle()
+    system.clock.advance(timedelta(days=1))  # then the customer names them on its order form
+    publish(
+        system,
+        producers.contract_signed(
+            ORG, representatives={"c-b": rep}, official="c-b", signed_at=system.clock.now()
+        ),
+    )
+    await system.settle()
+    customer = await system.http("intake").post("/requests", json=rep.web_form("For work"))
+    await system.settle()
+    await terminate(system, days_ago=366)
+    (certificate,) = await certificates(system)
+    intake = certificate["participants"]["intake"]
+    assert intake["counts"]["requests"] == 1
+    assert intake["kept"] == [{"records": "contacts", "count": 1, "ground": "other_requests"}]
+    access = system.http("access")
+    assert (
+        await access.get(f"/requests/{customer.json()['request_id']}", headers=STAFF)
+    ).status_code == 404
+    kept = await access.get(f"/requests/{private.json()['request_id']}", headers=STAFF)
+    assert kept.status_code == 200 and kept.json()["lawful_basis"] == "legitimate_interest"
