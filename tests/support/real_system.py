@@ -48,6 +48,7 @@ class RealSystem:
         self._subscriptions: list[tuple[str, str]] = []
         self._pending: list[tuple[str, CloudEvent]] = []
         self._start: dict[str, dict[int, int]] = {}
+        self._partitions: dict[str, list[Any]] = {}
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[RealSystem]:
@@ -76,6 +77,13 @@ class RealSystem:
             )
             await self._producer.start()
             stack.push_async_callback(self._producer.stop)
+            bootstrap = self._infrastructure.kafka_bootstrap
+            self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+            await self._admin.start()
+            stack.push_async_callback(self._admin.close)
+            self._ends_of = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+            await self._ends_of.start()
+            stack.push_async_callback(self._ends_of.stop)
             yield self
 
     def publish(self, topic: str, event: CloudEvent) -> None:
@@ -112,7 +120,7 @@ class RealSystem:
         while quiet < 2:
             if time.monotonic() > deadline:
                 raise AssertionError(f"the services did not settle in {timeout:.0f} s")
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.2)
             quiet = quiet + 1 if await self._quiet() else 0
 
     async def plaintext(self, values: Iterable[str]) -> dict[str, int]:
@@ -158,23 +166,18 @@ class RealSystem:
         return await self._lag() == 0
 
     async def _lag(self) -> int:
-        bootstrap = self._infrastructure.kafka_bootstrap
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-        await admin.start()
-        await consumer.start()
-        try:
-            lag = 0
-            for group, topic in self._subscriptions:
-                committed = await admin.list_consumer_group_offsets(group)
-                ends = await consumer.end_offsets(await topic_partitions(bootstrap, topic))
-                for tp, end in ends.items():
-                    done = committed.get(tp)
-                    lag += end - (done.offset if done is not None and done.offset >= 0 else 0)
-            return lag
-        finally:
-            await consumer.stop()
-            await admin.close()
+        lag = 0
+        for group, topic in self._subscriptions:
+            committed = await self._admin.list_consumer_group_offsets(group)
+            partitions = self._partitions.get(topic)
+            if partitions is None:
+                partitions = self._partitions[topic] = await topic_partitions(
+                    self._infrastructure.kafka_bootstrap, topic
+                )
+            for tp, end in (await self._ends_of.end_offsets(partitions)).items():
+                done = committed.get(tp)
+                lag += end - (done.offset if done is not None and done.offset >= 0 else 0)
+        return lag
 
     @staticmethod
     def _consumer_groups(env: dict[str, str]) -> list[tuple[str, str]]:
