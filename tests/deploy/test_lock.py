@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -133,3 +134,79 @@ def test_the_four_dockerfiles_share_one_body() -> None:
     for name in SERVICES:
         header = (REPO / "services" / name / "Dockerfile").read_text().split("FROM", 1)[0]
         assert f"ARG SERVICE={name}\n" in header
+
+
+def newer_release(directory: Path, name: str, version: str) -> Path:
+    """A wheel of `name` at `version`, as an index would offer a release newer than the lock's."""
+    import zipfile
+
+    info = f"{name}-{version}.dist-info"
+    wheel = directory / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr(f"{name}/__init__.py", "")
+        archive.writestr(
+            f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        )
+        archive.writestr(
+            f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
+        archive.writestr(f"{info}/RECORD", "")
+    return wheel
+
+
+def test_a_newer_release_upstream_changes_nothing_installed(tmp_path: Path) -> None:
+    """The day an index offers a newer idna (unpinned in pyproject, pulled in by anyio),
+    `make install` still installs the lock's: uv sync --frozen resolves nothing."""
+    offered = tmp_path / "index"
+    offered.mkdir()
+    newer_release(offered, "idna", "2099.1.1")
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("pyproject.toml", "uv.lock", "README.md"):
+        (project / name).write_text((REPO / name).read_text())
+    environment = {
+        **os.environ,
+        "UV_PYTHON_DOWNLOADS": "never",
+        "UV_NO_PROGRESS": "1",
+        "UV_FIND_LINKS": str(offered),
+        "UV_PROJECT_ENVIRONMENT": str(tmp_path / "venv"),
+    }
+    synced = subprocess.run(
+        [str(UV), "sync", "--frozen", "--offline", "--no-install-project", "--no-dev"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=environment,
+    )
+    assert synced.returncode == 0, synced.stderr[-2000:]
+    installed = subprocess.run(
+        [str(UV), "pip", "list", "--python", str(tmp_path / "venv"), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env=environment,
+    )
+    versions = {p["name"]: p["version"] for p in json.loads(installed.stdout)}
+    assert versions["idna"] == locked_packages()["idna"][0] != "2099.1.1"
+    # the control: a resolver (what `pip install -e .` did) takes the newer release
+    resolved = subprocess.run(
+        [
+            str(UV),
+            "pip",
+            "install",
+            "--dry-run",
+            "--upgrade",
+            "--python",
+            str(tmp_path / "venv"),
+            "idna",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**environment, "UV_OFFLINE": "1"},
+    )
+    assert "2099.1.1" in resolved.stdout + resolved.stderr, resolved.stderr[-1000:]

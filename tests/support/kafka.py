@@ -29,11 +29,16 @@ async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, b
         await consumer.stop()
 
 
-async def read_events(bootstrap: str, topic: str) -> list[CloudEvent]:
-    """Every valid CloudEvent on a topic, passing over the records that are none or whose data
-    does not match their type (other tests put hostile records on the shared topics)."""
+async def read_events(
+    bootstrap: str, topic: str, *, since: dict[int, int] | None = None
+) -> list[CloudEvent]:
+    """Every valid CloudEvent on a topic (from the offsets `since`, by partition), passing over
+    the records that are none or whose data does not match their type (other tests put hostile
+    records on the shared topics)."""
     found = []
     for record in await read_topic(bootstrap, topic):
+        if since and record.offset < since.get(record.partition, 0):
+            continue
         try:
             event = parse_event(record.value or b"")
             data_model_for(event.type).from_event(event)

@@ -32,6 +32,7 @@ from shared.clock import FixedClock
 from shared.consumer import DeadLetter, EventConsumer, Record
 from shared.events import CloudEvent, parse_event
 from shared.service import Backbone, ServiceRuntime
+from tests.support.apps import _environment
 from tests.support.memory_store import MemoryDatabase, MemoryMongo
 from tests.support.system import STAFF_TOKEN
 
@@ -178,19 +179,3 @@ class MemorySystem:
             for record in records:
                 look(topic, record.value.decode(errors="replace"))
         return found
-
-
-@contextlib.contextmanager
-def _environment(environment: dict[str, str]) -> Any:
-    import os
-
-    saved = {name: os.environ.get(name) for name in environment}
-    os.environ.update(environment)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

@@ -25,11 +25,11 @@ from deploy.local.groups import topic_partitions
 from deploy.local.services import SERVICES, ServiceProcess
 from shared import topics
 from shared.clock import SystemClock
-from shared.events import CloudEvent, EventSchemaError, data_model_for, parse_event
+from shared.events import CloudEvent
 from shared.scanner import scan
 from tests.support.apps import _SERVICES, _environment
 from tests.support.infrastructure import Infrastructure
-from tests.support.kafka import read_topic
+from tests.support.kafka import read_events
 from tests.support.system import STAFF_TOKEN, four_services
 
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
@@ -92,18 +92,8 @@ class RealSystem:
 
     async def events(self, topic: str) -> list[CloudEvent]:
         """Every valid event put on a topic since this system started (not other tests')."""
-        start = self._start.get(topic, {})
-        found = []
-        for record in await read_topic(self._infrastructure.kafka_bootstrap, topic):
-            if record.offset < start.get(record.partition, 0):
-                continue
-            try:
-                event = parse_event(record.value or b"")
-                data_model_for(event.type).from_event(event)
-            except (EventSchemaError, KeyError):
-                continue
-            found.append(event)
-        return found
+        bootstrap = self._infrastructure.kafka_bootstrap
+        return await read_events(bootstrap, topic, since=self._start.get(topic, {}))
 
     def http(self, name: str) -> httpx.AsyncClient:
         return self._clients[name]
