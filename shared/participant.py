@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -46,6 +47,15 @@ from shared.mongo import Transaction
 from shared.outbox import add_to_outbox
 
 Publish = Callable[[str, CloudEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A person's own record that stays, and why (one record may stand for several of the
+    person's ids: an account links every contact id of its email)."""
+
+    ground: KeptGround
+    record: str
 
 
 class ErasureNotes(Protocol):
@@ -75,9 +85,9 @@ class Holdings(Protocol):
 
     async def release(
         self, person: str, scope: ErasureScope, *, held: bool, notes: ErasureNotes
-    ) -> KeptGround | None:
+    ) -> Kept | None:
         """After the deletes: delete the person's own record here unless a ground keeps it
-        (`held`: a legal hold names them); the ground, or None if nothing of theirs stays."""
+        (`held`: a legal hold names them); what stays and why, or None if nothing does."""
         ...
 
     async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
@@ -109,15 +119,15 @@ async def erase(
         await notes.request_erased(scope.id)  # its announcement may still be on its way
     await holdings.delete(scope, notes=notes)
     _, noted = await notes.so_far()
-    kept: dict[str, KeptGround] = {}
+    kept: dict[str, Kept] = {}
     for person in sorted(noted):
         held = person in scope.keep_data_subject_ids
-        ground = await holdings.release(person, scope, held=held, notes=notes)
-        if ground is not None:
-            kept[person] = ground
+        stays = await holdings.release(person, scope, held=held, notes=notes)
+        if stays is not None:
+            kept[person] = stays
     counts, subjects = await notes.so_far()
     remaining = await holdings.remaining(scope, released=subjects - set(kept))
-    by_ground = Counter(kept.values())
+    by_ground = Counter(stays.ground for stays in set(kept.values()))
     return ErasureCompleted(
         erasure_id=requested.erasure_id,
         participant=participant,

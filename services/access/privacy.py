@@ -17,7 +17,7 @@ from services.access.unit_of_work import MongoAccessUnitOfWork
 from shared.events.intake import ContactDetails
 from shared.events.privacy import ErasureScope, KeptGround
 from shared.mongo import Document, Transaction, delete_matching, kept_out
-from shared.participant import ErasureNotes
+from shared.participant import ErasureNotes, Kept
 
 SOURCE = "/support/access"
 
@@ -116,7 +116,7 @@ class AccessHoldings:
 
     async def release(
         self, person: str, scope: ErasureScope, *, held: bool, notes: ErasureNotes
-    ) -> KeptGround | None:
+    ) -> Kept | None:
         """An account goes with its person's erasure, or with their last request and their
         last customer membership (P7, P8), unless a hold names one of its contacts."""
         account = await self._outside.accounts.by_contact(person)
@@ -142,7 +142,8 @@ class AccessHoldings:
             await notes.deleted("mails", mails)
             gone = await self._accounts.delete_one({"_id": account["_id"]})
             await notes.deleted("accounts", gone.deleted_count)
-        return ground
+            return None
+        return Kept(ground, str(account["_id"]))
 
     async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
         views, grants = in_scope(scope), in_scope(scope, field="request_id")

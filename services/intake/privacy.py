@@ -28,7 +28,7 @@ from shared.crypto import KeyStore
 from shared.events.intake import ContactDetails
 from shared.events.privacy import ErasureScope, KeptGround
 from shared.mongo import Document, Transaction, delete_in, delete_matching, kept_out
-from shared.participant import ErasureNotes
+from shared.participant import ErasureNotes, Kept
 
 SOURCE = "/support/intake/privacy"
 
@@ -100,7 +100,7 @@ class IntakeHoldings:
 
     async def release(
         self, person: str, scope: ErasureScope, *, held: bool, notes: ErasureNotes
-    ) -> KeptGround | None:
+    ) -> Kept | None:
         """A contact goes with their last request (P8), unless a hold names them."""
         contact = await self._database[CONTACTS].find_one({"_id": person})
         if contact is None:
@@ -119,7 +119,7 @@ class IntakeHoldings:
         await self._database[CONTACTS].update_one(  # the organisations of what is left
             {"_id": person}, {"$set": {"organisation_ids": sorted(o for o in left if o)}}
         )
-        return ground
+        return Kept(ground, person)
 
     async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
         filters = scoped(scope)

@@ -19,10 +19,9 @@ from shared.events.privacy import (
     ErasureCompleted,
     ErasureScope,
     ExportContributed,
-    KeptGround,
 )
 from shared.mongo import Document, Transaction, delete_matching, kept_out
-from shared.participant import ErasureNotes
+from shared.participant import ErasureNotes, Kept
 
 SOURCE = "/support/retention"
 PARTICIPANT = "retention"
@@ -83,7 +82,7 @@ class RetentionHoldings:
 
     async def release(
         self, person: str, scope: ErasureScope, *, held: bool, notes: ErasureNotes
-    ) -> KeptGround | None:
+    ) -> Kept | None:
         return None  # retention keeps nothing of a person but their requests' clocks
 
     async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:

@@ -24,7 +24,7 @@ from shared.events.intake import ContactDetails
 from shared.events.privacy import ErasureScope, KeptGround
 from shared.events.surveys import ResponseComment
 from shared.mongo import Document, delete_matching, kept_out
-from shared.participant import ErasureNotes
+from shared.participant import ErasureNotes, Kept
 
 SOURCE = "/support/surveys"
 
@@ -173,12 +173,12 @@ class SurveysHoldings:
 
     async def release(
         self, person: str, scope: ErasureScope, *, held: bool, notes: ErasureNotes
-    ) -> KeptGround | None:
+    ) -> Kept | None:
         """A registration goes with the person's erasure (who is then never surveyed), or with
         their last request (P8), unless a hold names them."""
         registered = await self._database[CONTACTS].find_one({"_id": person}) is not None
         if held:
-            return "legal_hold" if registered else None
+            return Kept("legal_hold", person) if registered else None
         ground: KeptGround | None = None
         if scope.kind != "person":
             left = await self._database[CANDIDATES].count_documents({"requester_id": person})
@@ -197,7 +197,7 @@ class SurveysHoldings:
         await self._database[CONTACTS].update_one(  # the organisations of what is left
             {"_id": person}, {"$set": {"organisation_ids": sorted(o for o in organisations if o)}}
         )
-        return ground
+        return Kept(ground, person)
 
     async def _forget(self, person: str) -> None:
         """Note the person erased (a keyed hash), outside the transaction like the deletes."""

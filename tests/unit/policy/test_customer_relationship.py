@@ -225,3 +225,54 @@ async def test_a_representative_who_is_also_a_private_requester_keeps_their_priv
     ).status_code == 404
     kept = await access.get(f"/requests/{private.json()['request_id']}", headers=STAFF)
     assert kept.status_code == 200 and kept.json()["lawful_basis"] == "legitimate_interest"
+
+
+async def test_a_representative_who_leaves_leaves_their_requests_with_the_organisation(
+    system: System,
+) -> None:
+    """P6, P7: what they filed as a member stays the organisation's; what they file after
+    leaving is their own (legitimate interest, the inactivity rule)."""
+    rep = Person.new("Leaving Lars")
+    as_member = await customer_with_a_request(system, official=Person.new("O"), rep=rep)
+    system.clock.advance(timedelta(days=1))  # type: ignore[union-attr]
+    publish(system, producers.contact_left(ORG, "c-r2", at=system.clock.now()))
+    await system.settle()
+    system.clock.advance(timedelta(hours=1))  # type: ignore[union-attr]
+    after = await system.http("intake").post("/requests", json=rep.web_form("Private now"))
+    await system.settle()
+    kept = await copies_of(system, as_member)
+    assert kept["intake"] == (ORG, "contract") and kept["retention"] == (
+        ORG,
+        "customer_relationship",
+    )
+    own = await copies_of(system, after.json()["request_id"])
+    assert own["intake"] == (None, "legitimate_interest")
+    assert own["access"] == (None, "legitimate_interest")
+    assert own["retention"] == (None, "inactivity")
+
+
+async def test_a_person_representing_two_customers_keeps_their_account_for_the_other(
+    system: System,
+) -> None:
+    """Their request is one organisation's (the one they represented when they wrote; the
+    first by id of the two); its purge keeps their account for the other, still a customer."""
+    rep = Person.new("Double Dora")
+    other = f"{ORG}-zz"  # sorts after ORG
+    for organisation, contact in ((ORG, "c-a"), (other, "c-b")):
+        publish(
+            system,
+            producers.contract_signed(
+                organisation, representatives={contact: rep}, official=contact, signed_at=SIGNED
+            ),
+        )
+    await system.settle()
+    written = await system.http("intake").post("/requests", json=rep.web_form())
+    await system.settle()
+    assert (await copies_of(system, written.json()["request_id"]))["intake"] == (ORG, "contract")
+    await terminate(system, days_ago=366)
+    (certificate,) = await certificates(system)
+    assert certificate["participants"]["access"]["kept"] == [
+        {"records": "accounts", "count": 1, "ground": "customer_membership"}
+    ]
+    assert certificate["remaining_total"] == 0
+    assert await system.database("access")["accounts"].count_documents({}) == 1
