@@ -220,7 +220,9 @@ class ServiceRuntime:
         if self._tasks:
             _done, stuck = await asyncio.wait(self._tasks, timeout=SHUTDOWN_STEP_SECONDS)
             for task in stuck:
-                log.warning("task did not stop in time", extra={"task": task.get_name()})
+                log.warning(
+                    "task %s did not stop in time", task.get_name(), extra={"task": task.get_name()}
+                )
         for name, stop in (("kafka", self.broker.stop), ("mongodb", self.mongo.close)):
             try:
                 async with asyncio.timeout(SHUTDOWN_STEP_SECONDS):

@@ -187,8 +187,10 @@ class SmtpServer:
                 server.close()
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(server.wait_closed(), timeout=2)
-        finally:
-            await producer.stop()
+        finally:  # bounded: a stop that waits on the broker must not hold up a shutdown
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(3):
+                    await producer.stop()
 
     async def _configure_topics(self) -> None:
         """Allow big raw mails on intake.email; keep clear-text phone events only briefly."""
