@@ -17,7 +17,15 @@ from fastapi import FastAPI
 
 from deploy.local.groups import commit_at_end
 from deploy.local.services import ServiceProcess, service_environment
-from deploy.local.stack import JARS, LocalKafka, LocalMongo, LocalProcess, free_port, port_open
+from deploy.local.stack import (
+    JARS,
+    SECANTUS_MDB_VERSION,
+    LocalKafka,
+    LocalMongo,
+    LocalProcess,
+    free_port,
+    port_open,
+)
 from services.access.app import create_app as create_access
 from services.access.settings import AccessSettings
 from services.intake.app import create_app as create_intake
@@ -74,8 +82,12 @@ def provide_stack(base: Path) -> Iterator[Stack]:
         try:
             mongo.start()
             kafka.start()
+            versions = _versions()
+            if mongo.command[0].endswith("secantusd-rs"):  # which SecantusDB server ran
+                versions["secantusd-rs"] = SECANTUS_MDB_VERSION
+                versions.pop("secantusdb", None)
             yield Stack(
-                kafka.bootstrap_servers, mongo.url, "local", base / "logs", _versions(), smtp_port
+                kafka.bootstrap_servers, mongo.url, "local", base / "logs", versions, smtp_port
             )
         finally:
             kafka.stop()

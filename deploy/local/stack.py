@@ -272,6 +272,7 @@ class LocalMongo(LocalProcess):
         super().__init__(name="secantusdb", log_path=data_dir.parent / "secantusdb.log")
         self.data_dir = data_dir
         self.port = port
+        self.command = store_command()
 
     @property
     def url(self) -> str:
@@ -279,7 +280,6 @@ class LocalMongo(LocalProcess):
 
     def start(self, *, timeout: float = 60.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.command = store_command()
         self.launch(
             [
                 *self.command,

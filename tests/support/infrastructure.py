@@ -11,6 +11,7 @@ import contextlib
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,8 +90,9 @@ def _local(base: Path) -> Iterator[Infrastructure]:
     kafka = LocalKafka(base / "kafka", port=free_port(), controller_port=free_port())
     mongo = LocalMongo(base / "mongodb" / "data", port=free_port())
     try:
-        mongo.start()
-        kafka.start()
+        with ThreadPoolExecutor(max_workers=2) as starting:  # side by side
+            for started in [starting.submit(mongo.start), starting.submit(kafka.start)]:
+                started.result()
         yield Infrastructure(kafka.bootstrap_servers, mongo.url, "local", kafka=kafka, mongo=mongo)
     finally:
         kafka.stop()
