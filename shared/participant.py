@@ -19,7 +19,7 @@ counts and persons of every run are kept in `ErasureNotes` and a redo reports th
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -45,8 +45,6 @@ from shared.events.privacy import (
 )
 from shared.mongo import Transaction
 from shared.outbox import add_to_outbox
-
-Publish = Callable[[str, CloudEvent], Awaitable[None]]
 
 
 @dataclass(frozen=True)
