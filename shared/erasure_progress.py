@@ -11,10 +11,11 @@ counts after each delete; the completion reports the totals. Ids and counts only
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.mongo import Document
@@ -26,7 +27,14 @@ KEPT_FOR = timedelta(days=30)
 TOMBSTONE_KEPT_FOR = timedelta(days=400)
 """A request erased on its own (P8), or a person whose own record went with their last request,
 is remembered by id this long, so that its announcement arriving after the erasure (another
-topic, consumed at its own pace) creates no copy of it again. Ids only."""
+topic, consumed at its own pace) creates no copy of it again. Ids only.
+
+The check is a write, so that it holds until the handler's transaction commits: `was_erased`
+stamps the id's document (`seen_at`) in the handler's transaction, and the erasure marks it
+(`erased_at`) before deleting. If the mark commits first, the handler's write conflicts, its
+transaction is retried and sees the mark; if the handler's write comes first, the mark waits for
+its commit, and the deletes that follow find the copy it made. A plain read would let a copy
+made concurrently with the erasure outlive it (and its certificate's count of what is left)."""
 
 
 class ErasureProgress:
@@ -50,15 +58,11 @@ class ErasureProgress:
 
     async def request_erased(self, request_id: str) -> None:
         """Remember that this request is erased here, before its copies are deleted."""
-        await self._collection.database[ERASED_REQUESTS].update_one(
-            {"_id": request_id}, {"$setOnInsert": {"erased_at": self._now}}, upsert=True
-        )
+        await _mark(self._collection.database[ERASED_REQUESTS], request_id, at=self._now)
 
     async def person_erased(self, person: str) -> None:
         """Remember that this person's own record here was erased."""
-        await self._collection.database[ERASED_PERSONS].update_one(
-            {"_id": person}, {"$setOnInsert": {"erased_at": self._now}}, upsert=True
-        )
+        await _mark(self._collection.database[ERASED_PERSONS], person, at=self._now)
 
     async def so_far(self) -> tuple[dict[str, int], set[str]]:
         """The counts and subjects noted by every run of this erasure so far."""
@@ -75,16 +79,33 @@ class ErasureProgress:
 async def was_erased(
     database: AsyncDatabase[Document], request_id: str, *, session: Any = None
 ) -> bool:
-    """Whether this service erased the request already (its announcement came late)."""
-    found = await database[ERASED_REQUESTS].find_one({"_id": request_id}, session=session)
-    return found is not None
+    """Whether this service erased the request already (its announcement came late); holds
+    until the caller's transaction commits (see `TOMBSTONE_KEPT_FOR`)."""
+    return await _guard(database[ERASED_REQUESTS], request_id, session=session)
 
 
 async def was_person_erased(
     database: AsyncDatabase[Document], person: str, *, session: Any = None
 ) -> bool:
-    """Whether this service erased the person's own record already."""
-    return await database[ERASED_PERSONS].find_one({"_id": person}, session=session) is not None
+    """Whether this service erased the person's own record already; holds like `was_erased`."""
+    return await _guard(database[ERASED_PERSONS], person, session=session)
+
+
+async def _mark(tombstones: AsyncCollection[Document], key: str, *, at: datetime) -> None:
+    await tombstones.update_one(
+        {"_id": key}, {"$min": {"erased_at": at}, "$max": {"seen_at": at}}, upsert=True
+    )
+
+
+async def _guard(tombstones: AsyncCollection[Document], key: str, *, session: Any) -> bool:
+    found = await tombstones.find_one_and_update(
+        {"_id": key},
+        {"$max": {"seen_at": datetime.now(UTC)}},  # wall clock: only the expiry reads it
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    return found is not None and "erased_at" in found
 
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:
@@ -92,6 +113,7 @@ async def create_indexes(database: AsyncDatabase[Document]) -> None:
         [("updated_at", ASCENDING)], expireAfterSeconds=int(KEPT_FOR.total_seconds())
     )
     for name in (ERASED_REQUESTS, ERASED_PERSONS):
-        await database[name].create_index(
-            [("erased_at", ASCENDING)], expireAfterSeconds=int(TOMBSTONE_KEPT_FOR.total_seconds())
-        )
+        for stamp in ("erased_at", "seen_at"):  # erased_at <= seen_at: the mark lives 400 days
+            await database[name].create_index(
+                [(stamp, ASCENDING)], expireAfterSeconds=int(TOMBSTONE_KEPT_FOR.total_seconds())
+            )

@@ -112,7 +112,7 @@ async def erase(
 ) -> ErasureCompleted:
     """Do one participant's part of an erasure and say what it did and found left."""
     scope = requested.scope
-    await notes.subjects_found(await holdings.persons_in(scope))
+    await notes.subjects_found({*await holdings.persons_in(scope), *scope.data_subject_ids})
     if scope.kind == "request" and scope.id not in scope.keep_request_ids:
         await notes.request_erased(scope.id)  # its announcement may still be on its way
     await holdings.delete(scope, notes=notes)

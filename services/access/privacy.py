@@ -121,20 +121,15 @@ class AccessHoldings:
         last customer membership (P7, P8), unless a hold names one of its contacts."""
         account = await self._outside.accounts.by_contact(person)
         linked = list(account["contact_ids"]) if account else [person]
-        ground: KeptGround | None = None
-        if held or set(linked) & set(scope.keep_data_subject_ids):
-            ground = "legal_hold"
-        elif scope.kind != "person":
-            mine = {"requester_id": {"$in": linked}}
-            if await self._views.count_documents(mine, limit=1):
-                ground = "other_requests"
-            elif await self._representatives.count_documents(
-                {"contact_id": {"$in": linked}}, limit=1
-            ):
-                ground = "customer_membership"
+        ground = await self._ground(linked, scope, held=held)
         if ground is None:
             for contact_id in linked:  # a registration still on its way creates no account
                 await notes.person_erased(contact_id)
+            # read again after the mark: an account committed before it is found now, and one
+            # being made waits for it (shared.erasure_progress)
+            account = await self._outside.accounts.by_contact(person)
+            if account is not None and not set(account["contact_ids"]) <= set(linked):
+                ground = await self._ground(list(account["contact_ids"]), scope, held=held)
         if account is None:
             return None
         if ground is None:
@@ -144,6 +139,20 @@ class AccessHoldings:
             await notes.deleted("accounts", gone.deleted_count)
             return None
         return Kept(ground, str(account["_id"]))
+
+    async def _ground(
+        self, linked: list[str], scope: ErasureScope, *, held: bool
+    ) -> KeptGround | None:
+        """Why the account of these contacts stays, if it does."""
+        if held or set(linked) & set(scope.keep_data_subject_ids):
+            return "legal_hold"
+        if scope.kind == "person":
+            return None
+        if await self._views.count_documents({"requester_id": {"$in": linked}}, limit=1):
+            return "other_requests"
+        if await self._representatives.count_documents({"contact_id": {"$in": linked}}, limit=1):
+            return "customer_membership"
+        return None
 
     async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
         views, grants = in_scope(scope), in_scope(scope, field="request_id")

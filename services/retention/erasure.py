@@ -53,6 +53,9 @@ class Purge:
     times_asked: int = 0
     keys_shredded: int = 0
     keep_data_subject_ids: tuple[str, ...] = ()
+    data_subject_ids: tuple[str, ...] = ()
+    """Persons whose last request the scope is, as retention knows (an idle request's
+    requester): released by every participant, also one their copies have not reached yet."""
     kept_requests: dict[str, int] = field(default_factory=dict)
     """How many requests the scope keeps, by ground (legal_hold, customer_records)."""
     unfinished: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -91,11 +94,13 @@ def new_purge(
     keep_request_ids: tuple[str, ...] = (),
     kept_requests: dict[str, int] | None = None,
     keep_data_subject_ids: tuple[str, ...] = (),
+    data_subject_ids: tuple[str, ...] = (),
 ) -> Purge:
     """A purge that must be certified within `within` of being requested."""
     return Purge(
         kept_requests=dict(kept_requests or {}),
         keep_data_subject_ids=keep_data_subject_ids,
+        data_subject_ids=data_subject_ids,
         erasure_id=erasure_id,
         scope_kind=scope_kind,
         scope_id=scope_id,

@@ -24,6 +24,7 @@ def purge_from(document: Document) -> Purge:
     document["erasure_id"] = document.pop("_id")
     document["keep_request_ids"] = tuple(document.get("keep_request_ids", ()))
     document["keep_data_subject_ids"] = tuple(document.get("keep_data_subject_ids", ()))
+    document["data_subject_ids"] = tuple(document.get("data_subject_ids", ()))
     document["participants"] = {
         name: ParticipantCompletion(
             completed_at=c["completed_at"],

@@ -52,6 +52,7 @@ def erasure_requested_event(purge: Purge) -> CloudEvent:
             id=purge.scope_id,
             keep_request_ids=purge.keep_request_ids,
             keep_data_subject_ids=purge.keep_data_subject_ids,
+            data_subject_ids=purge.data_subject_ids,
         ),
         ground=purge.ground,
         requested_at=purge.requested_at,
@@ -159,6 +160,10 @@ class PurgeScheduler:
             return
         async with self._runner.transaction() as tx:
             for clock in due:
+                theirs = await MongoRetentionClocks(tx.database, tx).of_requester(
+                    clock.requester_id
+                )
+                last = all(other.request_id == clock.request_id for other in theirs)
                 purge = new_purge(
                     erasure_id=str(uuid4()),
                     scope_kind="request",
@@ -167,6 +172,7 @@ class PurgeScheduler:
                     requested_at=now,
                     within=self._policy.erasure_within,
                     keep_data_subject_ids=tuple(sorted(held.persons)),
+                    data_subject_ids=(clock.requester_id,) if last else (),
                 )
                 await MongoPurges(tx.database, tx).add(purge)
                 await MongoRetentionClocks(tx.database, tx).mark_purging(

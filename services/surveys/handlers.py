@@ -63,7 +63,7 @@ class Contacts(Protocol):
 
 
 class KeyedSet(Protocol):
-    async def contains(self, key: str) -> bool: ...
+    async def contains(self, key: str, *, hold: bool = False) -> bool: ...
     async def add(self, key: str, *, at: datetime) -> None: ...
 
 
@@ -141,8 +141,8 @@ async def register_contact(
     """
     registered = ContactRegistered.from_event(event)
     subject = registered.contact_id
-    if await uow.erased.contains(secrets.erased_key(subject)):
-        return
+    if await uow.erased.contains(secrets.erased_key(subject), hold=True):
+        return  # erased; held until commit, so an erasure meanwhile deletes what is made here
     details = await unseal(registered.details, ContactDetails, keys=keys)
     if details is None:  # key shredded: the person was erased
         return

@@ -17,6 +17,7 @@ from services.surveys.repository import (
     INVITATIONS,
     RESPONSES,
     MongoSurveys,
+    add_key,
 )
 from shared.clock import Clock
 from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
@@ -185,8 +186,10 @@ class SurveysHoldings:
             ground = "other_requests" if left else None
         if ground is None:  # erased: never surveyed, nor registered by a late event
             await self._forget(person)
-            if registered:
-                deleted = await self._database[CONTACTS].delete_one({"_id": person})
+            # deleted after the mark: a registration committed before it is found now, and one
+            # being made waits for it (MongoKeyedSet.contains with hold)
+            deleted = await self._database[CONTACTS].delete_one({"_id": person})
+            if deleted.deleted_count:
                 await notes.deleted("contacts", deleted.deleted_count)
             return None
         if not registered:
@@ -201,10 +204,8 @@ class SurveysHoldings:
 
     async def _forget(self, person: str) -> None:
         """Note the person erased (a keyed hash), outside the transaction like the deletes."""
-        await self._database[ERASED].update_one(
-            {"_id": self._secrets.erased_key(person)},
-            {"$setOnInsert": {"added_at": self._clock.now()}},
-            upsert=True,
+        await add_key(
+            self._database[ERASED], self._secrets.erased_key(person), at=self._clock.now()
         )
 
     async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:

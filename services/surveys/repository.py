@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.surveys.domain import (
@@ -125,15 +126,39 @@ class MongoContacts(Collection):
 
 
 class MongoKeyedSet(Collection):
-    """A set of keyed hashes (opt-outs, erased subjects): nothing reversible is kept."""
+    """A set of keyed hashes (opt-outs, erased subjects): nothing reversible is kept. A key is in
+    the set once it has `added_at`; a document with only `seen_at` is a held check."""
 
-    async def contains(self, key: str) -> bool:
-        return await self._collection.find_one({"_id": key}, session=self._session) is not None
+    async def contains(self, key: str, *, hold: bool = False) -> bool:
+        """Whether the key is in the set. With `hold` the answer holds until the caller's
+        transaction commits: the key's document is stamped in it, so an `add` meanwhile either
+        conflicts (the transaction is retried) or waits for the commit (as
+        `shared.erasure_progress.was_erased` does for erased requests)."""
+        if not hold:
+            query = {"_id": key, "added_at": {"$exists": True}}
+            return await self._collection.find_one(query, session=self._session) is not None
+        found = await self._collection.find_one_and_update(
+            {"_id": key},
+            {"$max": {"seen_at": datetime.now(UTC)}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            session=self._session,
+        )
+        return found is not None and "added_at" in found
 
     async def add(self, key: str, *, at: datetime) -> None:
-        await self._collection.update_one(
-            {"_id": key}, {"$setOnInsert": {"added_at": at}}, upsert=True, session=self._session
-        )
+        await add_key(self._collection, key, at=at, session=self._session)
+
+
+async def add_key(
+    keys: AsyncCollection[Document], key: str, *, at: datetime, session: Any = None
+) -> None:
+    await keys.update_one(
+        {"_id": key},
+        {"$min": {"added_at": at}, "$max": {"seen_at": at}},
+        upsert=True,
+        session=session,
+    )
 
 
 _INVITATION_FIELDS = tuple(Invitation.__dataclass_fields__)
@@ -282,6 +307,8 @@ def unit_of_work_factory(
 async def create_indexes(runner: TransactionRunner) -> None:
     database = runner.database
     await erasure_progress.create_indexes(database)
+    for keyed_set in (OPT_OUTS, ERASED):  # made now: a check that holds needs it to exist
+        await database[keyed_set].create_index("added_at")
     await database[CANDIDATES].create_index("requester_id")
     await database[CANDIDATES].create_index("organisation_id")
     await database[CONTACTS].create_index("organisation_ids")

@@ -42,6 +42,14 @@ class ErasureScope(BaseModel):
     keep_data_subject_ids: tuple[str, ...] = Field(
         default=(), description="Persons whose own data is kept whatever the scope (legal hold)."
     )
+    data_subject_ids: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "Persons whose last request the scope is, as retention knows (the requester of an "
+            "idle request): every participant releases them, also one whose copy of the "
+            "request has not arrived yet."
+        ),
+    )
 
 
 class ErasureRequested(EventData):

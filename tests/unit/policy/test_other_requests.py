@@ -16,6 +16,7 @@ import pytest
 
 from shared import topics
 from shared.events.intake import RequestReceived
+from shared.events.privacy import ErasureRequested, ErasureScope
 from tests.support import producers
 from tests.support.memory import STAFF, MemorySystem
 from tests.support.producers import Person
@@ -39,6 +40,15 @@ async def a_call(system: System, person: Person, *, days_ago: int) -> str:
     return (await received(system))[-1]
 
 
+async def erasures_asked(system: System) -> list[ErasureScope]:
+    """The scopes retention asked the participants to erase."""
+    return [
+        ErasureRequested.model_validate(event.data).scope
+        for event in await system.events(topics.PRIVACY_ERASURE)
+        if event.type == ErasureRequested.event_type
+    ]
+
+
 async def received(system: System) -> list[str]:
     """The ids of the requests intake announced, in order."""
     return [
@@ -59,11 +69,20 @@ async def test_a_callers_only_request_366_days_idle_takes_all_their_data_with_it
     assert certificate["scope"] == {"kind": "request", "id": request_id}
     assert certificate["remaining_total"] == 0
     assert certificate["participants"]["intake"]["counts"]["contacts"] == 1
+    # named in the request: released also where the request's copy had not arrived yet
+    (asked,) = await erasures_asked(system)
+    (announced,) = [
+        RequestReceived.from_event(event)
+        for event in await system.events(topics.SUPPORT_REQUESTS)
+        if event.type == RequestReceived.event_type
+    ]
+    assert asked.data_subject_ids == (announced.requester_id,)
     # access's account and surveys' registration are made from intake's announcement of the
     # contact; the erasure deletes them, or (if it came first) they are never made
     for participant, records in (("access", "accounts"), ("surveys", "contacts")):
         assert certificate["participants"][participant]["counts"].get(records, 0) <= 1
-    assert await system.database("access")["accounts"].count_documents({}) == 0
+    accounts = await system.database("access")["accounts"].find({}).to_list()
+    assert accounts == [], (certificate["participants"]["access"], accounts)
     assert await system.database("surveys")["contacts"].count_documents({}) == 0
     left = await system.plaintext(caller.values)
     assert set(left) <= INGRESS, left
@@ -90,6 +109,7 @@ async def test_a_persons_older_request_goes_and_the_person_stays_for_the_newer_o
     old = next(r for r in await received(system) if r != new)
     certified = await certificates(system)
     assert [c["scope"]["id"] for c in certified] == [old]
+    assert [scope.data_subject_ids for scope in await erasures_asked(system)] == [()]
     (certificate,) = certified
     assert certificate["participants"]["intake"]["kept"] == [
         {"records": "contacts", "count": 1, "ground": "other_requests"}

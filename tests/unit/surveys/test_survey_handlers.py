@@ -62,7 +62,7 @@ class FakeSet:
     def __init__(self) -> None:
         self.keys: set[str] = set()
 
-    async def contains(self, key: str) -> bool:
+    async def contains(self, key: str, *, hold: bool = False) -> bool:
         return key in self.keys
 
     async def add(self, key: str, *, at: datetime) -> None:
