@@ -6,20 +6,26 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
+# What builds once per machine (uv, the Go tools, SecantusDB's Rust server) lives in the user's
+# cache under its version, so a new clone on the same machine copies it instead of rebuilding.
+USER_CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/support-data-platform
+
 # uv installs .venv exactly as uv.lock says (hashes checked, nothing resolved at install time).
-# uv itself comes from PyPI, pinned by hash in deploy/uv-bootstrap.txt, into .cache/uv.
-UV := .cache/uv/bin/uv
+# uv itself comes from PyPI, pinned by hash in deploy/uv-bootstrap.txt, into the user's cache.
+UV_HOME := $(USER_CACHE)/uv-$(shell sha256sum deploy/uv-bootstrap.txt | cut -c1-12)
+UV := $(UV_HOME)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test lint typecheck unit docs install jars clean bench toxiproxy reliability audit tools lock prometheusrule promtool-go secantus
+.PHONY: run test pytest lint typecheck unit docs install jars clean bench toxiproxy reliability audit tools lock prometheusrule promtool-go secantus
 
-$(UV): deploy/uv-bootstrap.txt
-	$(PYTHON) -m venv .cache/uv
-	.cache/uv/bin/pip install --quiet --require-hashes --no-deps --requirement deploy/uv-bootstrap.txt
+$(UV):
+	$(PYTHON) -m venv $(UV_HOME)
+	$(UV_HOME)/bin/pip install --quiet --require-hashes --no-deps --requirement deploy/uv-bootstrap.txt
 	touch $(UV)
 
 $(STAMP): pyproject.toml uv.lock $(UV)
+	mkdir -p .cache && rm -rf .cache/uv && ln -s $(UV_HOME) .cache/uv
 	$(UV) sync --quiet --frozen --all-extras --python $(PYTHON)
 	touch $(STAMP)
 
@@ -33,7 +39,7 @@ jars: $(STAMP)
 # user's cache (about 9 minutes on 2 cores; a new clone on the same machine reuses it). Every
 # released version declares rust-version 1.98; it compiles and passes the suite on 1.95.
 SECANTUS_VERSION := 0.5.3-beta.196
-SECANTUS_HOME := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/support-data-platform/secantus-mdb-$(SECANTUS_VERSION)
+SECANTUS_HOME := $(USER_CACHE)/secantus-mdb-$(SECANTUS_VERSION)
 SECANTUS_RS := $(SECANTUS_HOME)/bin/secantusd-rs
 
 $(SECANTUS_RS):
@@ -55,15 +61,22 @@ lint: install
 typecheck: install
 	$(PY) -m mypy
 
-test: install jars tools secantus lint typecheck
+# Lint and type-check side by side with the tests (the suite mostly waits on Kafka and the store).
+test: install jars tools secantus
+	$(MAKE) --no-print-directory -j3 lint typecheck pytest
+
+pytest: install
 	$(PY) -m pytest
 
 # Toxiproxy (a TCP fault proxy) for the fault suite, built once from the Go module proxy.
 TOXIPROXY := .cache/tools/toxiproxy/server
 TOXIPROXY_VERSION := v2.5.0
 
-$(TOXIPROXY):
-	GOBIN=$(CURDIR)/.cache/tools/toxiproxy go install github.com/Shopify/toxiproxy/v2/cmd/server@$(TOXIPROXY_VERSION)
+$(USER_CACHE)/toxiproxy-$(TOXIPROXY_VERSION)/server:
+	GOBIN=$(dir $@) GOTOOLCHAIN=local go install github.com/Shopify/toxiproxy/v2/cmd/server@$(TOXIPROXY_VERSION)
+
+$(TOXIPROXY): $(USER_CACHE)/toxiproxy-$(TOXIPROXY_VERSION)/server
+	mkdir -p $(dir $@) && cp $< $@
 
 toxiproxy: $(TOXIPROXY)
 
@@ -104,18 +117,24 @@ COMPOSE_GO_VERSION := v2.9.1
 
 tools: $(TOOLS)/bin/kustomize $(TOOLS)/bin/promtool $(TOOLS)/compose-spec.json $(TOXIPROXY)
 
-$(TOOLS)/bin/kustomize:
-	$(GO_INSTALL) sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+$(USER_CACHE)/kustomize-$(KUSTOMIZE_VERSION)/kustomize:
+	GOBIN=$(dir $@) GOTOOLCHAIN=local go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+$(TOOLS)/bin/kustomize: $(USER_CACHE)/kustomize-$(KUSTOMIZE_VERSION)/kustomize
+	mkdir -p $(dir $@) && cp $< $@
 
 # promtool from Debian's prometheus package (a static Go binary, ~19 MB, seconds to fetch):
 # building it from the Go module proxy took over 35 minutes cold on this 2-core machine.
 # `make promtool-go` builds the newer one from source instead (same path).
-$(TOOLS)/bin/promtool:
-	mkdir -p $(TOOLS)/deb $(TOOLS)/bin
-	cd $(TOOLS)/deb && (apt-get download prometheus || (apt-get update -qq && apt-get download prometheus))
-	dpkg-deb -x $(TOOLS)/deb/prometheus_*.deb $(TOOLS)/deb/root
-	cp $(TOOLS)/deb/root/usr/bin/promtool $@
-	rm -rf $(TOOLS)/deb
+$(USER_CACHE)/promtool-debian/promtool:
+	mkdir -p $(dir $@)deb
+	cd $(dir $@)deb && (apt-get download prometheus || (apt-get update -qq && apt-get download prometheus))
+	dpkg-deb -x $(dir $@)deb/prometheus_*.deb $(dir $@)deb/root
+	cp $(dir $@)deb/root/usr/bin/promtool $@
+	rm -rf $(dir $@)deb
+
+$(TOOLS)/bin/promtool: $(USER_CACHE)/promtool-debian/promtool
+	mkdir -p $(dir $@) && cp $< $@
 
 promtool-go:
 	$(GO_INSTALL) github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION)

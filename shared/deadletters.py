@@ -52,8 +52,9 @@ async def _drain(consumer: AIOKafkaConsumer, topic: str) -> list[ConsumerRecord]
 
 
 async def list_dead_letters(bootstrap_servers: str, topic: str) -> list[DeadLetterInfo]:
+    letters = dead_letter_topic(topic)
     consumer = AIOKafkaConsumer(
-        dead_letter_topic(topic),
+        letters,
         bootstrap_servers=bootstrap_servers,
         group_id=None,
         auto_offset_reset="earliest",
@@ -61,9 +62,11 @@ async def list_dead_letters(bootstrap_servers: str, topic: str) -> list[DeadLett
     )
     await consumer.start()
     try:
-        await consumer.getmany(timeout_ms=500)  # wait for the assignment
+        deadline = asyncio.get_running_loop().time() + 1.0  # no topic: no assignment
+        while not consumer.assignment() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)  # no group: assigned as soon as the metadata is in
         await consumer.seek_to_beginning()
-        return [_info(record) for record in await _drain(consumer, dead_letter_topic(topic))]
+        return [_info(record) for record in await _drain(consumer, letters)]
     finally:
         await consumer.stop()
 

@@ -136,6 +136,7 @@ def subscribe(
     group_id: str,
     workers: int = 1,
     batch_size: int = 1,
+    session_timeout_ms: int = 10_000,
 ) -> None:
     """Feed a topic to a consumer; the offset is committed only after `handle` returns. With
     `workers` > 1, that many group members split the partitions and run concurrently. With
@@ -149,6 +150,8 @@ def subscribe(
         "max_workers": workers,
         "decoder": _undecoded,
         "title": f"{group_id}:{consumer.topic}",
+        "session_timeout_ms": session_timeout_ms,
+        "heartbeat_interval_ms": session_timeout_ms // 3,
     }
     if batch_size > 1:  # FastStream runs a batch subscriber as one consumer (no max_workers)
         del options["max_workers"]

@@ -67,6 +67,14 @@ class ServiceSettings(BaseSettings):
         "between them (order per partition kept), so partitions are processed concurrently. "
         "Topics consumed in batches have one consumer.",
     )
+    kafka_session_timeout_ms: int = Field(
+        default=10_000,
+        ge=1_000,
+        le=300_000,
+        description="How long a consumer group waits for a member that stopped heartbeating (a "
+        "killed replica) before its partitions go to the others; heartbeats go every third of it. "
+        "The broker's group.min.session.timeout.ms bounds it from below (6000 by default).",
+    )
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     retry_max_backoff_seconds: float = Field(default=5.0, gt=0)
 

@@ -33,6 +33,7 @@ def infra_env(infrastructure: Infrastructure, instance_prefix: str) -> dict[str,
         "MONGODB_URL": infrastructure.mongodb_url,
         "INSTANCE_PREFIX": instance_prefix,
         "OUTBOX_POLL_SECONDS": "0.2",
+        "KAFKA_SESSION_TIMEOUT_MS": infrastructure.session_timeout_ms,
         "RETRY_MAX_BACKOFF_SECONDS": "1",
     }
 

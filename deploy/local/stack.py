@@ -153,6 +153,7 @@ def _kafka_properties(
             "share.coordinator.state.topic.replication.factor=1",
             "share.coordinator.state.topic.min.isr=1",
             "group.initial.rebalance.delay.ms=0",
+            "group.min.session.timeout.ms=1000",  # the test services notice a killed one sooner
             "auto.create.topics.enable=true",
             "",
         ]

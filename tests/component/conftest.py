@@ -29,5 +29,6 @@ def settings(infrastructure: Infrastructure, instance_prefix: str) -> ServiceSet
         kafka_bootstrap_servers=infrastructure.kafka_bootstrap,
         mongodb_url=infrastructure.mongodb_url,
         outbox_poll_seconds=0.2,
+        kafka_session_timeout_ms=int(infrastructure.session_timeout_ms),
         retry_max_backoff_seconds=1.0,
     )

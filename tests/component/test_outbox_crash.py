@@ -40,6 +40,7 @@ async def test_a_killed_relay_publishes_after_restart_and_consumers_act_once(
         mongodb_url=infrastructure.mongodb_url,
         INSTANCE_PREFIX=instance_prefix,
         OUTBOX_POLL_SECONDS="0.2",
+        KAFKA_SESSION_TIMEOUT_MS=infrastructure.session_timeout_ms,
         INTAKE_SMTP_PORT=str(free_port()),
     )
     await skip_history_of("intake", env)  # its only outbox events are this test's

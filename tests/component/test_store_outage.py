@@ -18,7 +18,7 @@ from tests.support.apps import eventually, running
 from tests.support.backbone import EFFECTS, counting_service, publish, request_received
 from tests.support.infrastructure import Infrastructure
 
-OUTAGE_SECONDS = 8
+OUTAGE_SECONDS = 4  # four times the consumers' longest retry backoff (1 s here)
 
 
 async def test_nothing_accepted_is_lost_across_a_mongodb_outage(

@@ -14,6 +14,7 @@ import httpx
 from deploy.local.services import SERVICES, ServiceProcess, service_environment
 from deploy.local.stack import LocalKafka, LocalMongo, LocalProcess, free_port
 from tests.reliability.toxiproxy import Toxiproxy
+from tests.support.infrastructure import OWN_BROKER_SESSION_TIMEOUT_MS
 from tests.support.smtp import SmtpSink
 
 STAFF_TOKEN = "reliability-staff-token"
@@ -87,6 +88,7 @@ def _environment(rig_ports: dict[str, int]) -> dict[str, str]:
         STAFF_TOKEN=STAFF_TOKEN,
         LOG_LEVEL="INFO",
         OUTBOX_POLL_SECONDS="0.2",
+        KAFKA_SESSION_TIMEOUT_MS=OWN_BROKER_SESSION_TIMEOUT_MS,
         RETRY_MAX_BACKOFF_SECONDS="1",
         SMTP_RELAY_PORT=str(rig_ports["sink"]),
         INTAKE_SMTP_PORT=str(rig_ports["smtp"]),

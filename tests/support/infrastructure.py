@@ -26,6 +26,15 @@ class Infrastructure:
     kafka: LocalKafka | None = None
     mongo: LocalMongo | None = None
 
+    @property
+    def session_timeout_ms(self) -> str:
+        """The services' consumer session timeout: short on our own broker (which allows it),
+        so a test that kills a service waits 4 s, not 10, for its partitions to move."""
+        return OWN_BROKER_SESSION_TIMEOUT_MS if self.kafka is not None else "10000"
+
+
+OWN_BROKER_SESSION_TIMEOUT_MS = "4000"
+
 
 def _docker_answers() -> bool:
     try:

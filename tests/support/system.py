@@ -25,6 +25,7 @@ async def four_services(
         INSTANCE_PREFIX=instance_prefix,
         STAFF_TOKEN=STAFF_TOKEN,
         OUTBOX_POLL_SECONDS="0.2",
+        KAFKA_SESSION_TIMEOUT_MS=infrastructure.session_timeout_ms,
         INTAKE_SMTP_PORT=str(free_port()),
         **extra_env,
     )
