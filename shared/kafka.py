@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -157,18 +157,16 @@ def subscribe(
         del options["max_workers"]
 
         async def on_records(message: KafkaMessage) -> None:
-            raw = message.raw_message
-            assert isinstance(raw, tuple)
-            await consumer.handle_batch([_record(one) for one in raw])
+            records = cast("tuple[ConsumerRecord[bytes, bytes], ...]", message.raw_message)
+            await consumer.handle_batch([_record(one) for one in records])
 
         on_records.__name__ = name
         broker.subscriber(consumer.topic, batch=True, max_records=batch_size, **options)(on_records)
         return
 
     async def on_record(message: KafkaMessage) -> None:
-        raw = message.raw_message
-        assert not isinstance(raw, tuple)
-        await consumer.handle(_record(raw))
+        record = cast("ConsumerRecord[bytes, bytes]", message.raw_message)  # not a batch
+        await consumer.handle(_record(record))
 
     on_record.__name__ = name
     broker.subscriber(consumer.topic, **options)(on_record)

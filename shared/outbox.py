@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from aiokafka.errors import KafkaError
 from pymongo import ASCENDING
@@ -64,6 +63,17 @@ def outbox_documents(*, topic: str, events: list[CloudEvent]) -> list[Document]:
     ]
 
 
+RelayPoint = Literal["before_publish", "after_publish"]
+RELAY_HOOKS: list[Callable[[RelayPoint], None]] = []
+"""Called at each point of a relay round, in order; empty unless a test installs one (the crash
+tests kill the process there: tests/support/crashing.py). No setting reaches it."""
+
+
+def _reached(point: RelayPoint) -> None:
+    for hook in RELAY_HOOKS:
+        hook(point)
+
+
 class OutboxRelay:
     """Publishes pending outbox events in commit order and marks them sent.
 
@@ -81,7 +91,6 @@ class OutboxRelay:
         poll_seconds: float,
         max_backoff_seconds: float,
         batch_size: int = 200,
-        crash_point: str = "",
         collection: str = OUTBOX,
         order_by: str = "_id",
         expire_sent: bool = True,
@@ -99,7 +108,6 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._wake = asyncio.Event()
         self._soon: asyncio.TimerHandle | None = None
-        self._crash_point = crash_point
 
     async def create_indexes(self) -> None:
         await self._outbox.create_index([("sent_at", ASCENDING), (self._order_by, ASCENDING)])
@@ -157,14 +165,14 @@ class OutboxRelay:
         await self._observe_backlog(pending)
         if not pending:
             return 0
-        self._maybe_crash("crash_before_publish")
+        _reached("before_publish")
         # One batch: every send is handed to the producer before any acknowledgement is awaited
         # (the idempotent producer keeps them in order per partition), then one update marks
         # the whole batch sent: two round trips per batch instead of two per event.
         await self._publish_batch(
             [(d["topic"], d["key"].encode(), d["payload"].encode()) for d in pending]
         )
-        self._maybe_crash("crash_after_publish")
+        _reached("after_publish")
         await self._outbox.update_many(
             {"_id": {"$in": [d["_id"] for d in pending]}}, {"$set": {"sent_at": self._clock.now()}}
         )
@@ -173,12 +181,6 @@ class OutboxRelay:
                 topic=document["topic"], type=document["type"]
             ).inc()
         return len(pending)
-
-    def _maybe_crash(self, point: str) -> None:
-        """Fault hook for crash tests: die as a SIGKILL would, at the configured point."""
-        if self._crash_point == point:
-            log.warning("fault injection: killing the process", extra={"point": point})
-            os.kill(os.getpid(), signal.SIGKILL)
 
     async def _observe_backlog(self, pending: list[Document]) -> None:
         """Backlog and lag; a batch shorter than the limit is the whole backlog (no count)."""

@@ -155,7 +155,6 @@ class ServiceRuntime:
             clock=self.clock,
             poll_seconds=self.settings.outbox_poll_seconds,
             max_backoff_seconds=self.settings.retry_max_backoff_seconds,
-            crash_point=self.settings.fault_injection,
             **kept_records,
         )
         self.relays.append(relay)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,10 +46,6 @@ class ServiceSettings(BaseSettings):
         description="The key store's own database; default: <instance_prefix>keystore.",
     )
     kafka_partitions: int = Field(default=6, ge=1, le=256)
-    fault_injection: Literal["", "crash_before_publish", "crash_after_publish"] = Field(
-        default="",
-        description="Test hook: SIGKILL the process at a point of the outbox relay (never in production).",
-    )
     consumer_batch_size: int = Field(
         default=100,
         ge=1,

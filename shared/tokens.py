@@ -50,6 +50,7 @@ class KeyRing:
                 raise ValueError(f"token signing key {kid!r} must be at least 32 bytes")
         self._keys = keys
         self.signing_kid = next(iter(keys))
+        self.signing_key = keys[self.signing_kid]
 
     @classmethod
     def parse(cls, spec: str) -> KeyRing:
@@ -78,9 +79,9 @@ def issue_token(
         "exp": int((now + lifetime).timestamp()),
         "jti": uuid4().hex,
     }
-    signing_key = keys.key(keys.signing_kid)
-    assert signing_key is not None
-    return jwt.encode(claims, signing_key, algorithm=ALGORITHM, headers={"kid": keys.signing_kid})
+    return jwt.encode(
+        claims, keys.signing_key, algorithm=ALGORITHM, headers={"kid": keys.signing_kid}
+    )
 
 
 def verify_token(token: str, *, keys: KeyRing) -> Principal:

@@ -24,10 +24,20 @@ def _answers(url: str) -> bool:
 class ServiceProcess(LocalProcess):
     """One service, configured only through its environment."""
 
-    def __init__(self, name: str, *, port: int, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        port: int,
+        env: dict[str, str],
+        log_dir: Path,
+        module: str | None = None,
+    ) -> None:
         super().__init__(name=name, log_path=log_dir / f"{name}.log")
         self.port = port
         self.env = env
+        self.module = module or f"services.{name}"
+        """What `python -m` runs: the service, or a wrapper of it (the crash tests' is one)."""
 
     @property
     def url(self) -> str:
@@ -41,7 +51,7 @@ class ServiceProcess(LocalProcess):
             "PYTHONPATH": str(REPO),
             "PYTHONUNBUFFERED": "1",
         }
-        self.launch([sys.executable, "-m", f"services.{self.name}"], env=environment)
+        self.launch([sys.executable, "-m", self.module], env=environment)
         path = "/readyz" if wait_ready else "/healthz"
         self.wait_for(lambda: _answers(self.url + path), timeout=timeout)
 

@@ -144,10 +144,11 @@ async def login(
     member = await staff.by_email(email_normalised)
     account = None if member else await accounts.by_email(email_normalised)
     found = member or account
-    if not passwords.verify_password(found.get("password_hash") if found else None, password):
+    # verified even without an account (against a dummy hash): the same time either way
+    verified = passwords.verify_password(found.get("password_hash") if found else None, password)
+    if found is None or not verified:
         await failures.add([account_key, client_key], now)
         raise LoginFailedError
-    assert found is not None
     await failures.clear(account_key)
     role: Role = member["role"] if member else "requester"
     return issue_token(str(found["_id"]), role, keys=keys, now=now, lifetime=policy.token_lifetime)

@@ -127,13 +127,15 @@ class WebIntake:
         return submitted.request
 
 
-def _author(principal: Principal, request: SupportRequest | None) -> AuthorRole:
-    """The caller's role on this request, or 404 (not 403: others' requests stay unseen)."""
+def _author(
+    principal: Principal, request: SupportRequest | None
+) -> tuple[SupportRequest, AuthorRole]:
+    """The request and the caller's role on it, or 404 (not 403: others' requests stay unseen)."""
     if request is not None:
         if principal.role in WRITERS:
-            return WRITERS[principal.role]
+            return request, WRITERS[principal.role]
         if principal.role == "requester" and principal.principal_id == request.requester_id:
-            return "requester"
+            return request, "requester"
     raise HTTPException(status.HTTP_404_NOT_FOUND, "no such request of yours")
 
 
@@ -175,9 +177,7 @@ def intake_router(*, web: WebIntake, principal: Any) -> APIRouter:
         """Add a message to a request (support staff, or the requester on their own request)."""
 
         async def add(uow: MongoIntakeUnitOfWork) -> Message:
-            found = await uow.requests.get(request_id)
-            role = _author(caller, found)
-            assert found is not None
+            found, role = _author(caller, await uow.requests.get(request_id))
             return await handlers.add_message(
                 request=found,
                 body=message.body,
@@ -199,9 +199,7 @@ def intake_router(*, web: WebIntake, principal: Any) -> APIRouter:
         """Move a request between open, pending, resolved (with a resolution) and closed."""
 
         async def move(uow: MongoIntakeUnitOfWork) -> SupportRequest:
-            found = await uow.requests.get(request_id)
-            role = _author(caller, found)
-            assert found is not None
+            found, role = _author(caller, await uow.requests.get(request_id))
             return await handlers.set_status(
                 request=found,
                 to_status=change.status,

@@ -39,7 +39,6 @@ class ParsedMail:
 def parse_mail(raw: bytes) -> ParsedMail:
     """Parse raw mail bytes; malformed headers degrade to None/empty, never raise."""
     message = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
     name, address = _sender(message)
     return ParsedMail(
         sender_email=address,

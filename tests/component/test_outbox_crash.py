@@ -27,7 +27,7 @@ async def _copies_on_topic(bootstrap: str, topic: str, event_id: str) -> int:
     return sum(1 for r in records if r.value and f'"id":"{event_id}"'.encode() in r.value)
 
 
-@pytest.mark.parametrize("crash_point", ["crash_before_publish", "crash_after_publish"])
+@pytest.mark.parametrize("crash_point", ["before_publish", "after_publish"])
 async def test_a_killed_relay_publishes_after_restart_and_consumers_act_once(
     crash_point: str,
     infrastructure: Infrastructure,
@@ -46,7 +46,11 @@ async def test_a_killed_relay_publishes_after_restart_and_consumers_act_once(
     await skip_history_of("intake", env)  # its only outbox events are this test's
     port = free_port()
     doomed = ServiceProcess(
-        "intake", port=port, env={**env, "FAULT_INJECTION": crash_point}, log_dir=tmp_path
+        "intake",
+        port=port,
+        env={**env, "CRASH_SERVICE": "intake", "CRASH_AT": crash_point},
+        log_dir=tmp_path,
+        module="tests.support.crashing",
     )
     subject = f"crash test {uuid.uuid4().hex}"
     consumer_app = counting_service(settings)
@@ -79,7 +83,7 @@ async def test_a_killed_relay_publishes_after_restart_and_consumers_act_once(
         assert first is not None, "nothing was marked sent"
         first_id, first_topic = str(first["event_id"]), str(first["topic"])
         copies = await _copies_on_topic(infrastructure.kafka_bootstrap, first_topic, first_id)
-        assert copies == (0 if crash_point == "crash_before_publish" else 1)
+        assert copies == (0 if crash_point == "before_publish" else 1)
 
         restarted = ServiceProcess("intake", port=port, env=env, log_dir=tmp_path)
         restarted.start()
@@ -91,7 +95,7 @@ async def test_a_killed_relay_publishes_after_restart_and_consumers_act_once(
                 )
 
             await eventually(effects, timeout=60)
-            expected_copies = 1 if crash_point == "crash_before_publish" else 2
+            expected_copies = 1 if crash_point == "before_publish" else 2
 
             async def published_again() -> bool:
                 found = await _copies_on_topic(
