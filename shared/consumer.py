@@ -20,6 +20,7 @@ from aiokafka.errors import KafkaError
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from shared.background import stop_if_cancelled
 from shared.clock import Clock
 from shared.crypto import UndecryptableError
 from shared.events import EVENT_TYPES, CloudEvent, EventSchemaError, data_model_for, parse_event
@@ -120,6 +121,7 @@ class EventConsumer:
         """Process a record until its effect is durable or it is dead-lettered; never raises."""
         backoff = 0.1
         while True:
+            stop_if_cancelled()
             try:
                 await self._handle_once(record)
                 self._readiness.recovered(f"consume:{self.topic}")
@@ -224,6 +226,7 @@ class EventConsumer:
         letter = DeadLetter(record=record, reason=reason, error_type=type(error).__name__)
         backoff = 0.1
         while True:
+            stop_if_cancelled()
             try:
                 await self._send_dead_letter(letter)
                 break

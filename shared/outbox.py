@@ -17,6 +17,7 @@ from typing import Literal
 from aiokafka.errors import KafkaError
 from pymongo import ASCENDING
 
+from shared.background import stop_if_cancelled
 from shared.clock import Clock
 from shared.events import CloudEvent
 from shared.metrics import BackboneMetrics
@@ -135,6 +136,7 @@ class OutboxRelay:
         """Relay forever; transient failures are retried with capped backoff."""
         backoff = 0.1
         while True:
+            stop_if_cancelled()
             # Cleared before looking, so a commit notified while a batch is relayed is seen
             # by the next round at once rather than after the poll interval.
             self._wake.clear()

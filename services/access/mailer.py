@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.access.account_store import MongoMailbox
 from services.access.metrics import AccessMetrics
+from shared.background import stop_if_cancelled
 from shared.mail import MailRelayUnavailableError, MailSender
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class MailDispatcher:
     async def run(self) -> None:
         """Forever: send what is due (retry timing is operational, so the wall clock)."""
         while True:
+            stop_if_cancelled()
             try:
                 await self.send_due(datetime.now(UTC))
             except Exception as error:

@@ -12,6 +12,7 @@ from pymongo import ASCENDING
 
 from services.intake.metrics import IntakeMetrics
 from services.intake.repository import ACKNOWLEDGEMENTS
+from shared.background import stop_if_cancelled
 from shared.clock import Clock
 from shared.mail import MailRelayUnavailableError, MailSender
 from shared.mongo import Document, TransactionRunner, is_transient
@@ -67,6 +68,7 @@ class AcknowledgementDispatcher:
     async def run(self) -> None:
         backoff = 0.2
         while True:
+            stop_if_cancelled()
             try:
                 await self.send_pending()
                 backoff = 0.2

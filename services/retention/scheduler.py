@@ -23,6 +23,7 @@ from services.retention.repository import (
     MongoRetentionClocks,
 )
 from shared import topics
+from shared.background import stop_if_cancelled
 from shared.clock import Clock
 from shared.crypto import KeyStore
 from shared.events import CloudEvent
@@ -97,6 +98,7 @@ class PurgeScheduler:
     async def run(self) -> None:
         """Forever: one pass, then wait; transient failures are retried on the next pass."""
         while True:
+            stop_if_cancelled()
             try:
                 await self.run_once()
             except Exception as error:

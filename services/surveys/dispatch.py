@@ -21,6 +21,7 @@ from services.surveys.handlers import InvitationAddress
 from services.surveys.mailing import InvitationLinks, invitation_message, message_id
 from services.surveys.metrics import SurveyMetrics
 from services.surveys.repository import MongoSurveys
+from shared.background import stop_if_cancelled
 from shared.clock import Clock
 from shared.crypto import KeyStore, unseal
 from shared.mail import MailRelayUnavailableError, MailSender
@@ -67,6 +68,7 @@ class InvitationDispatcher:
         """Dispatch forever; the relay or the store being away is waited out with backoff."""
         backoff = self._poll
         while True:
+            stop_if_cancelled()
             try:
                 await self.dispatch_due()
                 backoff = self._poll
