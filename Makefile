@@ -17,7 +17,7 @@ UV := $(UV_HOME)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test pytest lint typecheck unit docs install jars clean bench toxiproxy reliability audit tools lock prometheusrule promtool-go secantus
+.PHONY: run test pytest secrets lint typecheck unit docs install jars clean bench toxiproxy reliability audit tools lock prometheusrule promtool-go secantus
 
 $(UV):
 	$(PYTHON) -m venv $(UV_HOME)
@@ -50,6 +50,11 @@ $(SECANTUS_RS):
 	else echo "no cargo: the store runs SecantusDB's Python server (slower)"; fi
 
 secantus: $(SECANTUS_RS)
+
+# Fresh secrets for docker compose into .env (never overwrites one): the services refuse to start
+# with the development secrets outside the local stack.
+secrets: install
+	$(PY) -m deploy.secrets
 
 run: install jars secantus
 	$(PY) -m deploy.local.run

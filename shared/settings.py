@@ -46,6 +46,12 @@ class ServiceSettings(BaseSettings):
         description="The key store's own database; default: <instance_prefix>keystore.",
     )
     kafka_partitions: int = Field(default=6, ge=1, le=256)
+    allow_development_secrets: bool = Field(
+        default=False,
+        description="Start with the development secrets (the defaults of every secret setting). "
+        "The local stack (make run, the tests, the bench) sets it; images, compose and "
+        "Kubernetes do not, so a deployment without its own secrets refuses to start.",
+    )
     consumer_batch_size: int = Field(
         default=100,
         ge=1,
@@ -97,3 +103,33 @@ class ServiceSettings(BaseSettings):
         """One consumer group per service and topic: a rebalance of one topic's consumers
         (a replica joining, a consumer stopping) never pauses the service's other topics."""
         return f"{self.instance_prefix}{self.service_name}.{topic}"
+
+    def development_secrets(self) -> list[str]:
+        """The environment names of the secret settings still at their development default."""
+        found = []
+        for name, field in type(self).model_fields.items():
+            value, default = getattr(self, name), field.default
+            if isinstance(value, SecretStr) and isinstance(default, SecretStr):
+                secret = value.get_secret_value()
+                if secret and secret == default.get_secret_value():
+                    found.append(_environment_name(name, field.validation_alias))
+        return sorted(found)
+
+    def refuse_development_secrets(self) -> None:
+        """Stop here, with what to do, when development secrets would guard a deployment."""
+        in_use = self.development_secrets()
+        if in_use and not self.allow_development_secrets:
+            raise DevelopmentSecretsError(
+                f"{self.service_name} refuses to start with the development secrets of "
+                f"{', '.join(in_use)}: set them (README, 'Secrets'), or set "
+                "ALLOW_DEVELOPMENT_SECRETS=true on a development machine"
+            )
+
+
+class DevelopmentSecretsError(RuntimeError):
+    """A service was about to start with the development secrets outside development."""
+
+
+def _environment_name(field_name: str, alias: object) -> str:
+    choices = getattr(alias, "choices", None)
+    return str(choices[0]) if choices else field_name.upper()

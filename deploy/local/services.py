@@ -57,5 +57,11 @@ class ServiceProcess(LocalProcess):
 
 
 def service_environment(*, kafka_bootstrap: str, mongodb_url: str, **extra: str) -> dict[str, str]:
-    """The environment every service needs to find the infrastructure."""
-    return {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "MONGODB_URL": mongodb_url, **extra}
+    """The environment every service of the local stack (make run, the tests, the bench) needs:
+    the infrastructure, and leave to run with the development secrets."""
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "MONGODB_URL": mongodb_url,
+        "ALLOW_DEVELOPMENT_SECRETS": "true",
+        **extra,
+    }

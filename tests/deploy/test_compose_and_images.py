@@ -21,13 +21,15 @@ import pytest
 import yaml
 
 from deploy.local.services import DEFAULT_PORTS, SERVICES
+from deploy.secrets import fresh_secrets
 from shared.settings import ServiceSettings
 from tests.deploy.dockerfiles import REPO, Dockerfile
 from tests.deploy.tools import COMPOSE_SCHEMA
 
 COMPOSE = REPO / "docker-compose.yml"
 INFRASTRUCTURE = ("kafka", "mongodb")
-VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?P<operator>:?-)?(?P<default>[^}]*)\}")
+VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?P<operator>:?[-?])?(?P<default>[^}]*)\}")
+SECRETS = fresh_secrets()  # what `make secrets` writes into .env, which compose reads
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +52,15 @@ def _settings_class(name: str) -> type[ServiceSettings]:
 
 
 def _interpolate(value: str) -> str:
-    """What compose makes of `${VAR:-default}` when VAR is not set."""
-    return VARIABLE.sub(lambda match: match["default"] or "", value)
+    """What compose makes of `${VAR:-default}` when VAR is not set, and of `${SECRET:?why}`
+    with the .env that `make secrets` writes."""
+
+    def one(match: re.Match[str]) -> str:
+        if match["operator"] == ":?":
+            return SECRETS[match["name"]]
+        return match["default"] or ""
+
+    return VARIABLE.sub(one, value)
 
 
 def _environment(service: dict[str, Any]) -> dict[str, str]:
@@ -110,14 +119,25 @@ def test_the_stack_is_the_infrastructure_and_the_four_services(compose: dict[str
     assert set(compose["services"]) >= {*INFRASTRUCTURE, *SERVICES}
 
 
-def test_every_variable_has_a_default(compose: dict[str, Any]) -> None:
-    """`docker compose up` works on a fresh clone, with no .env file."""
+def test_every_variable_has_a_default_but_the_secrets_which_make_secrets_writes(
+    compose: dict[str, Any],
+) -> None:
+    """`make secrets && docker compose up` works on a fresh clone; no development secret is
+    ever a default (the services would refuse it), and none is left to a service's own."""
+    required = set()
     for match in VARIABLE.finditer(COMPOSE.read_text()):
-        assert match["operator"] == ":-", f"${{{match['name']}}} needs a :-default"
+        if match["name"] in SECRETS:
+            assert match["operator"] == ":?", f"${{{match['name']}}} must be required (:?)"
+            assert "make secrets" in match["default"], "the error says how to get it"
+            required.add(match["name"])
+        else:
+            assert match["operator"] == ":-", f"${{{match['name']}}} needs a :-default"
+    assert required == set(SECRETS)
     for name in SERVICES:
         environment = _environment(compose["services"][name])
-        for secret in ("STAFF_TOKEN", "KEY_ENCRYPTION_KEY"):
-            variable = VARIABLE.fullmatch(environment[secret])
+        needed = _settings_class(name)().development_secrets()  # every secret it reads
+        for secret in needed:
+            variable = VARIABLE.fullmatch(environment.get(secret, ""))
             assert variable and variable["name"] == secret, f"{name}: {secret} from ${{{secret}}}"
 
 
@@ -168,6 +188,7 @@ def test_the_container_environment_gives_the_intended_settings(
     assert settings.http_host == "0.0.0.0"
     assert settings.http_port == DEFAULT_PORTS[name]
     assert settings.key_encryption_key.get_secret_value()  # validated as 32 bytes of base64
+    assert settings.development_secrets() == []  # it starts (no development secret)
     assert _published(service)[settings.http_port] == DEFAULT_PORTS[name]
     if name == "intake":
         smtp_port = settings.model_dump()["smtp_port"]

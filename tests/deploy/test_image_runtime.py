@@ -42,6 +42,7 @@ def test_image_healthcheck_tells_a_running_service_from_a_stopped_one(name: str)
         "INTAKE_SMTP_PORT": str(free_port()),
         "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{closed}",  # alive does not need Kafka or Mongo
         "MONGODB_URL": f"mongodb://127.0.0.1:{closed}/?directConnection=true",
+        "ALLOW_DEVELOPMENT_SECRETS": "true",  # the image itself refuses them (test below)
     }
     assert not _healthcheck_passes(command, environment), "healthy with nothing running"
     service = subprocess.Popen(
@@ -65,6 +66,29 @@ def test_image_healthcheck_tells_a_running_service_from_a_stopped_one(name: str)
             service.kill()
             service.wait()
     assert not _healthcheck_passes(command, environment), "still healthy once stopped"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_the_image_refuses_to_start_with_the_development_secrets(name: str) -> None:
+    """Run as the image runs it (its own environment, no secrets of a deployment given): the
+    service stops at once and says which secrets to set, without their values."""
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(REPO),
+        **Dockerfile.of(name).environment,
+    }
+    assert "ALLOW_DEVELOPMENT_SECRETS" not in environment
+    refused = subprocess.run(
+        [sys.executable, "-m", f"services.{name}"],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode != 0
+    assert f"{name} refuses to start with the development secrets of" in refused.stderr
+    assert "STAFF_TOKEN" in refused.stderr and "dev-staff-token" not in refused.stderr
 
 
 PROBE = """
