@@ -26,14 +26,7 @@ from deploy.local.stack import (
     free_port,
     port_open,
 )
-from services.access.app import create_app as create_access
-from services.access.settings import AccessSettings
-from services.intake.app import create_app as create_intake
-from services.intake.settings import IntakeSettings
-from services.retention.app import create_app as create_retention
-from services.retention.settings import RetentionSettings
-from services.surveys.app import create_app as create_surveys
-from services.surveys.settings import SurveySettings
+from services.catalogue import CATALOGUE
 from shared.kafka import ensure_topics
 from shared.service import ServiceRuntime
 
@@ -127,14 +120,6 @@ def _mail_sink(base: Path) -> Iterator[int]:
         sink.stop()
 
 
-_FACTORIES: dict[str, tuple[Any, Any]] = {
-    "intake": (create_intake, IntakeSettings),
-    "access": (create_access, AccessSettings),
-    "retention": (create_retention, RetentionSettings),
-    "surveys": (create_surveys, SurveySettings),
-}
-
-
 def environment(stack: Stack, *, prefix: str, **extra: str) -> dict[str, str]:
     """What the services get: the stack, an instance prefix of their own, a generous rate limit."""
     return service_environment(
@@ -155,11 +140,11 @@ def environment(stack: Stack, *, prefix: str, **extra: str) -> dict[str, str]:
 
 def runtime_of(name: str, env: dict[str, str]) -> ServiceRuntime:
     """The runtime a process with this environment would build (its topics and groups)."""
-    factory, settings_class = _FACTORIES[name]
+    service = CATALOGUE[name]
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     try:
-        app: FastAPI = factory(settings_class())
+        app: FastAPI = service.create_app()
     finally:
         for key, value in saved.items():
             if value is None:

@@ -17,23 +17,13 @@ from typing import Any
 from fastapi import FastAPI
 from faststream.specification import AsyncAPI
 
-from services.access.app import create_app as create_access
-from services.access.settings import AccessSettings
-from services.intake.app import create_app as create_intake
-from services.intake.settings import IntakeSettings
-from services.retention.app import create_app as create_retention
-from services.retention.settings import RetentionSettings
-from services.surveys.app import create_app as create_surveys
-from services.surveys.settings import SurveySettings
+from services.catalogue import CATALOGUE
 from shared.events import CloudEvent
 from shared.service import ServiceRuntime
 from shared.topics import DEAD_LETTER_SUFFIX
 
 APPS: dict[str, Callable[[], FastAPI]] = {
-    "intake": lambda: create_intake(IntakeSettings()),
-    "access": lambda: create_access(AccessSettings()),
-    "retention": lambda: create_retention(RetentionSettings()),
-    "surveys": lambda: create_surveys(SurveySettings()),
+    name: service.create_app for name, service in CATALOGUE.items()
 }
 
 ENVELOPE = "CloudEvent"

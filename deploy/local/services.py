@@ -8,9 +8,10 @@ import urllib.request
 from pathlib import Path
 
 from deploy.local.stack import REPO, LocalProcess
+from services.catalogue import CATALOGUE
 
-SERVICES = ("intake", "access", "retention", "surveys")
-DEFAULT_PORTS = {"intake": 8001, "access": 8002, "retention": 8003, "surveys": 8004}
+SERVICES = tuple(CATALOGUE)
+DEFAULT_PORTS = {name: service.port for name, service in CATALOGUE.items()}
 
 
 def _answers(url: str) -> bool:

@@ -11,25 +11,12 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
-from services.access.app import create_app as create_access
-from services.access.settings import AccessSettings
-from services.intake.app import create_app as create_intake
-from services.intake.settings import IntakeSettings
-from services.retention.app import create_app as create_retention
-from services.retention.settings import RetentionSettings
-from services.surveys.app import create_app as create_surveys
-from services.surveys.settings import SurveySettings
+from services.catalogue import CATALOGUE
 from tests.support.apps import running
 from tests.support.infrastructure import Infrastructure
 
 STAFF_TOKEN = "hostile-suite-staff-token"
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
-SERVICES: dict[str, tuple[Callable[[Any], FastAPI], Callable[[], Any]]] = {
-    "intake": (create_intake, IntakeSettings),
-    "access": (create_access, AccessSettings),
-    "retention": (create_retention, RetentionSettings),
-    "surveys": (create_surveys, SurveySettings),
-}
 
 Started = Callable[..., AbstractAsyncContextManager[tuple[FastAPI, httpx.AsyncClient]]]
 
@@ -55,8 +42,7 @@ def start_service(
         }
         for key, value in environment.items():
             monkeypatch.setenv(key, value)
-        factory, settings = SERVICES[name]
-        app = factory(settings())
+        app = CATALOGUE[name].create_app()
         async with running(app) as http:
             yield app, http
 

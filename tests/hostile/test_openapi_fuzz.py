@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import FlakyStrategyDefinition
 
 from deploy.local.stack import free_port
-from tests.hostile.conftest import SERVICES, STAFF, STAFF_TOKEN
+from services.catalogue import CATALOGUE
+from tests.hostile.conftest import STAFF, STAFF_TOKEN
 from tests.support.reliability import profile, record
 
 EXAMPLES = {"short": 4, "full": 100}
@@ -123,15 +124,14 @@ def _fuzz(
     return outcomes
 
 
-@pytest.mark.parametrize("service", sorted(SERVICES))
+@pytest.mark.parametrize("service", sorted(CATALOGUE))
 def test_every_operation_answers_without_5xx_and_explains_its_4xx(
     service: str, infra_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for key, value in {**infra_env, "STAFF_TOKEN": STAFF_TOKEN, "INTAKE_SMTP_PORT": "0"}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("INTAKE_WEB_RATE_BURST", "100000")
-    factory, settings_class = SERVICES[service]
-    app = factory(settings_class())
+    app = CATALOGUE[service].create_app()
     schema = schemathesis.openapi.from_dict(app.openapi())
     calls: list[str] = []
     problems: list[str] = []
@@ -172,8 +172,7 @@ def test_stateful_sequences_follow_inferred_links_without_5xx(
     delete what was created), with a staff token; the same promises hold at every step."""
     for key, value in {**infra_env, "STAFF_TOKEN": STAFF_TOKEN}.items():
         monkeypatch.setenv(key, value)
-    factory, settings_class = SERVICES[service]
-    app = factory(settings_class())
+    app = CATALOGUE[service].create_app()
     workflow = schemathesis.openapi.from_dict(app.openapi()).as_state_machine()
     calls: list[str] = []
     problems: list[str] = []

@@ -6,23 +6,15 @@ import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 from fastapi import FastAPI
 
 from deploy.local.groups import commit_at_end
-from services.access.app import create_app as create_access
-from services.access.settings import AccessSettings
-from services.intake.app import create_app as create_intake
-from services.intake.settings import IntakeSettings
-from services.retention.app import create_app as create_retention
-from services.retention.settings import RetentionSettings
-from services.surveys.app import create_app as create_surveys
-from services.surveys.settings import SurveySettings
+from services.catalogue import CATALOGUE
 from shared.kafka import ensure_topics
 from shared.service import ServiceRuntime
-from shared.settings import ServiceSettings
 
 T = TypeVar("T")
 
@@ -88,10 +80,10 @@ async def skip_history(runtime: ServiceRuntime) -> None:
 
 async def skip_history_of(name: str, env: dict[str, str]) -> None:
     """The same for a service that will run as a process with this environment."""
-    factory, settings_class = _SERVICES[name]
+    service = CATALOGUE[name]
     with _environment(env):
-        settings = settings_class()
-    await skip_history(factory(settings).state.runtime)
+        settings = service.settings()
+    await skip_history(service.create_app(settings).state.runtime)
 
 
 @contextlib.contextmanager
@@ -106,11 +98,3 @@ def _environment(env: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-_SERVICES: dict[str, tuple[Callable[[Any], FastAPI], type[ServiceSettings]]] = {
-    "intake": (create_intake, IntakeSettings),
-    "access": (create_access, AccessSettings),
-    "retention": (create_retention, RetentionSettings),
-    "surveys": (create_surveys, SurveySettings),
-}

@@ -15,19 +15,11 @@ import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
-from services.access.app import create_app as create_access
-from services.access.settings import AccessSettings
-from services.intake.app import create_app as create_intake
-from services.intake.settings import IntakeSettings
-from services.retention.app import create_app as create_retention
-from services.retention.settings import RetentionSettings
-from services.surveys.app import create_app as create_surveys
-from services.surveys.settings import SurveySettings
+from services.catalogue import CATALOGUE
 from shared.clock import FixedClock
 from shared.consumer import DeadLetter, EventConsumer, Record
 from shared.events import CloudEvent, parse_event
@@ -37,12 +29,6 @@ from tests.support.memory_store import MemoryDatabase, MemoryMongo
 from tests.support.system import STAFF_TOKEN
 
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
-FACTORIES: dict[str, tuple[Any, Any]] = {
-    "intake": (create_intake, IntakeSettings),
-    "access": (create_access, AccessSettings),
-    "retention": (create_retention, RetentionSettings),
-    "surveys": (create_surveys, SurveySettings),
-}
 
 
 @dataclass
@@ -106,11 +92,11 @@ class MemorySystem:
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[MemorySystem]:
         async with contextlib.AsyncExitStack() as stack:
-            for name, (factory, settings_class) in FACTORIES.items():
+            for name, service in CATALOGUE.items():
                 with _environment(self._environment):
-                    settings = settings_class()
+                    settings = service.settings()
                 backbone = Backbone(mongo=self.store, publisher=MemoryPublisher(self.bus))  # type: ignore[arg-type]
-                app = factory(settings, clock=self.clock, backbone=backbone)
+                app = service.create_app(settings, clock=self.clock, backbone=backbone)
                 http = await stack.enter_async_context(
                     httpx.AsyncClient(
                         transport=httpx.ASGITransport(app=app), base_url=f"http://{name}"

@@ -23,11 +23,12 @@ from pymongo import AsyncMongoClient
 
 from deploy.local.groups import topic_partitions
 from deploy.local.services import SERVICES, ServiceProcess
+from services.catalogue import CATALOGUE
 from shared import topics
 from shared.clock import SystemClock
 from shared.events import CloudEvent
 from shared.scanner import scan
-from tests.support.apps import _SERVICES, _environment
+from tests.support.apps import _environment
 from tests.support.infrastructure import Infrastructure
 from tests.support.kafka import read_events
 from tests.support.system import STAFF_TOKEN, four_services
@@ -174,8 +175,8 @@ class RealSystem:
         """(group, topic) of every service's consumers, read off its app (never started)."""
         found: list[tuple[str, str]] = []
         for name in SERVICES:
-            factory, settings_class = _SERVICES[name]
+            service = CATALOGUE[name]
             with _environment(env):
-                settings = settings_class()
-            found.extend(factory(settings).state.runtime.subscriptions)
+                settings = service.settings()
+            found.extend(service.create_app(settings).state.runtime.subscriptions)
         return found
