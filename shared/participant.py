@@ -43,6 +43,7 @@ from shared.events.privacy import (
     Participant,
     RectificationRequested,
 )
+from shared.events.sources import EventSource
 from shared.mongo import Transaction
 from shared.outbox import add_to_outbox
 
@@ -141,10 +142,8 @@ async def erase(
     )
 
 
-def completed_event(completed: ErasureCompleted, *, source: str) -> CloudEvent:
-    return CloudEvent.of(
-        source=source,
-        type=completed.event_type,
+def completed_event(completed: ErasureCompleted, *, source: EventSource) -> CloudEvent:
+    return source.event(
         subject=completed.erasure_id,
         time=completed.completed_at,
         data=completed,
@@ -181,7 +180,7 @@ async def rectify(requested: RectificationRequested, *, holdings: Holdings, keys
 def participant_handlers(
     *,
     participant: Participant,
-    source: str,
+    source: EventSource,
     holdings: Callable[[Transaction], Holdings],
     notes: Callable[[Transaction, str], ErasureNotes],
     keys: KeyStore,
@@ -214,9 +213,7 @@ def participant_handlers(
         await add_to_outbox(
             tx,
             topic=topics.PRIVACY_DSR,
-            event=CloudEvent.of(
-                source=source,
-                type=contributed.event_type,
+            event=source.event(
                 subject=contributed.export_id,
                 time=contributed.contributed_at,
                 data=contributed,

@@ -34,6 +34,7 @@ from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
 from shared.events import crm as crm_events
 from shared.events.intake import ContactRegistered, MessageAdded, RequestReceived, StatusChanged
+from shared.events.sources import ACCESS
 from shared.http import install_error_handlers
 from shared.mail import MailSender
 from shared.mongo import Transaction, in_transaction
@@ -133,7 +134,7 @@ def create_app(
     runtime.keep_briefly(topics.CRM_INGRESS, hours=settings.crm_ingress_retention_hours)
     privacy_handlers = participant_handlers(
         participant="access",
-        source=privacy.SOURCE,
+        source=ACCESS,
         holdings=lambda tx: privacy.AccessHoldings(MongoAccessUnitOfWork.in_transaction(tx), tx),
         notes=lambda tx, erasure_id: ErasureProgress(tx.database, erasure_id, now=clock_.now()),
         keys=keys,

@@ -42,9 +42,8 @@ from shared.events.intake import (
     RequestReceived,
     StatusChanged,
 )
+from shared.events.sources import ACCESS
 from shared.tokens import Principal
-
-SOURCE = "/support/access"
 
 
 class NotFoundError(LookupError):
@@ -237,4 +236,4 @@ def _event(
     subject: str,
     time: datetime,
 ) -> CloudEvent:
-    return CloudEvent.of(source=SOURCE, type=data.event_type, subject=subject, time=time, data=data)
+    return ACCESS.event(subject=subject, time=time, data=data)

@@ -19,8 +19,6 @@ from shared.events.privacy import ErasureScope, KeptGround
 from shared.mongo import Document, Transaction, delete_matching, kept_out
 from shared.participant import ErasureNotes, Kept
 
-SOURCE = "/support/access"
-
 
 class ExportedRequest(BaseModel):
     request_id: str

@@ -25,12 +25,13 @@ from services.access.domain import (
     ground_for,
     visibility_for,
 )
-from services.access.handlers import SOURCE, NotFoundError
+from services.access.handlers import NotFoundError
 from services.access.ports import AccessUnitOfWork
 from shared import topics
 from shared.clock import Clock
 from shared.events import CloudEvent
 from shared.events.access import RequestContentRead, RequestReadOn
+from shared.events.sources import ACCESS
 from shared.tokens import Principal
 
 EVERYTHING = Visibility(everything=True)
@@ -129,9 +130,7 @@ async def _audit_reads(
 
 def read_event(audit: ReadAudit) -> CloudEvent:
     """The event announcing a read (`access.request.read.v2`), keyed by its audit id."""
-    return CloudEvent.of(
-        source=SOURCE,
-        type=RequestContentRead.event_type,
+    return ACCESS.event(
         subject=audit.audit_id,
         time=audit.read_at,
         data=RequestContentRead(

@@ -29,6 +29,7 @@ from shared.events import CloudEvent
 from shared.events.access import RequestOrganisationDecided
 from shared.events.channels import EmailReceived, PhoneCallLogged
 from shared.events.intake import RequestReceived
+from shared.events.sources import INTAKE_PRIVACY
 from shared.http import install_error_handlers
 from shared.mail import MailSender
 from shared.mongo import Transaction
@@ -105,7 +106,7 @@ def create_app(
     )
     privacy = participant_handlers(
         participant="intake",
-        source="/support/intake/privacy",
+        source=INTAKE_PRIVACY,
         holdings=lambda tx: IntakeHoldings(tx, keys=keys, matching=matching),
         notes=lambda tx, erasure_id: ErasureProgress(
             tx.database, erasure_id, now=runtime.clock.now()

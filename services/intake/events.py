@@ -19,8 +19,7 @@ from shared.events.intake import (
     RequestReceived,
     StatusChanged,
 )
-
-SOURCE = "/support/intake"
+from shared.events.sources import INTAKE
 
 Staged = tuple[str, CloudEvent]
 
@@ -31,9 +30,7 @@ async def contact_registered(contact: Contact, *, at: datetime, keys: KeyStore) 
         registered_at=at,
         details=await seal(contact.details, data_subject_id=contact.contact_id, keys=keys),
     )
-    return topics.SUPPORT_CONTACTS, CloudEvent.of(
-        source=SOURCE,
-        type=ContactRegistered.event_type,
+    return topics.SUPPORT_CONTACTS, INTAKE.event(
         subject=contact.contact_id,
         time=at,
         data=data,
@@ -55,9 +52,7 @@ async def request_received(
         received_at=request.received_at,
         content=await seal(content, data_subject_id=request.requester_id, keys=keys),
     )
-    return topics.SUPPORT_REQUESTS, CloudEvent.of(
-        source=SOURCE,
-        type=RequestReceived.event_type,
+    return topics.SUPPORT_REQUESTS, INTAKE.event(
         subject=request.request_id,
         time=request.received_at,
         data=data,
@@ -76,9 +71,7 @@ async def message_added(message: Message, *, keys: KeyStore) -> Staged:
         added_at=message.added_at,
         content=await seal(content, data_subject_id=message.requester_id, keys=keys),
     )
-    return topics.SUPPORT_REQUESTS, CloudEvent.of(
-        source=SOURCE,
-        type=MessageAdded.event_type,
+    return topics.SUPPORT_REQUESTS, INTAKE.event(
         subject=message.request_id,
         time=message.added_at,
         data=data,
@@ -105,9 +98,7 @@ def status_changed(
         changed_by=by_id,
         changed_at=at,
     )
-    return topics.SUPPORT_REQUESTS, CloudEvent.of(
-        source=SOURCE, type=StatusChanged.event_type, subject=after.request_id, time=at, data=data
-    )
+    return topics.SUPPORT_REQUESTS, INTAKE.event(subject=after.request_id, time=at, data=data)
 
 
 def organisation_changed(request: SupportRequest, *, at: datetime) -> Staged:
@@ -121,9 +112,7 @@ def organisation_changed(request: SupportRequest, *, at: datetime) -> Staged:
         version=request.organisation_version,
         changed_at=at,
     )
-    return topics.SUPPORT_REQUESTS, CloudEvent.of(
-        source=SOURCE,
-        type=OrganisationChanged.event_type,
+    return topics.SUPPORT_REQUESTS, INTAKE.event(
         subject=request.request_id,
         time=at,
         data=data,

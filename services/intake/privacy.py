@@ -30,8 +30,6 @@ from shared.events.privacy import ErasureScope, KeptGround
 from shared.mongo import Document, Transaction, delete_in, delete_matching, kept_out
 from shared.participant import ErasureNotes, Kept
 
-SOURCE = "/support/intake/privacy"
-
 
 class IntakeExport(BaseModel):
     """Everything intake holds on one person: contact record, requests, messages, mails."""

@@ -21,14 +21,13 @@ from services.intake.settings import IntakeSettings
 from shared import topics
 from shared.clock import Clock
 from shared.crypto import KeyStore, seal
-from shared.events import CloudEvent
 from shared.events.channels import EmailReceived, RawMail
+from shared.events.sources import INTAKE_SMTP
 from shared.logging import quiet_libraries
 from shared.topics import dead_letter_topic
 
 log = logging.getLogger(__name__)
 
-SOURCE = "/support/intake/smtp"
 MAX_RECIPIENTS = 100
 Publish = Callable[[str, bytes, bytes], Awaitable[None]]
 
@@ -81,9 +80,7 @@ class MailReceiver:
                 data_subject_id=mail_key_id(mail_id),
                 keys=self._keys,
             )
-            event = CloudEvent.of(
-                source=SOURCE,
-                type=EmailReceived.event_type,
+            event = INTAKE_SMTP.event(
                 subject=mail_id,
                 time=received_at,
                 data=EmailReceived(

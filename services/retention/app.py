@@ -28,6 +28,7 @@ from shared.events.intake import (
 )
 from shared.events.legal import LegalHoldPlaced, LegalHoldReleased
 from shared.events.privacy import ErasureCompleted, ExportContributed
+from shared.events.sources import RETENTION
 from shared.http import install_error_handlers
 from shared.mongo import Transaction
 from shared.participant import participant_handlers
@@ -87,7 +88,7 @@ def create_app(
 
     participant = participant_handlers(
         participant="retention",
-        source=privacy.SOURCE,
+        source=RETENTION,
         holdings=privacy.RetentionHoldings,
         notes=lambda tx, erasure_id: ErasureProgress(
             tx.database, erasure_id, now=runtime.clock.now()

@@ -21,11 +21,11 @@ from shared import topics
 from shared.clock import Clock
 from shared.events import CloudEvent
 from shared.events.legal import HoldReason, LegalHoldPlaced, LegalHoldReleased, LegalHoldScope
+from shared.events.sources import RETENTION
 from shared.mongo import TransactionRunner
 from shared.outbox import add_to_outbox
 from shared.tokens import Principal
 
-SOURCE = "/support/retention"
 STAFF_ROLES = frozenset({"support_staff", "admin"})
 
 
@@ -157,4 +157,4 @@ def retention_router(
 
 def _event(data: LegalHoldPlaced | LegalHoldReleased, hold_id: str) -> CloudEvent:
     time = data.placed_at if isinstance(data, LegalHoldPlaced) else data.released_at
-    return CloudEvent.of(source=SOURCE, type=data.event_type, subject=hold_id, time=time, data=data)
+    return RETENTION.event(subject=hold_id, time=time, data=data)

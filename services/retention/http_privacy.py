@@ -25,14 +25,12 @@ from services.retention.repository import MongoLegalHolds, MongoRetentionClocks
 from shared import topics
 from shared.clock import Clock
 from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
-from shared.events import CloudEvent
 from shared.events.intake import ContactDetails
 from shared.events.privacy import PARTICIPANTS, ExportRequested, RectificationRequested
+from shared.events.sources import RETENTION
 from shared.mongo import Document, TransactionRunner
 from shared.outbox import add_to_outbox
 from shared.tokens import Principal
-
-SOURCE = "/support/retention"
 
 
 class AnyRecords(RootModel[Any]):
@@ -108,9 +106,7 @@ def privacy_router(
                     "downloaded_at": None,
                 }
             )
-            event = CloudEvent.of(
-                source=SOURCE,
-                type=requested.event_type,
+            event = RETENTION.event(
                 subject=requested.export_id,
                 time=now,
                 data=requested,
@@ -183,9 +179,7 @@ def privacy_router(
             details=await seal(body.details, data_subject_id=body.data_subject_id, keys=keys),
         )
         async with runner.transaction() as tx:
-            event = CloudEvent.of(
-                source=SOURCE,
-                type=requested.event_type,
+            event = RETENTION.event(
                 subject=body.data_subject_id,
                 time=now,
                 data=requested,

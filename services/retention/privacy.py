@@ -23,7 +23,6 @@ from shared.events.privacy import (
 from shared.mongo import Document, Transaction, delete_matching, kept_out
 from shared.participant import ErasureNotes, Kept
 
-SOURCE = "/support/retention"
 PARTICIPANT = "retention"
 
 

@@ -15,7 +15,6 @@ from uuid import uuid4
 from services.retention.erasure import Purge, asked, certificate, new_purge, subjects_to_shred
 from services.retention.legal_holds import HeldItems
 from services.retention.metrics import RetentionMetrics
-from services.retention.privacy import SOURCE
 from services.retention.purge_store import MongoCertificates, MongoPurges
 from services.retention.repository import (
     MongoLegalHolds,
@@ -28,6 +27,7 @@ from shared.clock import Clock
 from shared.crypto import KeyStore
 from shared.events import CloudEvent
 from shared.events.privacy import ErasureRequested, ErasureScope
+from shared.events.sources import RETENTION
 from shared.mongo import TransactionRunner, is_transient
 from shared.outbox import add_to_outbox
 
@@ -59,9 +59,7 @@ def erasure_requested_event(purge: Purge) -> CloudEvent:
         requested_at=purge.requested_at,
         deadline=purge.deadline,
     )
-    return CloudEvent.of(
-        source=SOURCE,
-        type=requested.event_type,
+    return RETENTION.event(
         subject=purge.erasure_id,
         time=purge.requested_at,
         data=requested,

@@ -22,6 +22,7 @@ from shared.events.intake import (
     RequestReceived,
     StatusChanged,
 )
+from shared.events.sources import SURVEYS
 from shared.http import install_error_handlers, staff_token_guard
 from shared.mail import MailSender
 from shared.mongo import Transaction
@@ -80,7 +81,7 @@ def create_app(
 
     participant = participant_handlers(
         participant="surveys",
-        source=privacy.SOURCE,
+        source=SURVEYS,
         holdings=lambda tx: privacy.SurveysHoldings(
             repository.MongoSurveys(tx), keys=runtime.keys, secrets=secrets, clock=runtime.clock
         ),

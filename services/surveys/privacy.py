@@ -27,8 +27,6 @@ from shared.events.surveys import ResponseComment
 from shared.mongo import Document, delete_matching, kept_out
 from shared.participant import ErasureNotes, Kept
 
-SOURCE = "/support/surveys"
-
 
 class ExportedInvitation(BaseModel):
     request_id: str

@@ -11,9 +11,9 @@ from shared import topics
 from shared.clock import Clock
 from shared.crypto import KeyStore, SealedPersonalData, seal
 from shared.events import CloudEvent
+from shared.events.sources import SURVEYS
 from shared.events.surveys import ResponseComment, SurveyResponseRecorded
 
-SOURCE = "/support/surveys"
 ANSWERABLE_STATES = ("sending", "sent")
 
 ResponseOutcome = Literal["recorded", "unknown", "expired", "already_answered"]
@@ -127,9 +127,7 @@ async def record_response(
     )
     await uow.publish(
         topics.SURVEYS,
-        CloudEvent.of(
-            source=SOURCE,
-            type=SurveyResponseRecorded.event_type,
+        SURVEYS.event(
             subject=response.request_id,
             time=response.responded_at,
             data=recorded,

@@ -44,7 +44,7 @@ async def settle(rig: Rig, ledger: Ledger, *, timeout: float) -> tuple[Findings,
         note(f"checked after {waited:.0f} s: {dict(by_promise.most_common(8))}")
         if not findings.violations or waited > timeout:
             return findings, waited
-        await asyncio.sleep(2)
+        await asyncio.sleep(1)
 
 
 @pytest.fixture(scope="module")
