@@ -14,11 +14,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import report, s1_intake_pipeline, s2_web_load, s4_access_reads, s5_purge, s6_erasure
+from bench import (
+    report,
+    s1_intake_pipeline,
+    s2_web_load,
+    s4_access_reads,
+    s5_purge,
+    s6_erasure,
+    s7_expiry,
+)
 from bench.infra import Stack, machine, provide_stack
 from bench.measure import Figure
 
-SCENARIOS = ("1", "2", "4", "5", "6")
+SCENARIOS = ("1", "2", "4", "5", "6", "7")
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -44,6 +52,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=int(env("BENCH_PURGE_REQUESTS", "3000")),
         help="requests of the organisation purged in scenario 5 (the issue's full size: 20000)",
+    )
+    parser.add_argument(
+        "--ttl-documents",
+        type=int,
+        default=int(env("BENCH_TTL_DOCUMENTS", "100000")),
+        help="documents that expire together in scenario 7",
     )
     parser.add_argument("--people", type=int, default=int(env("BENCH_PEOPLE", "30")))
     parser.add_argument("--in-flight", type=int, default=int(env("BENCH_IN_FLIGHT", "10")))
@@ -90,6 +104,7 @@ async def _run(stack: Stack, options: argparse.Namespace) -> tuple[list[Figure],
             timeout=min(options.timeout, 180),
             workers=options.workers,
         ),
+        "7": lambda: s7_expiry.run(stack, documents=options.ttl_documents, timeout=options.timeout),
     }
     figures: list[Figure] = []
     failed: list[str] = []

@@ -11,7 +11,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench import probe_deletes, report, s1_intake_pipeline, s4_access_reads, s5_purge, s6_erasure
+from bench import (
+    probe_deletes,
+    report,
+    s1_intake_pipeline,
+    s4_access_reads,
+    s5_purge,
+    s6_erasure,
+    s7_expiry,
+)
 from bench.infra import Stack
 from tests.support.infrastructure import Infrastructure
 from tests.support.smtp import SmtpSink
@@ -140,3 +148,13 @@ async def test_the_erasure_poll_asks_again_after_a_dropped_connection() -> None:
     async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
         response = await s6_erasure._poll(client, "http://access/requests/1", timeout=10)
     assert response is not None and response.status_code == 200
+
+
+async def test_the_expiry_scenario_reads_before_and_while_documents_are_due(stack: Stack) -> None:
+    """Tiny and short: the store's monitor (once a minute) need not pass; the full-size run
+    says whether it did (left_over_time, left_at_end)."""
+    [figure] = await s7_expiry.run(stack, documents=300, timeout=60, window=0.5)
+    assert figure.scenario == "7 expiry under TTL" and figure.unit == "ms"
+    assert figure.ours > 0 and figure.baseline is not None and figure.baseline > 0
+    assert figure.detail["reads_before"] > 0 and figure.detail["reads_while_expiring"] > 0
+    assert 0 <= figure.detail["left_at_end"] <= 300
