@@ -29,8 +29,7 @@ async def four_services(
         INTAKE_SMTP_PORT=str(free_port()),
         **extra_env,
     )
-    for name in SERVICES:
-        await skip_history_of(name, env)
+    await asyncio.gather(*(skip_history_of(name, env) for name in SERVICES))
     processes = {
         name: ServiceProcess(name, port=free_port(), env=env, log_dir=log_dir) for name in SERVICES
     }
