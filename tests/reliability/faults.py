@@ -29,7 +29,8 @@ class Durations:
     every_fault: bool
 
 
-SHORT = Durations(mongo_outage=4, cut=3, slow=3, between=1, rounds=1, every_fault=False)
+# make test's profile: each held fault outlasts the services' longest retry backoff (1 s in the rig)
+SHORT = Durations(mongo_outage=3, cut=2, slow=2, between=0.5, rounds=1, every_fault=False)
 FULL = Durations(mongo_outage=20, cut=10, slow=10, between=5, rounds=1, every_fault=True)
 
 
