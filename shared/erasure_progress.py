@@ -58,11 +58,15 @@ class ErasureProgress:
 
     async def request_erased(self, request_id: str) -> None:
         """Remember that this request is erased here, before its copies are deleted."""
-        await _mark(self._collection.database[ERASED_REQUESTS], request_id, at=self._now)
+        await mark(
+            self._collection.database[ERASED_REQUESTS], request_id, field="erased_at", at=self._now
+        )
 
     async def person_erased(self, person: str) -> None:
         """Remember that this person's own record here was erased."""
-        await _mark(self._collection.database[ERASED_PERSONS], person, at=self._now)
+        await mark(
+            self._collection.database[ERASED_PERSONS], person, field="erased_at", at=self._now
+        )
 
     async def so_far(self) -> tuple[dict[str, int], set[str]]:
         """The counts and subjects noted by every run of this erasure so far."""
@@ -81,31 +85,42 @@ async def was_erased(
 ) -> bool:
     """Whether this service erased the request already (its announcement came late); holds
     until the caller's transaction commits (see `TOMBSTONE_KEPT_FOR`)."""
-    return await _guard(database[ERASED_REQUESTS], request_id, session=session)
+    return await marked_and_held(
+        database[ERASED_REQUESTS], request_id, field="erased_at", session=session
+    )
 
 
 async def was_person_erased(
     database: AsyncDatabase[Document], person: str, *, session: Any = None
 ) -> bool:
     """Whether this service erased the person's own record already; holds like `was_erased`."""
-    return await _guard(database[ERASED_PERSONS], person, session=session)
-
-
-async def _mark(tombstones: AsyncCollection[Document], key: str, *, at: datetime) -> None:
-    await tombstones.update_one(
-        {"_id": key}, {"$min": {"erased_at": at}, "$max": {"seen_at": at}}, upsert=True
+    return await marked_and_held(
+        database[ERASED_PERSONS], person, field="erased_at", session=session
     )
 
 
-async def _guard(tombstones: AsyncCollection[Document], key: str, *, session: Any) -> bool:
-    found = await tombstones.find_one_and_update(
+async def mark(
+    keys: AsyncCollection[Document], key: str, *, field: str, at: datetime, session: Any = None
+) -> None:
+    """Mark `key` (its `field`, first time kept): a check holding it meanwhile waits or conflicts."""
+    await keys.update_one(
+        {"_id": key}, {"$min": {field: at}, "$max": {"seen_at": at}}, upsert=True, session=session
+    )
+
+
+async def marked_and_held(
+    keys: AsyncCollection[Document], key: str, *, field: str, session: Any
+) -> bool:
+    """Whether `key` is marked; the answer holds until the caller's transaction commits (the
+    key's document is stamped in it: see `TOMBSTONE_KEPT_FOR`)."""
+    found = await keys.find_one_and_update(
         {"_id": key},
         {"$max": {"seen_at": datetime.now(UTC)}},  # wall clock: only the expiry reads it
         upsert=True,
         return_document=ReturnDocument.AFTER,
         session=session,
     )
-    return found is not None and "erased_at" in found
+    return found is not None and field in found
 
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:

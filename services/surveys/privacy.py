@@ -17,8 +17,8 @@ from services.surveys.repository import (
     INVITATIONS,
     RESPONSES,
     MongoSurveys,
-    add_key,
 )
+from shared import erasure_progress
 from shared.clock import Clock
 from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
 from shared.events.intake import ContactDetails
@@ -202,8 +202,11 @@ class SurveysHoldings:
 
     async def _forget(self, person: str) -> None:
         """Note the person erased (a keyed hash), outside the transaction like the deletes."""
-        await add_key(
-            self._database[ERASED], self._secrets.erased_key(person), at=self._clock.now()
+        await erasure_progress.mark(
+            self._database[ERASED],
+            self._secrets.erased_key(person),
+            field="added_at",
+            at=self._clock.now(),
         )
 
     async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
-from pymongo.asynchronous.collection import AsyncCollection
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.surveys.domain import (
@@ -131,34 +130,18 @@ class MongoKeyedSet(Collection):
 
     async def contains(self, key: str, *, hold: bool = False) -> bool:
         """Whether the key is in the set. With `hold` the answer holds until the caller's
-        transaction commits: the key's document is stamped in it, so an `add` meanwhile either
-        conflicts (the transaction is retried) or waits for the commit (as
-        `shared.erasure_progress.was_erased` does for erased requests)."""
-        if not hold:
-            query = {"_id": key, "added_at": {"$exists": True}}
-            return await self._collection.find_one(query, session=self._session) is not None
-        found = await self._collection.find_one_and_update(
-            {"_id": key},
-            {"$max": {"seen_at": datetime.now(UTC)}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-            session=self._session,
-        )
-        return found is not None and "added_at" in found
+        transaction commits, as `shared.erasure_progress.was_erased` does for erased requests."""
+        if hold:
+            return await erasure_progress.marked_and_held(
+                self._collection, key, field="added_at", session=self._session
+            )
+        query = {"_id": key, "added_at": {"$exists": True}}
+        return await self._collection.find_one(query, session=self._session) is not None
 
     async def add(self, key: str, *, at: datetime) -> None:
-        await add_key(self._collection, key, at=at, session=self._session)
-
-
-async def add_key(
-    keys: AsyncCollection[Document], key: str, *, at: datetime, session: Any = None
-) -> None:
-    await keys.update_one(
-        {"_id": key},
-        {"$min": {"added_at": at}, "$max": {"seen_at": at}},
-        upsert=True,
-        session=session,
-    )
+        await erasure_progress.mark(
+            self._collection, key, field="added_at", at=at, session=self._session
+        )
 
 
 _INVITATION_FIELDS = tuple(Invitation.__dataclass_fields__)

@@ -24,6 +24,13 @@ from shared.events.base import EventData
 from shared.events.intake import ContactDetails
 
 
+def _official_contact_is_one_of(
+    official_contact_id: str, contacts: tuple[OrderFormContact | PlainOrderFormContact, ...]
+) -> None:
+    if official_contact_id not in {contact.contact_id for contact in contacts}:
+        raise ValueError("official_contact_id must name one of the order form's contacts")
+
+
 class OrderFormContact(BaseModel):
     """One customer representative named on the order form; details seal a ContactDetails."""
 
@@ -57,8 +64,7 @@ class ContractSigned(EventData):
 
     @model_validator(mode="after")
     def _official_contact_is_on_the_form(self) -> Self:
-        if self.official_contact_id not in {c.contact_id for c in self.contacts}:
-            raise ValueError("official_contact_id must name one of the order form's contacts")
+        _official_contact_is_one_of(self.official_contact_id, self.contacts)
         return self
 
 
@@ -159,8 +165,7 @@ class IngressContractSigned(EventData):
 
     @model_validator(mode="after")
     def _official_contact_is_on_the_form(self) -> Self:
-        if self.official_contact_id not in {c.contact_id for c in self.contacts}:
-            raise ValueError("official_contact_id must name one of the order form's contacts")
+        _official_contact_is_one_of(self.official_contact_id, self.contacts)
         return self
 
 
