@@ -19,6 +19,8 @@ from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
 
+from shared.wiring import wired
+
 Role = Literal["support_staff", "colleague", "admin", "requester"]
 ROLES: frozenset[str] = frozenset({"support_staff", "colleague", "admin", "requester"})
 AUDIENCE = "support-platform"
@@ -117,22 +119,46 @@ def verify_token(token: str, *, keys: KeyRing) -> Principal:
 _bearer = HTTPBearer(auto_error=False)
 
 
+@dataclass(frozen=True)
+class Authenticator:
+    """Who a bearer token names: a signed token, or the configured bootstrap staff token."""
+
+    keys: KeyRing
+    staff_token: SecretStr
+
+    def principal(self, presented: str) -> Principal:
+        if hmac.compare_digest(presented.encode(), self.staff_token.get_secret_value().encode()):
+            return Principal(principal_id="bootstrap-staff", role="support_staff")
+        return verify_token(presented, keys=self.keys)
+
+
+async def current_principal(
+    authenticator: Annotated[Authenticator, Depends(wired(Authenticator))],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """A FastAPI dependency: the caller's Principal (the app wires its `Authenticator`); 401
+    without a valid token."""
+    if credentials is None:
+        raise _unauthorized("a bearer token is required")
+    try:
+        return authenticator.principal(credentials.credentials)
+    except InvalidTokenError as error:
+        raise _unauthorized(str(error)) from None
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+"""A route's parameter `who: Caller` is the authenticated caller."""
+
+
 def principal_guard(*, keys: KeyRing, staff_token: SecretStr) -> Any:
-    """A FastAPI dependency: the caller's Principal, from a signed token or the configured
-    bootstrap staff token; 401 otherwise."""
+    """The older router-factory form of `current_principal` (to go once every router is
+    module-level)."""
+    authenticator = Authenticator(keys=keys, staff_token=staff_token)
 
     async def authenticate(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
-        if credentials is None:
-            raise _unauthorized("a bearer token is required")
-        presented = credentials.credentials
-        if hmac.compare_digest(presented.encode(), staff_token.get_secret_value().encode()):
-            return Principal(principal_id="bootstrap-staff", role="support_staff")
-        try:
-            return verify_token(presented, keys=keys)
-        except InvalidTokenError as error:
-            raise _unauthorized(str(error)) from None
+        return await current_principal(authenticator, credentials)
 
     return Depends(authenticate)
 
