@@ -6,15 +6,22 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from services.retention import handlers, privacy, purge_store, repository
-from services.retention.http import retention_router
-from services.retention.http_privacy import privacy_router
-from services.retention.http_processors import processors_router
-from services.retention.http_status import status_router
+from services.retention import (
+    handlers,
+    http,
+    http_privacy,
+    http_processors,
+    http_status,
+    privacy,
+    purge_store,
+    repository,
+)
 from services.retention.metrics import RetentionMetrics
 from services.retention.register_store import MongoProcessors
+from services.retention.rights import Retention, RetentionPeriods
 from services.retention.scheduler import PurgeScheduler, SchedulerPolicy
 from services.retention.settings import RetentionSettings
+from services.retention.unit_of_work import RetentionStores
 from shared import topics
 from shared.clock import Clock
 from shared.erasure_progress import ErasureProgress
@@ -33,7 +40,8 @@ from shared.http import install_error_handlers
 from shared.mongo import Transaction
 from shared.participant import participant_handlers
 from shared.service import Backbone, ServiceRuntime
-from shared.tokens import KeyRing, principal_guard
+from shared.tokens import Authenticator, KeyRing
+from shared.wiring import wire
 
 
 def create_app(
@@ -43,8 +51,9 @@ def create_app(
     retention = timedelta(days=settings.retention_days)
     erasure_within = timedelta(hours=settings.erasure_deadline_hours)
     metrics = RetentionMetrics(runtime.registry)
+    stores = RetentionStores(runtime.runner, after_commit=runtime.relay.notify)
     scheduler = PurgeScheduler(
-        runner=runtime.runner,
+        stores=stores,
         keys=runtime.keys,
         clock=runtime.clock,
         metrics=metrics,
@@ -54,7 +63,6 @@ def create_app(
             erasure_within=erasure_within,
             late_after=timedelta(seconds=settings.participant_late_seconds),
         ),
-        after_commit=runtime.relay.notify,
     )
 
     async def on_request_received(event: CloudEvent, tx: Transaction) -> None:
@@ -152,40 +160,27 @@ def create_app(
     app.state.runtime = runtime
     app.state.scheduler = scheduler
     install_error_handlers(app)
-    app.include_router(runtime.health_router())
-    principal = principal_guard(
-        keys=KeyRing.parse(settings.token_signing_keys.get_secret_value()),
-        staff_token=settings.staff_token,
-    )
-    app.include_router(
-        retention_router(
-            principal=principal,
-            runner=runtime.runner,
-            clock=runtime.clock,
-            after_commit=runtime.relay.notify,
-            wake_scheduler=scheduler.wake,
-        )
-    )
-    app.include_router(
-        privacy_router(
-            principal=principal,
-            runner=runtime.runner,
+    http.install_error_answers(app)
+    wire(
+        app,
+        Authenticator(
+            keys=KeyRing.parse(settings.token_signing_keys.get_secret_value()),
+            staff_token=settings.staff_token,
+        ),
+        Retention(
+            stores=stores,
             keys=runtime.keys,
             clock=runtime.clock,
-            after_commit=runtime.relay.notify,
+            periods=RetentionPeriods(
+                export_wait=timedelta(seconds=settings.export_wait_seconds),
+                link_lifetime=timedelta(minutes=settings.export_link_minutes),
+                erasure_within=erasure_within,
+                late_after=timedelta(seconds=settings.participant_late_seconds),
+            ),
             wake_scheduler=scheduler.wake,
-            export_wait=timedelta(seconds=settings.export_wait_seconds),
-            link_lifetime=timedelta(minutes=settings.export_link_minutes),
-            erasure_within=erasure_within,
-        )
+        ),
     )
-    app.include_router(processors_router(principal=principal, processors=processors))
-    app.include_router(
-        status_router(
-            principal=principal,
-            runner=runtime.runner,
-            clock=runtime.clock,
-            late_after=timedelta(seconds=settings.participant_late_seconds),
-        )
-    )
+    app.include_router(runtime.health_router())
+    for module in (http, http_privacy, http_processors, http_status):
+        app.include_router(module.router)
     return app

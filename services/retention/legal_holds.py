@@ -9,6 +9,15 @@ from typing import Literal
 
 HoldKind = Literal["organisation", "person", "request"]
 
+REQUEST_HELD_BY: dict[HoldKind, str] = {
+    "request": "request_id",
+    "person": "requester_id",
+    "organisation": "organisation_id",
+}
+"""The legal-hold rule for requests, written once: a request is held by a hold on itself, on its
+requester or on its organisation (the request field each kind of hold names). `HeldItems`
+applies it to one request in Python and hands it to the stores as the fields to exclude."""
+
 
 @dataclass(frozen=True)
 class LegalHold:
@@ -56,12 +65,25 @@ class HeldItems:
             requests=frozenset(h.scope_id for h in active if h.scope_kind == "request"),
         )
 
+    def of_kind(self, kind: HoldKind) -> frozenset[str]:
+        return {"organisation": self.organisations, "person": self.persons}.get(kind, self.requests)
+
     def covers_request(
         self, *, request_id: str, requester_id: str, organisation_id: str | None
     ) -> bool:
-        """A request is held by a hold on itself, its requester or its organisation."""
-        return (
-            request_id in self.requests
-            or requester_id in self.persons
-            or (organisation_id is not None and organisation_id in self.organisations)
-        )
+        """Whether `REQUEST_HELD_BY` holds this request."""
+        named = {
+            "request_id": request_id,
+            "requester_id": requester_id,
+            "organisation_id": organisation_id,
+        }
+        return any(named[field] in self.of_kind(kind) for kind, field in REQUEST_HELD_BY.items())
+
+    def held_requests(self) -> dict[str, frozenset[str]]:
+        """`REQUEST_HELD_BY` for a query: each request field, and the held ids it must not
+        name (a store selecting requests to purge excludes every one of them)."""
+        return {field: self.of_kind(kind) for kind, field in REQUEST_HELD_BY.items()}
+
+    def held_organisations(self) -> frozenset[str]:
+        """An organisation is held by a hold on itself only."""
+        return self.organisations

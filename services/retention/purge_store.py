@@ -70,9 +70,6 @@ class MongoPurges:
         )
         return [purge_from(d) async for d in cursor]
 
-    async def count(self, query: dict[str, Any]) -> int:
-        return await self._collection.count_documents(query, session=self._session)
-
 
 class MongoCertificates:
     """Deletion certificates, by erasure id; they hold no personal data."""

@@ -28,9 +28,8 @@ def _due_requests(now: datetime, held: HeldItems | None) -> dict[str, Any]:
     query: dict[str, Any] = {"rule": "inactivity", "purge_id": None}
     query["purge_due_at"] = {"$lte": now}
     if held is not None:
-        query["_id"] = {"$nin": sorted(held.requests)}
-        query["requester_id"] = {"$nin": sorted(held.persons)}
-        query["organisation_id"] = {"$nin": sorted(held.organisations)}
+        for field, ids in held.held_requests().items():
+            query["_id" if field == "request_id" else field] = {"$nin": sorted(ids)}
     return query
 
 
@@ -38,7 +37,7 @@ def _due_organisations(now: datetime, held: HeldItems | None) -> dict[str, Any]:
     query: dict[str, Any] = {"contract_state": "terminated", "purge_id": None}
     query["purge_due_at"] = {"$lte": now}
     if held is not None:
-        query["_id"] = {"$nin": sorted(held.organisations)}
+        query["_id"] = {"$nin": sorted(held.held_organisations())}
     return query
 
 
@@ -94,9 +93,6 @@ class MongoRetentionClocks:
         )
         return [_clock_from(d) async for d in cursor]
 
-    async def count_due(self, *, now: datetime, held: HeldItems) -> int:
-        return await self.count(_due_requests(now, held))
-
     async def mark_purging(self, request_id: str, *, purge_id: str) -> None:
         await self._collection.update_one(
             {"_id": request_id}, {"$set": {"purge_id": purge_id}}, session=self._session
@@ -108,9 +104,6 @@ class MongoRetentionClocks:
             "requester_id", {"requester_id": {"$in": requester_ids}}, session=self._session
         )
         return frozenset(str(s) for s in found)
-
-    async def count(self, query: dict[str, Any]) -> int:
-        return await self._collection.count_documents(query, session=self._session)
 
 
 def _organisation_from(document: Document) -> OrganisationClock:
@@ -147,12 +140,6 @@ class MongoOrganisationClocks:
             .limit(limit)
         )
         return [_organisation_from(d) async for d in cursor]
-
-    async def count(self, query: dict[str, Any]) -> int:
-        return await self._collection.count_documents(query, session=self._session)
-
-    async def count_due(self, *, now: datetime, held: HeldItems) -> int:
-        return await self.count(_due_organisations(now, held))
 
 
 def _hold_from(document: Document) -> LegalHold:

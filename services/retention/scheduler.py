@@ -7,20 +7,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from uuid import uuid4
 
 from services.retention.erasure import Purge, asked, certificate, new_purge, subjects_to_shred
 from services.retention.legal_holds import HeldItems
 from services.retention.metrics import RetentionMetrics
-from services.retention.purge_store import MongoCertificates, MongoPurges
-from services.retention.repository import (
-    MongoLegalHolds,
-    MongoOrganisationClocks,
-    MongoRetentionClocks,
-)
 from shared import topics
 from shared.background import stop_if_cancelled
 from shared.clock import Clock
@@ -28,8 +22,10 @@ from shared.crypto import KeyStore
 from shared.events import CloudEvent
 from shared.events.privacy import ErasureRequested, ErasureScope
 from shared.events.sources import RETENTION
-from shared.mongo import TransactionRunner, is_transient
-from shared.outbox import add_to_outbox
+from shared.mongo import is_transient
+
+if TYPE_CHECKING:
+    from services.retention.unit_of_work import RetentionStores
 
 log = logging.getLogger(__name__)
 
@@ -72,20 +68,17 @@ class PurgeScheduler:
     def __init__(
         self,
         *,
-        runner: TransactionRunner,
+        stores: RetentionStores,
         keys: KeyStore,
         clock: Clock,
         metrics: RetentionMetrics,
         policy: SchedulerPolicy,
-        after_commit: Callable[[], None],
     ) -> None:
-        self._runner = runner
-        self._db = runner.database
+        self._stores = stores
         self._keys = keys
         self._clock = clock
         self._metrics = metrics
         self._policy = policy
-        self._after_commit = after_commit
         self._wake = asyncio.Event()
         self._one_pass_at_a_time = asyncio.Lock()
 
@@ -117,18 +110,15 @@ class PurgeScheduler:
             await self.observe()
 
     async def _held(self) -> HeldItems:
-        return HeldItems.of(await MongoLegalHolds(self._db).unreleased(), now=self._clock.now())
+        holds = await self._stores.reads().holds.unreleased()
+        return HeldItems.of(holds, now=self._clock.now())
 
     async def start_due_purges(self) -> None:
         """Due, unheld organisations (P7) and idle requests (P8) become pending purges."""
         now, held = self._clock.now(), await self._held()
-        batch = self._policy.batch_size
-        for organisation in await MongoOrganisationClocks(self._db).due(
-            now=now, limit=batch, held=held
-        ):
-            clocks = await MongoRetentionClocks(self._db).of_organisation(
-                organisation.organisation_id
-            )
+        batch, reads = self._policy.batch_size, self._stores.reads()
+        for organisation in await reads.organisations.due(now=now, limit=batch, held=held):
+            clocks = await reads.clocks.of_organisation(organisation.organisation_id)
             keep = tuple(
                 sorted(
                     c.request_id
@@ -149,20 +139,16 @@ class PurgeScheduler:
                 kept_requests={"legal_hold": len(keep)} if keep else {},
                 keep_data_subject_ids=tuple(sorted(held.persons)),
             )
-            async with self._runner.transaction() as tx:
-                await MongoPurges(tx.database, tx).add(purge)
-                await MongoOrganisationClocks(tx.database, tx).save(
-                    replace(organisation, purge_id=purge.erasure_id)
-                )
+            async with self._stores.transaction() as uow:
+                await uow.purges.add(purge)
+                await uow.organisations.save(replace(organisation, purge_id=purge.erasure_id))
             self._metrics.purges_started.labels(ground=purge.ground).inc()
-        due = await MongoRetentionClocks(self._db).due(now=now, limit=batch, held=held)
+        due = await reads.clocks.due(now=now, limit=batch, held=held)
         if not due:
             return
-        async with self._runner.transaction() as tx:
+        async with self._stores.transaction() as uow:
             for clock in due:
-                theirs = await MongoRetentionClocks(tx.database, tx).of_requester(
-                    clock.requester_id
-                )
+                theirs = await uow.clocks.of_requester(clock.requester_id)
                 last = all(other.request_id == clock.request_id for other in theirs)
                 purge = new_purge(
                     erasure_id=str(uuid4()),
@@ -174,43 +160,38 @@ class PurgeScheduler:
                     keep_data_subject_ids=tuple(sorted(held.persons)),
                     data_subject_ids=(clock.requester_id,) if last else (),
                 )
-                await MongoPurges(tx.database, tx).add(purge)
-                await MongoRetentionClocks(tx.database, tx).mark_purging(
-                    clock.request_id, purge_id=purge.erasure_id
-                )
+                await uow.purges.add(purge)
+                await uow.clocks.mark_purging(clock.request_id, purge_id=purge.erasure_id)
         self._metrics.purges_started.labels(ground="inactivity").inc(len(due))
 
     async def ask_participants(self) -> None:
         """Publish the erasure request of pending purges; ask late participants again."""
         now = self._clock.now()
-        batch = self._policy.batch_size
-        pending = await MongoPurges(self._db).in_state("pending", limit=batch)
-        waiting = await MongoPurges(self._db).in_state("erasure_requested", limit=10 * batch)
+        batch, purges = self._policy.batch_size, self._stores.reads().purges
+        pending = await purges.in_state("pending", limit=batch)
+        waiting = await purges.in_state("erasure_requested", limit=10 * batch)
         late_after = self._policy.late_after
         overdue = [p for p in waiting if p.is_late(now=now, late_after=late_after)]
         self._metrics.participants_late.set(sum(len(p.missing_participants) for p in overdue))
         late = [p for p in overdue if p.should_ask_again(now=now, late_after=late_after)]
         for purge in [*pending, *late]:
-            async with self._runner.transaction() as tx:
-                await add_to_outbox(
-                    tx, topic=topics.PRIVACY_ERASURE, event=erasure_requested_event(purge)
-                )
-                await MongoPurges(tx.database, tx).save(asked(purge, at=now))
+            async with self._stores.transaction() as uow:
+                await uow.publish(topics.PRIVACY_ERASURE, erasure_requested_event(purge))
+                await uow.purges.save(asked(purge, at=now))
             if purge.state != "pending":
                 self._metrics.erasure_retries.inc()
                 log.warning(
                     "erasure participants late; asked again",
                     extra={"erasure_id": purge.erasure_id, "late": purge.missing_participants},
                 )
-        if pending or late:
-            self._after_commit()
 
     async def shred_keys(self) -> None:
         """Every participant completed: shred the erased data subjects' keys."""
-        purges = MongoPurges(self._db)
+        reads = self._stores.reads()
+        purges = reads.purges
         for purge in await purges.in_state("participants_completed", limit=self._policy.batch_size):
             reported = sorted({s for c in purge.participants.values() for s in c.data_subject_ids})
-            retained = await MongoRetentionClocks(self._db).requesters_retained(reported)
+            retained = await reads.clocks.requesters_retained(reported)
             shredded = await self._keys.shred_many(
                 list(subjects_to_shred(purge, still_retained=retained))
             )
@@ -221,36 +202,23 @@ class PurgeScheduler:
 
     async def certify(self) -> None:
         """Keys gone: record the deletion certificate, and the purge is done."""
-        for purge in await MongoPurges(self._db).in_state(
-            "keys_shredded", limit=self._policy.batch_size
-        ):
+        purges = self._stores.reads().purges
+        for purge in await purges.in_state("keys_shredded", limit=self._policy.batch_size):
             certified_at = self._clock.now()
-            async with self._runner.transaction() as tx:
-                await MongoCertificates(tx.database, tx).record(
-                    certificate(purge, certified_at=certified_at)
-                )
-                await MongoPurges(tx.database, tx).save(replace(purge, state="certified"))
+            async with self._stores.transaction() as uow:
+                await uow.certificates.record(certificate(purge, certified_at=certified_at))
+                await uow.purges.save(replace(purge, state="certified"))
             self._metrics.purges_completed.labels(ground=purge.ground).inc()
             self._metrics.erasure_completion.observe(
                 (certified_at - purge.requested_at).total_seconds()
             )
 
     async def observe(self) -> None:
-        """Gauges: due within 30 days, overdue, holds in force."""
-        now, held = self._clock.now(), await self._held()
-        soon = {"$gt": now, "$lte": now + timedelta(days=30)}
-        clocks, organisations = MongoRetentionClocks(self._db), MongoOrganisationClocks(self._db)
-        self._metrics.due_soon.set(
-            await clocks.count({"rule": "inactivity", "purge_id": None, "purge_due_at": soon})
-            + await organisations.count(
-                {"contract_state": "terminated", "purge_id": None, "purge_due_at": soon}
-            )
-        )
-        overdue_clocks = await clocks.count_due(now=now, held=held)
-        overdue_organisations = await organisations.count_due(now=now, held=held)
-        late_purges = await MongoPurges(self._db).count(
-            {"state": {"$ne": "certified"}, "deadline": {"$lt": now}}
-        )
-        self._metrics.overdue.set(overdue_clocks + overdue_organisations + late_purges)
-        holds = MongoLegalHolds(self._db)
-        self._metrics.holds_active.set(sum(1 for h in await holds.unreleased() if h.is_active(now)))
+        """Gauges: due within 30 days, overdue (purges past their deadline too), holds in force;
+        the same counts as the operator's overview."""
+        now, reads = self._clock.now(), self._stores.reads()
+        holds = await reads.holds.unreleased()
+        counts = await reads.overview.counts(now=now, held=HeldItems.of(holds, now=now))
+        self._metrics.due_soon.set(counts["due_next_30_days"])
+        self._metrics.overdue.set(counts["overdue"] + counts["purges_past_deadline"])
+        self._metrics.holds_active.set(sum(1 for h in holds if h.is_active(now)))

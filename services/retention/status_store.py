@@ -19,7 +19,7 @@ WAITING_ORGANISATIONS: dict[str, Any] = {"contract_state": "terminated", "purge_
 
 def _is_held(kind: str, document: Document, held: HeldItems) -> bool:
     if kind == "organisation":
-        return document["_id"] in held.organisations
+        return document["_id"] in held.held_organisations()
     return held.covers_request(
         request_id=document["_id"],
         requester_id=document["requester_id"],

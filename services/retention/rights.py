@@ -1,0 +1,263 @@
+"""Data-subject rights (P11), the service layer: export, rectification, erasure or objection,
+and what an erasure became. Plain async functions over retention's stores; the caller's rights
+are checked here, so every entrypoint gets the same rule."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+from uuid import uuid4
+
+from pydantic import RootModel
+
+from services.retention.dsr import Kept, plan_person_erasure
+from services.retention.erasure import Purge, new_purge
+from services.retention.errors import GoneError, NotAllowedError, NotFoundError, NotReadyError
+from services.retention.legal_holds import HeldItems
+from shared import topics
+from shared.clock import Clock
+from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
+from shared.events.intake import ContactDetails
+from shared.events.privacy import PARTICIPANTS, ExportRequested, RectificationRequested
+from shared.events.sources import RETENTION
+from shared.tokens import Principal
+
+if TYPE_CHECKING:
+    from services.retention.unit_of_work import RetentionStores
+
+STAFF_ROLES = frozenset({"support_staff", "admin"})
+ExportState = Literal["collecting", "ready", "downloaded"]
+
+
+@dataclass(frozen=True)
+class RetentionPeriods:
+    """How long an export waits for late services, a download link lives, an erasure may take,
+    and after how long a participant that has not answered is late."""
+
+    export_wait: timedelta
+    link_lifetime: timedelta
+    erasure_within: timedelta
+    late_after: timedelta
+
+
+@dataclass(frozen=True)
+class Retention:
+    """What retention's use cases run over: its stores, the key store, the clock, the policy's
+    periods, and a way to wake the purge scheduler (an erasure asked for, a hold released)."""
+
+    stores: RetentionStores
+    keys: KeyStore
+    clock: Clock
+    periods: RetentionPeriods
+    wake_scheduler: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class ExportStatus:
+    export_id: str
+    status: ExportState
+    answered: list[str]
+    missing: list[str]
+
+
+@dataclass(frozen=True)
+class ErasureDecision:
+    """An erasure asked for: its id (None if nothing may be erased) and what is kept, why."""
+
+    erasure_id: str | None
+    kept: tuple[Kept, ...]
+
+
+class AnyRecords(RootModel[Any]):
+    """A participant's export part, whatever its shape (each service defines its own)."""
+
+
+def require_staff(who: Principal) -> None:
+    """Support staff and admins only."""
+    if who.role not in STAFF_ROLES:
+        raise NotAllowedError("support staff or admin role required")
+
+
+def may_act_for(who: Principal, person_id: str) -> None:
+    """Staff act on anyone's behalf; a requester on themselves only."""
+    if who.role in STAFF_ROLES or (who.role == "requester" and who.principal_id == person_id):
+        return
+    raise NotAllowedError("not allowed to act for that person")
+
+
+async def request_export(person_id: str, *, who: Principal, ctx: Retention) -> str:
+    """Ask every service for what it holds on the person (access right); the export's id."""
+    may_act_for(who, person_id)
+    now = ctx.clock.now()
+    requested = ExportRequested(export_id=str(uuid4()), data_subject_id=person_id, requested_at=now)
+    async with ctx.stores.transaction() as uow:
+        await uow.exports.add(
+            {
+                "export_id": requested.export_id,
+                "data_subject_id": person_id,
+                "requested_at": now,
+                "requested_by": who.principal_id,
+                "downloaded_at": None,
+            }
+        )
+        event = RETENTION.event(subject=requested.export_id, time=now, data=requested)
+        await uow.publish(topics.PRIVACY_DSR, event)
+    return requested.export_id
+
+
+async def export_status(export_id: str, *, who: Principal, ctx: Retention) -> ExportStatus:
+    """Which services have answered; `ready` once all have (or the wait is over)."""
+    export = await _export_for(export_id, who, ctx)
+    return _status_of(export, now=ctx.clock.now(), wait=ctx.periods.export_wait)
+
+
+async def issue_export_link(
+    export_id: str, *, who: Principal, ctx: Retention
+) -> tuple[str, datetime]:
+    """A random download token, valid once and until it expires (a new one replaces it)."""
+    export = await _export_for(export_id, who, ctx)
+    now = ctx.clock.now()
+    state = _status_of(export, now=now, wait=ctx.periods.export_wait).status
+    if state == "downloaded":
+        raise GoneError("the export was downloaded already")
+    if state != "ready":
+        raise NotReadyError("the export is still being collected")
+    token = secrets.token_urlsafe(32)
+    expires_at = now + ctx.periods.link_lifetime
+    await ctx.stores.reads().exports.issue_link(
+        export_id, link_hash=_link_hash(token), expires_at=expires_at
+    )
+    return token, expires_at
+
+
+async def download_export(token: str, *, ctx: Retention) -> dict[str, Any]:
+    """The assembled export, once; the link itself is the credential."""
+    exports, now = ctx.stores.reads().exports, ctx.clock.now()
+    export = await exports.by_link(_link_hash(token))
+    if export is None or export["link_expires_at"] <= now:
+        raise GoneError("this link is unknown, used or expired")
+    if not await exports.downloaded(export["_id"], at=now):
+        raise GoneError("this link is unknown, used or expired")
+    parts: dict[str, Any] = {}
+    for participant, sealed in sorted(export["contributions"].items()):
+        opened = await unseal(SealedPersonalData(**sealed), AnyRecords, keys=ctx.keys)
+        parts[participant] = None if opened is None else opened.root
+    return {
+        "export_id": export["_id"],
+        "data_subject_id": export["data_subject_id"],
+        "requested_at": export["requested_at"],
+        "generated_at": now,
+        "services": parts,
+        "missing": [p for p in PARTICIPANTS if p not in parts],
+    }
+
+
+async def request_rectification(
+    person_id: str,
+    details: ContactDetails,
+    *,
+    who: Principal,
+    ctx: Retention,
+) -> str:
+    """Publish corrected contact details (sealed) for every service to apply; the id."""
+    may_act_for(who, person_id)
+    now = ctx.clock.now()
+    requested = RectificationRequested(
+        rectification_id=str(uuid4()),
+        data_subject_id=person_id,
+        requested_at=now,
+        details=await seal(details, data_subject_id=person_id, keys=ctx.keys),
+    )
+    async with ctx.stores.transaction() as uow:
+        event = RETENTION.event(subject=person_id, time=now, data=requested)
+        await uow.publish(topics.PRIVACY_DSR, event)
+    return requested.rectification_id
+
+
+async def erase_person(
+    person_id: str,
+    *,
+    objection: bool,
+    who: Principal,
+    ctx: Retention,
+) -> ErasureDecision:
+    """Erasure or objection: erase the person everywhere, keeping what must be kept (their
+    requests under a legal hold or in a customer's records); nothing if they are held."""
+    may_act_for(who, person_id)
+    now, reads = ctx.clock.now(), ctx.stores.reads()
+    held = HeldItems.of(await reads.holds.unreleased(), now=now)
+    clocks = await reads.clocks.of_requester(person_id)
+    plan = plan_person_erasure(person_id=person_id, clocks=clocks, held=held)
+    if not plan.erase:
+        return ErasureDecision(erasure_id=None, kept=plan.kept)
+    purge = new_purge(
+        erasure_id=str(uuid4()),
+        scope_kind="person",
+        scope_id=person_id,
+        ground="objection" if objection else "data_subject_request",
+        requested_at=now,
+        within=ctx.periods.erasure_within,
+        keep_request_ids=plan.keep_request_ids,
+        kept_requests=dict(Counter(k.ground for k in plan.kept if k.kind == "request")),
+        keep_data_subject_ids=tuple(sorted(held.persons)),
+    )
+    await reads.purges.add(purge)
+    ctx.wake_scheduler()
+    return ErasureDecision(erasure_id=purge.erasure_id, kept=plan.kept)
+
+
+async def erasure(erasure_id: str, *, who: Principal, ctx: Retention) -> Purge:
+    """An erasure and where it stands; a person's own, or any for staff."""
+    purge = await ctx.stores.reads().purges.get(erasure_id)
+    if purge is None:
+        raise NotFoundError("no such erasure")
+    _may_see(who, kind=purge.scope_kind, scope_id=purge.scope_id)
+    return purge
+
+
+async def deletion_certificate(
+    erasure_id: str, *, who: Principal, ctx: Retention
+) -> dict[str, Any]:
+    """The deletion certificate: scope, ground, times, counts; no personal data."""
+    found = await ctx.stores.reads().certificates.get(erasure_id)
+    if found is None:
+        raise NotFoundError("no certificate (yet) for that erasure")
+    _may_see(who, kind=found["scope"]["kind"], scope_id=found["scope"]["id"])
+    return found
+
+
+def _may_see(who: Principal, *, kind: str, scope_id: str) -> None:
+    if kind == "person":
+        may_act_for(who, scope_id)
+    else:
+        require_staff(who)
+
+
+async def _export_for(export_id: str, who: Principal, ctx: Retention) -> dict[str, Any]:
+    export = await ctx.stores.reads().exports.get(export_id)
+    if export is None:
+        raise NotFoundError("no such export")
+    may_act_for(who, export["data_subject_id"])
+    return export
+
+
+def _status_of(export: dict[str, Any], *, now: datetime, wait: timedelta) -> ExportStatus:
+    answered = sorted(export.get("contributions", {}))
+    missing: list[str] = [p for p in PARTICIPANTS if p not in answered]
+    state: ExportState
+    if export.get("downloaded_at") is not None:
+        state = "downloaded"
+    elif not missing or now - export["requested_at"] >= wait:
+        state = "ready"
+    else:
+        state = "collecting"
+    return ExportStatus(export["_id"], state, answered, missing)
+
+
+def _link_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
