@@ -45,7 +45,12 @@ class LoginFailedError(Exception):
 
 
 async def register_contact(
-    event: CloudEvent, *, uow: AccessUnitOfWork, keys: KeyStore, policy: AccountPolicy
+    event: CloudEvent,
+    *,
+    uow: AccessUnitOfWork,
+    keys: KeyStore,
+    policy: AccountPolicy,
+    clock: Clock,
 ) -> None:
     """A contact intake registered gets an account and a set-password link by mail (P3)."""
     registered = ContactRegistered.from_event(event)
@@ -58,15 +63,24 @@ async def register_contact(
         contact_id=registered.contact_id,
         email=str(details.email),
         at=registered.registered_at,
+        now=clock.now(),
         uow=uow,
         policy=policy,
     )
 
 
 async def ensure_account(
-    *, contact_id: str, email: str, at: datetime, uow: AccessUnitOfWork, policy: AccountPolicy
+    *,
+    contact_id: str,
+    email: str,
+    at: datetime,
+    now: datetime,
+    uow: AccessUnitOfWork,
+    policy: AccountPolicy,
 ) -> str:
-    """The account of this person (by email), created with a mailed link if new; its id."""
+    """The account of this person (by email), created `at` the event's time with a mailed
+    link if new; its id. The link's lifetime runs from `now`, when it is made: an event read
+    late (an order form signed weeks ago) still mails a link that works."""
     email_normalised = normalise_email(email)
     existing = await uow.accounts.by_email(email_normalised)
     if existing is not None:
@@ -75,36 +89,74 @@ async def ensure_account(
     known = await uow.accounts.by_contact(contact_id)
     if known is not None:
         return str(known["_id"])
-    token = passwords.new_link_token()
     await uow.accounts.add(
         {
             "_id": contact_id,
             "email_normalised": email_normalised,
             "contact_ids": [contact_id],
             "password_hash": None,
-            "set_password": {
-                "token_hash": passwords.digest(token),
-                "expires_at": at + policy.link_lifetime,
-            },
+            "set_password": None,
             "picture": None,
             "created_at": at,
         }
     )
+    await _mail_link(
+        contact_id,
+        email,
+        uow=uow,
+        policy=policy,
+        now=now,
+        opening="An account was created for you at our support desk, so you can follow your "
+        "requests.",
+    )
+    return contact_id
+
+
+async def new_link(
+    *, email: str, uow: AccessUnitOfWork, policy: AccountPolicy, now: datetime
+) -> None:
+    """A new set-password link for a requester's account (a link expired, or the password was
+    forgotten); the old link stops working. Nothing happens for an unknown address, and the
+    caller cannot tell the difference."""
+    account = await uow.accounts.by_email(normalise_email(email))
+    if account is None:
+        return
+    await _mail_link(
+        str(account["_id"]),
+        email,
+        uow=uow,
+        policy=policy,
+        now=now,
+        opening="Someone asked for a new link to set the password of your support account.",
+    )
+
+
+async def _mail_link(
+    account_id: str,
+    email: str,
+    *,
+    uow: AccessUnitOfWork,
+    policy: AccountPolicy,
+    now: datetime,
+    opening: str,
+) -> None:
+    token = passwords.new_link_token()
+    link = {"token_hash": passwords.digest(token), "expires_at": now + policy.link_lifetime}
+    await uow.accounts.update(account_id, {"set_password": link})
     hours = int(policy.link_lifetime.total_seconds() // 3600)
     await uow.mailbox.enqueue(
         mail_id=str(uuid4()),
-        account_id=contact_id,
+        account_id=account_id,
         to=email,
         subject="Set the password of your support account",
         body=(
-            "An account was created for you at our support desk, so you can follow your requests.\n"
+            f"{opening}\n"
             f"Set your password within {hours} hours with this one-time link:\n\n"
             f"{policy.set_password_url}?token={token}\n\n"
             "If you did not contact us, ignore this message."
         ),
-        at=at,
+        at=now,
     )
-    return contact_id
 
 
 async def set_password(*, token: str, password: str, uow: AccessUnitOfWork, clock: Clock) -> None:

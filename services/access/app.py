@@ -84,7 +84,9 @@ def create_app(
         topics.SUPPORT_CONTACTS,
         {
             ContactRegistered.event_type: on(
-                lambda e, uow: accounts.register_contact(e, uow=uow, keys=keys, policy=policy)
+                lambda e, uow: accounts.register_contact(
+                    e, uow=uow, keys=keys, policy=policy, clock=clock_
+                )
             )
         },
     )
@@ -92,7 +94,9 @@ def create_app(
         topics.CRM_CONTRACTS,
         {
             crm_events.ContractSigned.event_type: on(
-                lambda e, uow: customers.contract_signed(e, uow=uow, keys=keys, policy=policy)
+                lambda e, uow: customers.contract_signed(
+                    e, uow=uow, keys=keys, policy=policy, clock=clock_
+                )
             ),
             crm_events.ContractTerminated.event_type: on(
                 lambda e, uow: customers.contract_terminated(e, uow=uow)
@@ -106,7 +110,9 @@ def create_app(
         topics.CRM_CONTACTS,
         {
             crm_events.ContactUpserted.event_type: on(
-                lambda e, uow: customers.contact_upserted(e, uow=uow, keys=keys, policy=policy)
+                lambda e, uow: customers.contact_upserted(
+                    e, uow=uow, keys=keys, policy=policy, clock=clock_
+                )
             ),
             crm_events.ContactLeftOrganization.event_type: on(
                 lambda e, uow: customers.contact_left(e, uow=uow)

@@ -13,6 +13,7 @@ from services.access.accounts import AccountPolicy, ensure_account
 from services.access.domain import Representative, normalise_email, with_membership, with_official
 from services.access.handlers import publish_decisions
 from services.access.ports import AccessUnitOfWork
+from shared.clock import Clock
 from shared.crypto import KeyStore, SealedPersonalData, unseal
 from shared.events import CloudEvent
 from shared.events.crm import (
@@ -28,7 +29,12 @@ from shared.events.intake import ContactDetails
 
 
 async def contract_signed(
-    event: CloudEvent, *, uow: AccessUnitOfWork, keys: KeyStore, policy: AccountPolicy
+    event: CloudEvent,
+    *,
+    uow: AccessUnitOfWork,
+    keys: KeyStore,
+    policy: AccountPolicy,
+    clock: Clock,
 ) -> None:
     """A new customer: its contract, and the order form's contacts as representatives."""
     signed = ContractSigned.from_event(event)
@@ -44,6 +50,7 @@ async def contract_signed(
             at=signed.signed_at,
             keys=keys,
             policy=policy,
+            now=clock.now(),
         )
         rep = await uow.directory.representative(
             organisation_id=signed.organisation_id, contact_id=contact.contact_id
@@ -77,7 +84,12 @@ async def contract_reinstated(event: CloudEvent, *, uow: AccessUnitOfWork) -> No
 
 
 async def contact_upserted(
-    event: CloudEvent, *, uow: AccessUnitOfWork, keys: KeyStore, policy: AccountPolicy
+    event: CloudEvent,
+    *,
+    uow: AccessUnitOfWork,
+    keys: KeyStore,
+    policy: AccountPolicy,
+    clock: Clock,
 ) -> None:
     upserted = ContactUpserted.from_event(event)
     await _representative_joined(
@@ -88,6 +100,7 @@ async def contact_upserted(
         at=upserted.upserted_at,
         keys=keys,
         policy=policy,
+        now=clock.now(),
     )
 
 
@@ -140,6 +153,7 @@ async def _representative_joined(
     at: datetime,
     keys: KeyStore,
     policy: AccountPolicy,
+    now: datetime,
 ) -> None:
     opened = await unseal(details, ContactDetails, keys=keys)
     email = [f"email:{normalise_email(str(opened.email))}"] if opened else []
@@ -151,7 +165,12 @@ async def _representative_joined(
             **{**rep.__dict__, "email_normalised": normalise_email(str(opened.email))}
         )
         await ensure_account(
-            contact_id=contact_id, email=str(opened.email), at=at, uow=uow, policy=policy
+            contact_id=contact_id,
+            email=str(opened.email),
+            at=at,
+            now=now,
+            uow=uow,
+            policy=policy,
         )
     await uow.directory.save_representative(rep)
     if rep.member_since is not None:

@@ -39,6 +39,12 @@ class SetPassword(BaseModel):
     password: str = Field(min_length=12, max_length=256)
 
 
+class LinkWanted(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=320)
+
+
 class NewStaff(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -118,6 +124,18 @@ def accounts_router(
                 [{"field": error.field, "rule": error.rule, "message": "link is not usable"}],
             ) from None
         return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @router.post("/accounts/set-password-links", status_code=status.HTTP_202_ACCEPTED)
+    async def new_set_password_link(wanted: LinkWanted) -> Response:
+        """Mail a new set-password link (an expired link, a forgotten password). The answer is
+        the same whether or not the address has an account."""
+        await in_transaction(
+            unit_of_work,
+            lambda uow: accounts.new_link(
+                email=wanted.email, uow=uow, policy=policy, now=clock.now()
+            ),
+        )
+        return Response(status_code=status.HTTP_202_ACCEPTED)
 
     @router.get("/me", response_model=MeOut)
     async def me(caller: Principal = principal) -> MeOut:

@@ -1,0 +1,191 @@
+"""The requester's portal (P3, P6, P11), page by page, from the mail's set-password link to an
+erasure, over the four services in memory."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from PIL import Image
+
+from tests.support.producers import Person
+from tests.unit.portal.conftest import Browser, Portal
+
+PASSWORD = "a-long-enough-password"
+
+
+def png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+async def writes_in(portal: Portal, person: Person, subject: str = "Cannot open the course") -> str:
+    accepted = await portal.system.http("intake").post("/requests", json=person.web_form(subject))
+    assert accepted.status_code == 202, accepted.text
+    await portal.system.settle()
+    return str(accepted.json()["reference"])
+
+
+async def signed_in(portal: Portal, person: Person) -> Browser:
+    browser = portal.browser()
+    link = await portal.set_password_link(person.email)
+    done = await browser.submit(
+        link,
+        "/accounts/set-password",
+        {"token": link.split("=", 1)[1], "password": PASSWORD, "password_again": PASSWORD},
+    )
+    assert done.status_code == 200 and "Your password is set" in done.text
+    login = await browser.submit("/login", "/login", {"email": person.email, "password": PASSWORD})
+    assert (await browser.follow(login)).status_code == 303  # / sends on to my requests
+    return browser
+
+
+async def test_a_person_sets_a_password_from_the_mail_signs_in_and_follows_their_request(
+    portal: Portal,
+) -> None:
+    person = Person.new("Ada Lovelace")
+    reference = await writes_in(portal, person)
+    browser = await signed_in(portal, person)
+
+    mine = await browser.get("/my/requests")
+    assert mine.status_code == 200
+    assert reference in mine.text and "Cannot open the course" in mine.text
+
+    request_path = "/my/requests/" + mine.text.split('href="/my/requests/', 1)[1].split('"', 1)[0]
+    thread = await browser.get(request_path)
+    assert "it shows an error since this morning" in thread.text
+    replied = await browser.submit(
+        request_path, f"{request_path}/reply", {"body": "Still broken after a restart."}
+    )
+    await portal.system.settle()
+    after = await browser.follow(replied)
+    assert "Your reply was added." in after.text
+    assert "Still broken after a restart." in after.text
+
+    other = Person.new("Grace Hopper")
+    await writes_in(portal, other, "Someone else's problem")
+    assert "Someone else&#39;s problem" not in (await browser.get("/my/requests")).text
+
+
+async def test_a_used_link_says_so_and_offers_a_new_one_that_works(portal: Portal) -> None:
+    person = Person.new("Ada Lovelace")
+    await writes_in(portal, person)
+    browser = await signed_in(portal, person)
+    used = await portal.set_password_link(person.email)
+
+    again = await browser.submit(
+        used,
+        "/accounts/set-password",
+        {"token": used.split("=", 1)[1], "password": PASSWORD, "password_again": PASSWORD},
+    )
+    assert again.status_code == 410
+    assert "This link no longer works" in again.text and 'action="/accounts/new-link"' in again.text
+
+    sent = await browser.submit(used, "/accounts/new-link", {"email": person.email})
+    assert sent.status_code == 200 and "is on its way" in sent.text
+    await portal.system.settle()
+    fresh = await portal.set_password_link(person.email)
+    assert fresh != used
+    assert (await browser.get(fresh)).status_code == 200
+
+    unknown = await browser.submit("/forgot-password", "/accounts/new-link", {"email": "x@y.org"})
+    assert unknown.status_code == 200 and unknown.text == sent.text  # no account enumeration
+
+
+async def test_pages_need_a_session_and_forms_need_their_token(portal: Portal) -> None:
+    browser = portal.browser()
+    for page in ("/my/requests", "/my/data", "/staff/inbox"):
+        answer = await browser.get(page)
+        assert answer.status_code == 303 and answer.headers["location"] == "/login"
+    forged = await browser.http.post(
+        "/login", data={"email": "a@b.org", "password": "x" * 12, "csrf": "0" * 64}
+    )
+    assert forged.status_code == 403 and "This form expired" in forged.text
+    wrong = await browser.submit("/login", "/login", {"email": "a@b.org", "password": "x" * 12})
+    assert wrong.status_code == 401 and "do not match an account" in wrong.text
+    assert "portal_session" not in browser.http.cookies
+
+
+async def test_the_session_cookie_is_httponly_and_samesite(portal: Portal) -> None:
+    person = Person.new("Ada Lovelace")
+    await writes_in(portal, person)
+    browser = portal.browser()
+    link = await portal.set_password_link(person.email)
+    await browser.submit(
+        link,
+        "/accounts/set-password",
+        {"token": link.split("=", 1)[1], "password": PASSWORD, "password_again": PASSWORD},
+    )
+    login = await browser.submit("/login", "/login", {"email": person.email, "password": PASSWORD})
+    cookie = login.headers["set-cookie"]
+    assert cookie.startswith("portal_session=")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+async def test_a_profile_picture_is_uploaded_previewed_and_removed(portal: Portal) -> None:
+    person = Person.new("Ada Lovelace")
+    await writes_in(portal, person)
+    browser = await signed_in(portal, person)
+    page = await browser.get("/my/profile")
+    assert "No picture." in page.text
+    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
+    uploaded = await browser.http.post(
+        "/my/profile/picture",
+        data={"csrf": csrf},
+        files={"picture": ("me.png", png(), "image/png")},
+    )
+    assert uploaded.status_code == 303
+    page = await browser.get("/my/profile")
+    assert '<img src="/my/profile/picture"' in page.text
+    preview = await browser.get("/my/profile/picture")
+    assert preview.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(preview.content)).size == (8, 8)
+
+    rejected = await browser.http.post(
+        "/my/profile/picture",
+        data={"csrf": csrf},
+        files={"picture": ("me.png", b"not a picture", "image/png")},
+    )
+    assert rejected.status_code == 422 and "not a picture we can use" in rejected.text
+
+    removed = await browser.submit("/my/profile", "/my/profile/picture/remove", {})
+    assert removed.status_code == 303
+    assert "No picture." in (await browser.get("/my/profile")).text
+
+
+async def test_my_data_is_exported_once_and_an_erasure_takes_the_account(portal: Portal) -> None:
+    person = Person.new("Ada Lovelace")
+    await writes_in(portal, person)
+    browser = await signed_in(portal, person)
+    page = await browser.get("/my/data")
+    assert "deleted one year after their last activity" in page.text
+
+    asked = await browser.submit("/my/data", "/my/data/export", {})
+    await portal.system.settle()
+    status_page = await browser.follow(asked)
+    assert "Your data is ready." in status_page.text
+    action = status_page.text.split('action="/my/data/export/', 1)[1].split('"', 1)[0]
+    csrf = status_page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    download = await browser.http.post(f"/my/data/export/{action}", data={"csrf": csrf})
+    assert download.status_code == 200
+    assert "attachment" in download.headers["content-disposition"]
+    export = json.loads(download.text)
+    assert person.email in json.dumps(export["services"])
+    assert export["missing"] == []
+    again = await browser.http.post(f"/my/data/export/{action}", data={"csrf": csrf})
+    assert again.status_code == 410
+
+    unconfirmed = await browser.submit("/my/data", "/my/data/erasure", {"right": "erasure"})
+    assert unconfirmed.status_code == 422
+    erased = await browser.submit(
+        "/my/data", "/my/data/erasure", {"right": "erasure", "confirm": "yes"}
+    )
+    assert "Your erasure is under way." in erased.text
+    await portal.system.settle()
+    assert await portal.system.plaintext(person.values) == {}
+    again = await portal.browser().submit(
+        "/login", "/login", {"email": person.email, "password": PASSWORD}
+    )
+    assert again.status_code == 401  # the account went too
