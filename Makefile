@@ -17,7 +17,7 @@ UV := $(UV_HOME)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test pytest secrets lint typecheck unit docs install jars clean bench toxiproxy reliability audit tools lock prometheusrule promtool-go secantus
+.PHONY: run test pytest browser secrets lint typecheck unit docs install jars clean bench toxiproxy reliability audit tools lock prometheusrule promtool-go secantus
 
 $(UV):
 	$(PYTHON) -m venv $(UV_HOME)
@@ -51,6 +51,18 @@ $(SECANTUS_RS):
 
 secantus: $(SECANTUS_RS)
 
+# Debian's Chromium and ChromeDriver for the browser tests (tests/browser), installed once as
+# root where they are missing; elsewhere those tests say how to get them and are skipped.
+browser:
+	@if [ ! -x /usr/bin/chromedriver ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium and chromium-driver for the browser tests ..."; \
+	    (apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null)) \
+	    || echo "could not install chromium: the browser tests will be skipped"; \
+	  else echo "no chromium: the browser tests will be skipped (apt-get install chromium chromium-driver)"; fi; \
+	fi
+
 # Fresh secrets for docker compose into .env (never overwrites one): the services refuse to start
 # with the development secrets outside the local stack.
 secrets: install
@@ -67,7 +79,7 @@ typecheck: install
 	$(PY) -m mypy
 
 # Lint and type-check side by side with the tests (the suite mostly waits on Kafka and the store).
-test: install jars tools secantus
+test: install jars tools secantus browser
 	$(MAKE) --no-print-directory -j3 lint typecheck pytest
 
 pytest: install

@@ -1,4 +1,5 @@
-"""`make run`: Kafka, SecantusDB and the four services on this machine, until Ctrl-C.
+"""`make run`: Kafka, SecantusDB, the four services and the portal's pages on this machine, until
+Ctrl-C.
 
 Ports come from the environment (KAFKA_PORT, MONGODB_PORT, INTAKE_HTTP_PORT, ...); data stays in
 .data/ across restarts.
@@ -12,7 +13,13 @@ import sys
 import time
 from types import FrameType
 
-from deploy.local.services import DEFAULT_PORTS, SERVICES, ServiceProcess, service_environment
+from deploy.local.services import (
+    DEFAULT_PORTS,
+    PORTAL_PORT,
+    SERVICES,
+    ServiceProcess,
+    service_environment,
+)
 from deploy.local.stack import (
     REPO,
     InfrastructureError,
@@ -37,11 +44,14 @@ def main() -> int:
     )
     mongo = LocalMongo(DATA / "mongodb", port=_port("MONGODB_PORT", 27017))
     mail = LocalMailbox(DATA / "mailbox", port=_port("SMTP_RELAY_PORT", 1025))
+    portal_port = _port("PORTAL_HTTP_PORT", PORTAL_PORT)
     env = service_environment(
         kafka_bootstrap=kafka.bootstrap_servers,
         mongodb_url=mongo.url,
         SMTP_RELAY_HOST="127.0.0.1",
         SMTP_RELAY_PORT=str(mail.port),
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{portal_port}",  # the mails' links: the pages
+        SURVEYS_PUBLIC_BASE_URL=f"http://127.0.0.1:{_port('SURVEYS_HTTP_PORT', 8004)}",
     )
     services = [
         ServiceProcess(
@@ -52,6 +62,20 @@ def main() -> int:
         )
         for name in SERVICES
     ]
+    portal = ServiceProcess(
+        "portal",
+        port=portal_port,
+        env={
+            **env,
+            **{
+                f"PORTAL_{service.name.upper()}_URL": service.url
+                for service in services
+                if service.name in ("access", "intake", "retention")
+            },
+        },
+        log_dir=DATA / "logs",
+    )
+    services.append(portal)
     running: list[LocalProcess] = []
 
     def stop_all(*_: object) -> None:
@@ -96,7 +120,10 @@ def _print_where(
         f"  mail relay 127.0.0.1:{mail.port}   (outbound mail lands in {mail.mailbox})",
     ]
     for service in services:
-        lines.append(f"  {service.name:<10} {service.url}  /healthz /readyz /metrics /docs")
+        if service.name == "portal":
+            lines.append(f"  {service.name:<10} {service.url}  the pages people use (sign in here)")
+        else:
+            lines.append(f"  {service.name:<10} {service.url}  /healthz /readyz /metrics /docs")
     lines.append(f"  logs       {DATA / 'logs'}")
     print("\n".join(lines), flush=True)
 

@@ -12,6 +12,8 @@ from services.catalogue import CATALOGUE
 
 SERVICES = tuple(CATALOGUE)
 DEFAULT_PORTS = {name: service.port for name, service in CATALOGUE.items()}
+PORTAL_PORT = 8000
+"""The pages (services/portal): where the mails' links point (every service's public base URL)."""
 
 
 def _answers(url: str) -> bool:

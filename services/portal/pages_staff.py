@@ -17,6 +17,7 @@ router = APIRouter(tags=["pages: staff"], default_response_class=HTMLResponse)
 
 Csrf = Annotated[str, Form(max_length=100)]
 Short = Annotated[str, Form(max_length=200)]
+STATUSES = ("open", "pending", "resolved", "closed")
 FILTERS = ("status", "channel", "organisation", "updated_since", "cursor")
 
 
@@ -55,7 +56,9 @@ async def staff_request(
 ) -> Response:
     token = signed_in(who, staff=True)
     found = (await api.access.call("GET", f"/requests/{request_id}", token=token)).body
-    return pages.render(request, "staff_request.html", who, item=found)
+    changed = request.query_params.get("changed")
+    notice = pages.text.status_changed.format(status=changed) if changed in STATUSES else None
+    return pages.render(request, "staff_request.html", who, item=found, notice=notice)
 
 
 @router.post("/staff/requests/{request_id}/reply")
@@ -91,10 +94,10 @@ async def staff_status(
 ) -> Response:
     cookies.check_form(request, csrf)
     change = {"status": to_status, "resolution": resolution or None}
-    await api.intake.call(
+    moved = await api.intake.call(
         "POST", f"/requests/{request_id}/status", token=signed_in(who, staff=True), json=change
     )
-    return see_other(f"/staff/requests/{request_id}")
+    return see_other(f"/staff/requests/{request_id}?changed={moved.body['status']}")
 
 
 @router.post("/staff/requests/{request_id}/share")

@@ -79,6 +79,7 @@ class Text:
     updated_since: str
     next_page: str
     change_status: str
+    status_changed: str
     resolution: str
     share: str
     share_intro: str
@@ -187,6 +188,7 @@ ENGLISH = Text(
     updated_since="Updated since",
     next_page="Next page",
     change_status="Change status",
+    status_changed="The status is now {status}. Lists follow within moments.",
     resolution="Resolution",
     share="Share with a colleague",
     share_intro="The colleague can read this request until the share expires or is revoked.",
