@@ -29,6 +29,7 @@ def fresh_secrets() -> dict[str, str]:
         "TOKEN_SIGNING_KEYS": f"k{secrets.token_hex(4)}:{key()}",  # kid:base64, first signs
         "SURVEYS_LINK_SECRET": key(),
         "SURVEYS_OPT_OUT_HASH_KEY": key(),
+        "PORTAL_FORM_SECRET": key(),
     }
 
 
