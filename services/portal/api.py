@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from prometheus_client import Counter
 
 
 class ApiError(Exception):
@@ -25,10 +26,18 @@ class Answer:
 
 
 class ServiceApi:
-    """One service's API over one HTTP client."""
+    """One service's API over one HTTP client; each call counted by outcome."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, *, name: str, calls: Counter | None = None
+    ) -> None:
         self._client = client
+        self._name = name
+        self._calls = calls
+
+    def _count(self, outcome: str) -> None:
+        if self._calls is not None:
+            self._calls.labels(service=self._name, outcome=outcome).inc()
 
     async def call(
         self,
@@ -44,8 +53,19 @@ class ServiceApi:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         if content_type:
             headers["Content-Type"] = content_type
-        response = await self._client.request(
-            method, path, json=json, params=params, content=content, headers=headers
+        try:
+            response = await self._client.request(
+                method, path, json=json, params=params, content=content, headers=headers
+            )
+        except httpx.HTTPError:
+            self._count("failed")
+            raise ApiError(503, "service unreachable") from None
+        self._count(
+            "ok"
+            if response.status_code < 400
+            else "failed"
+            if response.status_code >= 500
+            else "refused"
         )
         if response.status_code >= 400:
             try:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from services.portal import pages_accounts, pages_requester, pages_staff
 from services.portal.api import ServiceApi, Services
+from services.portal.metrics import PortalMetrics
 from services.portal.session import Cookies
 from services.portal.settings import PortalSettings
 from services.portal.text import text_for
@@ -27,10 +30,11 @@ def create_app(
     app behind its client; by default each is reached over HTTP at its configured URL."""
     chosen = transports or {}
 
+    metrics = PortalMetrics(CollectorRegistry())
+
     def client(name: str, url: str) -> ServiceApi:
-        return ServiceApi(
-            httpx.AsyncClient(base_url=url, timeout=TIMEOUT, transport=chosen.get(name))
-        )
+        http = httpx.AsyncClient(base_url=url, timeout=TIMEOUT, transport=chosen.get(name))
+        return ServiceApi(http, name=name, calls=metrics.service_calls)
 
     services = Services(
         access=client("access", settings.access_url),
@@ -58,5 +62,23 @@ def create_app(
     @app.get("/readyz", response_class=PlainTextResponse, include_in_schema=False)
     async def readyz() -> str:
         return "ok"
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_page() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.middleware("http")
+    async def count_pages(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        metrics.pages.labels(
+            route=template, method=request.method, status=str(response.status_code)
+        ).inc()
+        metrics.page_seconds.labels(route=template).observe(time.perf_counter() - started)
+        return response
 
     return app

@@ -273,3 +273,27 @@ def test_service_monitor_scrapes_every_service_s_metrics_port() -> None:
         "path": "/metrics",
         "interval": "15s",
     }
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_portal_reaches_only_the_services_it_calls(target: str) -> None:
+    """The pages hold no data: no Kafka, no store, no mail; only intake, access and retention,
+    each of which lets the portal in on its own port."""
+    policies = objects(target, "NetworkPolicy")
+    spec = policies["portal"]["spec"]
+    destinations = {
+        peer["podSelector"]["matchLabels"].get("app.kubernetes.io/name")
+        for rule in spec["egress"]
+        for peer in rule["to"]
+    }
+    assert destinations == {None, "intake", "access", "retention"}
+    assert {p["port"] for rule in spec["ingress"] for p in rule["ports"]} == {8000}
+    for name in ("intake", "access", "retention"):
+        admitted = [
+            rule
+            for rule in policies[name]["spec"]["ingress"]
+            for peer in rule["from"]
+            if peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/name")
+            == "portal"
+        ]
+        assert [p["port"] for rule in admitted for p in rule["ports"]] == [DEFAULT_PORTS[name]]

@@ -189,3 +189,19 @@ async def test_my_data_is_exported_once_and_an_erasure_takes_the_account(portal:
         "/login", "/login", {"email": person.email, "password": PASSWORD}
     )
     assert again.status_code == 401  # the account went too
+
+
+async def test_script_in_what_people_write_is_shown_as_text_and_pages_are_counted(
+    portal: Portal,
+) -> None:
+    person = Person.new("Ada Lovelace")
+    await writes_in(portal, person, '<script>alert("x")</script><img src=x onerror=alert(1)>')
+    browser = await signed_in(portal, person)
+    mine = await browser.get("/my/requests")
+    assert "<script>alert" not in mine.text and "<img src=x" not in mine.text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in mine.text
+
+    metrics = (await browser.get("/metrics")).text
+    assert 'portal_pages_total{method="GET",route="/my/requests",status="200"}' in metrics
+    assert 'portal_service_calls_total{outcome="ok",service="access"}' in metrics
+    assert person.email not in metrics and "token=" not in metrics
