@@ -292,7 +292,7 @@ def test_the_portal_reaches_only_the_services_it_calls(target: str) -> None:
         admitted = [
             rule
             for rule in policies[name]["spec"]["ingress"]
-            for peer in rule["from"]
+            for peer in rule.get("from", [])
             if peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/name")
             == "portal"
         ]
