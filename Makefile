@@ -53,7 +53,19 @@ secantus: $(SECANTUS_RS)
 
 # Debian's Chromium and ChromeDriver for the browser tests (tests/browser), installed once as
 # root where they are missing; elsewhere those tests say how to get them and are skipped.
-browser:
+AXE_VERSION := 4.14.1
+AXE_SHA256 := e6b0ce02b84d892e2e33e403485e7f3d6c29e2be6df65daf44d89ba564139745
+AXE := $(USER_CACHE)/axe-core-$(AXE_VERSION)/axe.min.js
+
+# axe-core (npm), the accessibility checker the browser tests inject into each page; pinned by
+# the hash of its package.
+$(AXE):
+	@mkdir -p $(dir $@) && cd $(dir $@) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+	  && echo "$(AXE_SHA256)  axe-core-$(AXE_VERSION).tgz" | sha256sum --check --quiet \
+	  && tar xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js \
+	  || echo "could not fetch axe-core: the accessibility checks will be skipped"
+
+browser: $(AXE)
 	@if [ ! -x /usr/bin/chromedriver ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing Debian's chromium and chromium-driver for the browser tests ..."; \
@@ -80,7 +92,7 @@ typecheck: install
 
 # Lint and type-check side by side with the tests (the suite mostly waits on Kafka and the store).
 test: install jars tools secantus browser
-	$(MAKE) --no-print-directory -j3 lint typecheck pytest
+	AXE_JS=$(AXE) $(MAKE) --no-print-directory -j3 lint typecheck pytest
 
 pytest: install
 	$(PY) -m pytest

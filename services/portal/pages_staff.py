@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 
+from services.portal.api import ApiError
 from services.portal.web import Api, CookieJar, Renderer, Who, see_other, signed_in
 
 router = APIRouter(tags=["pages: staff"], default_response_class=HTMLResponse)
@@ -114,7 +115,10 @@ async def share(
     pages: Renderer,
 ) -> Response:
     cookies.check_form(request, csrf)
-    expires_at = datetime.fromisoformat(expires)
+    try:
+        expires_at = datetime.fromisoformat(expires)
+    except ValueError:
+        raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, "expires") from None
     if expires_at.tzinfo is None:
         expires_at = expires_at.replace(tzinfo=UTC)
     grant = await api.access.call(

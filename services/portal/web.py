@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -122,6 +123,16 @@ def install_answers(app: FastAPI, pages: Pages, cookies: Cookies) -> None:
             problem=pages.text.form_expired,
         )
 
+    async def on_invalid_form(request: Request, _error: Exception) -> Response:
+        return pages.render(
+            request,
+            "problem.html",
+            Visitor(token=request.cookies.get(SESSION_COOKIE)),
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            problem=pages.text.problem(status.HTTP_422_UNPROCESSABLE_CONTENT),
+        )
+
+    app.add_exception_handler(RequestValidationError, on_invalid_form)
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(SignInNeededError, on_sign_in_needed)
     app.add_exception_handler(FormForgedError, on_forged)

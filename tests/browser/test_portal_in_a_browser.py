@@ -1,72 +1,88 @@
-"""What a person and a member of staff do, in Chromium: write in through the web form, follow the
-mailed link, set a password, sign in, read and answer; staff find it in the inbox and resolve
-it; the requester sees it resolved. Forms are usable by keyboard and every field is labelled."""
+"""What people do, in Chromium, against the real services: a person writes in through the web
+form, follows the mailed link, sets a password, signs in, reads, replies and downloads their
+data; staff find it in the inbox, resolve it and share it with a colleague, who sees it only
+until the share expires; a signed-out visitor and a stranger get nothing. Every page looked at is
+checked with axe-core and saved as a screenshot."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import time
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from selenium import webdriver
+import httpx
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.browser.conftest import Stack, add_staff
+from tests.browser.conftest import STAFF_PASSWORD, Browser, Stack, add_staff
 from tests.support.apps import eventually
 
 PASSWORD = "a-long-enough-password"
 LINK = re.compile(r"(http://\S+/accounts/set-password\?token=[A-Za-z0-9_\-]+)")
-
 UNLABELLED = """
 return Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
-  .filter(e => !(e.labels && e.labels.length) && !e.closest('[aria-hidden=true]')
-               && e.tabIndex !== -1)
-  .map(e => e.name);
+  .filter(e => !(e.labels && e.labels.length) && e.tabIndex !== -1).map(e => e.name);
 """
 
 
-def fill(driver: webdriver.Chrome, fields: dict[str, str]) -> None:
+def fill(browser: Browser, fields: dict[str, str]) -> None:
     for name, value in fields.items():
-        element = driver.find_element(By.NAME, name)
+        element = browser.driver.find_element(By.NAME, name)
         element.clear()
         element.send_keys(value)
 
 
-def unlabelled(driver: webdriver.Chrome) -> list[str]:
-    found: list[str] = driver.execute_script(UNLABELLED)
-    return found
+def submit(browser: Browser, css: str = "main form button[type=submit]") -> None:
+    browser.driver.find_element(By.CSS_SELECTOR, css).click()
 
 
-def requester_journey(driver: webdriver.Chrome, stack: Stack, email: str, link: str) -> None:
-    driver.get(link)
-    assert unlabelled(driver) == []
-    fill(driver, {"password": PASSWORD, "password_again": PASSWORD})
-    driver.find_element(By.NAME, "password_again").send_keys(Keys.ENTER)  # by keyboard
-    assert "Your password is set" in driver.find_element(By.TAG_NAME, "h1").text
-    driver.find_element(By.LINK_TEXT, "Sign in").click()
-    assert unlabelled(driver) == []
-    fill(driver, {"email": email, "password": PASSWORD})
-    driver.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
-    assert driver.current_url.endswith("/my/requests")
-    row = driver.find_element(By.XPATH, "//td[contains(., 'Printer on fire')]/..")
-    row.find_element(By.TAG_NAME, "a").click()
-    assert "it is really on fire" in driver.page_source
-    fill(driver, {"body": "Still smoking."})
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    assert "Your reply was added." in driver.page_source
+def labelled(browser: Browser) -> None:
+    assert browser.driver.execute_script(UNLABELLED) == []
 
 
-async def test_a_person_writes_in_sets_a_password_and_staff_resolve_it(
-    stack: Stack, browser: webdriver.Chrome
+def sign_in(browser: Browser, portal: str, email: str, password: str) -> None:
+    browser.driver.delete_all_cookies()
+    browser.driver.get(portal + "/login")
+    fill(browser, {"email": email, "password": password})
+    submit(browser)
+
+
+async def mailed_link(stack: Stack, email: str) -> str:
+    async def newest() -> str | None:
+        links = [
+            found.group(1)
+            for mail in stack.mail.to(email)
+            if (found := LINK.search(mail.get_content()))
+        ]
+        return links[-1] if links else None
+
+    return await eventually(newest, timeout=60)
+
+
+async def written_in(stack: Stack, subject: str) -> tuple[str, str]:
+    """A person writes in through intake's web API; (their email, the request's id)."""
+    email = f"p.{uuid4().hex[:8]}@example.org"
+    form = {"full_name": "Pat Person", "email": email, "subject": subject, "body": "Details."}
+    async with httpx.AsyncClient(base_url=stack.services["intake"].url) as intake:
+        accepted = await intake.post("/requests", json=form)
+    assert accepted.status_code == 202, accepted.text
+    return email, str(accepted.json()["request_id"])
+
+
+async def test_a_person_writes_in_follows_the_mail_replies_and_downloads_their_data(
+    stack: Stack, browser: Browser
 ) -> None:
     email = f"ada.{uuid4().hex[:8]}@example.org"
-    intake = stack.services["intake"].url
+    driver = browser.driver
 
     def write_in() -> None:
-        browser.get(intake + "/")
+        driver.get(stack.services["intake"].url + "/")
+        browser.look("01-web-form")
         fill(
             browser,
             {
@@ -76,60 +92,138 @@ async def test_a_person_writes_in_sets_a_password_and_staff_resolve_it(
                 "body": "The printer, it is really on fire.",
             },
         )
-        browser.find_element(By.CSS_SELECTOR, "form button, form [type=submit]").click()
+        driver.find_element(By.CSS_SELECTOR, "form button, form [type=submit]").click()
 
     await asyncio.to_thread(write_in)
-
-    async def mailed_link() -> str | None:
-        for mail in stack.mail.to(email):
-            found = LINK.search(mail.get_content())
-            if found:
-                return found.group(1)
-        return None
-
-    link = await eventually(mailed_link, timeout=60)
+    link = await mailed_link(stack, email)
     assert link.startswith(stack.portal)
-    await asyncio.to_thread(requester_journey, browser, stack, email, link)
 
-    staff_email = await add_staff(stack, "support_staff", "staff-password-long-enough")
+    def journey() -> None:
+        driver.get(link)
+        browser.look("02-set-password")
+        labelled(browser)
+        fill(browser, {"password": PASSWORD, "password_again": PASSWORD})
+        driver.find_element(By.NAME, "password_again").send_keys(Keys.ENTER)  # by keyboard
+        assert "Your password is set" in driver.find_element(By.TAG_NAME, "h1").text
+        driver.find_element(By.LINK_TEXT, "Sign in").click()
+        browser.look("03-sign-in")
+        labelled(browser)
+        fill(browser, {"email": email, "password": PASSWORD})
+        submit(browser)
+        assert driver.current_url.endswith("/my/requests")
+        browser.look("04-my-requests")
+        row = driver.find_element(By.XPATH, "//td[contains(., 'Printer on fire')]/..")
+        row.find_element(By.TAG_NAME, "a").click()
+        assert "it is really on fire" in driver.page_source
+        labelled(browser)
+        fill(browser, {"body": "Still smoking."})
+        submit(browser)
+        assert "Your reply was added." in driver.page_source
+        browser.look("05-my-request")
+        driver.find_element(By.LINK_TEXT, "Profile").click()
+        browser.look("06-profile")
+        driver.find_element(By.LINK_TEXT, "My data").click()
+        browser.look("07-my-data")
+        labelled(browser)
+        submit(browser, "form[action='/my/data/export'] button")
+        deadline = time.monotonic() + 60
+        while "Your data is ready." not in driver.page_source:
+            assert time.monotonic() < deadline, "the export was never ready"
+            time.sleep(0.5)
+            driver.refresh()
+        submit(browser, "form[action$='/download'] button")
+        deadline = time.monotonic() + 20
+        while not list(browser.downloads.glob("my-data*.json")):
+            assert time.monotonic() < deadline, "nothing downloaded"
+            time.sleep(0.2)
+        (saved,) = browser.downloads.glob("my-data*.json")
+        export = json.loads(saved.read_text())
+        assert email in json.dumps(export["services"]) and export["missing"] == []
 
-    def staff_resolve() -> None:
-        browser.delete_all_cookies()
-        browser.get(stack.portal + "/login")
-        fill(browser, {"email": staff_email, "password": "staff-password-long-enough"})
-        browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
-        assert browser.current_url.endswith("/staff/inbox")
-        assert unlabelled(browser) == []
-        Select(browser.find_element(By.NAME, "status")).select_by_value("open")
-        browser.find_element(By.CSS_SELECTOR, "fieldset button[type=submit]").click()
-        browser.find_element(By.XPATH, "//td[contains(., 'Printer on fire')]/../td/a").click()
-        assert "Still smoking." in browser.page_source
-        assert unlabelled(browser) == []
-        Select(browser.find_element(By.ID, "status")).select_by_value("resolved")
-        Select(browser.find_element(By.ID, "resolution")).select_by_value("solved")
-        status_form = browser.find_element(By.CSS_SELECTOR, "form[action$='/status']")
-        status_form.find_element(By.TAG_NAME, "button").click()
-        WebDriverWait(browser, 15).until(
+    await asyncio.to_thread(journey)
+
+
+async def test_staff_resolve_and_share_and_the_colleague_loses_it_at_expiry(
+    stack: Stack, browser: Browser
+) -> None:
+    requester_email, request_id = await written_in(stack, "Share me please")
+    _, staff_email = await add_staff(stack, "support_staff")
+    colleague_id, colleague_email = await add_staff(stack, "colleague")
+    driver = browser.driver
+    expires_at = (datetime.now(UTC) + timedelta(seconds=12)).replace(microsecond=0)
+
+    def staff_work() -> None:
+        sign_in(browser, stack.portal, staff_email, STAFF_PASSWORD)
+        assert driver.current_url.endswith("/staff/inbox")
+        browser.look("10-staff-inbox")
+        labelled(browser)
+        Select(driver.find_element(By.NAME, "status")).select_by_value("open")
+        submit(browser, "fieldset button[type=submit]")
+        driver.find_element(By.XPATH, "//td[contains(., 'Share me please')]/../td/a").click()
+        browser.look("11-staff-request")
+        labelled(browser)
+        Select(driver.find_element(By.ID, "status")).select_by_value("resolved")
+        Select(driver.find_element(By.ID, "resolution")).select_by_value("solved")
+        submit(browser, "form[action$='/status'] button")
+        WebDriverWait(driver, 15).until(
             expected_conditions.text_to_be_present_in_element(
                 (By.CSS_SELECTOR, "main .notice"), "The status is now resolved"
             )
         )
+        fill(browser, {"colleague_id": colleague_id, "reason": "second opinion"})
+        expires = driver.find_element(By.ID, "expires")
+        driver.execute_script(
+            "arguments[0].value = arguments[1]", expires, expires_at.strftime("%Y-%m-%dT%H:%M:%S")
+        )
+        submit(browser, "form[action$='/share'] button")
+        assert "Shared with" in driver.find_element(By.TAG_NAME, "h1").text
+        browser.look("12-staff-shared")
+        driver.find_element(By.LINK_TEXT, "Legal holds").click()
+        browser.look("13-staff-legal-holds")
+        driver.find_element(By.LINK_TEXT, "Retention").click()
+        browser.look("14-staff-retention")
 
-    await asyncio.to_thread(staff_resolve)
+    await asyncio.to_thread(staff_work)
 
-    def requester_sees_resolved() -> None:
-        browser.delete_all_cookies()
-        browser.get(stack.portal + "/login")
-        fill(browser, {"email": email, "password": PASSWORD})
-        browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
-        row = browser.find_element(By.XPATH, "//td[contains(., 'Printer on fire')]/..")
-        assert "resolved" in row.text
+    def colleague_sees() -> bool:
+        sign_in(browser, stack.portal, colleague_email, STAFF_PASSWORD)
+        return "Share me please" in driver.page_source
 
-    async def resolved_for_the_requester() -> bool:
-        try:
-            await asyncio.to_thread(requester_sees_resolved)
-        except AssertionError:
-            return False
-        return True
+    assert await eventually(lambda: asyncio.to_thread(colleague_sees), timeout=10)
+    await asyncio.to_thread(browser.look, "15-colleague-inbox")
+    await asyncio.sleep(max(0.0, (expires_at - datetime.now(UTC)).total_seconds()) + 1)
 
-    await eventually(resolved_for_the_requester, timeout=30)
+    def colleague_after_expiry() -> None:
+        driver.get(stack.portal + "/staff/inbox")
+        assert "Share me please" not in driver.page_source
+        driver.get(f"{stack.portal}/staff/requests/{request_id}")
+        assert "Details." not in driver.page_source and requester_email not in driver.page_source
+
+    await asyncio.to_thread(colleague_after_expiry)
+
+
+async def test_a_signed_out_visitor_and_a_stranger_get_nothing(
+    stack: Stack, browser: Browser
+) -> None:
+    _, request_id = await written_in(stack, "Private matter")
+    stranger_email, _ = await written_in(stack, "My own matter")
+    link = await mailed_link(stack, stranger_email)
+    driver = browser.driver
+
+    def visits() -> None:
+        for path in (f"/my/requests/{request_id}", f"/staff/requests/{request_id}", "/my/data"):
+            driver.get(stack.portal + path)
+            assert driver.current_url.endswith("/login"), path
+        driver.get(link)
+        fill(browser, {"password": PASSWORD, "password_again": PASSWORD})
+        submit(browser)
+        sign_in(browser, stack.portal, stranger_email, PASSWORD)
+        assert "My own matter" in driver.page_source
+        assert "Private matter" not in driver.page_source
+        driver.get(f"{stack.portal}/my/requests/{request_id}")
+        assert "Private matter" not in driver.page_source and "Details." not in driver.page_source
+        browser.look("20-stranger-refused")
+        driver.get(f"{stack.portal}/staff/inbox")
+        assert driver.current_url.endswith("/login")
+
+    await asyncio.to_thread(visits)
