@@ -10,20 +10,12 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from services.intake.http import WebIntake, WebSubmission
+from shared import look
 from shared.http import describe_validation_errors
 
 HONEYPOT = "website"
 FIELDS = ("full_name", "email", "phone", "company", "subject", "body")
 MAX_FIELDS = 20
-
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>body{{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}}
-label{{display:block;margin-top:1rem}}input,textarea{{width:100%}}
-.trap{{position:absolute;left:-10000px}}.errors{{color:#a00}}</style></head>
-<body><h1>{title}</h1>{content}</body></html>"""
 
 _FORM = """<p>Tell us what you need. We keep only your name, email, phone (optional) and
 company (optional) with your request, as our privacy policy describes.</p>
@@ -42,7 +34,7 @@ company (optional) with your request, as our privacy policy describes.</p>
 
 
 def page(title: str, content: str, *, status_code: int = 200) -> HTMLResponse:
-    return HTMLResponse(_PAGE.format(title=escape(title), content=content), status_code=status_code)
+    return HTMLResponse(look.page(title, content), status_code=status_code)
 
 
 def form_page(

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from services.portal.api import ApiError, Services
 from services.portal.session import SESSION_COOKIE, Cookies, FormForgedError, Visitor
 from services.portal.text import Text
+from shared.look import STYLE
 from shared.wiring import wired
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -44,6 +45,7 @@ class Pages:
                 "t": self.text,
                 "visitor": visitor,
                 "csrf": self._cookies.form_token(request),
+                "style": STYLE,
                 **context,
             },
             status_code=status_code,

@@ -16,12 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from services.surveys import responses
 from services.surveys.domain import token_hash
 from services.surveys.metrics import SurveyMetrics
-from services.surveys.pages import OPT_OUT_PAGES, RESPONSE_PAGES, opt_out_form, page, survey_form
+from services.surveys.pages import OPT_OUT_PAGES, RESPONSE_PAGES, opt_out_form, survey_form
 from services.surveys.repository import MongoSurveys
 from services.surveys.responses import AlreadyAnsweredError, ResponseOutcome
 from services.surveys.results import CsatResults, results_between
 from shared.clock import Clock
 from shared.crypto import KeyStore
+from shared.look import page
 from shared.mongo import in_transaction
 
 UnitOfWork = Callable[[], AbstractAsyncContextManager[MongoSurveys]]

@@ -5,16 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from services.surveys.responses import OptOutOutcome, ResponseOutcome
-
-_STYLE = "body{font-family:sans-serif;max-width:36em;margin:2em auto;line-height:1.5}"
-
-
-def page(title: str, body: str) -> str:
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width"><title>{escape(title)}</title>'
-        f"<style>{_STYLE}</style></head><body><h1>{escape(title)}</h1>{body}</body></html>"
-    )
+from shared.look import page
 
 
 def survey_form(action: str) -> str:

@@ -16,6 +16,7 @@ from uuid import uuid4
 import httpx
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -37,8 +38,15 @@ def fill(browser: Browser, fields: dict[str, str]) -> None:
         element.send_keys(value)
 
 
+def click(browser: Browser, element: WebElement) -> None:
+    """Click a link or a button and wait for the page it leads to (a click returns before)."""
+    old_page = browser.driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser.driver, 20).until(expected_conditions.staleness_of(old_page))
+
+
 def submit(browser: Browser, css: str = "main form button[type=submit]") -> None:
-    browser.driver.find_element(By.CSS_SELECTOR, css).click()
+    click(browser, browser.driver.find_element(By.CSS_SELECTOR, css))
 
 
 def labelled(browser: Browser) -> None:
@@ -92,7 +100,7 @@ async def test_a_person_writes_in_follows_the_mail_replies_and_downloads_their_d
                 "body": "The printer, it is really on fire.",
             },
         )
-        driver.find_element(By.CSS_SELECTOR, "form button, form [type=submit]").click()
+        click(browser, driver.find_element(By.CSS_SELECTOR, "form button, form [type=submit]"))
 
     await asyncio.to_thread(write_in)
     link = await mailed_link(stack, email)
@@ -103,9 +111,11 @@ async def test_a_person_writes_in_follows_the_mail_replies_and_downloads_their_d
         browser.look("02-set-password")
         labelled(browser)
         fill(browser, {"password": PASSWORD, "password_again": PASSWORD})
+        old_page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.NAME, "password_again").send_keys(Keys.ENTER)  # by keyboard
+        WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old_page))
         assert "Your password is set" in driver.find_element(By.TAG_NAME, "h1").text
-        driver.find_element(By.LINK_TEXT, "Sign in").click()
+        click(browser, driver.find_element(By.LINK_TEXT, "Sign in"))
         browser.look("03-sign-in")
         labelled(browser)
         fill(browser, {"email": email, "password": PASSWORD})
@@ -113,16 +123,16 @@ async def test_a_person_writes_in_follows_the_mail_replies_and_downloads_their_d
         assert driver.current_url.endswith("/my/requests")
         browser.look("04-my-requests")
         row = driver.find_element(By.XPATH, "//td[contains(., 'Printer on fire')]/..")
-        row.find_element(By.TAG_NAME, "a").click()
+        click(browser, row.find_element(By.TAG_NAME, "a"))
         assert "it is really on fire" in driver.page_source
         labelled(browser)
         fill(browser, {"body": "Still smoking."})
         submit(browser)
         assert "Your reply was added." in driver.page_source
         browser.look("05-my-request")
-        driver.find_element(By.LINK_TEXT, "Profile").click()
+        click(browser, driver.find_element(By.LINK_TEXT, "Profile"))
         browser.look("06-profile")
-        driver.find_element(By.LINK_TEXT, "My data").click()
+        click(browser, driver.find_element(By.LINK_TEXT, "My data"))
         browser.look("07-my-data")
         labelled(browser)
         submit(browser, "form[action='/my/data/export'] button")
@@ -131,7 +141,8 @@ async def test_a_person_writes_in_follows_the_mail_replies_and_downloads_their_d
             assert time.monotonic() < deadline, "the export was never ready"
             time.sleep(0.5)
             driver.refresh()
-        submit(browser, "form[action$='/download'] button")
+        # a download: the page stays where it is
+        driver.find_element(By.CSS_SELECTOR, "form[action$='/download'] button").click()
         deadline = time.monotonic() + 20
         while not list(browser.downloads.glob("my-data*.json")):
             assert time.monotonic() < deadline, "nothing downloaded"
@@ -159,7 +170,9 @@ async def test_staff_resolve_and_share_and_the_colleague_loses_it_at_expiry(
         labelled(browser)
         Select(driver.find_element(By.NAME, "status")).select_by_value("open")
         submit(browser, "fieldset button[type=submit]")
-        driver.find_element(By.XPATH, "//td[contains(., 'Share me please')]/../td/a").click()
+        click(
+            browser, driver.find_element(By.XPATH, "//td[contains(., 'Share me please')]/../td/a")
+        )
         browser.look("11-staff-request")
         labelled(browser)
         Select(driver.find_element(By.ID, "status")).select_by_value("resolved")
@@ -178,9 +191,9 @@ async def test_staff_resolve_and_share_and_the_colleague_loses_it_at_expiry(
         submit(browser, "form[action$='/share'] button")
         assert "Shared with" in driver.find_element(By.TAG_NAME, "h1").text
         browser.look("12-staff-shared")
-        driver.find_element(By.LINK_TEXT, "Legal holds").click()
+        click(browser, driver.find_element(By.LINK_TEXT, "Legal holds"))
         browser.look("13-staff-legal-holds")
-        driver.find_element(By.LINK_TEXT, "Retention").click()
+        click(browser, driver.find_element(By.LINK_TEXT, "Retention"))
         browser.look("14-staff-retention")
 
     await asyncio.to_thread(staff_work)
