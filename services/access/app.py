@@ -15,11 +15,13 @@ from services.access import (
     customers,
     directory,
     handlers,
+    http,
+    http_accounts,
     privacy,
     repository,
 )
-from services.access.http import access_router
-from services.access.http_accounts import accounts_router
+from services.access.http import AccessHttp
+from services.access.http_accounts import AccountsHttp
 from services.access.mailer import MailDispatcher
 from services.access.metrics import AccessMetrics
 from services.access.settings import AccessSettings
@@ -40,7 +42,8 @@ from shared.mail import MailSender
 from shared.mongo import Transaction, in_transaction
 from shared.participant import participant_handlers
 from shared.service import Backbone, ServiceRuntime
-from shared.tokens import KeyRing, principal_guard
+from shared.tokens import Authenticator, KeyRing
+from shared.wiring import wire
 
 Handler = Callable[[CloudEvent, Transaction], Awaitable[None]]
 
@@ -192,20 +195,17 @@ def create_app(
     install_error_handlers(app)
     app.include_router(runtime.health_router())
     token_keys = KeyRing.parse(settings.token_signing_keys.get_secret_value())
-    principal = principal_guard(keys=token_keys, staff_token=settings.staff_token)
-    app.include_router(
-        access_router(
-            principal=principal,
+    wire(
+        app,
+        Authenticator(keys=token_keys, staff_token=settings.staff_token),
+        AccessHttp(
             unit_of_work=unit_of_work,
             audited_read=audited_read,
             audit=audit_log.MongoAuditLog(database),
             clock=clock_,
             metrics=metrics,
-        )
-    )
-    app.include_router(
-        accounts_router(
-            principal=principal,
+        ),
+        AccountsHttp(
             unit_of_work=unit_of_work,
             account_store=account_store.MongoAccounts(database),
             staff_store=account_store.MongoStaff(database),
@@ -216,6 +216,8 @@ def create_app(
             metrics=metrics,
             picture_max_bytes=settings.picture_max_bytes,
             picture_max_pixels=settings.picture_max_pixels,
-        )
+        ),
     )
+    app.include_router(http.router)
+    app.include_router(http_accounts.router)
     return app

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Query, Response, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.access import handlers, reads
@@ -18,7 +18,8 @@ from services.access.unit_of_work import UnitOfWorkFactory
 from shared.clock import Clock
 from shared.events.intake import Channel, RequestStatus
 from shared.mongo import in_transaction
-from shared.tokens import Principal
+from shared.tokens import Caller
+from shared.wiring import wired
 
 NOT_FOUND = "no such request"
 
@@ -82,136 +83,145 @@ class AuditOut(BaseModel):
     read_at: datetime
 
 
-def access_router(
-    *,
-    principal: Any,
-    unit_of_work: UnitOfWorkFactory,
-    audited_read: UnitOfWorkFactory,
-    audit: MongoAuditLog,
-    clock: Clock,
-    metrics: AccessMetrics,
-) -> APIRouter:
-    router = APIRouter(tags=["requests"])
+@dataclass(frozen=True)
+class AccessHttp:
+    """What these routes need, wired by create_app."""
 
-    @router.get("/requests", response_model=list[RequestOut])
-    async def list_requests(
-        response: Response,
-        caller: Principal = principal,
-        status_: Annotated[RequestStatus | None, Query(alias="status")] = None,
-        channel: Channel | None = None,
-        organisation: Annotated[str | None, Query(max_length=100)] = None,
-        updated_since: AwareDatetime | None = None,
-        cursor: Annotated[str | None, Query(max_length=500)] = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    ) -> list[RequestOut]:
-        """Requests the caller may read, newest first; the next page's cursor in X-Next-Cursor."""
-        filters = RequestFilters(
-            status=status_,
-            channel=channel,
-            organisation_id=organisation,
-            updated_since=updated_since,
-        )
-        try:
-            async with audited_read() as uow:
-                views = await reads.list_requests(
-                    principal=caller,
-                    filters=filters,
-                    cursor=cursor,
-                    limit=limit,
-                    uow=uow,
-                    clock=clock,
-                )
-        except InvalidCursorError:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                [{"field": "cursor", "rule": "invalid_cursor", "message": "unknown cursor"}],
-            ) from None
-        if len(views) == limit:
-            response.headers["X-Next-Cursor"] = encode_cursor(views[-1])
-        metrics.reads.labels(reader_role=caller.role).inc(len(views))
-        return [RequestOut.of(view) for view in views]
+    unit_of_work: UnitOfWorkFactory
+    audited_read: UnitOfWorkFactory
+    audit: MongoAuditLog
+    clock: Clock
+    metrics: AccessMetrics
 
-    @router.get("/requests/{request_id}", response_model=RequestOut)
-    async def read_request(request_id: str, caller: Principal = principal) -> RequestOut:
-        """One request; a request the caller may not read is simply not found."""
-        try:
-            async with audited_read() as uow:
-                view = await reads.read_request(request_id, principal=caller, uow=uow, clock=clock)
-        except handlers.NotFoundError:
-            metrics.denials.labels(reason="request").inc()
-            raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None
-        metrics.reads.labels(reader_role=caller.role).inc()
-        return RequestOut.of(view)
 
-    @router.post(
-        "/requests/{request_id}/share-grants",
-        response_model=GrantOut,
-        status_code=status.HTTP_201_CREATED,
+Ctx = Annotated[AccessHttp, Depends(wired(AccessHttp))]
+
+router = APIRouter(tags=["requests"])
+
+
+@router.get("/requests", response_model=list[RequestOut])
+async def list_requests(
+    ctx: Ctx,
+    response: Response,
+    caller: Caller,
+    status_: Annotated[RequestStatus | None, Query(alias="status")] = None,
+    channel: Channel | None = None,
+    organisation: Annotated[str | None, Query(max_length=100)] = None,
+    updated_since: AwareDatetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[RequestOut]:
+    """Requests the caller may read, newest first; the next page's cursor in X-Next-Cursor."""
+    filters = RequestFilters(
+        status=status_,
+        channel=channel,
+        organisation_id=organisation,
+        updated_since=updated_since,
     )
-    async def share_request(
-        request_id: str, share: Annotated[ShareRequest, Body()], caller: Principal = principal
-    ) -> GrantOut:
-        """Support staff share one request with a colleague, with a reason, until an expiry."""
-        try:
-            grant = await in_transaction(
-                unit_of_work,
-                lambda uow: handlers.share_request(
-                    request_id,
-                    colleague_id=share.colleague_id,
-                    reason=share.reason,
-                    expires_at=share.expires_at,
-                    principal=caller,
-                    uow=uow,
-                    clock=clock,
-                ),
+    try:
+        async with ctx.audited_read() as uow:
+            views = await reads.list_requests(
+                principal=caller,
+                filters=filters,
+                cursor=cursor,
+                limit=limit,
+                uow=uow,
+                clock=ctx.clock,
             )
-        except handlers.NotFoundError:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None
-        except handlers.RejectedError as error:
-            raise _rejected(error) from None
-        metrics.grants.labels(change="granted").inc()
-        return GrantOut.model_validate(grant, from_attributes=True)
+    except InvalidCursorError:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            [{"field": "cursor", "rule": "invalid_cursor", "message": "unknown cursor"}],
+        ) from None
+    if len(views) == limit:
+        response.headers["X-Next-Cursor"] = encode_cursor(views[-1])
+    ctx.metrics.reads.labels(reader_role=caller.role).inc(len(views))
+    return [RequestOut.of(view) for view in views]
 
-    @router.delete("/share-grants/{grant_id}", response_model=GrantOut)
-    async def revoke_grant(grant_id: str, caller: Principal = principal) -> GrantOut:
-        """Support staff revoke a share grant before it expires."""
-        try:
-            grant = await in_transaction(
-                unit_of_work,
-                lambda uow: handlers.revoke_grant(grant_id, principal=caller, uow=uow, clock=clock),
-            )
-        except handlers.NotFoundError:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such grant") from None
-        metrics.grants.labels(change="revoked").inc()
-        return GrantOut.model_validate(grant, from_attributes=True)
 
-    @router.get("/audit", response_model=list[AuditOut])
-    async def read_audit(
-        caller: Principal = principal,
-        request_id: Annotated[str | None, Query(max_length=100)] = None,
-        reader_id: Annotated[str | None, Query(max_length=100)] = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    ) -> list[AuditOut]:
-        """Admins: who read which request, when, on which ground (ids only); a row per request
-        read, newest reads first (a listed page is one read with a row per request on it)."""
-        if not administers(caller):
-            metrics.denials.labels(reason="audit").inc()
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")
-        found = await audit.query(request_id=request_id, reader_id=reader_id, limit=limit)
-        rows = [
-            AuditOut(
-                audit_id=read.audit_id,
-                reader_id=read.reader_id,
-                reader_role=read.reader_role,
-                read_at=read.read_at,
-                **asdict(request),
-            )
-            for read in found
-            for request in read.requests
-        ]
-        return rows[:limit]
+@router.get("/requests/{request_id}", response_model=RequestOut)
+async def read_request(ctx: Ctx, request_id: str, caller: Caller) -> RequestOut:
+    """One request; a request the caller may not read is simply not found."""
+    try:
+        async with ctx.audited_read() as uow:
+            view = await reads.read_request(request_id, principal=caller, uow=uow, clock=ctx.clock)
+    except handlers.NotFoundError:
+        ctx.metrics.denials.labels(reason="request").inc()
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None
+    ctx.metrics.reads.labels(reader_role=caller.role).inc()
+    return RequestOut.of(view)
 
-    return router
+
+@router.post(
+    "/requests/{request_id}/share-grants",
+    response_model=GrantOut,
+    status_code=status.HTTP_201_CREATED,
+)
+async def share_request(
+    ctx: Ctx, request_id: str, share: Annotated[ShareRequest, Body()], caller: Caller
+) -> GrantOut:
+    """Support staff share one request with a colleague, with a reason, until an expiry."""
+    try:
+        grant = await in_transaction(
+            ctx.unit_of_work,
+            lambda uow: handlers.share_request(
+                request_id,
+                colleague_id=share.colleague_id,
+                reason=share.reason,
+                expires_at=share.expires_at,
+                principal=caller,
+                uow=uow,
+                clock=ctx.clock,
+            ),
+        )
+    except handlers.NotFoundError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None
+    except handlers.RejectedError as error:
+        raise _rejected(error) from None
+    ctx.metrics.grants.labels(change="granted").inc()
+    return GrantOut.model_validate(grant, from_attributes=True)
+
+
+@router.delete("/share-grants/{grant_id}", response_model=GrantOut)
+async def revoke_grant(ctx: Ctx, grant_id: str, caller: Caller) -> GrantOut:
+    """Support staff revoke a share grant before it expires."""
+    try:
+        grant = await in_transaction(
+            ctx.unit_of_work,
+            lambda uow: handlers.revoke_grant(grant_id, principal=caller, uow=uow, clock=ctx.clock),
+        )
+    except handlers.NotFoundError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such grant") from None
+    ctx.metrics.grants.labels(change="revoked").inc()
+    return GrantOut.model_validate(grant, from_attributes=True)
+
+
+@router.get("/audit", response_model=list[AuditOut])
+async def read_audit(
+    ctx: Ctx,
+    caller: Caller,
+    request_id: Annotated[str | None, Query(max_length=100)] = None,
+    reader_id: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditOut]:
+    """Admins: who read which request, when, on which ground (ids only); a row per request
+    read, newest reads first (a listed page is one read with a row per request on it)."""
+    if not administers(caller):
+        ctx.metrics.denials.labels(reason="audit").inc()
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")
+    found = await ctx.audit.query(request_id=request_id, reader_id=reader_id, limit=limit)
+    rows = [
+        AuditOut(
+            audit_id=read.audit_id,
+            reader_id=read.reader_id,
+            reader_role=read.reader_role,
+            read_at=read.read_at,
+            **asdict(request),
+        )
+        for read in found
+        for request in read.requests
+    ]
+    return rows[:limit]
 
 
 def _rejected(error: handlers.RejectedError) -> HTTPException:
