@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.intake import repository
+from services.intake import http, repository, web_form
 from services.intake.acknowledgements import AcknowledgementDispatcher
 from services.intake.consumers import (
     email_handler,
@@ -14,14 +14,13 @@ from services.intake.consumers import (
 )
 from services.intake.customers import apply_organisation_decision
 from services.intake.handlers import Matching
-from services.intake.http import WebIntake, intake_router
+from services.intake.http import WebIntake
 from services.intake.mail_intake import MailPolicy
 from services.intake.metrics import IntakeMetrics
 from services.intake.privacy import IntakeHoldings
 from services.intake.ratelimit import TokenBuckets
 from services.intake.settings import IntakeSettings
 from services.intake.smtp import SmtpServer
-from services.intake.web_form import form_router
 from shared import topics
 from shared.clock import Clock
 from shared.erasure_progress import ErasureProgress
@@ -35,7 +34,8 @@ from shared.mail import MailSender
 from shared.mongo import Transaction
 from shared.participant import participant_handlers
 from shared.service import Backbone, ServiceRuntime
-from shared.tokens import KeyRing, principal_guard
+from shared.tokens import Authenticator, KeyRing
+from shared.wiring import wire
 
 
 def create_app(
@@ -143,16 +143,21 @@ def create_app(
         limiter=TokenBuckets(
             per_minute=settings.web_rate_per_minute, burst=settings.web_rate_burst
         ),
-    )
-    principal = principal_guard(
-        keys=KeyRing.parse(settings.token_signing_keys.get_secret_value()),
-        staff_token=settings.staff_token,
+        form_max_bytes=settings.web_form_max_bytes,
     )
     app = FastAPI(title="intake", version="0.2.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.state.smtp = smtp
     install_error_handlers(app)
     app.include_router(runtime.health_router())
-    app.include_router(form_router(web=web, max_bytes=settings.web_form_max_bytes))
-    app.include_router(intake_router(web=web, principal=principal))
+    wire(
+        app,
+        web,
+        Authenticator(
+            keys=KeyRing.parse(settings.token_signing_keys.get_secret_value()),
+            staff_token=settings.staff_token,
+        ),
+    )
+    app.include_router(web_form.router)
+    app.include_router(http.router)
     return app

@@ -7,7 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from services.intake import handlers
@@ -20,7 +20,8 @@ from shared.clock import Clock
 from shared.crypto import KeyStore
 from shared.events.intake import AuthorRole, ContactDetails, RequestStatus, Resolution
 from shared.mongo import in_transaction
-from shared.tokens import Principal
+from shared.tokens import Caller, Principal
+from shared.wiring import wired
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 WRITERS: dict[str, AuthorRole] = {"support_staff": "support_staff", "admin": "support_staff"}
@@ -82,6 +83,8 @@ class WebIntake:
     matching: Matching
     mail_domain: str
     limiter: TokenBuckets
+    form_max_bytes: int
+    """The HTML form's largest body."""
 
     def admit(self, request: Request) -> None:
         """429 when this client has used up its submissions for now."""
@@ -147,75 +150,79 @@ def _refused(error: StatusChangeRefused) -> HTTPException:
     )
 
 
-def intake_router(*, web: WebIntake, principal: Any) -> APIRouter:
-    router = APIRouter(tags=["web channel"])
-    problems: dict[int | str, dict[str, Any]] = {
-        422: {"description": "A field broke a rule; the body names field and rule."}
-    }
+Web = Annotated[WebIntake, Depends(wired(WebIntake))]
+"""A route's `web: Web` is the app's web channel (stores, keys, clock, limits)."""
 
-    @router.post(
-        "/requests",
-        status_code=status.HTTP_202_ACCEPTED,
-        response_model=SubmissionAccepted,
-        responses={**problems, 429: {"description": "Rate limit for this client reached."}},
-    )
-    async def submit_web_request(submission: WebSubmission, request: Request) -> SubmissionAccepted:
-        """Submit a support request through the web channel."""
-        web.admit(request)
-        stored = await web.submit(submission)
-        return SubmissionAccepted(request_id=stored.request_id, reference=stored.reference)
+router = APIRouter(tags=["web channel"])
 
-    @router.post(
-        "/requests/{request_id}/messages",
-        status_code=status.HTTP_201_CREATED,
-        response_model=MessageAccepted,
-        responses=problems,
-    )
-    async def add_message(
-        request_id: str, message: NewMessage, caller: Principal = principal
-    ) -> MessageAccepted:
-        """Add a message to a request (support staff, or the requester on their own request)."""
+problems: dict[int | str, dict[str, Any]] = {
+    422: {"description": "A field broke a rule; the body names field and rule."}
+}
 
-        async def add(uow: MongoIntakeUnitOfWork) -> Message:
-            found, role = _author(caller, await uow.requests.get(request_id))
-            return await handlers.add_message(
-                request=found,
-                body=message.body,
-                channel=found.channel,
-                author_role=role,
-                author_id=caller.principal_id,
-                at=web.clock.now(),
-                uow=uow,
-                keys=web.keys,
-            )
 
-        added = await in_transaction(web.unit_of_work, add)
-        return MessageAccepted(message_id=added.message_id, request_id=request_id)
+@router.post(
+    "/requests",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SubmissionAccepted,
+    responses={**problems, 429: {"description": "Rate limit for this client reached."}},
+)
+async def submit_web_request(
+    web: Web, submission: WebSubmission, request: Request
+) -> SubmissionAccepted:
+    """Submit a support request through the web channel."""
+    web.admit(request)
+    stored = await web.submit(submission)
+    return SubmissionAccepted(request_id=stored.request_id, reference=stored.reference)
 
-    @router.post("/requests/{request_id}/status", response_model=RequestState, responses=problems)
-    async def change_status(
-        request_id: str, change: StatusChange, caller: Principal = principal
-    ) -> RequestState:
-        """Move a request between open, pending, resolved (with a resolution) and closed."""
 
-        async def move(uow: MongoIntakeUnitOfWork) -> SupportRequest:
-            found, role = _author(caller, await uow.requests.get(request_id))
-            return await handlers.set_status(
-                request=found,
-                to_status=change.status,
-                resolution=change.resolution,
-                by_role=role,
-                by_id=caller.principal_id,
-                at=web.clock.now(),
-                uow=uow,
-            )
+@router.post(
+    "/requests/{request_id}/messages",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MessageAccepted,
+    responses=problems,
+)
+async def add_message(
+    web: Web, request_id: str, message: NewMessage, caller: Caller
+) -> MessageAccepted:
+    """Add a message to a request (support staff, or the requester on their own request)."""
 
-        try:
-            updated = await in_transaction(web.unit_of_work, move)
-        except StatusChangeRefused as error:
-            raise _refused(error) from None
-        return RequestState(
-            request_id=request_id, status=updated.status, resolution=updated.resolution
+    async def add(uow: MongoIntakeUnitOfWork) -> Message:
+        found, role = _author(caller, await uow.requests.get(request_id))
+        return await handlers.add_message(
+            request=found,
+            body=message.body,
+            channel=found.channel,
+            author_role=role,
+            author_id=caller.principal_id,
+            at=web.clock.now(),
+            uow=uow,
+            keys=web.keys,
         )
 
-    return router
+    added = await in_transaction(web.unit_of_work, add)
+    return MessageAccepted(message_id=added.message_id, request_id=request_id)
+
+
+@router.post("/requests/{request_id}/status", response_model=RequestState, responses=problems)
+async def change_status(
+    web: Web, request_id: str, change: StatusChange, caller: Caller
+) -> RequestState:
+    """Move a request between open, pending, resolved (with a resolution) and closed."""
+
+    async def move(uow: MongoIntakeUnitOfWork) -> SupportRequest:
+        found, role = _author(caller, await uow.requests.get(request_id))
+        return await handlers.set_status(
+            request=found,
+            to_status=change.status,
+            resolution=change.resolution,
+            by_role=role,
+            by_id=caller.principal_id,
+            at=web.clock.now(),
+            uow=uow,
+        )
+
+    try:
+        updated = await in_transaction(web.unit_of_work, move)
+    except StatusChangeRefused as error:
+        raise _refused(error) from None
+    return RequestState(request_id=request_id, status=updated.status, resolution=updated.resolution)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from services.intake.http import WebIntake, WebSubmission
+from services.intake.http import Web, WebSubmission
 from shared import look
 from shared.http import describe_validation_errors
 
@@ -52,50 +52,49 @@ def form_page(
     return page("Contact support", _FORM.format(errors=errors), status_code=status_code)
 
 
-def form_router(*, web: WebIntake, max_bytes: int) -> APIRouter:
-    router = APIRouter(tags=["web form"])
+router = APIRouter(tags=["web form"])
 
-    @router.get("/", response_class=HTMLResponse)
-    async def show_form() -> HTMLResponse:
-        """The support request form."""
-        return form_page()
 
-    @router.post("/form", response_class=HTMLResponse)
-    async def submit_form(request: Request) -> HTMLResponse:
-        """Accept the form (application/x-www-form-urlencoded); errors re-show the form."""
-        web.admit(request)
-        raw = await _read_limited(request, max_bytes=max_bytes)
-        if raw is None:
-            web.metrics.rejected.labels(channel="web", reason="too_large").inc()
-            problem = {"field": "<body>", "rule": "too_large", "message": "the form is too large"}
-            return form_page([problem], status_code=status.HTTP_413_CONTENT_TOO_LARGE)
-        pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
-        if len(pairs) > MAX_FIELDS:
-            problem = {"field": "<body>", "rule": "too_many_fields", "message": "too many fields"}
-            return form_page([problem], status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-        fields = dict(pairs)
-        if fields.get(HONEYPOT, "").strip():
-            web.metrics.rejected.labels(channel="web", reason="honeypot").inc()
-            return page("Thank you", "<p>Your request was received.</p>")
-        values = {name: fields[name] for name in FIELDS if fields.get(name, "").strip()}
-        try:
-            submission = WebSubmission.model_validate(values)
-        except ValidationError as error:
-            web.metrics.rejected.labels(channel="web", reason="invalid").inc()
-            return form_page(
-                describe_validation_errors(error.errors()),
-                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-            )
-        stored = await web.submit(submission)
-        return page(
-            "Thank you",
-            f"<p>Your request was received. Its reference is "
-            f"<strong>{escape(stored.reference)}</strong>; we also sent it to you by mail. "
-            "Reply to that mail to add to your request.</p>",
-            status_code=status.HTTP_201_CREATED,
+@router.get("/", response_class=HTMLResponse)
+async def show_form() -> HTMLResponse:
+    """The support request form."""
+    return form_page()
+
+
+@router.post("/form", response_class=HTMLResponse)
+async def submit_form(web: Web, request: Request) -> HTMLResponse:
+    """Accept the form (application/x-www-form-urlencoded); errors re-show the form."""
+    web.admit(request)
+    raw = await _read_limited(request, max_bytes=web.form_max_bytes)
+    if raw is None:
+        web.metrics.rejected.labels(channel="web", reason="too_large").inc()
+        problem = {"field": "<body>", "rule": "too_large", "message": "the form is too large"}
+        return form_page([problem], status_code=status.HTTP_413_CONTENT_TOO_LARGE)
+    pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
+    if len(pairs) > MAX_FIELDS:
+        problem = {"field": "<body>", "rule": "too_many_fields", "message": "too many fields"}
+        return form_page([problem], status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    fields = dict(pairs)
+    if fields.get(HONEYPOT, "").strip():
+        web.metrics.rejected.labels(channel="web", reason="honeypot").inc()
+        return page("Thank you", "<p>Your request was received.</p>")
+    values = {name: fields[name] for name in FIELDS if fields.get(name, "").strip()}
+    try:
+        submission = WebSubmission.model_validate(values)
+    except ValidationError as error:
+        web.metrics.rejected.labels(channel="web", reason="invalid").inc()
+        return form_page(
+            describe_validation_errors(error.errors()),
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
-
-    return router
+    stored = await web.submit(submission)
+    return page(
+        "Thank you",
+        f"<p>Your request was received. Its reference is "
+        f"<strong>{escape(stored.reference)}</strong>; we also sent it to you by mail. "
+        "Reply to that mail to add to your request.</p>",
+        status_code=status.HTTP_201_CREATED,
+    )
 
 
 async def _read_limited(request: Request, *, max_bytes: int) -> bytes | None:
