@@ -1,15 +1,12 @@
-"""HTTP edges shared by the services: clear 422s without echoing input, staff bearer token."""
+"""HTTP edges shared by the services: clear 422s that never echo the input."""
 
 from __future__ import annotations
 
-import hmac
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import SecretStr
 
 
 def describe_validation_errors(errors: Any) -> list[dict[str, str]]:
@@ -36,25 +33,3 @@ def install_error_handlers(app: FastAPI) -> None:
             {"detail": describe_validation_errors(error.errors())},
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
-
-
-_bearer = HTTPBearer(auto_error=False)
-
-
-def staff_token_guard(configured: SecretStr) -> Any:
-    """A dependency admitting support staff by the configured bearer token (until access issues tokens)."""
-
-    async def require_staff(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> str:
-        if credentials is None or not hmac.compare_digest(
-            credentials.credentials.encode(), configured.get_secret_value().encode()
-        ):
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "a valid support-staff bearer token is required",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return "support_staff"
-
-    return Depends(require_staff)

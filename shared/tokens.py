@@ -11,7 +11,7 @@ import base64
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import uuid4
 
 import jwt
@@ -148,19 +148,6 @@ async def current_principal(
 
 Caller = Annotated[Principal, Depends(current_principal)]
 """A route's parameter `who: Caller` is the authenticated caller."""
-
-
-def principal_guard(*, keys: KeyRing, staff_token: SecretStr) -> Any:
-    """The older router-factory form of `current_principal` (to go once every router is
-    module-level)."""
-    authenticator = Authenticator(keys=keys, staff_token=staff_token)
-
-    async def authenticate(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> Principal:
-        return await current_principal(authenticator, credentials)
-
-    return Depends(authenticate)
 
 
 def _unauthorized(reason: str) -> HTTPException:

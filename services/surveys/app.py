@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.surveys import handlers, privacy, repository
+from services.surveys import handlers, http, privacy, repository
 from services.surveys.dispatch import InvitationDispatcher
 from services.surveys.domain import Reason, SurveyKeys, SurveyPolicy
-from services.surveys.http import surveys_router
+from services.surveys.http import SurveysHttp
 from services.surveys.mailing import InvitationLinks
 from services.surveys.metrics import SurveyMetrics
 from services.surveys.results import keep_metrics_fresh
@@ -23,11 +23,13 @@ from shared.events.intake import (
     StatusChanged,
 )
 from shared.events.sources import SURVEYS
-from shared.http import install_error_handlers, staff_token_guard
+from shared.http import install_error_handlers
 from shared.mail import MailSender
 from shared.mongo import Transaction
 from shared.participant import participant_handlers
 from shared.service import Backbone, ServiceRuntime
+from shared.tokens import Authenticator, KeyRing
+from shared.wiring import wire
 
 
 def create_app(
@@ -136,13 +138,15 @@ def create_app(
     app.state.dispatcher = dispatcher
     install_error_handlers(app)
     app.include_router(runtime.health_router())
-    app.include_router(
-        surveys_router(
-            staff=staff_token_guard(settings.staff_token),
-            unit_of_work=unit_of_work,
-            keys=runtime.keys,
-            clock=runtime.clock,
-            metrics=metrics,
-        )
+    wire(
+        app,
+        Authenticator(
+            keys=KeyRing.parse(settings.token_signing_keys.get_secret_value()),
+            staff_token=settings.staff_token,
+        ),
+        SurveysHttp(
+            unit_of_work=unit_of_work, keys=runtime.keys, clock=runtime.clock, metrics=metrics
+        ),
     )
+    app.include_router(http.router)
     return app
