@@ -178,7 +178,13 @@ async def upload_picture(ctx: Ctx, request: Request, caller: Caller) -> Response
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me/picture")
+@router.get(
+    "/me/picture",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "The picture."}
+    },
+)
 async def picture(ctx: Ctx, caller: Caller) -> Response:
     """The caller's profile picture."""
     account = await _account(caller, ctx.account_store)
