@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 
 from services.retention.erasure import ParticipantCompletion, Purge, PurgeState
-from services.retention.repository import _session
-from shared.mongo import Document, Transaction, TransactionRunner
+from shared.mongo import Document, TransactionRunner
+from shared.stores import MongoCollection
 
 PURGES = "purges"
 CERTIFICATES = "deletion_certificates"
@@ -39,12 +38,10 @@ def purge_from(document: Document) -> Purge:
     return Purge(**document)
 
 
-class MongoPurges:
+class MongoPurges(MongoCollection):
     """Purges and their persisted progress."""
 
-    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
-        self._collection = database[PURGES]
-        self._session = _session(tx)
+    collection_name = PURGES
 
     async def add(self, purge: Purge) -> None:
         document = asdict(purge)
@@ -71,12 +68,10 @@ class MongoPurges:
         return [purge_from(d) async for d in cursor]
 
 
-class MongoCertificates:
+class MongoCertificates(MongoCollection):
     """Deletion certificates, by erasure id; they hold no personal data."""
 
-    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
-        self._collection = database[CERTIFICATES]
-        self._session = _session(tx)
+    collection_name = CERTIFICATES
 
     async def record(self, certificate: dict[str, Any]) -> None:
         document = {**certificate, "_id": certificate["erasure_id"]}
@@ -96,12 +91,10 @@ class MongoCertificates:
         return await cursor.sort("certified_at", -1).limit(limit).to_list()
 
 
-class MongoExports:
+class MongoExports(MongoCollection):
     """Export requests and the sealed contributions gathered for them."""
 
-    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
-        self._collection = database[EXPORTS]
-        self._session = _session(tx)
+    collection_name = EXPORTS
 
     async def add(self, export: dict[str, Any]) -> None:
         await self._collection.insert_one(

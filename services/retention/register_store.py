@@ -5,20 +5,19 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.retention.processors import SEED_PROCESSORS, Processor
 from shared.mongo import Document
+from shared.stores import MongoCollection
 
 PROCESSORS = "processors"
 
 
-class MongoProcessors:
+class MongoProcessors(MongoCollection):
     """Processors by id."""
 
-    def __init__(self, database: AsyncDatabase[Document]) -> None:
-        self._collection = database[PROCESSORS]
+    collection_name = PROCESSORS
 
     async def all(self) -> list[Processor]:
         cursor = self._collection.find({}).sort("_id", ASCENDING)

@@ -7,21 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.database import AsyncDatabase
 
 from services.retention.domain import OrganisationClock, RetentionClock
 from services.retention.legal_holds import HeldItems, LegalHold
 from shared import erasure_progress
-from shared.mongo import Document, Transaction, TransactionRunner
+from shared.mongo import Document, TransactionRunner
+from shared.stores import MongoCollection
 
 CLOCKS = "retention_clocks"
 ORGANISATIONS = "organisation_clocks"
 HOLDS = "legal_holds"
-
-
-def _session(tx: Transaction | None) -> AsyncClientSession | None:
-    return tx.session if tx else None
 
 
 def _due_requests(now: datetime, held: HeldItems | None) -> dict[str, Any]:
@@ -48,12 +43,10 @@ def _clock_from(document: Document) -> RetentionClock:
     return RetentionClock(**{k: v for k, v in document.items() if k in names})
 
 
-class MongoRetentionClocks:
+class MongoRetentionClocks(MongoCollection):
     """Requests' retention clocks, one document a request."""
 
-    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
-        self._collection = database[CLOCKS]
-        self._session = _session(tx)
+    collection_name = CLOCKS
 
     async def start(self, clock: RetentionClock) -> None:
         await self.save(clock)
@@ -112,12 +105,10 @@ def _organisation_from(document: Document) -> OrganisationClock:
     return OrganisationClock(**document)
 
 
-class MongoOrganisationClocks:
+class MongoOrganisationClocks(MongoCollection):
     """Customer organisations' contract state and purge deadline (P7)."""
 
-    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
-        self._collection = database[ORGANISATIONS]
-        self._session = _session(tx)
+    collection_name = ORGANISATIONS
 
     async def get(self, organisation_id: str) -> OrganisationClock | None:
         found = await self._collection.find_one({"_id": organisation_id}, session=self._session)
@@ -148,12 +139,10 @@ def _hold_from(document: Document) -> LegalHold:
     return LegalHold(**document)
 
 
-class MongoLegalHolds:
+class MongoLegalHolds(MongoCollection):
     """Legal holds, placed and released, by hold id."""
 
-    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
-        self._collection = database[HOLDS]
-        self._session = _session(tx)
+    collection_name = HOLDS
 
     async def get(self, hold_id: str) -> LegalHold | None:
         found = await self._collection.find_one({"_id": hold_id}, session=self._session)

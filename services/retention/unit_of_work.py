@@ -3,8 +3,7 @@ committed data outside one."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -16,29 +15,23 @@ from services.retention.repository import (
     MongoRetentionClocks,
 )
 from services.retention.status_store import RetentionOverview
-from shared.events import CloudEvent
 from shared.mongo import Document, Transaction, TransactionRunner
-from shared.outbox import add_to_outbox
+from shared.stores import MongoUnitOfWork, unit_of_work_factory
 
 
-class MongoRetentionUnitOfWork:
+class MongoRetentionUnitOfWork(MongoUnitOfWork):
     """Clocks, holds, purges, certificates, exports and the processor register."""
 
     def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
-        self._tx = tx
+        super().__init__(database, tx)
         self.clocks = MongoRetentionClocks(database, tx)
         self.organisations = MongoOrganisationClocks(database, tx)
         self.holds = MongoLegalHolds(database, tx)
         self.purges = MongoPurges(database, tx)
         self.certificates = MongoCertificates(database, tx)
         self.exports = MongoExports(database, tx)
-        self.processors = MongoProcessors(database)
+        self.processors = MongoProcessors(database, tx)
         self.overview = RetentionOverview(database)
-
-    async def publish(self, topic: str, event: CloudEvent) -> None:
-        if self._tx is None:
-            raise RuntimeError("events are only published from inside a transaction")
-        await add_to_outbox(self._tx, topic=topic, event=event)
 
 
 class RetentionStores:
@@ -47,16 +40,7 @@ class RetentionStores:
 
     def __init__(self, runner: TransactionRunner, after_commit: Callable[[], None]) -> None:
         self._runner = runner
-        self._after_commit = after_commit
-
-    def transaction(self) -> AbstractAsyncContextManager[MongoRetentionUnitOfWork]:
-        return self._transaction()
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[MongoRetentionUnitOfWork]:
-        async with self._runner.transaction() as tx:
-            yield MongoRetentionUnitOfWork(tx.database, tx)
-        self._after_commit()
+        self.transaction = unit_of_work_factory(runner, after_commit, MongoRetentionUnitOfWork)
 
     def reads(self) -> MongoRetentionUnitOfWork:
         return MongoRetentionUnitOfWork(self._runner.database)

@@ -60,7 +60,7 @@ def create_app(
     async def on_status_changed(event: CloudEvent, tx: Transaction) -> None:
         await handlers.follow_status(
             event,
-            uow=repository.MongoSurveys(tx),
+            uow=repository.MongoSurveysUnitOfWork(tx.database, tx),
             policy=policy,
             secrets=secrets,
             clock=runtime.clock,
@@ -70,7 +70,7 @@ def create_app(
     async def on_contact_registered(event: CloudEvent, tx: Transaction) -> None:
         await handlers.register_contact(
             event,
-            uow=repository.MongoSurveys(tx),
+            uow=repository.MongoSurveysUnitOfWork(tx.database, tx),
             keys=runtime.keys,
             secrets=secrets,
             policy=policy,
@@ -79,13 +79,18 @@ def create_app(
         )
 
     async def on_organisation_changed(event: CloudEvent, tx: Transaction) -> None:
-        await handlers.follow_organisation(event, uow=repository.MongoSurveys(tx))
+        await handlers.follow_organisation(
+            event, uow=repository.MongoSurveysUnitOfWork(tx.database, tx)
+        )
 
     participant = participant_handlers(
         participant="surveys",
         source=SURVEYS,
         holdings=lambda tx: privacy.SurveysHoldings(
-            repository.MongoSurveys(tx), keys=runtime.keys, secrets=secrets, clock=runtime.clock
+            repository.MongoSurveysUnitOfWork(tx.database, tx),
+            keys=runtime.keys,
+            secrets=secrets,
+            clock=runtime.clock,
         ),
         notes=lambda tx, erasure_id: ErasureProgress(
             tx.database, erasure_id, now=runtime.clock.now()

@@ -20,7 +20,7 @@ from services.surveys.domain import DUE_STATES, Invitation, Reason, SurveyKeys, 
 from services.surveys.handlers import InvitationAddress
 from services.surveys.mailing import InvitationLinks, invitation_message, message_id
 from services.surveys.metrics import SurveyMetrics
-from services.surveys.repository import MongoSurveys
+from services.surveys.repository import MongoSurveysUnitOfWork
 from shared.background import stop_if_cancelled
 from shared.clock import Clock
 from shared.crypto import KeyStore, unseal
@@ -38,7 +38,7 @@ class InvitationDispatcher:
     def __init__(
         self,
         *,
-        unit_of_work: Callable[[], AbstractAsyncContextManager[MongoSurveys]],
+        unit_of_work: Callable[[], AbstractAsyncContextManager[MongoSurveysUnitOfWork]],
         keys: KeyStore,
         sender: MailSender,
         links: InvitationLinks,
@@ -141,7 +141,7 @@ class InvitationDispatcher:
         )
 
     async def _recheck(
-        self, uow: MongoSurveys, invitation: Invitation
+        self, uow: MongoSurveysUnitOfWork, invitation: Invitation
     ) -> tuple[Reason | None, str | None, str | None]:
         subject = invitation.requester_id
         if await uow.erased.contains(self._secrets.erased_key(subject)):

@@ -18,7 +18,7 @@ from services.surveys import responses
 from services.surveys.domain import token_hash
 from services.surveys.metrics import SurveyMetrics
 from services.surveys.pages import OPT_OUT_PAGES, RESPONSE_PAGES, opt_out_form, survey_form
-from services.surveys.repository import MongoSurveys
+from services.surveys.repository import MongoSurveysUnitOfWork
 from services.surveys.responses import AlreadyAnsweredError, ResponseOutcome
 from services.surveys.results import CsatResults, results_between
 from shared.clock import Clock
@@ -28,7 +28,7 @@ from shared.mongo import in_transaction
 from shared.tokens import Caller, Principal
 from shared.wiring import wired
 
-UnitOfWork = Callable[[], AbstractAsyncContextManager[MongoSurveys]]
+UnitOfWork = Callable[[], AbstractAsyncContextManager[MongoSurveysUnitOfWork]]
 Token = Annotated[str, Field(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 
 

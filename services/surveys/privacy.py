@@ -16,7 +16,7 @@ from services.surveys.repository import (
     ERASED,
     INVITATIONS,
     RESPONSES,
-    MongoSurveys,
+    MongoSurveysUnitOfWork,
 )
 from shared import erasure_progress
 from shared.clock import Clock
@@ -57,7 +57,9 @@ class SurveysExport(BaseModel):
     responses: list[ExportedResponse]
 
 
-async def holdings_of(subject: str, *, uow: MongoSurveys, keys: KeyStore) -> SurveysExport:
+async def holdings_of(
+    subject: str, *, uow: MongoSurveysUnitOfWork, keys: KeyStore
+) -> SurveysExport:
     """Everything surveys holds on the person: registration, invitations, responses."""
     contact = await uow.contacts.get(subject)
     sealed_address = await uow.contacts.address(subject)
@@ -94,7 +96,7 @@ async def rectify(
     subject: str,
     details: ContactDetails,
     *,
-    uow: MongoSurveys,
+    uow: MongoSurveysUnitOfWork,
     keys: KeyStore,
     secrets: SurveyKeys,
     at: datetime,
@@ -141,7 +143,7 @@ class SurveysHoldings:
     person_records = "contacts"
 
     def __init__(
-        self, uow: MongoSurveys, *, keys: KeyStore, secrets: SurveyKeys, clock: Clock
+        self, uow: MongoSurveysUnitOfWork, *, keys: KeyStore, secrets: SurveyKeys, clock: Clock
     ) -> None:
         self._uow = uow
         self._database = uow.database

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -19,28 +19,26 @@ from services.surveys.domain import (
     RegisteredContact,
     SurveyCandidate,
 )
-from services.surveys.response_store import Collection, MongoResponses
-from shared import erasure_progress
+from services.surveys.response_store import RESPONSES as RESPONSES
+from services.surveys.response_store import MongoResponses
+from shared import erasure_progress, stores
 from shared.crypto import SealedPersonalData
-from shared.events import CloudEvent
 from shared.mongo import (
     Document,
     Transaction,
     TransactionRunner,
 )
-from shared.outbox import add_to_outbox
+from shared.stores import MongoCollection, MongoUnitOfWork
 
 CANDIDATES = "survey_candidates"
 CONTACTS = "contacts"
 INVITATIONS = "invitations"
 OPT_OUTS = "opt_outs"
 ERASED = "erased_subjects"
-RESPONSES = "responses"
 
 
-class MongoSurveyCandidates(Collection):
-    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
-        super().__init__(database, CANDIDATES, tx)
+class MongoSurveyCandidates(MongoCollection):
+    collection_name = CANDIDATES
 
     async def was_erased(self, request_id: str) -> bool:
         return await erasure_progress.was_erased(
@@ -81,7 +79,9 @@ class MongoSurveyCandidates(Collection):
         return True
 
 
-class MongoContacts(Collection):
+class MongoContacts(MongoCollection):
+    collection_name = CONTACTS
+
     async def register(self, contact: RegisteredContact, *, address: SealedPersonalData) -> None:
         document = asdict(contact)
         document["_id"] = document.pop("contact_id")
@@ -124,7 +124,9 @@ class MongoContacts(Collection):
         )
 
 
-class MongoKeyedSet(Collection):
+class MongoKeyedSet(MongoCollection):
+    """A set of keys (opt-outs, erased persons); `name=` says which."""
+
     """A set of keyed hashes (opt-outs, erased subjects): nothing reversible is kept. A key is in
     the set once it has `added_at`; a document with only `seen_at` is a held check."""
 
@@ -155,7 +157,9 @@ def _invitation(document: Document) -> Invitation:
     return Invitation(invitation_id=document["_id"], **values)
 
 
-class MongoInvitations(Collection):
+class MongoInvitations(MongoCollection):
+    collection_name = INVITATIONS
+
     async def get(self, invitation_id: str) -> Invitation | None:
         found = await self._collection.find_one({"_id": invitation_id}, session=self._session)
         return None if found is None else _invitation(found)
@@ -233,21 +237,20 @@ class MongoInvitations(Collection):
         return [_invitation(found) async for found in cursor]
 
 
-class MongoSurveys:
+class MongoSurveysUnitOfWork(MongoUnitOfWork):
     """surveys' unit of work: every collection and the outbox, in one transaction."""
 
-    def __init__(self, tx: Transaction) -> None:
-        self._tx = tx
-        self.database = database = tx.database
-        self.candidates = MongoSurveyCandidates(database, tx)
-        self.contacts = MongoContacts(database, CONTACTS, tx)
-        self.invitations = MongoInvitations(database, INVITATIONS, tx)
-        self.opt_outs = MongoKeyedSet(database, OPT_OUTS, tx)
-        self.erased = MongoKeyedSet(database, ERASED, tx)
-        self.responses = MongoResponses(database, RESPONSES, tx)
+    tx: Transaction
 
-    async def publish(self, topic: str, event: CloudEvent) -> None:
-        await add_to_outbox(self._tx, topic=topic, event=event)
+    def __init__(self, database: AsyncDatabase[Document], tx: Transaction) -> None:
+        super().__init__(database, tx)
+        self._tx = tx
+        self.candidates = MongoSurveyCandidates(database, tx)
+        self.contacts = MongoContacts(database, tx)
+        self.invitations = MongoInvitations(database, tx)
+        self.opt_outs = MongoKeyedSet(database, tx, name=OPT_OUTS)
+        self.erased = MongoKeyedSet(database, tx, name=ERASED)
+        self.responses = MongoResponses(database, tx)
 
     async def tag_request(self, request_id: str, organisation_id: str | None) -> None:
         """Invitations and responses follow their request's organisation (P7, P9)."""
@@ -277,14 +280,9 @@ class MongoSurveys:
 
 def unit_of_work_factory(
     runner: TransactionRunner, after_commit: Callable[[], None]
-) -> Callable[[], AbstractAsyncContextManager[MongoSurveys]]:
-    @asynccontextmanager
-    async def unit_of_work() -> AsyncIterator[MongoSurveys]:
-        async with runner.transaction() as tx:
-            yield MongoSurveys(tx)
-        after_commit()
-
-    return unit_of_work
+) -> Callable[[], AbstractAsyncContextManager[MongoSurveysUnitOfWork]]:
+    """surveys' units of work (the shared factory, with surveys' stores)."""
+    return stores.unit_of_work_factory(runner, after_commit, MongoSurveysUnitOfWork)
 
 
 async def create_indexes(runner: TransactionRunner) -> None:

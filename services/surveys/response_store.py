@@ -5,23 +5,19 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.surveys.responses import AlreadyAnsweredError, RecordedResponse
 from shared.crypto import SealedPersonalData
-from shared.mongo import Document, Transaction
+from shared.mongo import Document
+from shared.stores import MongoCollection
+
+RESPONSES = "responses"
 
 
-class Collection:
-    """One collection, used inside a transaction when one is given."""
+class MongoResponses(MongoCollection):
+    collection_name = RESPONSES
 
-    def __init__(self, database: AsyncDatabase[Document], name: str, tx: Transaction | None):
-        self._collection = database[name]
-        self._session = tx.session if tx else None
-
-
-class MongoResponses(Collection):
     async def add(self, response: RecordedResponse) -> None:
         document = asdict(response)
         document["_id"] = document.pop("invitation_id")

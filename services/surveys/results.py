@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from services.surveys.domain import csat
 from services.surveys.metrics import SurveyMetrics
-from services.surveys.repository import MongoSurveys
+from services.surveys.repository import MongoSurveysUnitOfWork
 from services.surveys.responses import RecordedResponse
 from shared.clock import Clock
 
@@ -61,7 +61,7 @@ def csat_results(
 
 
 async def results_between(
-    unit_of_work: Callable[[], AbstractAsyncContextManager[MongoSurveys]],
+    unit_of_work: Callable[[], AbstractAsyncContextManager[MongoSurveysUnitOfWork]],
     *,
     since: datetime,
     until: datetime,
@@ -73,7 +73,7 @@ async def results_between(
 
 async def refresh_metrics(
     *,
-    unit_of_work: Callable[[], AbstractAsyncContextManager[MongoSurveys]],
+    unit_of_work: Callable[[], AbstractAsyncContextManager[MongoSurveysUnitOfWork]],
     metrics: SurveyMetrics,
     clock: Clock,
 ) -> None:
@@ -94,7 +94,7 @@ async def refresh_metrics(
 
 async def keep_metrics_fresh(
     *,
-    unit_of_work: Callable[[], AbstractAsyncContextManager[MongoSurveys]],
+    unit_of_work: Callable[[], AbstractAsyncContextManager[MongoSurveysUnitOfWork]],
     metrics: SurveyMetrics,
     clock: Clock,
     every_seconds: float,

@@ -11,7 +11,7 @@ import pytest
 
 from services.surveys.domain import SurveyKeys
 from services.surveys.privacy import SurveysHoldings
-from services.surveys.repository import CANDIDATES, INVITATIONS, RESPONSES, MongoSurveys
+from services.surveys.repository import CANDIDATES, INVITATIONS, RESPONSES, MongoSurveysUnitOfWork
 from shared.clock import SystemClock
 from shared.crypto import InMemoryKeyStore
 from shared.erasure_progress import ErasureProgress
@@ -56,7 +56,7 @@ async def _part(
         deadline=now,
     )
     holdings = SurveysHoldings(
-        MongoSurveys(tx),
+        MongoSurveysUnitOfWork(tx.database, tx),
         keys=InMemoryKeyStore(),
         secrets=SurveyKeys(b"h", b"l"),
         clock=SystemClock(),

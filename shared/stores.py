@@ -1,0 +1,86 @@
+"""The adapters' two building blocks, the same in every service: a collection store and a unit
+of work. A store is `MongoX(database, tx=None)`: inside the transaction when one is given,
+reading committed data outside one. A unit of work holds a service's stores in one transaction
+with its outbox; `unit_of_work_factory` opens one per use case and wakes the relay after the
+commit."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import ClassVar, TypeVar
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.events import CloudEvent
+from shared.mongo import Document, Transaction, TransactionRunner
+from shared.outbox import add_many_to_outbox, add_to_outbox
+
+
+class MongoCollection:
+    """One collection of a service's database (`collection_name`, or `name=`), used inside the
+    transaction when one is given."""
+
+    collection_name: ClassVar[str] = ""
+
+    def __init__(
+        self, database: AsyncDatabase[Document], tx: Transaction | None = None, *, name: str = ""
+    ) -> None:
+        chosen = name or self.collection_name
+        if not chosen:
+            raise TypeError(f"{type(self).__name__} names no collection")
+        self._database = database
+        self._tx = tx
+        self._session: AsyncClientSession | None = tx.session if tx else None
+        self._collection: AsyncCollection[Document] = database[chosen]
+
+    async def _find_one(self, query: Document) -> Document | None:
+        return await self._collection.find_one(query, session=self._session)
+
+    async def _insert(self, document: Document) -> None:
+        await self._collection.insert_one(document, session=self._session)
+
+    async def _set(self, query: Document, values: Document) -> None:
+        await self._collection.update_one(query, {"$set": values}, session=self._session)
+
+
+class MongoUnitOfWork:
+    """A service's stores in one transaction with its outbox (or, without a transaction, the
+    same stores reading committed data; nothing is published then)."""
+
+    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
+        self.database = database
+        self.tx = tx
+
+    def _transaction(self) -> Transaction:
+        if self.tx is None:
+            raise RuntimeError("events are only published from inside a transaction")
+        return self.tx
+
+    async def publish(self, topic: str, event: CloudEvent) -> None:
+        await add_to_outbox(self._transaction(), topic=topic, event=event)
+
+    async def publish_many(self, topic: str, events: list[CloudEvent]) -> None:
+        await add_many_to_outbox(self._transaction(), topic=topic, events=events)
+
+
+UnitOfWork = TypeVar("UnitOfWork", bound=MongoUnitOfWork)
+
+
+def unit_of_work_factory(
+    runner: TransactionRunner,
+    after_commit: Callable[[], None],
+    make: Callable[[AsyncDatabase[Document], Transaction], UnitOfWork],
+) -> Callable[[], AbstractAsyncContextManager[UnitOfWork]]:
+    """Units of work of `make`'s kind, each one transaction; `after_commit` (the relay's wake-up)
+    runs once it has committed."""
+
+    @asynccontextmanager
+    async def unit_of_work() -> AsyncIterator[UnitOfWork]:
+        async with runner.transaction() as tx:
+            yield make(tx.database, tx)
+        after_commit()
+
+    return unit_of_work
