@@ -98,7 +98,9 @@ def create_app(
 
     async def on_organisation_decided(event: CloudEvent, tx: Transaction) -> None:
         decided = RequestOrganisationDecided.from_event(event)
-        await apply_organisation_decision(decided, uow=repository.MongoIntakeUnitOfWork(tx))
+        await apply_organisation_decision(
+            decided, uow=repository.MongoIntakeUnitOfWork(tx.database, tx)
+        )
 
     runtime.consume(
         topics.ACCESS_MEMBERSHIPS,

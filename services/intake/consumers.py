@@ -44,7 +44,7 @@ def email_handler(
         outcome = await receive_mail(
             mail=parse_mail(raw),
             received_at=received.received_at,
-            uow=MongoIntakeUnitOfWork(tx),
+            uow=MongoIntakeUnitOfWork(tx.database, tx),
             keys=keys,
             policy=policy,
         )
@@ -88,7 +88,7 @@ def phone_handler(
         try:
             outcome = await receive_call(
                 call=call,
-                uow=MongoIntakeUnitOfWork(tx),
+                uow=MongoIntakeUnitOfWork(tx.database, tx),
                 keys=keys,
                 matching=matching,
                 mail_domain=mail_domain,

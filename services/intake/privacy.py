@@ -66,7 +66,7 @@ class IntakeHoldings:
         self._database, self._session = tx.database, tx.session
         self._keys = keys
         self._matching = matching
-        self._contacts = MongoContacts(tx)
+        self._contacts = MongoContacts(tx.database, tx)
 
     async def persons_in(self, scope: ErasureScope) -> set[str]:
         if scope.kind == "person":

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict
 from typing import Any
 
 from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
 
 from services.intake.domain import Attachment, Contact, Message, SupportRequest
 from services.intake.handlers import Acknowledgement
-from shared import erasure_progress
-from shared.events import CloudEvent
+from shared import erasure_progress, stores
 from shared.events.intake import ContactDetails
 from shared.mongo import Document, Transaction, TransactionRunner
-from shared.outbox import add_to_outbox
+from shared.stores import MongoCollection, MongoUnitOfWork
 
 CONTACTS = "contacts"
 REQUESTS = "requests"
@@ -25,24 +25,8 @@ ACKNOWLEDGEMENTS = "acknowledgements"
 RAW_MAILS = "raw_mails"
 
 
-class _Collection:
-    def __init__(self, tx: Transaction, name: str) -> None:
-        self._tx = tx
-        self._collection = tx.database[name]
-
-    async def _find_one(self, query: Document) -> Document | None:
-        return await self._collection.find_one(query, session=self._tx.session)
-
-    async def _insert(self, document: Document) -> None:
-        await self._collection.insert_one(document, session=self._tx.session)
-
-    async def _set(self, query: Document, values: Document) -> None:
-        await self._collection.update_one(query, {"$set": values}, session=self._tx.session)
-
-
-class MongoContacts(_Collection):
-    def __init__(self, tx: Transaction) -> None:
-        super().__init__(tx, CONTACTS)
+class MongoContacts(MongoCollection):
+    collection_name = CONTACTS
 
     async def by_email(self, normalised_email: str) -> Contact | None:
         return _contact_or_none(await self._find_one({"email_normalised": normalised_email}))
@@ -71,8 +55,8 @@ class MongoContacts(_Collection):
 
     async def retag(self, contact_id: str) -> None:
         """The customer organisations a contact's requests belong to, recomputed from them."""
-        organisations = await self._tx.database[REQUESTS].distinct(
-            "organisation_id", {"requester_id": contact_id}, session=self._tx.session
+        organisations = await self._database[REQUESTS].distinct(
+            "organisation_id", {"requester_id": contact_id}, session=self._session
         )
         await self._set(
             {"_id": contact_id}, {"organisation_ids": sorted(o for o in organisations if o)}
@@ -90,9 +74,8 @@ class MongoContacts(_Collection):
         await self._set({"_id": contact.contact_id}, values)
 
 
-class MongoRequests(_Collection):
-    def __init__(self, tx: Transaction) -> None:
-        super().__init__(tx, REQUESTS)
+class MongoRequests(MongoCollection):
+    collection_name = REQUESTS
 
     async def add(self, request: SupportRequest) -> None:
         await self._insert(_request_document(request))
@@ -106,13 +89,12 @@ class MongoRequests(_Collection):
     async def save(self, request: SupportRequest) -> None:
         document = _request_document(request)
         await self._collection.replace_one(
-            {"_id": document["_id"]}, document, session=self._tx.session
+            {"_id": document["_id"]}, document, session=self._session
         )
 
 
-class MongoMessages(_Collection):
-    def __init__(self, tx: Transaction) -> None:
-        super().__init__(tx, MESSAGES)
+class MongoMessages(MongoCollection):
+    collection_name = MESSAGES
 
     async def add(self, message: Message) -> None:
         document = asdict(message)
@@ -120,9 +102,8 @@ class MongoMessages(_Collection):
         await self._insert(document)
 
 
-class MongoChannelItems(_Collection):
-    def __init__(self, tx: Transaction) -> None:
-        super().__init__(tx, CHANNEL_ITEMS)
+class MongoChannelItems(MongoCollection):
+    collection_name = CHANNEL_ITEMS
 
     async def request_for(self, key: str) -> str | None:
         found = await self._find_one({"_id": key})
@@ -141,13 +122,12 @@ class MongoChannelItems(_Collection):
                 }
             },
             upsert=True,
-            session=self._tx.session,
+            session=self._session,
         )
 
 
-class MongoAcknowledgements(_Collection):
-    def __init__(self, tx: Transaction) -> None:
-        super().__init__(tx, ACKNOWLEDGEMENTS)
+class MongoAcknowledgements(MongoCollection):
+    collection_name = ACKNOWLEDGEMENTS
 
     async def queue(self, acknowledgement: Acknowledgement) -> None:
         document = asdict(acknowledgement)
@@ -163,44 +143,39 @@ REQUEST_COPIES = (MESSAGES, CHANNEL_ITEMS, ACKNOWLEDGEMENTS, RAW_MAILS)
 class MongoRequestCopies:
     """The parts of requests kept beside them: messages, channel items, acknowledgements, mails."""
 
-    def __init__(self, tx: Transaction) -> None:
-        self._tx = tx
+    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
+        self._database = database
+        self._session = tx.session if tx else None
 
     async def tag_organisation(self, request_id: str, organisation_id: str | None) -> None:
         for name in REQUEST_COPIES:
-            await self._tx.database[name].update_many(
+            await self._database[name].update_many(
                 {"request_id": request_id},
                 {"$set": {"organisation_id": organisation_id}},
-                session=self._tx.session,
+                session=self._session,
             )
 
 
-class MongoIntakeUnitOfWork:
+class MongoIntakeUnitOfWork(MongoUnitOfWork):
     """intake's unit of work: contacts, requests, messages and outbox in one transaction."""
 
-    def __init__(self, tx: Transaction) -> None:
-        self.tx = tx
-        self.contacts = MongoContacts(tx)
-        self.requests = MongoRequests(tx)
-        self.messages = MongoMessages(tx)
-        self.channel_items = MongoChannelItems(tx)
-        self.acknowledgements = MongoAcknowledgements(tx)
-        self.copies = MongoRequestCopies(tx)
+    tx: Transaction
 
-    async def publish(self, topic: str, event: CloudEvent) -> None:
-        await add_to_outbox(self.tx, topic=topic, event=event)
+    def __init__(self, database: AsyncDatabase[Document], tx: Transaction) -> None:
+        super().__init__(database, tx)
+        self.contacts = MongoContacts(database, tx)
+        self.requests = MongoRequests(database, tx)
+        self.messages = MongoMessages(database, tx)
+        self.channel_items = MongoChannelItems(database, tx)
+        self.acknowledgements = MongoAcknowledgements(database, tx)
+        self.copies = MongoRequestCopies(database, tx)
 
 
 def unit_of_work_factory(
     runner: TransactionRunner, after_commit: Callable[[], None]
 ) -> Callable[[], AbstractAsyncContextManager[MongoIntakeUnitOfWork]]:
-    @asynccontextmanager
-    async def unit_of_work() -> AsyncIterator[MongoIntakeUnitOfWork]:
-        async with runner.transaction() as tx:
-            yield MongoIntakeUnitOfWork(tx)
-        after_commit()
-
-    return unit_of_work
+    """intake's units of work (the shared factory, with intake's stores)."""
+    return stores.unit_of_work_factory(runner, after_commit, MongoIntakeUnitOfWork)
 
 
 async def create_indexes(runner: TransactionRunner) -> None:

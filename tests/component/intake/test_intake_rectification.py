@@ -24,7 +24,7 @@ async def test_a_rectification_replaces_the_contact_details_and_matching_follows
     contact_id = str(uuid4())
     old_email, new_email = unique_email("ada.old"), unique_email("ada.new")
     async with intake.runtime.runner.transaction() as tx:
-        await MongoContacts(tx).add(
+        await MongoContacts(tx.database, tx).add(
             Contact(
                 contact_id=contact_id,
                 details=ContactDetails(
