@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared import erasure_progress
 from shared.mongo import Document
+from shared.stores import MongoCollection
 
 ACCOUNTS = "accounts"
 STAFF = "staff"
@@ -18,14 +18,10 @@ LOGIN_FAILURES = "login_failures"
 MAILBOX = "mailbox"
 
 
-class MongoAccounts:
+class MongoAccounts(MongoCollection):
     """Requester accounts (P3): one per person, linking every contact id they are known by."""
 
-    def __init__(
-        self, database: AsyncDatabase[Document], session: AsyncClientSession | None = None
-    ) -> None:
-        self._collection = database[ACCOUNTS]
-        self._session = session
+    collection_name = ACCOUNTS
 
     async def was_erased(self, contact_id: str) -> bool:
         return await erasure_progress.was_person_erased(
@@ -69,14 +65,10 @@ class MongoAccounts:
         return found
 
 
-class MongoStaff:
+class MongoStaff(MongoCollection):
     """Support staff, colleagues and admins."""
 
-    def __init__(
-        self, database: AsyncDatabase[Document], session: AsyncClientSession | None = None
-    ) -> None:
-        self._collection = database[STAFF]
-        self._session = session
+    collection_name = STAFF
 
     async def by_email(self, email_normalised: str) -> Document | None:
         return await self._collection.find_one(
@@ -104,11 +96,10 @@ class MongoStaff:
         return result.modified_count == 1
 
 
-class MongoLoginFailures:
+class MongoLoginFailures(MongoCollection):
     """Failed logins per key (hashed account key, client address) inside a sliding window."""
 
-    def __init__(self, database: AsyncDatabase[Document]) -> None:
-        self._collection = database[LOGIN_FAILURES]
+    collection_name = LOGIN_FAILURES
 
     async def count_since(self, key: str, since: datetime) -> int:
         return await self._collection.count_documents({"key": key, "at": {"$gte": since}})
@@ -120,14 +111,10 @@ class MongoLoginFailures:
         await self._collection.delete_many({"key": key})
 
 
-class MongoMailbox:
+class MongoMailbox(MongoCollection):
     """Mail waiting for the relay; staged in the transaction that decided to send it."""
 
-    def __init__(
-        self, database: AsyncDatabase[Document], session: AsyncClientSession | None = None
-    ) -> None:
-        self._collection = database[MAILBOX]
-        self._session = session
+    collection_name = MAILBOX
 
     async def enqueue(
         self, *, mail_id: str, account_id: str, to: str, subject: str, body: str, at: datetime

@@ -11,27 +11,23 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.access.domain import ReadAudit, RequestRead
 from shared.events import CloudEvent
 from shared.mongo import Document
 from shared.outbox import outbox_documents
+from shared.stores import MongoCollection
 
 AUDIT = "read_audit"
 AUDIT_ORDER = "read_at"
 """The order the audit relay publishes in (the records' ids are random)."""
 
 
-class MongoAuditLog:
+class MongoAuditLog(MongoCollection):
     """Read audits: ids, grounds and times only."""
 
-    def __init__(
-        self, database: AsyncDatabase[Document], session: AsyncClientSession | None = None
-    ) -> None:
-        self._collection = database[AUDIT]
-        self._session = session
+    collection_name = AUDIT
 
     async def record(self, audit: ReadAudit, *, topic: str, event: CloudEvent) -> None:
         """The read's record with its event staged in it: one insert, durable on return."""

@@ -8,12 +8,12 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.access.domain import Representative, ShareGrant
-from shared.mongo import IN_CHUNK, Document, delete_in
+from shared.mongo import IN_CHUNK, Document, Transaction, delete_in
+from shared.stores import MongoCollection
 
 ORGANISATIONS = "organisations"
 REPRESENTATIVES = "representatives"
@@ -28,13 +28,11 @@ _GRANT_FIELDS = [f.name for f in fields(ShareGrant) if f.name != "grant_id"]
 class MongoDirectory:
     """Organisations and their representatives, as the CRM last stated them."""
 
-    def __init__(
-        self, database: AsyncDatabase[Document], session: AsyncClientSession | None = None
-    ) -> None:
+    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
         self._organisations = database[ORGANISATIONS]
         self._representatives = database[REPRESENTATIVES]
         self._latches = database[LATCHES]
-        self._session = session
+        self._session = tx.session if tx else None
 
     async def representative(self, *, organisation_id: str, contact_id: str) -> Representative:
         found = await self._representatives.find_one(
@@ -111,12 +109,8 @@ class MongoDirectory:
         return result.matched_count
 
 
-class MongoShareGrants:
-    def __init__(
-        self, database: AsyncDatabase[Document], session: AsyncClientSession | None = None
-    ) -> None:
-        self._collection = database[GRANTS]
-        self._session = session
+class MongoShareGrants(MongoCollection):
+    collection_name = GRANTS
 
     async def add(self, grant: ShareGrant) -> None:
         document = asdict(grant)

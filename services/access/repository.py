@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import DESCENDING, ReturnDocument
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.access import audit_log
@@ -36,6 +35,7 @@ from services.access.read_queries import (
 )
 from shared import erasure_progress
 from shared.mongo import Document, delete_matching, kept_out
+from shared.stores import MongoCollection
 
 __all__ = ["InvalidCursorError", "encode_cursor", "visibility_filter"]
 
@@ -57,14 +57,10 @@ def encode_cursor(view: RequestView) -> str:
     return encode_position(view.received_at, view.request_id)
 
 
-class MongoRequestReadModel:
+class MongoRequestReadModel(MongoCollection):
     """The read model; writes join the caller's transaction when given a session."""
 
-    def __init__(
-        self, database: AsyncDatabase[Document], session: AsyncClientSession | None = None
-    ) -> None:
-        self._collection = database[REQUESTS]
-        self._session = session
+    collection_name = REQUESTS
 
     async def was_erased(self, request_id: str) -> bool:
         return await erasure_progress.was_erased(

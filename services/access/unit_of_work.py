@@ -13,26 +13,26 @@ from services.access.audit_log import MongoAuditLog
 from services.access.directory import MongoDirectory, MongoShareGrants
 from services.access.domain import ReadAudit
 from services.access.repository import MongoRequestReadModel
+from shared import stores
 from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
 from shared.mongo import Document, Transaction, TransactionRunner
-from shared.outbox import add_many_to_outbox, add_to_outbox
+from shared.stores import MongoUnitOfWork
 
 
-class MongoAccessUnitOfWork:
+class MongoAccessUnitOfWork(MongoUnitOfWork):
     """The stores, in a transaction (or, for plain reads, outside one)."""
 
     def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
-        session = tx.session if tx else None
+        super().__init__(database, tx)
         self._database = database
-        self._tx = tx
-        self.requests = MongoRequestReadModel(database, session)
-        self.audit = MongoAuditLog(database, session)
-        self.directory = MongoDirectory(database, session)
-        self.grants = MongoShareGrants(database, session)
-        self.accounts = MongoAccounts(database, session)
-        self.staff = MongoStaff(database, session)
-        self.mailbox = MongoMailbox(database, session)
+        self.requests = MongoRequestReadModel(database, tx)
+        self.audit = MongoAuditLog(database, tx)
+        self.directory = MongoDirectory(database, tx)
+        self.grants = MongoShareGrants(database, tx)
+        self.accounts = MongoAccounts(database, tx)
+        self.staff = MongoStaff(database, tx)
+        self.mailbox = MongoMailbox(database, tx)
 
     @classmethod
     def in_transaction(cls, tx: Transaction) -> MongoAccessUnitOfWork:
@@ -50,16 +50,6 @@ class MongoAccessUnitOfWork:
         """A read's audit record with its event in it: one document, so they are written
         together or not at all, in a transaction or outside one (MongoAuditLog.record)."""
         await self.audit.record(audit, topic=topic, event=event)
-
-    async def publish(self, topic: str, event: CloudEvent) -> None:
-        if self._tx is None:
-            raise RuntimeError("events are only published from inside a transaction")
-        await add_to_outbox(self._tx, topic=topic, event=event)
-
-    async def publish_many(self, topic: str, events: list[CloudEvent]) -> None:
-        if self._tx is None:
-            raise RuntimeError("events are only published from inside a transaction")
-        await add_many_to_outbox(self._tx, topic=topic, events=events)
 
 
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[MongoAccessUnitOfWork]]
@@ -82,10 +72,5 @@ def audited_read_factory(
 def unit_of_work_factory(
     runner: TransactionRunner, after_commit: Callable[[], None]
 ) -> UnitOfWorkFactory:
-    @asynccontextmanager
-    async def unit_of_work() -> AsyncIterator[MongoAccessUnitOfWork]:
-        async with runner.transaction() as tx:
-            yield MongoAccessUnitOfWork.in_transaction(tx)
-        after_commit()
-
-    return unit_of_work
+    """access's units of work (the shared factory, with access's stores)."""
+    return stores.unit_of_work_factory(runner, after_commit, MongoAccessUnitOfWork)
