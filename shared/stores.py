@@ -6,7 +6,7 @@ commit."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import ClassVar, TypeVar
 
@@ -84,3 +84,23 @@ def unit_of_work_factory(
         after_commit()
 
     return unit_of_work
+
+
+EventHandler = Callable[[CloudEvent, Transaction], Awaitable[None]]
+"""What a consumer runs for one event, inside the transaction that also records it as handled."""
+
+
+def handled_in(
+    make: Callable[[AsyncDatabase[Document], Transaction], UnitOfWork],
+) -> Callable[[Callable[[CloudEvent, UnitOfWork], Awaitable[object]]], EventHandler]:
+    """The one way a subscriber calls the service layer: `on = handled_in(MongoXUnitOfWork)`,
+    then `on(lambda event, uow: handlers.x(event, uow=uow, ...))` is the consumer's handler,
+    run in the consumer's transaction through the service's unit of work."""
+
+    def on(handle: Callable[[CloudEvent, UnitOfWork], Awaitable[object]]) -> EventHandler:
+        async def handler(event: CloudEvent, tx: Transaction) -> None:
+            await handle(event, make(tx.database, tx))
+
+        return handler
+
+    return on

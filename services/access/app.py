@@ -42,6 +42,7 @@ from shared.mail import MailSender
 from shared.mongo import Transaction, in_transaction
 from shared.participant import participant_handlers
 from shared.service import Backbone, ServiceRuntime
+from shared.stores import handled_in
 from shared.tokens import Authenticator, KeyRing
 from shared.wiring import wire
 
@@ -64,11 +65,7 @@ def create_app(
         failures_per_client=settings.login_failures_per_client,
     )
 
-    def on(handle: Callable[[CloudEvent, MongoAccessUnitOfWork], Awaitable[None]]) -> Handler:
-        async def handler(event: CloudEvent, tx: Transaction) -> None:
-            await handle(event, MongoAccessUnitOfWork.in_transaction(tx))
-
-        return handler
+    on = handled_in(MongoAccessUnitOfWork)
 
     runtime.consume(
         topics.SUPPORT_REQUESTS,

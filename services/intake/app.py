@@ -24,16 +24,15 @@ from services.intake.smtp import SmtpServer
 from shared import topics
 from shared.clock import Clock
 from shared.erasure_progress import ErasureProgress
-from shared.events import CloudEvent
 from shared.events.access import RequestOrganisationDecided
 from shared.events.channels import EmailReceived, PhoneCallLogged
 from shared.events.intake import RequestReceived
 from shared.events.sources import INTAKE_PRIVACY
 from shared.http import install_error_handlers
 from shared.mail import MailSender
-from shared.mongo import Transaction
 from shared.participant import participant_handlers
 from shared.service import Backbone, ServiceRuntime
+from shared.stores import handled_in
 from shared.tokens import Authenticator, KeyRing
 from shared.wiring import wire
 
@@ -96,11 +95,12 @@ def create_app(
         batch=True,
     )
 
-    async def on_organisation_decided(event: CloudEvent, tx: Transaction) -> None:
-        decided = RequestOrganisationDecided.from_event(event)
-        await apply_organisation_decision(
-            decided, uow=repository.MongoIntakeUnitOfWork(tx.database, tx)
+    on = handled_in(repository.MongoIntakeUnitOfWork)
+    on_organisation_decided = on(
+        lambda e, uow: apply_organisation_decision(
+            RequestOrganisationDecided.from_event(e), uow=uow
         )
+    )
 
     runtime.consume(
         topics.ACCESS_MEMBERSHIPS,

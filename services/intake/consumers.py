@@ -11,7 +11,7 @@ from services.intake.mail_intake import MailOutcome, MailPolicy, receive_mail
 from services.intake.metrics import IntakeMetrics
 from services.intake.mime import parse_mail
 from services.intake.phone import UnusableCall, receive_call
-from services.intake.repository import CHANNEL_ITEMS, CONTACTS, RAW_MAILS, MongoIntakeUnitOfWork
+from services.intake.repository import CHANNEL_ITEMS, CONTACTS, MongoIntakeUnitOfWork
 from services.intake.smtp import mail_key_id
 from shared.clock import Clock
 from shared.consumer import BatchPreparer, EventHandler
@@ -20,7 +20,11 @@ from shared.events import CloudEvent, EventSchemaError
 from shared.events.channels import EmailReceived, PhoneCallLogged, RawMail
 from shared.events.intake import RequestReceived
 from shared.mongo import Transaction
+from shared.stores import handled_in
 from shared.write_behind import prime
+
+IN_UNIT_OF_WORK = handled_in(MongoIntakeUnitOfWork)
+"""Each channel's handler runs in intake's unit of work, in the consumer's transaction."""
 
 
 def email_handler(
@@ -32,7 +36,7 @@ def email_handler(
 ) -> EventHandler:
     """Turns `intake.email.received.v1` into a request, a threaded message or nothing."""
 
-    async def on_mail(event: CloudEvent, tx: Transaction) -> None:
+    async def on_mail(event: CloudEvent, uow: MongoIntakeUnitOfWork) -> None:
         received = EmailReceived.from_event(event)
         raw_mail = await unseal(received.content, RawMail, keys=keys)
         if raw_mail is None:
@@ -44,12 +48,12 @@ def email_handler(
         outcome = await receive_mail(
             mail=parse_mail(raw),
             received_at=received.received_at,
-            uow=MongoIntakeUnitOfWork(tx.database, tx),
+            uow=uow,
             keys=keys,
             policy=policy,
         )
         kept = outcome.request_id is not None
-        await tx.database[RAW_MAILS].insert_one(
+        await uow.raw_mails.keep(
             {
                 "_id": received.mail_id,
                 "outcome": outcome.kind,
@@ -60,14 +64,13 @@ def email_handler(
                 "received_at": received.received_at,
                 "size": received.size,
                 "raw": raw if kept and len(raw) <= raw_mail_store_bytes else None,
-            },
-            session=tx.session,
+            }
         )
         if not kept:
             await keys.shred(mail_key_id(received.mail_id))  # not kept, so not kept in Kafka
         _count(metrics, "email", outcome)
 
-    return on_mail
+    return IN_UNIT_OF_WORK(on_mail)
 
 
 def phone_handler(
@@ -83,25 +86,25 @@ def phone_handler(
         fold_plus_addressing=fold_plus_addressing, default_phone_region=default_phone_region
     )
 
-    async def on_call(event: CloudEvent, tx: Transaction) -> None:
+    async def on_call(event: CloudEvent, uow: MongoIntakeUnitOfWork) -> None:
         call = PhoneCallLogged.from_event(event)
         try:
             outcome = await receive_call(
                 call=call,
-                uow=MongoIntakeUnitOfWork(tx.database, tx),
+                uow=uow,
                 keys=keys,
                 matching=matching,
                 mail_domain=mail_domain,
             )
         except UnusableCall as error:
-            if not tx.in_batch:
+            if not uow.tx.in_batch:
                 reason = str(error).split(":", 1)[0]
                 metrics.rejected.labels(channel="phone", reason=reason).inc()
             raise EventSchemaError(str(error)) from None
         counted = MailOutcome(outcome.kind, request_id=outcome.request_id)
-        tx.after_commit(lambda: _count(metrics, "phone", counted))
+        uow.tx.after_commit(lambda: _count(metrics, "phone", counted))
 
-    return on_call
+    return IN_UNIT_OF_WORK(on_call)
 
 
 def phone_batch_preparer(*, keys: KeyStore, matching: Matching) -> BatchPreparer:

@@ -140,6 +140,15 @@ REQUEST_COPIES = (MESSAGES, CHANNEL_ITEMS, ACKNOWLEDGEMENTS, RAW_MAILS)
 """Where intake keeps copies of a request's parts, each tagged with its request's organisation."""
 
 
+class MongoRawMails(MongoCollection):
+    """What became of each received mail, and its raw bytes while its request is kept."""
+
+    collection_name = RAW_MAILS
+
+    async def keep(self, mail: Document) -> None:
+        await self._insert(mail)
+
+
 class MongoRequestCopies:
     """The parts of requests kept beside them: messages, channel items, acknowledgements, mails."""
 
@@ -168,6 +177,7 @@ class MongoIntakeUnitOfWork(MongoUnitOfWork):
         self.messages = MongoMessages(database, tx)
         self.channel_items = MongoChannelItems(database, tx)
         self.acknowledgements = MongoAcknowledgements(database, tx)
+        self.raw_mails = MongoRawMails(database, tx)
         self.copies = MongoRequestCopies(database, tx)
 
 

@@ -21,7 +21,7 @@ from services.retention.register_store import MongoProcessors
 from services.retention.rights import Retention, RetentionPeriods
 from services.retention.scheduler import PurgeScheduler, SchedulerPolicy
 from services.retention.settings import RetentionSettings
-from services.retention.unit_of_work import RetentionStores
+from services.retention.unit_of_work import MongoRetentionUnitOfWork, RetentionStores
 from shared import topics
 from shared.clock import Clock
 from shared.erasure_progress import ErasureProgress
@@ -37,9 +37,9 @@ from shared.events.legal import LegalHoldPlaced, LegalHoldReleased
 from shared.events.privacy import ErasureCompleted, ExportContributed
 from shared.events.sources import RETENTION
 from shared.http import install_error_handlers
-from shared.mongo import Transaction
 from shared.participant import participant_handlers
 from shared.service import Backbone, ServiceRuntime
+from shared.stores import handled_in
 from shared.tokens import Authenticator, KeyRing
 from shared.wiring import wire
 
@@ -65,34 +65,31 @@ def create_app(
         ),
     )
 
-    async def on_request_received(event: CloudEvent, tx: Transaction) -> None:
-        clocks = repository.MongoRetentionClocks(tx.database, tx)
-        await handlers.start_retention_clock(event, clocks=clocks, retention=retention)
-
-    async def on_activity(event: CloudEvent, tx: Transaction) -> None:
-        clocks = repository.MongoRetentionClocks(tx.database, tx)
-        await handlers.record_request_activity(event, clocks=clocks, retention=retention)
-
-    async def on_organisation_changed(event: CloudEvent, tx: Transaction) -> None:
-        clocks = repository.MongoRetentionClocks(tx.database, tx)
-        await handlers.follow_organisation(event, clocks=clocks, retention=retention)
-
-    async def on_terminated(event: CloudEvent, tx: Transaction) -> None:
-        organisations = repository.MongoOrganisationClocks(tx.database, tx)
-        await handlers.schedule_organisation_purge(
-            event, organisations=organisations, retention=retention
+    on = handled_in(MongoRetentionUnitOfWork)
+    on_request_received = on(
+        lambda e, uow: handlers.start_retention_clock(e, clocks=uow.clocks, retention=retention)
+    )
+    on_activity = on(
+        lambda e, uow: handlers.record_request_activity(e, clocks=uow.clocks, retention=retention)
+    )
+    on_organisation_changed = on(
+        lambda e, uow: handlers.follow_organisation(e, clocks=uow.clocks, retention=retention)
+    )
+    on_terminated = on(
+        lambda e, uow: handlers.schedule_organisation_purge(
+            e, organisations=uow.organisations, retention=retention
         )
+    )
+    on_reinstated = on(
+        lambda e, uow: handlers.cancel_organisation_purge(e, organisations=uow.organisations)
+    )
+    on_hold_placed = on(lambda e, uow: handlers.place_legal_hold(e, holds=uow.holds))
 
-    async def on_reinstated(event: CloudEvent, tx: Transaction) -> None:
-        organisations = repository.MongoOrganisationClocks(tx.database, tx)
-        await handlers.cancel_organisation_purge(event, organisations=organisations)
-
-    async def on_hold_placed(event: CloudEvent, tx: Transaction) -> None:
-        await handlers.place_legal_hold(event, holds=repository.MongoLegalHolds(tx.database, tx))
-
-    async def on_hold_released(event: CloudEvent, tx: Transaction) -> None:
-        await handlers.release_legal_hold(event, holds=repository.MongoLegalHolds(tx.database, tx))
+    async def release_and_wake(event: CloudEvent, uow: MongoRetentionUnitOfWork) -> None:
+        await handlers.release_legal_hold(event, holds=uow.holds)
         scheduler.wake()
+
+    on_hold_released = on(release_and_wake)
 
     participant = participant_handlers(
         participant="retention",
@@ -105,14 +102,14 @@ def create_app(
         clock=runtime.clock,
     )
 
-    async def on_erasure_completed(event: CloudEvent, tx: Transaction) -> None:
-        purges = purge_store.MongoPurges(tx.database, tx)
-        await privacy.track_erasure_completion(event, purges=purges)
+    async def track_and_wake(event: CloudEvent, uow: MongoRetentionUnitOfWork) -> None:
+        await privacy.track_erasure_completion(event, purges=uow.purges)
         scheduler.wake()
 
-    async def on_export_contributed(event: CloudEvent, tx: Transaction) -> None:
-        exports = purge_store.MongoExports(tx.database, tx)
-        await privacy.collect_export_contribution(event, exports=exports)
+    on_erasure_completed = on(track_and_wake)
+    on_export_contributed = on(
+        lambda e, uow: privacy.collect_export_contribution(e, exports=uow.exports)
+    )
 
     runtime.consume(
         topics.SUPPORT_REQUESTS,

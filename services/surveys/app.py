@@ -15,7 +15,6 @@ from services.surveys.settings import SurveySettings
 from shared import topics
 from shared.clock import Clock
 from shared.erasure_progress import ErasureProgress
-from shared.events import CloudEvent
 from shared.events.intake import (
     ContactRegistered,
     OrganisationChanged,
@@ -25,9 +24,9 @@ from shared.events.intake import (
 from shared.events.sources import SURVEYS
 from shared.http import install_error_handlers
 from shared.mail import MailSender
-from shared.mongo import Transaction
 from shared.participant import participant_handlers
 from shared.service import Backbone, ServiceRuntime
+from shared.stores import handled_in
 from shared.tokens import Authenticator, KeyRing
 from shared.wiring import wire
 
@@ -52,36 +51,27 @@ def create_app(
     def count(reason: Reason) -> None:
         metrics.decisions.labels(reason=reason).inc()
 
-    async def on_request_received(event: CloudEvent, tx: Transaction) -> None:
-        await handlers.watch_new_request(
-            event, candidates=repository.MongoSurveyCandidates(tx.database, tx)
+    on = handled_in(repository.MongoSurveysUnitOfWork)
+    on_request_received = on(
+        lambda e, uow: handlers.watch_new_request(e, candidates=uow.candidates)
+    )
+    on_status_changed = on(
+        lambda e, uow: handlers.follow_status(
+            e, uow=uow, policy=policy, secrets=secrets, clock=runtime.clock, count=count
         )
-
-    async def on_status_changed(event: CloudEvent, tx: Transaction) -> None:
-        await handlers.follow_status(
-            event,
-            uow=repository.MongoSurveysUnitOfWork(tx.database, tx),
-            policy=policy,
-            secrets=secrets,
-            clock=runtime.clock,
-            count=count,
-        )
-
-    async def on_contact_registered(event: CloudEvent, tx: Transaction) -> None:
-        await handlers.register_contact(
-            event,
-            uow=repository.MongoSurveysUnitOfWork(tx.database, tx),
+    )
+    on_contact_registered = on(
+        lambda e, uow: handlers.register_contact(
+            e,
+            uow=uow,
             keys=runtime.keys,
             secrets=secrets,
             policy=policy,
             clock=runtime.clock,
             count=count,
         )
-
-    async def on_organisation_changed(event: CloudEvent, tx: Transaction) -> None:
-        await handlers.follow_organisation(
-            event, uow=repository.MongoSurveysUnitOfWork(tx.database, tx)
-        )
+    )
+    on_organisation_changed = on(lambda e, uow: handlers.follow_organisation(e, uow=uow))
 
     participant = participant_handlers(
         participant="surveys",
