@@ -161,7 +161,7 @@ async def test_staff_resolve_and_share_and_the_colleague_loses_it_at_expiry(
     _, staff_email = await add_staff(stack, "support_staff")
     colleague_id, colleague_email = await add_staff(stack, "colleague")
     driver = browser.driver
-    expires_at = (datetime.now(UTC) + timedelta(seconds=12)).replace(microsecond=0)
+    expires_at = (datetime.now(UTC) + timedelta(seconds=8)).replace(microsecond=0)
 
     def staff_work() -> None:
         sign_in(browser, stack.portal, staff_email, STAFF_PASSWORD)
