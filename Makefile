@@ -94,13 +94,8 @@ typecheck: install
 test: install jars tools secantus browser
 	AXE_JS=$(AXE) $(MAKE) --no-print-directory -j3 lint typecheck pytest
 
-# The fast layer (memory, no infrastructure) side by side with the real-infrastructure layer;
-# both must pass. The fast layer's report follows the other's.
 pytest: install
-	@mkdir -p .cache; $(PY) -m pytest --layer=memory -q > .cache/pytest-memory.log 2>&1 & memory=$$!; \
-	$(PY) -m pytest --layer=real; real=$$?; \
-	wait $$memory; fast=$$?; echo "--- the fast layer (tests/unit in memory):"; \
-	tail -n 25 .cache/pytest-memory.log; exit $$(( real != 0 || fast != 0 ))
+	$(PY) -m pytest
 
 # Toxiproxy (a TCP fault proxy) for the fault suite, built once from the Go module proxy.
 TOXIPROXY := .cache/tools/toxiproxy/server

@@ -43,31 +43,3 @@ def mail_sink() -> Iterator[SmtpSink]:
     """A real SMTP server on a free port that keeps what it receives."""
     with smtp_sink() as sink:
         yield sink
-
-
-MEMORY_LAYER = "tests/unit/"
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--layer",
-        choices=("all", "memory", "real"),
-        default="all",
-        help="memory: the fast layer alone (tests/unit, not marked real); real: everything "
-        "else. `make test` runs the two side by side (the fast layer needs no Kafka or store).",
-    )
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    layer = config.getoption("--layer")
-    if layer == "all":
-        return
-    root = str(config.rootpath) + "/"
-
-    def in_memory(item: pytest.Item) -> bool:
-        path = str(item.path).removeprefix(root)
-        return path.startswith(MEMORY_LAYER) and item.get_closest_marker("real") is None
-
-    keep = [item for item in items if in_memory(item) == (layer == "memory")]
-    config.hook.pytest_deselected(items=[item for item in items if item not in keep])
-    items[:] = keep
