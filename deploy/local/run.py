@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 from types import FrameType
 
 from deploy.local.services import (
@@ -28,6 +27,7 @@ from deploy.local.stack import (
     LocalMongo,
     LocalProcess,
 )
+from deploy.local.supervisor import Supervisor
 
 DATA = REPO / ".data"
 
@@ -76,37 +76,35 @@ def main() -> int:
         log_dir=DATA / "logs",
     )
     services.append(portal)
-    running: list[LocalProcess] = []
-
-    def stop_all(*_: object) -> None:
-        for process in reversed(running):
-            print(f"stopping {process.name} ...", flush=True)
-            process.stop()
-        running.clear()
+    infrastructure: list[LocalProcess] = [kafka, mongo, mail]
+    supervisor = Supervisor(infrastructure=infrastructure, services=services, say=_say)
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+        supervisor.request_stop()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)  # also when started in the background (SIG_IGN)
     try:
-        for process in (kafka, mongo, mail, *services):
-            print(f"starting {process.name} ...", flush=True)
-            running.append(process)
+        for process in (*infrastructure, *services):
+            if supervisor.stopping:
+                return 0
+            _say(f"starting {process.name} ...")
             process.start()
         _print_where(kafka, mongo, mail, services)
-        while all(process.alive() for process in running):
-            time.sleep(1)
-        dead = [process.name for process in running if not process.alive()]
-        print(f"stopped unexpectedly: {', '.join(dead)}; logs in {DATA / 'logs'}", flush=True)
+        dead = supervisor.watch()
+        if dead is None:
+            return 0
+        _say(f"{dead} stopped unexpectedly; stopping everything (logs in {DATA / 'logs'})")
         return 1
     except InfrastructureError as error:
         print(f"error: {error}", file=sys.stderr, flush=True)
         return 1
-    except KeyboardInterrupt:
-        return 0
     finally:
-        stop_all()
+        supervisor.stop_all()
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
 
 
 def _print_where(

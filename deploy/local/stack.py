@@ -75,16 +75,32 @@ class LocalProcess:
     log_path: Path
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
+    launch_command: list[str] = field(default_factory=list, repr=False)
+    launch_env: dict[str, str] | None = field(default=None, repr=False)
+
     def launch(self, command: list[str], *, env: dict[str, str] | None = None) -> None:
+        """Start `command` in its own process group (so a stop reaches its children too)."""
+        self.launch_command, self.launch_env = command, env
+        self.relaunch()
+
+    def relaunch(self) -> None:
+        """Start the last command again, without waiting for it (a supervisor's restart)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            self.launch_command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self.launch_env,
+            start_new_session=True,
         )
         log.close()
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    def exit_code(self) -> int | None:
+        return None if self.process is None else self.process.poll()
 
     def start(self, *, timeout: float = 60.0) -> None:
         raise NotImplementedError
@@ -101,23 +117,35 @@ class LocalProcess:
             f"{self.name} not ready after {timeout:.0f}s; see {self.log_path}"
         )
 
-    def stop(self, *, timeout: float = 20.0) -> None:
-        if not self.alive():
+    def signal_group(self, signum: int) -> None:
+        """Send `signum` to the process and every child it started."""
+        if self.process is None or self.process.poll() is not None:
             return
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
+        try:
+            os.killpg(self.process.pid, signum)
+        except ProcessLookupError:
+            return
+
+    def wait(self, timeout: float) -> bool:
+        """Whether it has exited within `timeout` seconds."""
+        if self.process is None:
+            return True
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
+            return False
+        return True
+
+    def stop(self, *, timeout: float = 20.0) -> None:
+        """SIGTERM, then SIGKILL after `timeout` seconds."""
+        self.signal_group(signal.SIGTERM)
+        if not self.wait(timeout):
+            self.kill()
 
     def kill(self) -> None:
-        """SIGKILL, as a crash would."""
-        if self.alive():
-            assert self.process is not None
-            self.process.kill()
-            self.process.wait(5)
+        """SIGKILL (of the whole group), as a crash would."""
+        self.signal_group(signal.SIGKILL)
+        self.wait(5)
 
 
 def _kafka_properties(
