@@ -121,6 +121,11 @@ class MongoShareGrants(MongoCollection):
         found = await self._collection.find_one({"_id": grant_id}, session=self._session)
         return None if found is None else _grant_from(found)
 
+    async def of_request(self, request_id: str) -> list[ShareGrant]:
+        """Every grant of a request, revoked and expired ones too, newest first."""
+        cursor = self._collection.find({"request_id": request_id}, session=self._session)
+        return [_grant_from(found) async for found in cursor.sort("granted_at", -1)]
+
     async def revoke(self, grant_id: str, *, at: datetime) -> None:
         await self._collection.update_one(
             {"_id": grant_id}, {"$set": {"revoked_at": at}}, session=self._session
@@ -131,10 +136,6 @@ class MongoShareGrants(MongoCollection):
             {"colleague_id": colleague_id, "revoked_at": None, "expires_at": {"$gt": now}},
             session=self._session,
         )
-        return [_grant_from(d) for d in await found.to_list()]
-
-    async def of_request(self, request_id: str) -> list[ShareGrant]:
-        found = self._collection.find({"request_id": request_id}, session=self._session)
         return [_grant_from(d) for d in await found.to_list()]
 
     async def delete_for_requests(self, request_ids: list[str]) -> int:

@@ -208,6 +208,15 @@ async def share_request(
     return grant
 
 
+async def grants_of(
+    request_id: str, *, principal: Principal, uow: AccessUnitOfWork
+) -> list[ShareGrant]:
+    """Who a request is or was shared with (support staff, who share and revoke)."""
+    if not reads_everything(principal):
+        raise NotFoundError("no such request")
+    return await uow.grants.of_request(request_id)
+
+
 async def revoke_grant(
     grant_id: str, *, principal: Principal, uow: AccessUnitOfWork, clock: Clock
 ) -> ShareGrant:

@@ -182,6 +182,17 @@ async def share_request(
     return GrantOut.model_validate(grant, from_attributes=True)
 
 
+@router.get("/requests/{request_id}/share-grants", response_model=list[GrantOut])
+async def request_grants(ctx: Ctx, request_id: str, caller: Caller) -> list[GrantOut]:
+    """Support staff: who a request is or was shared with, newest first (ids only)."""
+    try:
+        async with ctx.audited_read() as uow:
+            grants = await handlers.grants_of(request_id, principal=caller, uow=uow)
+    except handlers.NotFoundError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None
+    return [GrantOut.model_validate(grant, from_attributes=True) for grant in grants]
+
+
 @router.delete("/share-grants/{grant_id}", response_model=GrantOut)
 async def revoke_grant(ctx: Ctx, grant_id: str, caller: Caller) -> GrantOut:
     """Support staff revoke a share grant before it expires."""

@@ -22,6 +22,10 @@ STATUSES = ("open", "pending", "resolved", "closed")
 FILTERS = ("status", "channel", "organisation", "updated_since", "cursor")
 
 
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
 @router.get("/staff/inbox")
 async def inbox(
     request: Request,
@@ -57,9 +61,15 @@ async def staff_request(
 ) -> Response:
     token = signed_in(who, staff=True)
     found = (await api.access.call("GET", f"/requests/{request_id}", token=token)).body
+    grants = []
+    if who.role == "support_staff":
+        path = f"/requests/{request_id}/share-grants"
+        grants = (await api.access.call("GET", path, token=token)).body
     changed = request.query_params.get("changed")
     notice = pages.text.status_changed.format(status=changed) if changed in STATUSES else None
-    return pages.render(request, "staff_request.html", who, item=found, notice=notice)
+    return pages.render(
+        request, "staff_request.html", who, item=found, grants=grants, notice=notice, now=_now()
+    )
 
 
 @router.post("/staff/requests/{request_id}/reply")

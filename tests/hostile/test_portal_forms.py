@@ -97,6 +97,30 @@ async def test_every_form_survives_hostile_fields_and_renders_them_inert(
     assert tried == expected * len(HOSTILE) and expected >= 20
 
 
+async def test_every_staff_form_survives_hostile_fields(portal: Portal) -> None:  # noqa: F811
+    """The console's forms, signed in as support staff (a requester is sent to sign in)."""
+    from tests.unit.portal.test_staff_console import STAFF_PASSWORD, a_staff_member, staff_browser
+
+    await writes_in(portal, Person.new("Ada Lovelace"))
+    _, email = await a_staff_member(portal, "support_staff")
+    staff = await staff_browser(portal, email, STAFF_PASSWORD)
+    page = await staff.get("/staff/holds")
+    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    tried = 0
+    for path, fields in forms(portal.app):
+        if not path.startswith("/staff/"):
+            continue
+        for field in fields:
+            for value in HOSTILE:
+                data = {f: SENSIBLE.get(f, "x") for f in fields} | {field: value, "csrf": csrf}
+                answer = await staff.http.post(concrete(path), data=data)
+                tried += 1
+                assert answer.status_code < 500, (path, field, answer.status_code)
+                assert answer.status_code != 303 or "/login" not in answer.headers["location"]
+                assert "<script>alert" not in answer.text, (path, field)
+    assert tried >= 10 * len(HOSTILE)
+
+
 async def signed_in_again(person: Person, browser: Browser) -> Browser:
     login = await browser.submit(
         "/login", "/login", {"email": person.email, "password": "a-long-enough-password"}

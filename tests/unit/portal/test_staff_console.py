@@ -90,12 +90,15 @@ async def test_a_colleague_sees_a_shared_request_until_the_share_is_revoked(port
     assert link_to_request((await colleague.get("/staff/inbox")).text) == request_path
     assert person.email in (await colleague.get(request_path)).text
 
-    revoke = shared.text.split('action="/staff/grants/', 1)[1].split('"', 1)[0]
-    csrf = shared.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    listed = await staff.get(request_path)  # the request lists its shares, each revocable
+    assert colleague_id in listed.text and 'action="/staff/grants/' in listed.text
+    revoke = listed.text.split('action="/staff/grants/', 1)[1].split('"', 1)[0]
+    csrf = listed.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
     revoked = await staff.http.post(f"/staff/grants/{revoke}", data={"csrf": csrf})
     assert revoked.status_code == 303
     await portal.system.settle()
     assert "/staff/requests/" not in (await colleague.get("/staff/inbox")).text
+    assert 'action="/staff/grants/' not in (await staff.get(request_path)).text  # inactive now
     denied = await colleague.get(request_path)
     assert denied.status_code in (403, 404) and person.email not in denied.text
 
