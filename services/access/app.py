@@ -201,6 +201,7 @@ def create_app(
             audit=audit_log.MongoAuditLog(database),
             clock=clock_,
             metrics=metrics,
+            token_keys=token_keys,
         ),
         AccountsHttp(
             unit_of_work=unit_of_work,

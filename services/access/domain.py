@@ -15,6 +15,17 @@ BOOTSTRAP_STAFF_ID = "bootstrap-staff"
 
 
 @dataclass(frozen=True)
+class AttachmentView:
+    """A file that came with a message: kept ones can be downloaded by whoever may read it."""
+
+    attachment_id: str
+    filename: str | None
+    media_type: str
+    size: int
+    kept: bool
+
+
+@dataclass(frozen=True)
 class MessageView:
     """One message of a request; its body is None once erased."""
 
@@ -22,6 +33,7 @@ class MessageView:
     author_role: str
     added_at: datetime
     body: str | None
+    attachments: tuple[AttachmentView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,12 @@ class RequestView:
     subject: str | None
     body: str | None
     messages: tuple[MessageView, ...] = ()
+    attachments: tuple[AttachmentView, ...] = ()
+
+    def attachment(self, attachment_id: str) -> AttachmentView | None:
+        """One of the request's files, on its first message or a later one."""
+        every = [*self.attachments, *(a for m in self.messages for a in m.attachments)]
+        return next((a for a in every if a.attachment_id == attachment_id), None)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from datetime import datetime
 from uuid import uuid4
 
 from services.access.domain import (
+    AttachmentView,
     MessageView,
     OrganisationDecision,
     RequestView,
@@ -36,6 +37,7 @@ from shared.events.access import (
     ShareRevoked,
 )
 from shared.events.intake import (
+    AttachmentMeta,
     MessageAdded,
     MessageContent,
     RequestContent,
@@ -86,6 +88,7 @@ async def record_request_received(
             requester_email=email,
             subject=content.subject if content else None,
             body=content.body if content else None,
+            attachments=attachment_views(content.attachments if content else ()),
         ),
         organisation_derived=organisation_id is not None,
     )
@@ -150,7 +153,21 @@ async def record_message_added(event: CloudEvent, *, uow: AccessUnitOfWork, keys
             author_role=added.author_role,
             added_at=added.added_at,
             body=content.body if content else None,
+            attachments=attachment_views(content.attachments if content else ()),
         ),
+    )
+
+
+def attachment_views(metas: tuple[AttachmentMeta, ...]) -> tuple[AttachmentView, ...]:
+    return tuple(
+        AttachmentView(
+            attachment_id=meta.attachment_id,
+            filename=meta.filename,
+            media_type=meta.media_type,
+            size=meta.size,
+            kept=meta.kept,
+        )
+        for meta in metas
     )
 
 

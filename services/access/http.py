@@ -16,12 +16,21 @@ from services.access.metrics import AccessMetrics
 from services.access.repository import InvalidCursorError, encode_cursor
 from services.access.unit_of_work import UnitOfWorkFactory
 from shared.clock import Clock
+from shared.downloads import issue_download_grant
 from shared.events.intake import Channel, RequestStatus
 from shared.mongo import in_transaction
-from shared.tokens import Caller
+from shared.tokens import Caller, KeyRing
 from shared.wiring import wired
 
 NOT_FOUND = "no such request"
+
+
+class AttachmentOut(BaseModel):
+    attachment_id: str
+    filename: str | None
+    media_type: str
+    size: int
+    kept: bool
 
 
 class MessageOut(BaseModel):
@@ -29,6 +38,14 @@ class MessageOut(BaseModel):
     author_role: str
     added_at: datetime
     body: str | None
+    attachments: list[AttachmentOut] = []
+
+
+class DownloadGrantOut(BaseModel):
+    """Where intake serves the file to whoever presents this grant, and until when."""
+
+    download_path: str
+    expires_at: datetime
 
 
 class RequestOut(BaseModel):
@@ -46,6 +63,7 @@ class RequestOut(BaseModel):
     subject: str | None
     body: str | None
     messages: list[MessageOut]
+    attachments: list[AttachmentOut] = []
 
     @classmethod
     def of(cls, view: RequestView) -> RequestOut:
@@ -92,6 +110,7 @@ class AccessHttp:
     audit: MongoAuditLog
     clock: Clock
     metrics: AccessMetrics
+    token_keys: KeyRing
 
 
 Ctx = Annotated[AccessHttp, Depends(wired(AccessHttp))]
@@ -150,6 +169,33 @@ async def read_request(ctx: Ctx, request_id: str, caller: Caller) -> RequestOut:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None
     ctx.metrics.reads.labels(reader_role=caller.role).inc()
     return RequestOut.of(view)
+
+
+@router.post(
+    "/requests/{request_id}/attachments/{attachment_id}/download-grant",
+    response_model=DownloadGrantOut,
+    status_code=status.HTTP_201_CREATED,
+)
+async def grant_download(
+    ctx: Ctx, request_id: str, attachment_id: str, caller: Caller
+) -> DownloadGrantOut:
+    """A short-lived grant to download one kept file of a request the caller may read; the
+    read is audited like any other. intake serves the file to whoever presents the grant."""
+    try:
+        async with ctx.audited_read() as uow:
+            view = await reads.read_request(request_id, principal=caller, uow=uow, clock=ctx.clock)
+    except handlers.NotFoundError:
+        ctx.metrics.denials.labels(reason="request").inc()
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None
+    found = view.attachment(attachment_id)
+    if found is None or not found.kept:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file kept with this request")
+    grant, expires_at = issue_download_grant(
+        attachment_id, reader_id=caller.principal_id, keys=ctx.token_keys, now=ctx.clock.now()
+    )
+    return DownloadGrantOut(
+        download_path=f"/attachments/{attachment_id}?grant={grant}", expires_at=expires_at
+    )
 
 
 @router.post(

@@ -13,6 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.access import audit_log
 from services.access.domain import (
+    AttachmentView,
     MessageView,
     OrganisationDecision,
     RequestFilters,
@@ -42,7 +43,9 @@ __all__ = ["InvalidCursorError", "encode_cursor", "visibility_filter"]
 REQUESTS = "request_views"
 
 NEWEST_FIRST = [("received_at", DESCENDING), ("_id", DESCENDING)]
-_VIEW_FIELDS = [f.name for f in fields(RequestView) if f.name not in {"request_id", "messages"}]
+_VIEW_FIELDS = [
+    f.name for f in fields(RequestView) if f.name not in {"request_id", "messages", "attachments"}
+]
 
 
 def visibility_filter(visibility: Visibility) -> Document:
@@ -290,7 +293,19 @@ async def create_indexes(database: AsyncDatabase[Document]) -> None:
 def _view_from(document: Document) -> RequestView:
     values: dict[str, Any] = {name: document.get(name) for name in _VIEW_FIELDS}
     messages = tuple(
-        MessageView(**{k: m.get(k) for k in ("message_id", "author_role", "added_at", "body")})
+        MessageView(
+            **{k: m.get(k) for k in ("message_id", "author_role", "added_at", "body")},
+            attachments=_attachments(m),
+        )
         for m in document.get("messages", [])
     )
-    return RequestView(request_id=document["_id"], messages=messages, **values)
+    return RequestView(
+        request_id=document["_id"],
+        messages=messages,
+        attachments=_attachments(document),
+        **values,
+    )
+
+
+def _attachments(document: Document) -> tuple[AttachmentView, ...]:
+    return tuple(AttachmentView(**found) for found in document.get("attachments") or ())

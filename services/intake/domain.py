@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import uuid4
@@ -112,11 +113,59 @@ class SupportRequest:
 
 @dataclass(frozen=True)
 class Attachment:
-    """What intake records of an attachment: its name, size and type, never its content."""
+    """What intake records of an attachment beside the message: its name, size and type. When
+    `kept`, its content is stored apart, sealed with the requester's key (`attachments`)."""
 
     filename: str | None
     content_type: str
     size: int
+    attachment_id: str = ""
+    kept: bool = False
+
+
+@dataclass(frozen=True)
+class ReceivedFile:
+    """A file as it came with a mail or a web submission (its bytes, before any decision)."""
+
+    filename: str | None
+    content_type: str
+    content: bytes = field(repr=False)
+
+
+KEPT_MEDIA_TYPES = frozenset(
+    {"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain", "text/csv"}
+)
+KEPT_MAX_BYTES = 5_000_000
+KEPT_MAX_FILES = 5
+
+
+def attachments_of(
+    files: tuple[ReceivedFile, ...], *, new_id: Callable[[], str]
+) -> tuple[tuple[Attachment, ...], dict[str, bytes]]:
+    """What is recorded of each file, and the content of those kept: at most five, each a PDF,
+    an image or plain text of at most 5 MB (the rest are listed, not kept)."""
+    recorded: list[Attachment] = []
+    kept: dict[str, bytes] = {}
+    for file in files:
+        attachment_id = new_id()
+        keep = (
+            file.content_type in KEPT_MEDIA_TYPES
+            and 0 < len(file.content) <= KEPT_MAX_BYTES
+            and len(kept) < KEPT_MAX_FILES
+        )
+        name = (file.filename or "").replace("/", "_").replace("\\", "_")[:200] or None
+        recorded.append(
+            Attachment(
+                filename=name,
+                content_type=file.content_type,
+                size=len(file.content),
+                attachment_id=attachment_id,
+                kept=keep,
+            )
+        )
+        if keep:
+            kept[attachment_id] = file.content
+    return tuple(recorded), kept
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.intake.domain import Contact, Message, SupportRequest
+from services.intake.domain import Attachment, Contact, Message, SupportRequest
 from shared import topics
 from shared.crypto import KeyStore, seal
 from shared.events import CloudEvent
 from shared.events.intake import (
+    AttachmentMeta,
     AuthorRole,
     ContactDetails,
     ContactRegistered,
@@ -37,10 +38,33 @@ async def contact_registered(contact: Contact, *, at: datetime, keys: KeyStore) 
     )
 
 
+def _metas(attachments: tuple[Attachment, ...]) -> tuple[AttachmentMeta, ...]:
+    return tuple(
+        AttachmentMeta(
+            attachment_id=a.attachment_id,
+            filename=a.filename,
+            media_type=a.content_type,
+            size=a.size,
+            kept=a.kept,
+        )
+        for a in attachments
+        if a.attachment_id
+    )
+
+
 async def request_received(
-    request: SupportRequest, *, requester: ContactDetails, keys: KeyStore
+    request: SupportRequest,
+    *,
+    requester: ContactDetails,
+    keys: KeyStore,
+    attachments: tuple[Attachment, ...] = (),
 ) -> Staged:
-    content = RequestContent(requester=requester, subject=request.subject, body=request.body)
+    content = RequestContent(
+        requester=requester,
+        subject=request.subject,
+        body=request.body,
+        attachments=_metas(attachments),
+    )
     data = RequestReceived(
         request_id=request.request_id,
         reference=request.reference,
@@ -60,7 +84,7 @@ async def request_received(
 
 
 async def message_added(message: Message, *, keys: KeyStore) -> Staged:
-    content = MessageContent(body=message.body)
+    content = MessageContent(body=message.body, attachments=_metas(message.attachments))
     data = MessageAdded(
         request_id=message.request_id,
         message_id=message.message_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -12,16 +13,19 @@ from services.intake.domain import (
     Attachment,
     Contact,
     Message,
+    ReceivedFile,
     SupportRequest,
+    attachments_of,
     change_status,
     new_contact,
     normalise_email,
     normalise_phone,
     open_request,
 )
-from shared.crypto import KeyStore
+from shared.crypto import KeyStore, SealedPersonalData, seal
 from shared.events import CloudEvent
 from shared.events.intake import (
+    AttachmentContent,
     AuthorRole,
     Channel,
     ContactDetails,
@@ -84,6 +88,14 @@ class Messages(Protocol):
     async def add(self, message: Message) -> None: ...
 
 
+class Attachments(Protocol):
+    """The kept files' sealed content, one document a file."""
+
+    async def keep(
+        self, attachment: Attachment, *, message: Message, content: SealedPersonalData
+    ) -> None: ...
+
+
 class ChannelItems(Protocol):
     """What arrived on a channel, by its own id (a Message-ID, a call id), and its request."""
 
@@ -119,6 +131,8 @@ class IntakeUnitOfWork(Protocol):
     def acknowledgements(self) -> Acknowledgements: ...
     @property
     def copies(self) -> RequestCopies: ...
+    @property
+    def attachments(self) -> Attachments: ...
 
     async def publish(self, topic: str, event: CloudEvent) -> None: ...
 
@@ -168,7 +182,7 @@ async def submit_request(
     keys: KeyStore,
     matching: Matching,
     mail_domain: str,
-    attachments: tuple[Attachment, ...] = (),
+    files: tuple[ReceivedFile, ...] = (),
     contact: Contact | None = None,
 ) -> Submitted:
     """Store a new request from a person (found or registered as a contact), announce it and
@@ -182,21 +196,26 @@ async def submit_request(
         channel=channel, requester=contact, subject=subject, body=body, received_at=received_at
     )
     await uow.requests.add(request)
-    await uow.messages.add(
-        Message(
-            message_id=str(uuid4()),
-            request_id=request.request_id,
-            requester_id=contact.contact_id,
-            channel=channel,
-            author_role="requester",
-            author_id=contact.contact_id,
-            body=body,
-            added_at=received_at,
-            attachments=attachments,
-            organisation_id=request.organisation_id,
+    attachments, kept = attachments_of(files, new_id=lambda: str(uuid4()))
+    first = Message(
+        message_id=str(uuid4()),
+        request_id=request.request_id,
+        requester_id=contact.contact_id,
+        channel=channel,
+        author_role="requester",
+        author_id=contact.contact_id,
+        body=body,
+        added_at=received_at,
+        attachments=attachments,
+        organisation_id=request.organisation_id,
+    )
+    await uow.messages.add(first)
+    await _keep_files(first, kept, uow=uow, keys=keys)
+    await uow.publish(
+        *await events.request_received(
+            request, requester=requester, keys=keys, attachments=attachments
         )
     )
-    await uow.publish(*await events.request_received(request, requester=requester, keys=keys))
     acknowledgement = Acknowledgement(
         request_id=request.request_id,
         requester_id=contact.contact_id,
@@ -226,10 +245,11 @@ async def add_message(
     at: datetime,
     uow: IntakeUnitOfWork,
     keys: KeyStore,
-    attachments: tuple[Attachment, ...] = (),
+    files: tuple[ReceivedFile, ...] = (),
 ) -> Message:
     """Add a message to a request and announce it; a requester writing to a resolved request
     reopens it."""
+    attachments, kept = attachments_of(files, new_id=lambda: str(uuid4()))
     message = Message(
         message_id=str(uuid4()),
         request_id=request.request_id,
@@ -243,6 +263,7 @@ async def add_message(
         organisation_id=request.organisation_id,
     )
     await uow.messages.add(message)
+    await _keep_files(message, kept, uow=uow, keys=keys)
     await uow.publish(*await events.message_added(message, keys=keys))
     updated = replace(request, last_activity_at=at)
     if author_role == "requester" and request.status == "resolved":
@@ -252,6 +273,23 @@ async def add_message(
         )
     await uow.requests.save(updated)
     return message
+
+
+async def _keep_files(
+    message: Message, kept: dict[str, bytes], *, uow: IntakeUnitOfWork, keys: KeyStore
+) -> None:
+    """The kept files' content, sealed with the requester's key (gone when the key is)."""
+    for attachment in message.attachments:
+        if attachment.attachment_id not in kept:
+            continue
+        content = AttachmentContent(
+            content_base64=base64.b64encode(kept[attachment.attachment_id]).decode()
+        )
+        await uow.attachments.keep(
+            attachment,
+            message=message,
+            content=await seal(content, data_subject_id=message.requester_id, keys=keys),
+        )
 
 
 async def set_status(

@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from services.intake import handlers
-from services.intake.domain import Message, StatusChangeRefused, SupportRequest
+from services.intake.domain import Message, ReceivedFile, StatusChangeRefused, SupportRequest
 from services.intake.handlers import Matching
 from services.intake.metrics import IntakeMetrics
 from services.intake.ratelimit import TokenBuckets
 from services.intake.repository import MongoIntakeUnitOfWork
 from shared.clock import Clock
-from shared.crypto import KeyStore
-from shared.events.intake import AuthorRole, ContactDetails, RequestStatus, Resolution
+from shared.crypto import KeyStore, SealedPersonalData, unseal
+from shared.downloads import verify_download_grant
+from shared.events.intake import (
+    AttachmentContent,
+    AuthorRole,
+    ContactDetails,
+    RequestStatus,
+    Resolution,
+)
 from shared.mongo import in_transaction
-from shared.tokens import Caller, Principal
+from shared.tokens import Authenticator, Caller, InvalidTokenError, Principal
 from shared.wiring import wired
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -97,7 +106,9 @@ class WebIntake:
                 headers={"Retry-After": str(self.limiter.retry_after(client))},
             )
 
-    async def submit(self, submission: WebSubmission) -> SupportRequest:
+    async def submit(
+        self, submission: WebSubmission, *, files: tuple[ReceivedFile, ...] = ()
+    ) -> SupportRequest:
         """Store a web submission as a request (503 if the store is away: nothing accepted)."""
         requester = ContactDetails(
             full_name=submission.full_name,
@@ -118,6 +129,7 @@ class WebIntake:
                     keys=self.keys,
                     matching=self.matching,
                     mail_domain=self.mail_domain,
+                    files=files,
                 ),
             )
         except Exception as error:
@@ -226,3 +238,46 @@ async def change_status(
     except StatusChangeRefused as error:
         raise _refused(error) from None
     return RequestState(request_id=request_id, status=updated.status, resolution=updated.resolution)
+
+
+Auth = Annotated[Authenticator, Depends(wired(Authenticator))]
+
+
+@router.get(
+    "/attachments/{attachment_id}",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "The file."},
+        403: {"description": "No valid download grant for this attachment."},
+        410: {"description": "The file is gone (erased) or was never kept."},
+    },
+)
+async def download_attachment(
+    web: Web, auth: Auth, attachment_id: str, grant: Annotated[str, Query(max_length=4000)]
+) -> Response:
+    """A kept file, to whoever presents access's grant for it (access checked and audited the
+    read); served as a download, never rendered."""
+    try:
+        granted = verify_download_grant(grant, keys=auth.keys)
+    except InvalidTokenError:
+        granted = None
+    if granted != attachment_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "no valid download grant for this file")
+    async with web.unit_of_work() as uow:
+        found = await uow.attachments.get(attachment_id)
+    opened = None
+    if found is not None:
+        sealed = SealedPersonalData.model_validate(found["content"])
+        opened = await unseal(sealed, AttachmentContent, keys=web.keys)
+    if found is None or opened is None:
+        raise HTTPException(status.HTTP_410_GONE, "this file is gone")
+    name = quote(found.get("filename") or "attachment", safe="")
+    return Response(
+        base64.b64decode(opened.content_base64),
+        media_type=found["media_type"],
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{name}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )

@@ -83,7 +83,7 @@ async def receive_mail(
             at=received_at,
             uow=uow,
             keys=keys,
-            attachments=mail.attachments,
+            files=mail.files,
         )
         outcome = MailOutcome(
             "threaded",
@@ -102,7 +102,7 @@ async def receive_mail(
             keys=keys,
             matching=policy.matching,
             mail_domain=policy.mail_domain,
-            attachments=mail.attachments,
+            files=mail.files,
         )
         outcome = MailOutcome(
             "opened",

@@ -1,5 +1,5 @@
 """Reading an inbound RFC 5322 message (stdlib `email`, policy=default): who wrote, what, in
-reply to what, whether a machine sent it, and which attachments it carried."""
+reply to what, whether a machine sent it, and which files it carried."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
 
-from services.intake.domain import Attachment
+from services.intake.domain import ReceivedFile
 
 AUTOMATED_PRECEDENCE = frozenset({"bulk", "junk", "list"})
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
@@ -33,7 +33,7 @@ class ParsedMail:
     in_reply_to: tuple[str, ...]
     references: tuple[str, ...]
     automated: str | None
-    attachments: tuple[Attachment, ...]
+    files: tuple[ReceivedFile, ...]
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
@@ -49,7 +49,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         in_reply_to=_ids(_header(message, "In-Reply-To")),
         references=_ids(_header(message, "References")),
         automated=automation_reason(message),
-        attachments=_attachments(message),
+        files=_files(message),
     )
 
 
@@ -123,14 +123,14 @@ def _body_text(message: EmailMessage) -> str:
     return content.strip()
 
 
-def _attachments(message: EmailMessage) -> tuple[Attachment, ...]:
+def _files(message: EmailMessage) -> tuple[ReceivedFile, ...]:
     found = []
     for part in message.iter_attachments():
         payload = part.get_payload(decode=True)
-        size = len(payload) if isinstance(payload, bytes) else 0
+        content = payload if isinstance(payload, bytes) else b""
         found.append(
-            Attachment(
-                filename=part.get_filename(), content_type=part.get_content_type(), size=size
+            ReceivedFile(
+                filename=part.get_filename(), content_type=part.get_content_type(), content=content
             )
         )
     return tuple(found)

@@ -15,6 +15,7 @@ from services.intake.domain import Contact
 from services.intake.handlers import Matching
 from services.intake.repository import (
     ACKNOWLEDGEMENTS,
+    ATTACHMENTS,
     CHANNEL_ITEMS,
     CONTACTS,
     MESSAGES,
@@ -24,8 +25,8 @@ from services.intake.repository import (
     MongoContacts,
 )
 from services.intake.smtp import mail_key_id
-from shared.crypto import KeyStore
-from shared.events.intake import ContactDetails
+from shared.crypto import KeyStore, SealedPersonalData, unseal
+from shared.events.intake import AttachmentContent, ContactDetails
 from shared.events.privacy import ErasureScope, KeptGround
 from shared.mongo import Document, Transaction, delete_in, delete_matching, kept_out
 from shared.participant import ErasureNotes, Kept
@@ -40,6 +41,7 @@ class IntakeExport(BaseModel):
     requests: list[dict[str, Any]]
     messages: list[dict[str, Any]]
     mails: list[dict[str, Any]]
+    attachments: list[dict[str, Any]] = []
 
 
 def scoped(scope: ErasureScope) -> tuple[Document, Document] | None:
@@ -92,7 +94,7 @@ class IntakeHoldings:
         await notes.deleted(
             "raw_mails", await delete_in(self._database[RAW_MAILS], "_id", mail_ids)
         )
-        for name in (MESSAGES, CHANNEL_ITEMS, ACKNOWLEDGEMENTS):
+        for name in (MESSAGES, CHANNEL_ITEMS, ACKNOWLEDGEMENTS, ATTACHMENTS):
             await notes.deleted(name, await delete_matching(self._database[name], copies))
         await notes.deleted("requests", await delete_matching(self._database[REQUESTS], requests))
 
@@ -133,7 +135,9 @@ class IntakeHoldings:
         return left
 
     async def export(self, data_subject_id: str) -> IntakeExport:
-        return await holdings_of(data_subject_id, database=self._database, session=self._session)
+        return await holdings_of(
+            data_subject_id, database=self._database, session=self._session, keys=self._keys
+        )
 
     async def rectify(self, data_subject_id: str, details: ContactDetails) -> None:
         await rectify_contact(
@@ -149,6 +153,7 @@ async def holdings_of(
     *,
     database: AsyncDatabase[Document],
     session: AsyncClientSession | None = None,
+    keys: KeyStore | None = None,
 ) -> IntakeExport:
     """What intake holds on one person, JSON-serialisable: requests with their lawful basis
     and customer organisation (P5), messages, mails, and the contact record."""
@@ -170,7 +175,18 @@ async def holdings_of(
     for mail in mails:
         raw = mail.pop("raw", None)
         mail["raw_base64"] = base64.b64encode(raw).decode() if raw else None
-    return IntakeExport(contact=contact, requests=requests, messages=messages, mails=mails)
+    files = (
+        await database[ATTACHMENTS]
+        .find({"request_id": {"$in": request_ids}}, session=session)
+        .to_list()
+    )
+    for file in files:
+        sealed = SealedPersonalData.model_validate(file.pop("content"))
+        opened = await unseal(sealed, AttachmentContent, keys=keys) if keys else None
+        file["content_base64"] = opened.content_base64 if opened else None
+    return IntakeExport(
+        contact=contact, requests=requests, messages=messages, mails=mails, attachments=files
+    )
 
 
 Rectified = Literal["rectified", "email_kept", "unknown_contact"]

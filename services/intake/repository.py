@@ -13,6 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.intake.domain import Attachment, Contact, Message, SupportRequest
 from services.intake.handlers import Acknowledgement
 from shared import erasure_progress, stores
+from shared.crypto import SealedPersonalData
 from shared.events.intake import ContactDetails
 from shared.mongo import Document, Transaction, TransactionRunner
 from shared.stores import MongoCollection, MongoUnitOfWork
@@ -23,6 +24,7 @@ MESSAGES = "messages"
 CHANNEL_ITEMS = "channel_items"
 ACKNOWLEDGEMENTS = "acknowledgements"
 RAW_MAILS = "raw_mails"
+ATTACHMENTS = "attachments"
 
 
 class MongoContacts(MongoCollection):
@@ -136,8 +138,39 @@ class MongoAcknowledgements(MongoCollection):
         await self._insert(document)
 
 
-REQUEST_COPIES = (MESSAGES, CHANNEL_ITEMS, ACKNOWLEDGEMENTS, RAW_MAILS)
+REQUEST_COPIES = (MESSAGES, CHANNEL_ITEMS, ACKNOWLEDGEMENTS, RAW_MAILS, ATTACHMENTS)
 """Where intake keeps copies of a request's parts, each tagged with its request's organisation."""
+
+
+class MongoAttachments(MongoCollection):
+    """Kept files: their content sealed with the requester's key, by attachment id."""
+
+    collection_name = ATTACHMENTS
+
+    async def keep(
+        self, attachment: Attachment, *, message: Message, content: SealedPersonalData
+    ) -> None:
+        await self._insert(
+            {
+                "_id": attachment.attachment_id,
+                "request_id": message.request_id,
+                "message_id": message.message_id,
+                "requester_id": message.requester_id,
+                "organisation_id": message.organisation_id,
+                "filename": attachment.filename,
+                "media_type": attachment.content_type,
+                "size": attachment.size,
+                "added_at": message.added_at,
+                "content": content.model_dump(),
+            }
+        )
+
+    async def get(self, attachment_id: str) -> Document | None:
+        return await self._find_one({"_id": attachment_id})
+
+    async def of_requester(self, requester_id: str) -> list[Document]:
+        cursor = self._collection.find({"requester_id": requester_id}, session=self._session)
+        return [found async for found in cursor]
 
 
 class MongoRawMails(MongoCollection):
@@ -178,6 +211,7 @@ class MongoIntakeUnitOfWork(MongoUnitOfWork):
         self.channel_items = MongoChannelItems(database, tx)
         self.acknowledgements = MongoAcknowledgements(database, tx)
         self.raw_mails = MongoRawMails(database, tx)
+        self.attachments = MongoAttachments(database, tx)
         self.copies = MongoRequestCopies(database, tx)
 
 
@@ -206,6 +240,7 @@ async def create_indexes(runner: TransactionRunner) -> None:
         [("sent_at", ASCENDING), ("queued_at", ASCENDING)]
     )
     await database[RAW_MAILS].create_index("request_id")
+    await database[ATTACHMENTS].create_index("request_id")
 
 
 def _request_document(request: SupportRequest) -> Document:

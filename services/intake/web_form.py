@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from html import escape
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
+from starlette.formparsers import MultiPartException, MultiPartParser
 
+from services.intake.domain import ReceivedFile
 from services.intake.http import Web, WebSubmission
 from shared import look
 from shared.http import describe_validation_errors
@@ -16,17 +19,22 @@ from shared.http import describe_validation_errors
 HONEYPOT = "website"
 FIELDS = ("full_name", "email", "phone", "company", "subject", "body")
 MAX_FIELDS = 20
+MAX_UPLOADS = 10
+UPLOAD_MAX_BYTES = 26_000_000
+"""A form with files: five of 5 MB kept at most (more are listed, not kept), and the text."""
 
 _FORM = """<p>Tell us what you need. We keep only your name, email, phone (optional) and
 company (optional) with your request, as our privacy policy describes.</p>
 {errors}
-<form method="post" action="/form" accept-charset="utf-8">
+<form method="post" action="/form" accept-charset="utf-8" enctype="multipart/form-data">
 <label>Full name <input name="full_name" required maxlength="200" autocomplete="name"></label>
 <label>Email <input name="email" type="email" required maxlength="320" autocomplete="email"></label>
 <label>Phone (optional) <input name="phone" type="tel" maxlength="40" autocomplete="tel"></label>
 <label>Company (optional) <input name="company" maxlength="200" autocomplete="organization"></label>
 <label>Subject <input name="subject" required maxlength="300"></label>
 <label>Your request <textarea name="body" required rows="10" maxlength="20000"></textarea></label>
+<label>Files (optional: up to 5 PDFs, images or text files, 5 MB each)
+<input name="files" type="file" multiple accept="application/pdf,image/png,image/jpeg,image/gif,text/plain,text/csv"></label>
 <div class="trap" aria-hidden="true"><label>Leave this empty
 <input name="website" tabindex="-1" autocomplete="off"></label></div>
 <p><button type="submit">Send request</button></p>
@@ -63,14 +71,21 @@ async def show_form() -> HTMLResponse:
 
 @router.post("/form", response_class=HTMLResponse)
 async def submit_form(web: Web, request: Request) -> HTMLResponse:
-    """Accept the form (application/x-www-form-urlencoded); errors re-show the form."""
+    """Accept the form (urlencoded, or multipart with files); errors re-show the form."""
     web.admit(request)
-    raw = await _read_limited(request, max_bytes=web.form_max_bytes)
+    multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
+    raw = await _read_limited(
+        request, max_bytes=UPLOAD_MAX_BYTES if multipart else web.form_max_bytes
+    )
     if raw is None:
         web.metrics.rejected.labels(channel="web", reason="too_large").inc()
         problem = {"field": "<body>", "rule": "too_large", "message": "the form is too large"}
         return form_page([problem], status_code=status.HTTP_413_CONTENT_TOO_LARGE)
-    pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
+    try:
+        pairs, files = await _parsed(request, raw) if multipart else (_pairs(raw), ())
+    except MultiPartException:
+        problem = {"field": "<body>", "rule": "malformed", "message": "the form is malformed"}
+        return form_page([problem], status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     if len(pairs) > MAX_FIELDS:
         problem = {"field": "<body>", "rule": "too_many_fields", "message": "too many fields"}
         return form_page([problem], status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
@@ -87,7 +102,7 @@ async def submit_form(web: Web, request: Request) -> HTMLResponse:
             describe_validation_errors(error.errors()),
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
-    stored = await web.submit(submission)
+    stored = await web.submit(submission, files=files)
     return page(
         "Thank you",
         f"<p>Your request was received. Its reference is "
@@ -95,6 +110,33 @@ async def submit_form(web: Web, request: Request) -> HTMLResponse:
         "Reply to that mail to add to your request.</p>",
         status_code=status.HTTP_201_CREATED,
     )
+
+
+def _pairs(raw: bytes) -> list[tuple[str, str]]:
+    return parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+async def _parsed(
+    request: Request, raw: bytes
+) -> tuple[list[tuple[str, str]], tuple[ReceivedFile, ...]]:
+    """The fields and files of a multipart form already read (and limited) as `raw`."""
+
+    async def body() -> AsyncGenerator[bytes, None]:
+        yield raw
+
+    parser = MultiPartParser(request.headers, body(), max_files=MAX_UPLOADS, max_fields=MAX_FIELDS)
+    form = await parser.parse()
+    pairs: list[tuple[str, str]] = []
+    files: list[ReceivedFile] = []
+    for name, value in form.multi_items():
+        if isinstance(value, str):
+            pairs.append((name, value))
+        elif name == "files" and (value.filename or value.size):
+            content = await value.read()
+            media_type = (value.content_type or "application/octet-stream").split(";")[0]
+            files.append(ReceivedFile(value.filename, media_type.strip().lower(), content))
+    await form.close()
+    return pairs, tuple(files)
 
 
 async def _read_limited(request: Request, *, max_bytes: int) -> bytes | None:

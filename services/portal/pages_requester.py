@@ -10,7 +10,15 @@ from fastapi import APIRouter, File, Form, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, Response
 
 from services.portal.api import ApiError
-from services.portal.web import Api, CookieJar, Renderer, Who, see_other, signed_in
+from services.portal.web import (
+    Api,
+    CookieJar,
+    Renderer,
+    Who,
+    attachment_download,
+    see_other,
+    signed_in,
+)
 
 router = APIRouter(tags=["pages: requester"], default_response_class=HTMLResponse)
 
@@ -35,6 +43,11 @@ async def my_request(
     found = (await api.access.call("GET", f"/requests/{request_id}", token=token)).body
     notice = pages.text.reply_sent if request.query_params.get("replied") else None
     return pages.render(request, "my_request.html", who, item=found, notice=notice)
+
+
+@router.get("/my/requests/{request_id}/attachments/{attachment_id}")
+async def my_attachment(request_id: str, attachment_id: str, who: Who, api: Api) -> Response:
+    return await attachment_download(api, signed_in(who), request_id, attachment_id)
 
 
 @router.post("/my/requests/{request_id}/reply")

@@ -12,7 +12,15 @@ from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 
 from services.portal.api import ApiError
-from services.portal.web import Api, CookieJar, Renderer, Who, see_other, signed_in
+from services.portal.web import (
+    Api,
+    CookieJar,
+    Renderer,
+    Who,
+    attachment_download,
+    see_other,
+    signed_in,
+)
 
 router = APIRouter(tags=["pages: staff"], default_response_class=HTMLResponse)
 
@@ -70,6 +78,12 @@ async def staff_request(
     return pages.render(
         request, "staff_request.html", who, item=found, grants=grants, notice=notice, now=_now()
     )
+
+
+@router.get("/staff/requests/{request_id}/attachments/{attachment_id}")
+async def staff_attachment(request_id: str, attachment_id: str, who: Who, api: Api) -> Response:
+    token = signed_in(who, staff=True)
+    return await attachment_download(api, token, request_id, attachment_id)
 
 
 @router.post("/staff/requests/{request_id}/reply")

@@ -41,6 +41,9 @@ class Text:
     updated: str
     received: str
     thread: str
+    files: str
+    unnamed_file: str
+    file_not_kept: str
     reply: str
     send: str
     reply_sent: str
@@ -144,6 +147,9 @@ ENGLISH = Text(
     updated="Updated",
     received="Received",
     thread="Messages",
+    files="Files",
+    unnamed_file="file",
+    file_not_kept="not kept: not a PDF, image or text file, too large, or one too many",
     reply="Reply",
     send="Send",
     reply_sent="Your reply was added.",

@@ -26,14 +26,36 @@ class ContactDetails(BaseModel):
     company: str | None = Field(default=None, max_length=200)
 
 
+class AttachmentMeta(BaseModel):
+    """A file that came with a message: its id, name, type and size; `kept` when its content
+    is stored (sealed) and can be downloaded by those who may read the request."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    attachment_id: str = Field(min_length=1)
+    filename: str | None = None
+    media_type: str
+    size: int = Field(ge=0)
+    kept: bool = False
+
+
+class AttachmentContent(BaseModel):
+    """A kept file's content (sealed at rest with its requester's key)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    content_base64: str
+
+
 class RequestContent(BaseModel):
-    """The personal part of a new request: who asked, and what they wrote."""
+    """The personal part of a new request: who asked, and what they wrote (and attached)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     requester: ContactDetails
     subject: str
     body: str
+    attachments: tuple[AttachmentMeta, ...] = ()
 
 
 class RequestReceived(EventData):
@@ -58,11 +80,12 @@ class RequestReceived(EventData):
 
 
 class MessageContent(BaseModel):
-    """The personal part of a message: what was written."""
+    """The personal part of a message: what was written (and attached)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     body: str
+    attachments: tuple[AttachmentMeta, ...] = ()
 
 
 AuthorRole = Literal["requester", "support_staff", "colleague", "official_contact", "system"]

@@ -100,6 +100,9 @@ async def test_a_person_writes_in_follows_the_mail_replies_and_downloads_their_d
                 "body": "The printer, it is really on fire.",
             },
         )
+        photo = browser.downloads.parent / "printer-photo.txt"
+        photo.write_text("smoke rising from tray 2\n")
+        driver.find_element(By.NAME, "files").send_keys(str(photo))
         click(browser, driver.find_element(By.CSS_SELECTOR, "form button, form [type=submit]"))
 
     await asyncio.to_thread(write_in)
@@ -125,6 +128,7 @@ async def test_a_person_writes_in_follows_the_mail_replies_and_downloads_their_d
         row = driver.find_element(By.XPATH, "//td[contains(., 'Printer on fire')]/..")
         click(browser, row.find_element(By.TAG_NAME, "a"))
         assert "it is really on fire" in driver.page_source
+        assert "printer-photo.txt" in driver.find_element(By.TAG_NAME, "main").text
         labelled(browser)
         fill(browser, {"body": "Still smoking."})
         submit(browser)

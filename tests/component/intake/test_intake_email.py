@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import smtplib
 from email.message import EmailMessage
 from typing import Any
@@ -205,9 +206,16 @@ async def test_html_multipart_mail_with_attachment_keeps_text_and_attachment_fac
     [request] = await eventually(lambda: _requests(intake, sender))
     [first] = await intake.find("messages", {"request_id": request["_id"]})
     assert first["body"] == "plain version"
-    assert first["attachments"] == [
-        {"filename": "screen.png", "content_type": "image/png", "size": 1004}
-    ]
+    [recorded] = first["attachments"]
+    assert {k: recorded[k] for k in ("filename", "content_type", "size", "kept")} == {
+        "filename": "screen.png",
+        "content_type": "image/png",
+        "size": 1004,
+        "kept": True,
+    }
+    [kept] = await intake.find("attachments", {"request_id": request["_id"]})
+    assert kept["_id"] == recorded["attachment_id"]
+    assert b"\x89PNG" not in json.dumps(kept, default=str).encode()  # sealed at rest
 
 
 async def test_an_html_only_mail_in_quoted_printable_is_read_as_text(intake: Intake) -> None:
@@ -239,6 +247,7 @@ async def test_a_mail_larger_than_kafkas_default_record_size_is_still_accepted(
     [request] = await eventually(lambda: _requests(intake, sender))
     [first] = await intake.find("messages", {"request_id": request["_id"]})
     assert first["attachments"][0]["size"] == 2 * 1024 * 1024
+    assert first["attachments"][0]["kept"] is False  # a gzip: listed, not kept
     [raw] = await intake.find("raw_mails", {"request_id": request["_id"]})
     assert raw["size"] > 2 * 1024 * 1024
     assert raw["raw"] is None, "raw mails above the storage limit are kept only as facts"

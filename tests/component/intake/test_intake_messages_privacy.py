@@ -162,6 +162,7 @@ async def test_a_person_erasure_deletes_their_records_except_kept_requests(
         "raw_mails": 1,
         "channel_items": 2,  # the mail's Message-ID and its acknowledgement's
         "acknowledgements": 1,
+        "attachments": 0,
         "requests": 1,
     }
     assert set(data["remaining"].values()) == {0}
@@ -257,6 +258,7 @@ async def test_an_erasure_redone_after_its_transaction_was_lost_reports_the_whol
         "raw_mails": 0,
         "channel_items": 2,
         "acknowledgements": 2,
+        "attachments": 0,
         "requests": 2,
         "contacts": 1,
     }

@@ -92,7 +92,7 @@ def parsed(**fields: object) -> ParsedMail:
         "in_reply_to": (),
         "references": (),
         "automated": None,
-        "attachments": (),
+        "files": (),
     }
     values.update(fields)
     return ParsedMail(**values)  # type: ignore[arg-type]

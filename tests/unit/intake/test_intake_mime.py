@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
+from services.intake.domain import KEPT_MAX_BYTES, ReceivedFile, attachments_of
 from services.intake.mime import html_to_text, parse_mail
 
 
@@ -55,17 +56,44 @@ def test_html_only_mail_is_turned_into_text() -> None:
     assert parsed.sender_name is None
 
 
-def test_attachments_are_recorded_by_name_type_and_size_only() -> None:
+def test_files_are_read_with_their_name_type_and_content() -> None:
     mail = message()
     mail.add_attachment(
         b"%PDF" + b"1" * 96, maintype="application", subtype="pdf", filename="a.pdf"
     )
-    [attachment] = parse_mail(mail.as_bytes()).attachments
-    assert (attachment.filename, attachment.content_type, attachment.size) == (
+    [file] = parse_mail(mail.as_bytes()).files
+    assert (file.filename, file.content_type, file.content) == (
         "a.pdf",
         "application/pdf",
-        100,
+        b"%PDF" + b"1" * 96,
     )
+
+
+def test_only_pdfs_images_and_text_within_the_limits_are_kept() -> None:
+    files = (
+        ReceivedFile("a.pdf", "application/pdf", b"%PDF"),
+        ReceivedFile("run.exe", "application/x-msdownload", b"MZ"),
+        ReceivedFile("big.png", "image/png", b"0" * (KEPT_MAX_BYTES + 1)),
+        ReceivedFile("../../etc/passwd", "text/plain", b"root"),
+        *(ReceivedFile(f"{n}.txt", "text/plain", b"x") for n in range(6)),
+    )
+    ids = iter(str(n) for n in range(100))
+    recorded, kept = attachments_of(files, new_id=lambda: next(ids))
+    assert [a.kept for a in recorded] == [
+        True,
+        False,
+        False,
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert recorded[3].filename == ".._.._etc_passwd"
+    assert set(kept) == {a.attachment_id for a in recorded if a.kept}
+    assert kept[recorded[0].attachment_id] == b"%PDF"
 
 
 def test_encoded_words_and_base64_bodies_are_decoded() -> None:
