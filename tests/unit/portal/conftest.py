@@ -73,7 +73,8 @@ async def portal() -> AsyncIterator[Portal]:
         "ACCESS_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
         "ACCESS_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
-    async with MemorySystem(now=NOW, **environment).running() as system:
+    now = datetime.now(UTC).replace(microsecond=0)  # grants and tokens expire by the wall clock
+    async with MemorySystem(now=now, **environment).running() as system:
         transports: dict[str, httpx.AsyncBaseTransport] = {
             name: httpx.ASGITransport(app=system.services[name].app)
             for name in ("access", "intake", "retention")
