@@ -1,6 +1,7 @@
 """The adapters' two building blocks, the same in every service: a collection store and a unit
-of work. A store is `MongoX(database, tx=None)`: inside the transaction when one is given,
-reading committed data outside one. A unit of work holds a service's stores in one transaction
+of work. A store is `MongoX(database, tx=None)`, a `MongoCollection` (or, over several
+collections, a `MongoStore`): inside the transaction when one is given, reading committed data
+outside one. A unit of work holds a service's stores in one transaction
 with its outbox; `unit_of_work_factory` opens one per use case and wakes the relay after the
 commit."""
 
@@ -19,7 +20,19 @@ from shared.mongo import Document, Transaction, TransactionRunner
 from shared.outbox import add_many_to_outbox, add_to_outbox
 
 
-class MongoCollection:
+class MongoStore:
+    """A store of a service's database, used inside the transaction when one is given (its
+    session is then `_session`; None reads and writes committed data). A store over several
+    collections takes them from `_database`; one over a single collection is a
+    `MongoCollection`."""
+
+    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
+        self._database = database
+        self._tx = tx
+        self._session: AsyncClientSession | None = tx.session if tx else None
+
+
+class MongoCollection(MongoStore):
     """One collection of a service's database (`collection_name`, or `name=`), used inside the
     transaction when one is given."""
 
@@ -31,9 +44,7 @@ class MongoCollection:
         chosen = name or self.collection_name
         if not chosen:
             raise TypeError(f"{type(self).__name__} names no collection")
-        self._database = database
-        self._tx = tx
-        self._session: AsyncClientSession | None = tx.session if tx else None
+        super().__init__(database, tx)
         self._collection: AsyncCollection[Document] = database[chosen]
 
     async def _find_one(self, query: Document) -> Document | None:

@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.access.domain import Representative, ShareGrant
 from shared.mongo import IN_CHUNK, Document, Transaction, delete_in
-from shared.stores import MongoCollection
+from shared.stores import MongoCollection, MongoStore
 
 ORGANISATIONS = "organisations"
 REPRESENTATIVES = "representatives"
@@ -25,14 +25,14 @@ _REP_FIELDS = [f.name for f in fields(Representative)]
 _GRANT_FIELDS = [f.name for f in fields(ShareGrant) if f.name != "grant_id"]
 
 
-class MongoDirectory:
+class MongoDirectory(MongoStore):
     """Organisations and their representatives, as the CRM last stated them."""
 
     def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
+        super().__init__(database, tx)
         self._organisations = database[ORGANISATIONS]
         self._representatives = database[REPRESENTATIVES]
         self._latches = database[LATCHES]
-        self._session = tx.session if tx else None
 
     async def representative(self, *, organisation_id: str, contact_id: str) -> Representative:
         found = await self._representatives.find_one(

@@ -16,7 +16,7 @@ from shared import erasure_progress, stores
 from shared.crypto import SealedPersonalData
 from shared.events.intake import ContactDetails
 from shared.mongo import Document, Transaction, TransactionRunner
-from shared.stores import MongoCollection, MongoUnitOfWork
+from shared.stores import MongoCollection, MongoStore, MongoUnitOfWork
 
 CONTACTS = "contacts"
 REQUESTS = "requests"
@@ -182,12 +182,8 @@ class MongoRawMails(MongoCollection):
         await self._insert(mail)
 
 
-class MongoRequestCopies:
+class MongoRequestCopies(MongoStore):
     """The parts of requests kept beside them: messages, channel items, acknowledgements, mails."""
-
-    def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
-        self._database = database
-        self._session = tx.session if tx else None
 
     async def tag_organisation(self, request_id: str, organisation_id: str | None) -> None:
         for name in REQUEST_COPIES:
