@@ -79,14 +79,18 @@ class MongoUnitOfWork:
 
 UnitOfWork = TypeVar("UnitOfWork", bound=MongoUnitOfWork)
 
+UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+"""What the service layer is given: `async with unit_of_work() as uow:` is one use case."""
+
 
 def unit_of_work_factory(
     runner: TransactionRunner,
     after_commit: Callable[[], None],
     make: Callable[[AsyncDatabase[Document], Transaction], UnitOfWork],
-) -> Callable[[], AbstractAsyncContextManager[UnitOfWork]]:
-    """Units of work of `make`'s kind, each one transaction; `after_commit` (the relay's wake-up)
-    runs once it has committed."""
+) -> UnitOfWorkFactory[UnitOfWork]:
+    """Units of work of `make`'s kind (a service's `MongoXUnitOfWork`), each one transaction;
+    `after_commit` (the relay's wake-up) runs once it has committed. The one factory: a service
+    calls it in its `create_app` with its unit of work."""
 
     @asynccontextmanager
     async def unit_of_work() -> AsyncIterator[UnitOfWork]:

@@ -28,7 +28,6 @@ from services.access.settings import AccessSettings
 from services.access.unit_of_work import (
     MongoAccessUnitOfWork,
     audited_read_factory,
-    unit_of_work_factory,
 )
 from shared import erasure_progress, topics
 from shared.clock import Clock
@@ -42,7 +41,7 @@ from shared.mail import MailSender
 from shared.mongo import Transaction, in_transaction
 from shared.participant import participant_handlers
 from shared.service import Backbone, ServiceRuntime
-from shared.stores import handled_in
+from shared.stores import handled_in, unit_of_work_factory
 from shared.tokens import Authenticator, KeyRing
 from shared.wiring import wire
 
@@ -156,7 +155,7 @@ def create_app(
         topics.PRIVACY_ERASURE,
         topics.PRIVACY_DSR,
     )
-    unit_of_work = unit_of_work_factory(runtime.runner, runtime.relay.notify)
+    unit_of_work = unit_of_work_factory(runtime.runner, runtime.relay.notify, MongoAccessUnitOfWork)
     audit_relay = runtime.relay_records(audit_log.AUDIT, order_by=audit_log.AUDIT_ORDER)
     audited_read = audited_read_factory(
         database, lambda: audit_relay.notify_soon(settings.read_audit_relay_seconds)

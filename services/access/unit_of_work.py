@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -16,7 +16,7 @@ from services.access.repository import MongoRequestReadModel
 from shared import stores
 from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
-from shared.mongo import Document, Transaction, TransactionRunner
+from shared.mongo import Document, Transaction
 from shared.stores import MongoUnitOfWork
 
 
@@ -25,7 +25,6 @@ class MongoAccessUnitOfWork(MongoUnitOfWork):
 
     def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
         super().__init__(database, tx)
-        self._database = database
         self.requests = MongoRequestReadModel(database, tx)
         self.audit = MongoAuditLog(database, tx)
         self.directory = MongoDirectory(database, tx)
@@ -39,12 +38,12 @@ class MongoAccessUnitOfWork(MongoUnitOfWork):
         return cls(tx.database, tx)
 
     def erasure_progress(self, erasure_id: str, *, now: datetime) -> ErasureProgress:
-        return ErasureProgress(self._database, erasure_id, now=now)
+        return ErasureProgress(self.database, erasure_id, now=now)
 
     def outside_transaction(self) -> MongoAccessUnitOfWork:
         """The same stores reading committed data outside the transaction: independent reads
         can then run concurrently (a session runs one operation at a time)."""
-        return MongoAccessUnitOfWork(self._database)
+        return MongoAccessUnitOfWork(self.database)
 
     async def record_read(self, audit: ReadAudit, *, topic: str, event: CloudEvent) -> None:
         """A read's audit record with its event in it: one document, so they are written
@@ -52,14 +51,15 @@ class MongoAccessUnitOfWork(MongoUnitOfWork):
         await self.audit.record(audit, topic=topic, event=event)
 
 
-UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[MongoAccessUnitOfWork]]
+UnitOfWorkFactory = stores.UnitOfWorkFactory[MongoAccessUnitOfWork]
 
 
 def audited_read_factory(
     database: AsyncDatabase[Document], after_read: Callable[[], None]
 ) -> UnitOfWorkFactory:
     """Units of work of audited reads: they read committed data and write one audit document,
-    so they need no transaction; `after_read` wakes the audit relay."""
+    so they need no transaction (the one place a unit of work is not made by
+    `shared.stores.unit_of_work_factory`); `after_read` wakes the audit relay."""
 
     @asynccontextmanager
     async def unit_of_work() -> AsyncIterator[MongoAccessUnitOfWork]:
@@ -67,10 +67,3 @@ def audited_read_factory(
         after_read()
 
     return unit_of_work
-
-
-def unit_of_work_factory(
-    runner: TransactionRunner, after_commit: Callable[[], None]
-) -> UnitOfWorkFactory:
-    """access's units of work (the shared factory, with access's stores)."""
-    return stores.unit_of_work_factory(runner, after_commit, MongoAccessUnitOfWork)

@@ -32,7 +32,7 @@ from shared.http import install_error_handlers
 from shared.mail import MailSender
 from shared.participant import participant_handlers
 from shared.service import Backbone, ServiceRuntime
-from shared.stores import handled_in
+from shared.stores import handled_in, unit_of_work_factory
 from shared.tokens import Authenticator, KeyRing
 from shared.wiring import wire
 
@@ -136,7 +136,9 @@ def create_app(
         dispatcher.notify()
 
     web = WebIntake(
-        unit_of_work=repository.unit_of_work_factory(runtime.runner, after_commit),
+        unit_of_work=unit_of_work_factory(
+            runtime.runner, after_commit, repository.MongoIntakeUnitOfWork
+        ),
         keys=keys,
         clock=runtime.clock,
         metrics=metrics,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict
 from typing import Any
 
@@ -12,7 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.intake.domain import Attachment, Contact, Message, SupportRequest
 from services.intake.handlers import Acknowledgement
-from shared import erasure_progress, stores
+from shared import erasure_progress
 from shared.crypto import SealedPersonalData
 from shared.events.intake import ContactDetails
 from shared.mongo import Document, Transaction, TransactionRunner
@@ -209,13 +207,6 @@ class MongoIntakeUnitOfWork(MongoUnitOfWork):
         self.raw_mails = MongoRawMails(database, tx)
         self.attachments = MongoAttachments(database, tx)
         self.copies = MongoRequestCopies(database, tx)
-
-
-def unit_of_work_factory(
-    runner: TransactionRunner, after_commit: Callable[[], None]
-) -> Callable[[], AbstractAsyncContextManager[MongoIntakeUnitOfWork]]:
-    """intake's units of work (the shared factory, with intake's stores)."""
-    return stores.unit_of_work_factory(runner, after_commit, MongoIntakeUnitOfWork)
 
 
 async def create_indexes(runner: TransactionRunner) -> None:

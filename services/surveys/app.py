@@ -26,7 +26,7 @@ from shared.http import install_error_handlers
 from shared.mail import MailSender
 from shared.participant import participant_handlers
 from shared.service import Backbone, ServiceRuntime
-from shared.stores import handled_in
+from shared.stores import handled_in, unit_of_work_factory
 from shared.tokens import Authenticator, KeyRing
 from shared.wiring import wire
 
@@ -46,7 +46,9 @@ def create_app(
         delay=settings.delay,
         cooldown=settings.cooldown,
     )
-    unit_of_work = repository.unit_of_work_factory(runtime.runner, runtime.relay.notify)
+    unit_of_work = unit_of_work_factory(
+        runtime.runner, runtime.relay.notify, repository.MongoSurveysUnitOfWork
+    )
 
     def count(reason: Reason) -> None:
         metrics.decisions.labels(reason=reason).inc()

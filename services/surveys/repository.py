@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -21,7 +19,7 @@ from services.surveys.domain import (
 )
 from services.surveys.response_store import RESPONSES as RESPONSES
 from services.surveys.response_store import MongoResponses
-from shared import erasure_progress, stores
+from shared import erasure_progress
 from shared.crypto import SealedPersonalData
 from shared.mongo import (
     Document,
@@ -244,7 +242,6 @@ class MongoSurveysUnitOfWork(MongoUnitOfWork):
 
     def __init__(self, database: AsyncDatabase[Document], tx: Transaction) -> None:
         super().__init__(database, tx)
-        self._tx = tx
         self.candidates = MongoSurveyCandidates(database, tx)
         self.contacts = MongoContacts(database, tx)
         self.invitations = MongoInvitations(database, tx)
@@ -255,34 +252,27 @@ class MongoSurveysUnitOfWork(MongoUnitOfWork):
     async def tag_request(self, request_id: str, organisation_id: str | None) -> None:
         """Invitations and responses follow their request's organisation (P7, P9)."""
         for name in (INVITATIONS, RESPONSES):
-            await self._tx.database[name].update_many(
+            await self.tx.database[name].update_many(
                 {"request_id": request_id},
                 {"$set": {"organisation_id": organisation_id}},
-                session=self._tx.session,
+                session=self.tx.session,
             )
 
     async def rectify_contact(
         self, contact_id: str, *, address: SealedPersonalData, opt_out_key: str
     ) -> None:
         """Store a person's corrected address; their sent invitations opt out under the new hash."""
-        session = self._tx.session
-        await self._tx.database[CONTACTS].update_one(
+        session = self.tx.session
+        await self.tx.database[CONTACTS].update_one(
             {"_id": contact_id},
             {"$set": {"address": address.model_dump(), "opt_out_key": opt_out_key}},
             session=session,
         )
-        await self._tx.database[INVITATIONS].update_many(
+        await self.tx.database[INVITATIONS].update_many(
             {"requester_id": contact_id, "opt_out_key": {"$ne": None}},
             {"$set": {"opt_out_key": opt_out_key}},
             session=session,
         )
-
-
-def unit_of_work_factory(
-    runner: TransactionRunner, after_commit: Callable[[], None]
-) -> Callable[[], AbstractAsyncContextManager[MongoSurveysUnitOfWork]]:
-    """surveys' units of work (the shared factory, with surveys' stores)."""
-    return stores.unit_of_work_factory(runner, after_commit, MongoSurveysUnitOfWork)
 
 
 async def create_indexes(runner: TransactionRunner) -> None:
