@@ -34,7 +34,9 @@ class MongoStore:
 
 class MongoCollection(MongoStore):
     """One collection of a service's database (`collection_name`, or `name=`), used inside the
-    transaction when one is given."""
+    transaction when one is given. `_find_one`, `_insert` and `_set` are the plain reads and
+    writes the stores of every service make, in the store's session; anything else goes to
+    `_collection` with `session=self._session`."""
 
     collection_name: ClassVar[str] = ""
 

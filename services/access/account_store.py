@@ -29,15 +29,13 @@ class MongoAccounts(MongoCollection):
         )
 
     async def by_email(self, email_normalised: str) -> Document | None:
-        return await self._collection.find_one(
-            {"email_normalised": email_normalised}, session=self._session
-        )
+        return await self._find_one({"email_normalised": email_normalised})
 
     async def by_contact(self, contact_id: str) -> Document | None:
-        return await self._collection.find_one({"contact_ids": contact_id}, session=self._session)
+        return await self._find_one({"contact_ids": contact_id})
 
     async def add(self, account: Document) -> None:
-        await self._collection.insert_one(account, session=self._session)
+        await self._insert(account)
 
     async def link_contact(self, account_id: str, contact_id: str) -> None:
         await self._collection.update_one(
@@ -45,14 +43,10 @@ class MongoAccounts(MongoCollection):
         )
 
     async def by_set_password_token(self, token_hash: str) -> Document | None:
-        return await self._collection.find_one(
-            {"set_password.token_hash": token_hash}, session=self._session
-        )
+        return await self._find_one({"set_password.token_hash": token_hash})
 
     async def update(self, account_id: str, changes: Document) -> None:
-        await self._collection.update_one(
-            {"_id": account_id}, {"$set": changes}, session=self._session
-        )
+        await self._set({"_id": account_id}, changes)
 
     async def delete_for_contacts(self, contact_ids: list[str]) -> list[Document]:
         """Delete the accounts of these contacts; return what was deleted."""
@@ -71,17 +65,13 @@ class MongoStaff(MongoCollection):
     collection_name = STAFF
 
     async def by_email(self, email_normalised: str) -> Document | None:
-        return await self._collection.find_one(
-            {"email_normalised": email_normalised, "active": True}, session=self._session
-        )
+        return await self._find_one({"email_normalised": email_normalised, "active": True})
 
     async def get(self, staff_id: str) -> Document | None:
-        return await self._collection.find_one(
-            {"_id": staff_id, "active": True}, session=self._session
-        )
+        return await self._find_one({"_id": staff_id, "active": True})
 
     async def add(self, member: Document) -> None:
-        await self._collection.insert_one(member, session=self._session)
+        await self._insert(member)
 
     async def all(self) -> list[Document]:
         found = self._collection.find({"active": True}, session=self._session).sort("_id")
@@ -119,7 +109,7 @@ class MongoMailbox(MongoCollection):
     async def enqueue(
         self, *, mail_id: str, account_id: str, to: str, subject: str, body: str, at: datetime
     ) -> None:
-        await self._collection.insert_one(
+        await self._insert(
             {
                 "_id": mail_id,
                 "account_id": account_id,
@@ -129,8 +119,7 @@ class MongoMailbox(MongoCollection):
                 "due_at": at,
                 "tries": 0,
                 "next_try_at": None,
-            },
-            session=self._session,
+            }
         )
 
     async def due(self, now: datetime, *, limit: int = 50) -> list[Document]:

@@ -32,9 +32,7 @@ class MongoAuditLog(MongoCollection):
     async def record(self, audit: ReadAudit, *, topic: str, event: CloudEvent) -> None:
         """The read's record with its event staged in it: one insert, durable on return."""
         [staged] = outbox_documents(topic=topic, events=[event])
-        await self._collection.insert_one(
-            {**staged, **audit_document(audit)}, session=self._session
-        )
+        await self._insert({**staged, **audit_document(audit)})
 
     async def query(
         self, *, request_id: str | None, reader_id: str | None, limit: int

@@ -115,10 +115,10 @@ class MongoShareGrants(MongoCollection):
     async def add(self, grant: ShareGrant) -> None:
         document = asdict(grant)
         document["_id"] = document.pop("grant_id")
-        await self._collection.insert_one(document, session=self._session)
+        await self._insert(document)
 
     async def get(self, grant_id: str) -> ShareGrant | None:
-        found = await self._collection.find_one({"_id": grant_id}, session=self._session)
+        found = await self._find_one({"_id": grant_id})
         return None if found is None else _grant_from(found)
 
     async def of_request(self, request_id: str) -> list[ShareGrant]:
@@ -127,9 +127,7 @@ class MongoShareGrants(MongoCollection):
         return [_grant_from(found) async for found in cursor.sort("granted_at", -1)]
 
     async def revoke(self, grant_id: str, *, at: datetime) -> None:
-        await self._collection.update_one(
-            {"_id": grant_id}, {"$set": {"revoked_at": at}}, session=self._session
-        )
+        await self._set({"_id": grant_id}, {"revoked_at": at})
 
     async def of_colleague(self, colleague_id: str, *, now: datetime) -> list[ShareGrant]:
         found = self._collection.find(

@@ -174,7 +174,7 @@ class MongoRequestReadModel(MongoCollection):
 
     async def get(self, request_id: str, *, visibility: Visibility) -> RequestView | None:
         """The request by its id (an index lookup), if the principal may read it."""
-        found = await self._collection.find_one({"_id": request_id}, session=self._session)
+        found = await self._find_one({"_id": request_id})
         if found is None:
             return None
         view = _view_from(found)

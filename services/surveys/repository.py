@@ -51,28 +51,25 @@ class MongoSurveyCandidates(MongoCollection):
         )
 
     async def get(self, request_id: str) -> SurveyCandidate | None:
-        found = await self._collection.find_one({"_id": request_id}, session=self._session)
+        found = await self._find_one({"_id": request_id})
         if found is None:
             return None
         found["request_id"] = found.pop("_id")
         return SurveyCandidate(**found)
 
     async def set_status(self, request_id: str, status: str) -> None:
-        await self._collection.update_one(
-            {"_id": request_id}, {"$set": {"status": status}}, session=self._session
-        )
+        await self._set({"_id": request_id}, {"status": status})
 
     async def set_organisation(
         self, request_id: str, organisation_id: str | None, *, version: int
     ) -> bool:
         """Apply access's organisation decision `version` unless a newer one was; whether it was."""
-        found = await self._collection.find_one({"_id": request_id}, session=self._session)
+        found = await self._find_one({"_id": request_id})
         if found is None or version <= found.get("organisation_version", 0):
             return False
-        await self._collection.update_one(
+        await self._set(
             {"_id": request_id},
-            {"$set": {"organisation_id": organisation_id, "organisation_version": version}},
-            session=self._session,
+            {"organisation_id": organisation_id, "organisation_version": version},
         )
         return True
 
@@ -89,7 +86,7 @@ class MongoContacts(MongoCollection):
         )
 
     async def get(self, contact_id: str) -> RegisteredContact | None:
-        found = await self._collection.find_one({"_id": contact_id}, session=self._session)
+        found = await self._find_one({"_id": contact_id})
         if found is None:
             return None
         return RegisteredContact(
@@ -100,7 +97,7 @@ class MongoContacts(MongoCollection):
         )
 
     async def address(self, contact_id: str) -> SealedPersonalData | None:
-        found = await self._collection.find_one({"_id": contact_id}, session=self._session)
+        found = await self._find_one({"_id": contact_id})
         return None if found is None else SealedPersonalData.model_validate(found["address"])
 
     async def retag(self, contact_id: str) -> None:
@@ -109,17 +106,13 @@ class MongoContacts(MongoCollection):
         organisations = await database[CANDIDATES].distinct(
             "organisation_id", {"requester_id": contact_id}, session=self._session
         )
-        await self._collection.update_one(
-            {"_id": contact_id},
-            {"$set": {"organisation_ids": sorted(o for o in organisations if o)}},
-            session=self._session,
+        await self._set(
+            {"_id": contact_id}, {"organisation_ids": sorted(o for o in organisations if o)}
         )
 
     async def touch(self, contact_id: str, *, at: datetime) -> None:
         """Write the person's record, so concurrent decisions about one person conflict and retry."""
-        await self._collection.update_one(
-            {"_id": contact_id}, {"$set": {"last_decided_at": at}}, session=self._session
-        )
+        await self._set({"_id": contact_id}, {"last_decided_at": at})
 
 
 class MongoKeyedSet(MongoCollection):
@@ -136,7 +129,7 @@ class MongoKeyedSet(MongoCollection):
                 self._collection, key, field="added_at", session=self._session
             )
         query = {"_id": key, "added_at": {"$exists": True}}
-        return await self._collection.find_one(query, session=self._session) is not None
+        return await self._find_one(query) is not None
 
     async def add(self, key: str, *, at: datetime) -> None:
         await erasure_progress.mark(
@@ -159,14 +152,14 @@ class MongoInvitations(MongoCollection):
     collection_name = INVITATIONS
 
     async def get(self, invitation_id: str) -> Invitation | None:
-        found = await self._collection.find_one({"_id": invitation_id}, session=self._session)
+        found = await self._find_one({"_id": invitation_id})
         return None if found is None else _invitation(found)
 
     async def record(self, invitation: Invitation) -> None:
         document = asdict(invitation)
         document["_id"] = document.pop("invitation_id")
         document["history"] = [{"reason": invitation.reason, "at": invitation.decided_at}]
-        await self._collection.insert_one(document, session=self._session)
+        await self._insert(document)
 
     async def due_ats_for(self, requester_id: str) -> list[datetime]:
         cursor = self._collection.find(
@@ -218,12 +211,10 @@ class MongoInvitations(MongoCollection):
         )
 
     async def set_fields(self, invitation_id: str, **fields: Any) -> None:
-        await self._collection.update_one(
-            {"_id": invitation_id}, {"$set": fields}, session=self._session
-        )
+        await self._set({"_id": invitation_id}, fields)
 
     async def by_token(self, *, field: str, hashed: str) -> Invitation | None:
-        found = await self._collection.find_one({field: hashed}, session=self._session)
+        found = await self._find_one({field: hashed})
         return None if found is None else _invitation(found)
 
     async def for_request(self, request_id: str) -> list[Invitation]:

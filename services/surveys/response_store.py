@@ -23,12 +23,12 @@ class MongoResponses(MongoCollection):
         document["_id"] = document.pop("invitation_id")
         document["comment"] = response.comment.model_dump() if response.comment else None
         try:
-            await self._collection.insert_one(document, session=self._session)
+            await self._insert(document)
         except DuplicateKeyError:
             raise AlreadyAnsweredError(response.invitation_id) from None
 
     async def exists(self, invitation_id: str) -> bool:
-        found = await self._collection.find_one({"_id": invitation_id}, session=self._session)
+        found = await self._find_one({"_id": invitation_id})
         return found is not None
 
     async def between(self, *, since: datetime, until: datetime) -> list[RecordedResponse]:
