@@ -246,3 +246,11 @@ async def account_of(principal: Principal, *, accounts: Accounts) -> Record:
     if account is None:
         raise NotFoundError("no such account")
     return account
+
+
+async def set_picture(
+    principal: Principal, picture: Record | None, *, uow: AccessUnitOfWork
+) -> None:
+    """Keep (or with None, drop) the requester's profile picture; NotFoundError for others."""
+    account = await account_of(principal, accounts=uow.accounts)
+    await uow.accounts.update(account["_id"], {"picture": picture})

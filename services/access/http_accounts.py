@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Request, Response, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -13,6 +13,7 @@ from services.access.account_store import MongoAccounts, MongoLoginFailures, Mon
 from services.access.domain import StaffRole, administers
 from services.access.metrics import AccessMetrics
 from services.access.pictures import PictureRejectedError, clean_picture
+from services.access.ports import Accounts, Record
 from services.access.unit_of_work import UnitOfWorkFactory
 from shared.clock import Clock
 from shared.mongo import in_transaction
@@ -134,7 +135,12 @@ async def set_password(ctx: Ctx, link: SetPassword) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/accounts/set-password-links", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/accounts/set-password-links",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,
+    responses={202: {"description": "Accepted; a link is mailed if the address has an account."}},
+)
 async def new_set_password_link(ctx: Ctx, wanted: LinkWanted) -> Response:
     """Mail a new set-password link (an expired link, a forgotten password). The answer is
     the same whether or not the address has an account."""
@@ -169,12 +175,13 @@ async def upload_picture(ctx: Ctx, request: Request, caller: Caller) -> Response
         )
     except PictureRejectedError as error:
         raise _picture_rejected(error.rule) from None
-    await in_transaction(
-        ctx.unit_of_work,
-        lambda uow: _update_account(
-            caller, uow, {"picture": {"media_type": media_type, "data": clean}}
-        ),
-    )
+    kept = {"media_type": media_type, "data": clean}
+    try:
+        await in_transaction(
+            ctx.unit_of_work, lambda uow: accounts.set_picture(caller, kept, uow=uow)
+        )
+    except handlers.NotFoundError:
+        raise _no_account() from None
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -195,9 +202,12 @@ async def picture(ctx: Ctx, caller: Caller) -> Response:
 
 @router.delete("/me/picture", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_picture(ctx: Ctx, caller: Caller) -> Response:
-    await in_transaction(
-        ctx.unit_of_work, lambda uow: _update_account(caller, uow, {"picture": None})
-    )
+    try:
+        await in_transaction(
+            ctx.unit_of_work, lambda uow: accounts.set_picture(caller, None, uow=uow)
+        )
+    except handlers.NotFoundError:
+        raise _no_account() from None
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -240,16 +250,15 @@ async def remove_staff(ctx: Ctx, staff_id: str, caller: Caller) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-async def _account(caller: Principal, store: Any) -> dict[str, Any]:
+async def _account(caller: Principal, store: Accounts) -> Record:
     try:
         return await accounts.account_of(caller, accounts=store)
     except handlers.NotFoundError:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such account") from None
+        raise _no_account() from None
 
 
-async def _update_account(caller: Principal, uow: Any, changes: dict[str, Any]) -> None:
-    account = await _account(caller, uow.accounts)
-    await uow.accounts.update(account["_id"], changes)
+def _no_account() -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, "no such account")
 
 
 def _require_admin(caller: Principal) -> None:

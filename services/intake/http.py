@@ -164,6 +164,8 @@ def _refused(error: StatusChangeRefused) -> HTTPException:
 
 Web = Annotated[WebIntake, Depends(wired(WebIntake))]
 """A route's `web: Web` is the app's web channel (stores, keys, clock, limits)."""
+Auth = Annotated[Authenticator, Depends(wired(Authenticator))]
+"""The app's token keys, here to check access's download grants."""
 
 router = APIRouter(tags=["web channel"])
 
@@ -238,9 +240,6 @@ async def change_status(
     except StatusChangeRefused as error:
         raise _refused(error) from None
     return RequestState(request_id=request_id, status=updated.status, resolution=updated.resolution)
-
-
-Auth = Annotated[Authenticator, Depends(wired(Authenticator))]
 
 
 @router.get(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from html import escape
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, status
@@ -62,6 +63,17 @@ def form_page(
 
 router = APIRouter(tags=["web form"])
 
+PAGE: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
+FORM_ANSWERS: dict[int | str, dict[str, Any]] = {
+    201: {"description": "A page: received, with its reference.", "content": PAGE},
+    413: {"description": "The form again: it was too large.", "content": PAGE},
+    422: {
+        "description": "The form again, naming each field and the rule it broke.",
+        "content": PAGE,
+    },
+    429: {"description": "Rate limit for this client reached."},
+}
+
 
 @router.get("/", response_class=HTMLResponse)
 async def show_form() -> HTMLResponse:
@@ -69,7 +81,7 @@ async def show_form() -> HTMLResponse:
     return form_page()
 
 
-@router.post("/form", response_class=HTMLResponse)
+@router.post("/form", response_class=HTMLResponse, responses=FORM_ANSWERS)
 async def submit_form(web: Web, request: Request) -> HTMLResponse:
     """Accept the form (urlencoded, or multipart with files); errors re-show the form."""
     web.admit(request)

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.surveys import responses
@@ -93,8 +93,16 @@ StaffOnly = Annotated[Principal, Depends(_staff_only)]
 class AnswerOut(BaseModel):
     """What became of an answer: recorded, or why not (unknown, answered, expired link)."""
 
-    status: str
+    status: ResponseOutcome
     detail: str
+
+
+PAGE: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
+PAGE_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "A page: the link is not valid.", "content": PAGE},
+    409: {"description": "A page: the survey was answered already.", "content": PAGE},
+    410: {"description": "A page: the link has expired.", "content": PAGE},
+}
 
 
 router = APIRouter(tags=["surveys"])
@@ -157,7 +165,7 @@ async def survey_results(
     )
 
 
-@router.get("/surveys/respond/{token}", response_class=HTMLResponse)
+@router.get("/surveys/respond/{token}", response_class=HTMLResponse, responses=PAGE_PROBLEMS)
 async def survey_page(ctx: Ctx, token: str) -> HTMLResponse:
     """The survey form, if the link still takes an answer."""
     async with ctx.unit_of_work() as uow:
@@ -168,7 +176,7 @@ async def survey_page(ctx: Ctx, token: str) -> HTMLResponse:
     return HTMLResponse(page(title, text), status_code=code)
 
 
-@router.post("/surveys/respond/{token}", response_class=HTMLResponse)
+@router.post("/surveys/respond/{token}", response_class=HTMLResponse, responses=PAGE_PROBLEMS)
 async def survey_form_posted(ctx: Ctx, token: str, request: Request) -> HTMLResponse:
     """The form's answer (application/x-www-form-urlencoded)."""
     try:
@@ -185,13 +193,13 @@ async def survey_form_posted(ctx: Ctx, token: str, request: Request) -> HTMLResp
     response_model=AnswerOut,
     responses={404: {"model": AnswerOut}, 409: {"model": AnswerOut}, 410: {"model": AnswerOut}},
 )
-async def survey_response(ctx: Ctx, given: SurveyAnswerByToken) -> JSONResponse:
+async def survey_response(ctx: Ctx, given: SurveyAnswerByToken, response: Response) -> AnswerOut:
     """The same answer as JSON: 201, or 404 unknown / 409 answered / 410 expired link."""
     outcome = await answer(ctx, given.token, given)
     code, title, _ = RESPONSE_PAGES[outcome]
-    return JSONResponse(
-        {"status": outcome, "detail": title}, status_code=201 if code == 200 else code
-    )
+    if code != 200:
+        response.status_code = code
+    return AnswerOut(status=outcome, detail=title)
 
 
 @router.get("/surveys/opt-out/{token}", response_class=HTMLResponse)
@@ -200,7 +208,9 @@ async def opt_out_page(token: str) -> HTMLResponse:
     return HTMLResponse(opt_out_form(f"/surveys/opt-out/{token}"))
 
 
-@router.post("/surveys/opt-out/{token}", response_class=HTMLResponse)
+@router.post(
+    "/surveys/opt-out/{token}", response_class=HTMLResponse, responses={404: PAGE_PROBLEMS[404]}
+)
 async def opt_out(ctx: Ctx, token: str) -> HTMLResponse:
     """RFC 8058 one-click opt-out (`List-Unsubscribe=One-Click`), also the page's button."""
     outcome, cancelled = await in_transaction(
