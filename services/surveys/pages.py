@@ -16,7 +16,8 @@ def survey_form(action: str) -> str:
     return page(
         "How did we do?",
         f'<form method="post" action="{escape(action)}">'
-        f"<p>1 = very unhappy, 5 = very happy</p><p>{choices}</p>"
+        "<fieldset><legend>Your score: 1 = very unhappy, 5 = very happy</legend>"
+        f"<p>{choices}</p></fieldset>"
         "<p><label>Anything you want to tell us (optional)<br>"
         '<textarea name="comment" rows="5" cols="50" maxlength="5000"></textarea></label></p>'
         '<p><button type="submit">Send</button></p></form>',

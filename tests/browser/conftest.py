@@ -67,17 +67,24 @@ async def stack(
     """The four services and the portal, once for the module (each test makes its own people)."""
     portal_port = free_port()
     portal_url = f"http://127.0.0.1:{portal_port}"
+    surveys_port = free_port()
     logs = tmp_path_factory.mktemp("browser")
     with smtp_sink() as mail:
         async with four_services(
             infrastructure,
             instance_prefix=f"t{uuid.uuid4().hex[:10]}_",
             log_dir=logs,
+            ports={"surveys": surveys_port},
             SMTP_RELAY_HOST="127.0.0.1",
             SMTP_RELAY_PORT=str(mail.port),
             PUBLIC_BASE_URL=portal_url,
             ACCESS_BOOTSTRAP_ADMIN_EMAIL=ADMIN_EMAIL,
             ACCESS_BOOTSTRAP_ADMIN_PASSWORD=ADMIN_PASSWORD,
+            # every resolution is surveyed at once, on the survey service's own pages
+            SURVEYS_PUBLIC_BASE_URL=f"http://127.0.0.1:{surveys_port}",
+            SURVEYS_SAMPLE_RATE="1",
+            SURVEYS_DELAY="0",
+            SURVEYS_DISPATCH_POLL_SECONDS="0.5",
         ) as services:
             portal = ServiceProcess(
                 "portal",

@@ -22,6 +22,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.browser.conftest import STAFF_PASSWORD, Browser, Stack, add_staff
 from tests.support.apps import eventually
+from tests.support.system import STAFF_TOKEN
 
 PASSWORD = "a-long-enough-password"
 LINK = re.compile(r"(http://\S+/accounts/set-password\?token=[A-Za-z0-9_\-]+)")
@@ -244,3 +245,62 @@ async def test_a_signed_out_visitor_and_a_stranger_get_nothing(
         assert driver.current_url.endswith("/login")
 
     await asyncio.to_thread(visits)
+
+
+SURVEY = re.compile(r"(http://\S+/surveys/(?:respond|opt-out)/[A-Za-z0-9_\-]+)")
+
+
+async def test_after_the_resolution_the_person_answers_the_survey_and_opts_out(
+    stack: Stack, browser: Browser
+) -> None:
+    requester_email, _ = await written_in(stack, "Please survey me")
+    _, staff_email = await add_staff(stack, "support_staff")
+    driver = browser.driver
+
+    def resolve() -> None:
+        sign_in(browser, stack.portal, staff_email, STAFF_PASSWORD)
+        click(
+            browser, driver.find_element(By.XPATH, "//td[contains(., 'Please survey me')]/../td/a")
+        )
+        Select(driver.find_element(By.ID, "status")).select_by_value("resolved")
+        Select(driver.find_element(By.ID, "resolution")).select_by_value("solved")
+        submit(browser, "form[action$='/status'] button")
+
+    await asyncio.to_thread(resolve)
+
+    async def invitation() -> list[str] | None:
+        for mail in stack.mail.to(requester_email):
+            links = SURVEY.findall(mail.get_content())
+            if links:
+                return links
+        return None
+
+    respond, opt_out = await eventually(invitation, timeout=60)
+    assert respond.startswith(stack.services["surveys"].url) and "/respond/" in respond
+
+    def answer_and_opt_out() -> None:
+        driver.delete_all_cookies()
+        driver.get(respond)
+        assert "How did we do?" in driver.find_element(By.TAG_NAME, "h1").text
+        browser.look("30-survey")
+        labelled(browser)
+        driver.find_element(By.CSS_SELECTOR, "input[name=score][value='5']").send_keys(Keys.SPACE)
+        fill(browser, {"comment": "Quick and kind."})
+        submit(browser, "form button[type=submit]")
+        assert "Thank you" in driver.find_element(By.TAG_NAME, "h1").text
+        browser.look("31-survey-thanks")
+        driver.get(respond)  # the link works once
+        assert "Already answered" in driver.find_element(By.TAG_NAME, "h1").text
+        driver.get(opt_out)  # opening the link alone never opts out
+        assert "Stop satisfaction surveys" in driver.find_element(By.TAG_NAME, "h1").text
+        browser.look("32-survey-opt-out")
+        submit(browser, "form button[type=submit]")
+        assert "You will not be asked again" in driver.find_element(By.TAG_NAME, "h1").text
+
+    await asyncio.to_thread(answer_and_opt_out)
+    async with httpx.AsyncClient(base_url=stack.services["surveys"].url, timeout=15) as surveys:
+        results = await surveys.get(
+            "/surveys/results", headers={"Authorization": f"Bearer {STAFF_TOKEN}"}
+        )
+    assert results.status_code == 200, results.text
+    assert results.json()["overall"]["responses"] >= 1

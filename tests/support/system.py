@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 from deploy.local.services import SERVICES, ServiceProcess, service_environment
@@ -17,8 +17,14 @@ STAFF_TOKEN = "e2e-staff-token"
 
 @contextlib.asynccontextmanager
 async def four_services(
-    infrastructure: Infrastructure, *, instance_prefix: str, log_dir: Path, **extra_env: str
+    infrastructure: Infrastructure,
+    *,
+    instance_prefix: str,
+    log_dir: Path,
+    ports: Mapping[str, int] | None = None,
+    **extra_env: str,
 ) -> AsyncIterator[dict[str, ServiceProcess]]:
+    """`ports` fixes a service's port where a setting must name it beforehand (a public URL)."""
     env = service_environment(
         kafka_bootstrap=infrastructure.kafka_bootstrap,
         mongodb_url=infrastructure.mongodb_url,
@@ -31,7 +37,10 @@ async def four_services(
     )
     await asyncio.gather(*(skip_history_of(name, env) for name in SERVICES))
     processes = {
-        name: ServiceProcess(name, port=free_port(), env=env, log_dir=log_dir) for name in SERVICES
+        name: ServiceProcess(
+            name, port=(ports or {}).get(name) or free_port(), env=env, log_dir=log_dir
+        )
+        for name in SERVICES
     }
     try:  # side by side: each start waits for its service to be ready
         await asyncio.gather(*(asyncio.to_thread(p.start, timeout=180) for p in processes.values()))
