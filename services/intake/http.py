@@ -280,3 +280,19 @@ async def download_attachment(
             "Cache-Control": "no-store",
         },
     )
+
+
+@router.get(
+    "/contacts/me",
+    response_model=ContactDetails,
+    responses={404: {"description": "The token names no requester that intake knows."}},
+)
+async def my_contact_details(web: Web, caller: Caller) -> ContactDetails:
+    """A requester's own contact details as intake keeps them (P2), to see and correct."""
+    contact = None
+    if caller.role == "requester":
+        async with web.unit_of_work() as uow:
+            contact = await uow.contacts.get(caller.principal_id)
+    if contact is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no contact details of yours")
+    return contact.details

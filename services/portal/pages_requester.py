@@ -4,12 +4,12 @@ my data (export, correction, erasure or objection, and what is kept and why)."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, Response
 
-from services.portal.api import ApiError
+from services.portal.api import ApiError, Services
 from services.portal.web import (
     Api,
     CookieJar,
@@ -68,10 +68,20 @@ async def reply(
     return see_other(f"/my/requests/{request_id}?replied=1")
 
 
+async def my_details(api: Services, token: str) -> dict[str, Any] | None:
+    """The person's contact details as intake keeps them (None for a person intake never met)."""
+    try:
+        return dict((await api.intake.call("GET", "/contacts/me", token=token)).body)
+    except ApiError as error:
+        if error.status == status.HTTP_404_NOT_FOUND:
+            return None
+        raise
+
+
 @router.get("/my/profile")
-async def profile(request: Request, who: Who, pages: Renderer) -> Response:
-    signed_in(who)
-    return pages.render(request, "profile.html", who)
+async def profile(request: Request, who: Who, api: Api, pages: Renderer) -> Response:
+    details = await my_details(api, signed_in(who))
+    return pages.render(request, "profile.html", who, details=details)
 
 
 @router.get("/my/profile/picture")
@@ -137,7 +147,8 @@ async def my_data(request: Request, who: Who, api: Api, pages: Renderer) -> Resp
         export = (
             await api.retention.call("GET", f"/privacy/exports/{export_id}", token=token)
         ).body
-    return pages.render(request, "my_data.html", who, export=export)
+    details = await my_details(api, token)
+    return pages.render(request, "my_data.html", who, export=export, details=details)
 
 
 @router.post("/my/data/export")
@@ -196,7 +207,9 @@ async def rectify(
         token=signed_in(who),
         json={"data_subject_id": who.principal_id, "details": details},
     )
-    return pages.render(request, "my_data.html", who, notice=pages.text.rectify_intro, export=None)
+    return pages.render(
+        request, "my_data.html", who, notice=pages.text.rectify_intro, export=None, details=details
+    )
 
 
 @router.post("/my/data/erasure")

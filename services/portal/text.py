@@ -49,6 +49,8 @@ class Text:
     reply_sent: str
     profile: str
     profile_intro: str
+    your_details: str
+    not_given: str
     picture: str
     picture_upload: str
     picture_remove: str
@@ -154,7 +156,10 @@ ENGLISH = Text(
     send="Send",
     reply_sent="Your reply was added.",
     profile="Profile",
-    profile_intro="Your profile picture is optional; you can remove it at any time.",
+    profile_intro="The details we keep to answer you, and your picture, which is optional and "
+    "which you can remove at any time.",
+    your_details="Your details",
+    not_given="not given",
     picture="Profile picture",
     picture_upload="Upload a picture (PNG or JPEG)",
     picture_remove="Remove the picture",

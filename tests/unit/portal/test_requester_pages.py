@@ -9,7 +9,7 @@ import json
 from PIL import Image
 
 from tests.support.producers import Person
-from tests.unit.portal.conftest import Browser, Portal
+from tests.unit.portal.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Browser, Portal
 
 PASSWORD = "a-long-enough-password"
 
@@ -153,6 +153,38 @@ async def test_a_profile_picture_is_uploaded_previewed_and_removed(portal: Porta
     removed = await browser.submit("/my/profile", "/my/profile/picture/remove", {})
     assert removed.status_code == 303
     assert "No picture." in (await browser.get("/my/profile")).text
+
+
+async def test_the_profile_shows_the_details_kept_and_a_correction_changes_them(
+    portal: Portal,
+) -> None:
+    person = Person.new("Ada Lovelace", phone="+47 22 33 44 55")
+    await writes_in(portal, person)
+    browser = await signed_in(portal, person)
+    profile = await browser.get("/my/profile")
+    assert person.full_name in profile.text and person.email in profile.text
+    assert "+47 22 33 44 55" in profile.text and "not given" in profile.text  # no company
+    form = await browser.get("/my/data")
+    assert f'value="{person.full_name}"' in form.text and f'value="{person.email}"' in form.text
+
+    corrected = await browser.submit(
+        "/my/data",
+        "/my/data/rectification",
+        {"name": "Ada King", "email": person.email, "phone": "", "company": "Analytical Ltd"},
+    )
+    assert corrected.status_code == 200
+    await portal.system.settle()
+    profile = await browser.get("/my/profile")
+    assert "Ada King" in profile.text and "Analytical Ltd" in profile.text
+    assert person.full_name not in profile.text and "+47 22 33 44 55" not in profile.text
+
+    admin = await portal.system.http("access").post(
+        "/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    )
+    not_a_contact = await portal.system.http("intake").get(
+        "/contacts/me", headers={"Authorization": f"Bearer {admin.json()['access_token']}"}
+    )
+    assert not_a_contact.status_code == 404  # staff are nobody's contact
 
 
 async def test_my_data_is_exported_once_and_an_erasure_takes_the_account(portal: Portal) -> None:
