@@ -17,7 +17,8 @@ UV := $(UV_HOME)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test pytest browser secrets lint typecheck unit docs install jars clean bench toxiproxy reliability audit tools lock prometheusrule promtool-go secantus
+# compose-test: the platform in containers (deploy/docker), see below.
+.PHONY: compose-test run test pytest browser secrets lint typecheck unit docs install jars clean bench toxiproxy reliability audit tools lock prometheusrule promtool-go secantus
 
 $(UV):
 	$(PYTHON) -m venv $(UV_HOME)
@@ -109,13 +110,16 @@ $(TOXIPROXY): $(USER_CACHE)/toxiproxy-$(TOXIPROXY_VERSION)/server
 
 toxiproxy: $(TOXIPROXY)
 
-# The fault, bad-input and security suites in the full profile, then RELIABILITY.md from their figures.
+# The fault, bad-input and security suites in the full profile (the fault run also with two
+# processes of every service), then RELIABILITY.md from their figures and those of the latest
+# `make compose-test` (.reliability/containers.jsonl: restarts and down/up of the containers).
 RELIABILITY_SUITES := $(wildcard tests/reliability tests/hostile tests/security)
 
 reliability: install jars toxiproxy secantus
-	rm -rf .reliability && mkdir -p .reliability
-	RELIABILITY_PROFILE=full RELIABILITY_RESULTS=.reliability/results.jsonl $(PY) -m pytest -p no:logging $(RELIABILITY_SUITES); echo $$? > .reliability/exit-code
-	$(PY) -m tests.reliability.report --results .reliability/results.jsonl --markdown RELIABILITY.md --json RELIABILITY.jsonl
+	mkdir -p .reliability && rm -f .reliability/results.jsonl .reliability/exit-code
+	RELIABILITY_PROFILE=full RELIABILITY_REPLICAS="1 2" RELIABILITY_RESULTS=.reliability/results.jsonl $(PY) -m pytest -p no:logging $(RELIABILITY_SUITES); echo $$? > .reliability/exit-code
+	$(PY) -m tests.reliability.report --results .reliability/results.jsonl \
+	  --results .reliability/containers.jsonl --markdown RELIABILITY.md --json RELIABILITY.jsonl
 	exit $$(cat .reliability/exit-code)
 
 audit: install
@@ -174,6 +178,49 @@ $(TOOLS)/compose-spec.json:
 	cp "$$(go mod download -json github.com/compose-spec/compose-go/v2@$(COMPOSE_GO_VERSION) \
 	  | $(PYTHON) -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')/schema/compose-spec.json" $@
 	chmod u+w $@
+
+# The platform in containers, for real: a Docker engine (started as root where none answers,
+# deploy/docker/engine.sh), stand-in images for what Docker Hub would give (deploy/docker/
+# stand-ins.sh), then `docker compose up --build --wait` and the flows through the published
+# ports (tests/compose), part of the suite on testcontainers with the stand-ins, and the fault
+# suite with two processes of every service (scale-out; short profile). The compose
+# v2 plugin and Mailpit are built once from the Go module proxy into the user's cache. Without
+# an engine, and not root, it says so and does nothing. CI runs it after `make test`.
+COMPOSE_VERSION := v5.6.0
+MAILPIT_VERSION := v1.27.11
+COMPOSE := $(USER_CACHE)/compose-$(COMPOSE_VERSION)/docker-compose
+MAILPIT := $(USER_CACHE)/mailpit-$(MAILPIT_VERSION)/mailpit
+# (Ryuk, testcontainers' reaper, is an image from Docker Hub too: the fixtures stop their own.)
+STAND_IN_IMAGES := TEST_KAFKA_IMAGE=sdp-standin/kafka:4.1.1 \
+  TEST_STORE_IMAGE=sdp-standin/secantus:$(SECANTUS_VERSION) TESTCONTAINERS_RYUK_DISABLED=true
+
+# compose's go.mod excludes modules, so `go install …@version` refuses it: built in its source.
+$(COMPOSE):
+	rm -rf $(dir $@)src && mkdir -p $(dir $@)
+	cp -r "$$(GOTOOLCHAIN=local go mod download -json github.com/docker/compose/v5@$(COMPOSE_VERSION) \
+	  | $(PYTHON) -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')" $(dir $@)src
+	chmod -R u+w $(dir $@)src
+	cd $(dir $@)src && GOTOOLCHAIN=local go build -trimpath -o $@ -ldflags \
+	  "-s -w -X github.com/docker/compose/v5/internal.Version=$(COMPOSE_VERSION)" ./cmd
+	rm -rf $(dir $@)src
+
+$(MAILPIT):
+	GOBIN=$(dir $@) GOTOOLCHAIN=local CGO_ENABLED=0 go install -trimpath -ldflags \
+	  "-s -w -X github.com/axllent/mailpit/config.Version=$(MAILPIT_VERSION)" \
+	  github.com/axllent/mailpit@$(MAILPIT_VERSION)
+
+compose-test: install jars secantus toxiproxy $(COMPOSE) $(MAILPIT)
+	@mkdir -p .reliability && rm -f .reliability/containers.jsonl
+	@if bash deploy/docker/engine.sh; then \
+	  export RELIABILITY_RESULTS=$(abspath .reliability/containers.jsonl); \
+	  MAILPIT_VERSION=$(MAILPIT_VERSION) bash deploy/docker/stand-ins.sh \
+	    $(abspath .cache/kafka/jars) $(SECANTUS_RS) $(MAILPIT) \
+	  && COMPOSE_TEST=1 DOCKER_COMPOSE=$(COMPOSE) $(PY) -m pytest -p no:cacheprovider tests/compose \
+	    tests/deploy/test_compose_and_images.py \
+	  && TEST_INFRASTRUCTURE=containers $(STAND_IN_IMAGES) $(PY) -m pytest -p no:cacheprovider \
+	    tests/e2e \
+	  && RELIABILITY_REPLICAS=2 $(PY) -m pytest -p no:cacheprovider tests/reliability/test_faults.py; \
+	else echo "compose-test: no Docker engine here, nothing run"; fi
 
 # uv.lock: every dependency, runtime and dev, resolved once and hashed; `make lock` updates it on
 # purpose (after a pin in pyproject.toml changes). requirements.lock is its runtime part, for the

@@ -35,8 +35,11 @@ class ServiceProcess(LocalProcess):
         env: dict[str, str],
         log_dir: Path,
         module: str | None = None,
+        replica: int = 1,
     ) -> None:
-        super().__init__(name=name, log_path=log_dir / f"{name}.log")
+        label = name if replica == 1 else f"{name}-{replica}"
+        super().__init__(name=label, log_path=log_dir / f"{label}.log")
+        self.service = name
         self.port = port
         self.env = env
         self.module = module or f"services.{name}"
@@ -50,7 +53,7 @@ class ServiceProcess(LocalProcess):
         environment = {
             **os.environ,
             **self.env,
-            f"{self.name.upper()}_HTTP_PORT": str(self.port),
+            f"{self.service.upper()}_HTTP_PORT": str(self.port),
             "PYTHONPATH": str(REPO),
             "PYTHONUNBUFFERED": "1",
         }

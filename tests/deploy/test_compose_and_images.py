@@ -1,13 +1,15 @@
-"""docker-compose.yml and the services' Dockerfiles, checked statically (no Docker engine here).
+"""docker-compose.yml and the services' Dockerfiles, checked statically; `make compose-test`
+(tests/compose) runs them for real.
 
-The compose file is read as YAML, and given to `docker compose config` where that plugin
-exists; the Dockerfiles are parsed. test_image_runtime.py runs what the images would run.
+The compose file is read as YAML, and given to `docker compose config` where compose exists;
+the Dockerfiles are parsed. test_image_runtime.py runs what the images would run.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import shlex
 import shutil
@@ -27,6 +29,7 @@ from tests.deploy.dockerfiles import REPO, Dockerfile
 from tests.deploy.tools import COMPOSE_SCHEMA
 
 COMPOSE = REPO / "docker-compose.yml"
+STAND_INS = REPO / "deploy/docker/compose.stand-ins.yml"
 INFRASTRUCTURE = ("kafka", "mongodb")
 VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?P<operator>:?[-?])?(?P<default>[^}]*)\}")
 SECRETS = fresh_secrets()  # what `make secrets` writes into .env, which compose reads
@@ -79,22 +82,31 @@ def _published(service: dict[str, Any]) -> dict[int, int]:
     return mapping
 
 
-def test_docker_compose_accepts_the_file(compose: dict[str, Any]) -> None:
-    """`docker compose config` where the plugin exists, else the official compose-spec schema."""
+def _compose_command() -> list[str] | None:
+    """The compose v2 CLI: DOCKER_COMPOSE (`make compose-test` builds one), else the plugin."""
+    if named := os.environ.get("DOCKER_COMPOSE"):
+        return shlex.split(named)
     docker = shutil.which("docker")
-    plugin = docker is not None and (
-        subprocess.run([docker, "compose", "version"], capture_output=True, timeout=60).returncode
-        == 0
-    )
-    if plugin:
-        config = subprocess.run(
-            [str(docker), "compose", "-f", str(COMPOSE), "config", "-q"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert config.returncode == 0, config.stderr
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode:
+        return None
+    return [docker, "compose"] if docker else None
+
+
+def test_docker_compose_accepts_the_file(compose: dict[str, Any], tmp_path: Path) -> None:
+    """`docker compose config` (with and without the stand-ins' override) where compose
+    exists, and always the official compose-spec schema."""
+    if command := _compose_command():
+        env_file = tmp_path / "env"
+        env_file.write_text("".join(f"{name}={value}\n" for name, value in SECRETS.items()))
+        for files in (["-f", str(COMPOSE)], ["-f", str(COMPOSE), "-f", str(STAND_INS)]):
+            config = subprocess.run(
+                [*command, "--env-file", str(env_file), *files, "config", "-q"],
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert config.returncode == 0, config.stderr
     schema = json.loads(COMPOSE_SCHEMA.read_text())  # `make tools`: from compose-go's module
     interpolated = yaml.safe_load(_interpolate(COMPOSE.read_text()))
     jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).validate(

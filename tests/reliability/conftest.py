@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -19,6 +20,9 @@ from tests.support.reliability import profile
 
 SHORT_RATES = Rates(web=0.5, email=1.0, phone=1.0, crm=3.0, resolution=1.0)
 FULL_RATES = Rates(web=0.25, email=0.5, phone=0.5, crm=2.0, resolution=0.5)
+REPLICAS = [int(n) for n in os.environ.get("RELIABILITY_REPLICAS", "1").split()]
+"""How many processes of each service: `1` in make test; `make reliability` and
+`make compose-test` also run `2` (scale-out: one replica of each killed in turn)."""
 
 
 @dataclass
@@ -28,6 +32,11 @@ class FaultRun:
     outcomes: list[FaultOutcome]
     findings: Findings
     settled_after: float
+
+    def row(self, name: str) -> str:
+        """A RELIABILITY.md row's name; the scale-out run's rows say so."""
+        replicas = self.rig.replicas
+        return name if replicas == 1 else f"{replicas} replicas of each service: {name}"
 
     @property
     def logs(self) -> list[Path]:
@@ -47,10 +56,13 @@ async def settle(rig: Rig, ledger: Ledger, *, timeout: float) -> tuple[Findings,
         await asyncio.sleep(1)
 
 
-@pytest.fixture(scope="module")
-async def fault_run(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FaultRun]:
+@pytest.fixture(scope="module", params=REPLICAS, ids=lambda n: f"replicas={n}")
+async def fault_run(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[FaultRun]:
     full = profile() == "full"
-    async with fault_rig(tmp_path_factory.mktemp("faults")) as rig:
+    base = tmp_path_factory.mktemp("faults")
+    async with fault_rig(base, replicas=request.param) as rig:
         load = Load(rig, rates=FULL_RATES if full else SHORT_RATES)
         await load.start()
         try:

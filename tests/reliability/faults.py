@@ -78,6 +78,8 @@ def faults(rig: Rig, durations: Durations) -> list[Fault]:
         return Fault(f"{name} connections cut, {durations.cut:.0f} s", inject)
 
     mongo_stopped = Fault(f"MongoDB server stopped {durations.mongo_outage:.0f} s", mongo_outage)
+    if rig.replicas > 1:  # scale-out: one replica of each service killed in turn, the other on
+        return [kill(name) for name, p in rig.services.items() if name != p.service]
     if not durations.every_fault:  # the short profile: one of each kind
         return [kill("intake"), mongo_stopped, slow(KAFKA_PROXY), cut(KAFKA_PROXY)]
     return [

@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -157,14 +156,20 @@ def render(lines: list[dict[str, Any]], *, generated: datetime) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--results", type=Path, default=Path(".reliability/results.jsonl"))
+    parser.add_argument(
+        "--results",
+        type=Path,
+        action="append",
+        help="a JSON lines file of figures (again for more; default .reliability/results.jsonl)",
+    )
     parser.add_argument("--markdown", type=Path, default=Path("RELIABILITY.md"))
     parser.add_argument("--json", type=Path, default=Path("RELIABILITY.jsonl"))
     arguments = parser.parse_args(argv)
-    lines = read(arguments.results)
+    sources: list[Path] = arguments.results or [Path(".reliability/results.jsonl")]
+    lines = [line for source in sources for line in read(source)]
     arguments.markdown.write_text(render(lines, generated=datetime.now(UTC)))
-    if arguments.results.exists() and arguments.results.resolve() != arguments.json.resolve():
-        shutil.copyfile(arguments.results, arguments.json)
+    if not any(source.resolve() == arguments.json.resolve() for source in sources):
+        arguments.json.write_text("".join(json.dumps(line) + "\n" for line in lines))
     print(
         f"{arguments.markdown}: {len(lines)} figures, {sum(int(x['violations']) for x in lines)} violations"
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -25,7 +26,8 @@ KAFKA_PROXY, MONGO_PROXY = "kafka", "mongodb"
 
 @dataclass
 class Rig:
-    """Everything a fault run touches; the test's own clients use the direct (unproxied) ports."""
+    """Everything a fault run touches; the test's own clients use the direct (unproxied) ports.
+    `services` holds every replica ("intake", "intake-2", ...); `url` takes turns among them."""
 
     kafka: LocalKafka
     mongo: LocalMongo
@@ -34,6 +36,8 @@ class Rig:
     services: dict[str, ServiceProcess]
     smtp_port: int
     log_dir: Path
+    replicas: int = 1
+    _turn: Iterator[int] = field(default_factory=itertools.count)
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -44,7 +48,9 @@ class Rig:
         return self.mongo.url
 
     def url(self, service: str) -> str:
-        return self.services[service].url
+        """One replica's URL, each in turn, as a load balancer in front of them would."""
+        replicas = [p for p in self.services.values() if p.service == service]
+        return replicas[next(self._turn) % len(replicas)].url
 
     async def kill_and_restart(self, service: str) -> None:
         """SIGKILL a service, as a crash would, and start it again."""
@@ -103,8 +109,10 @@ def _environment(rig_ports: dict[str, int]) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def fault_rig(base: Path) -> AsyncIterator[Rig]:
-    """Start the whole rig in `base`; stop every process it started, whatever happens."""
+async def fault_rig(base: Path, *, replicas: int = 1) -> AsyncIterator[Rig]:
+    """Start the whole rig in `base`, each service as `replicas` processes (consumer-group
+    members, relays and schedulers side by side over one store); stop every process it
+    started, whatever happens."""
     ports = {
         name: free_port()
         for name in ("kafka", "controller", "proxied", "kafka_proxy", "mongo", "mongo_proxy")
@@ -121,10 +129,21 @@ async def fault_rig(base: Path) -> AsyncIterator[Rig]:
     toxiproxy = Toxiproxy(base / "logs", port=free_port())
     env = _environment(ports)
     services = {
-        name: ServiceProcess(name, port=free_port(), env=env, log_dir=base / "logs")
-        for name in SERVICES
+        process.name: process
+        for replica in range(1, replicas + 1)
+        for process in (
+            ServiceProcess(
+                name,
+                port=free_port(),
+                # each intake replica listens for mail on a port of its own
+                env=env if replica == 1 else {**env, "INTAKE_SMTP_PORT": str(free_port())},
+                log_dir=base / "logs",
+                replica=replica,
+            )
+            for name in SERVICES
+        )
     }
-    rig = Rig(kafka, mongo, toxiproxy, sink, services, ports["smtp"], base / "logs")
+    rig = Rig(kafka, mongo, toxiproxy, sink, services, ports["smtp"], base / "logs", replicas)
     started: list[LocalProcess] = []
     infrastructure: list[LocalProcess] = [mongo, kafka, toxiproxy]
     try:

@@ -41,7 +41,7 @@ def test_every_fault_was_survived_with_no_violation_in_its_window(fault_run: Fau
         survived = outcome.recovered and violations == 0
         record(
             "faults",
-            outcome.name,
+            fault_run.row(outcome.name),
             tried=1,
             survived=int(survived),
             violations=violations,
@@ -65,7 +65,7 @@ def test_the_data_keeps_each_promise_after_the_faults(fault_run: FaultRun, promi
     problems = "; ".join(sorted({v.detail for v in broken}))[:300]
     record(
         "faults",
-        f"invariant: {promise}",
+        fault_run.row(f"invariant: {promise}"),
         tried=checked,
         survived=checked - len(broken),
         violations=len(broken),
@@ -99,7 +99,7 @@ def test_the_load_was_acknowledged_on_every_channel(fault_run: FaultRun) -> None
         acked = sum(1 for i in items if i.acked)
         record(
             "faults",
-            f"load: {kind}",
+            fault_run.row(f"load: {kind}"),
             tried=len(items),
             survived=acked,
             violations=0,
@@ -115,7 +115,7 @@ def test_service_logs_of_the_run_hold_none_of_the_load_personal_data(fault_run: 
     leaks = sum(found.values())
     record(
         "security",
-        "service logs of the fault runs: load's names, emails, phones, subjects",
+        fault_run.row("service logs of the fault runs: load's names, emails, phones, subjects"),
         tried=len(values),
         survived=sum(1 for n in found.values() if n == 0),
         violations=leaks,
@@ -138,7 +138,7 @@ async def test_kafka_holds_none_of_the_load_personal_data_in_plaintext(fault_run
             leaks[topic] += hits
     record(
         "security",
-        "plaintext personal data on Kafka after the fault runs (scanner)",
+        fault_run.row("plaintext personal data on Kafka after the fault runs (scanner)"),
         tried=len(values),
         survived=len(values) - len({i for (t, i) in report.kafka_hits if t not in allowed}),
         violations=sum(leaks.values()),

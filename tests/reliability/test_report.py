@@ -70,3 +70,30 @@ def test_the_command_writes_the_markdown_and_keeps_the_json(tmp_path: Path) -> N
     main(["--results", str(results), "--markdown", str(markdown), "--json", str(kept)])
     assert "**Violations found: 1**" in markdown.read_text()
     assert kept.read_text() == results.read_text()
+
+
+def test_figures_from_several_runs_make_one_report(tmp_path: Path) -> None:
+    suite_run, containers = tmp_path / "results.jsonl", tmp_path / "containers.jsonl"
+    suite_run.write_text(
+        '{"suite": "faults", "row": "x", "tried": 1, "survived": 1, "violations": 0}\n'
+    )
+    containers.write_text(
+        '{"suite": "faults", "row": "containers: restart", "tried": 1, "survived": 0, '
+        '"violations": 2}\n'
+    )
+    markdown, kept = tmp_path / "RELIABILITY.md", tmp_path / "RELIABILITY.jsonl"
+    main(
+        [
+            "--results",
+            str(suite_run),
+            "--results",
+            str(containers),
+            "--markdown",
+            str(markdown),
+            "--json",
+            str(kept),
+        ]
+    )
+    assert "containers: restart" in markdown.read_text()
+    assert "**Violations found: 2**" in markdown.read_text()
+    assert len(kept.read_text().splitlines()) == 2

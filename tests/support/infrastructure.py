@@ -1,8 +1,11 @@
 """Where the tests' Kafka and MongoDB come from, in this order:
 
 1. the environment: TEST_KAFKA_BOOTSTRAP_SERVERS and TEST_MONGODB_URL;
-2. testcontainers (official apache/kafka and mongo images) when a Docker engine answers;
-3. local processes (Kafka from its jars, SecantusDB) on free ports in throw-away folders.
+2. with TEST_INFRASTRUCTURE=containers, testcontainers: the official apache/kafka and mongo
+   images, or those TEST_KAFKA_IMAGE and TEST_STORE_IMAGE name (`make compose-test` runs part
+   of the suite on the stand-ins of deploy/docker/stand-ins.sh); it fails where no engine answers;
+3. local processes (Kafka from its jars, SecantusDB) on free ports in throw-away folders: the
+   default, also where Docker runs (the fault tests own these processes, and it is faster).
 """
 
 from __future__ import annotations
@@ -46,16 +49,27 @@ def _docker_answers() -> bool:
     return True
 
 
+KAFKA_IMAGE, STORE_IMAGE = "apache/kafka:4.1.1", "mongo:8.0"
+
+
 @contextlib.contextmanager
 def _containers() -> Iterator[Infrastructure]:
-    """Official images: apache/kafka (KRaft, single node) and mongo as a one-node replica set."""
+    """apache/kafka (KRaft, single node) and mongo as a one-node replica set, or stand-ins:
+    any image that starts Kafka from the same KAFKA_* settings, and a MongoDB-protocol store
+    that is its own one-node replica set (SecantusDB) and listens on 27017."""
     from pymongo import MongoClient
     from testcontainers.core.container import DockerContainer
-    from testcontainers.core.waiting_utils import wait_for_logs
+    from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
+    if not _docker_answers():
+        raise RuntimeError("TEST_INFRASTRUCTURE=containers, but no Docker engine answers")
+    kafka_image = os.environ.get("TEST_KAFKA_IMAGE") or KAFKA_IMAGE
+    store_image = os.environ.get("TEST_STORE_IMAGE") or STORE_IMAGE
     kafka_port = free_port()
-    kafka = DockerContainer("apache/kafka:4.1.1").with_bind_ports(9092, kafka_port)
+    kafka = DockerContainer(kafka_image).with_bind_ports(9092, kafka_port)
+    kafka.waiting_for(LogMessageWaitStrategy("Kafka Server started").with_startup_timeout(120))
     for name, value in {
+        "CLUSTER_ID": "5L6g3nShT-eMCtK--X86sw",
         "KAFKA_NODE_ID": "1",
         "KAFKA_PROCESS_ROLES": "broker,controller",
         "KAFKA_LISTENERS": "PLAINTEXT://:9092,CONTROLLER://:9093",
@@ -70,23 +84,27 @@ def _containers() -> Iterator[Infrastructure]:
         "KAFKA_NUM_PARTITIONS": "6",
     }.items():
         kafka.with_env(name, value)
-    mongo = DockerContainer("mongo:8.0").with_command("--replSet rs0 --bind_ip_all")
-    mongo.with_exposed_ports(27017)
-    with kafka, mongo:
-        wait_for_logs(kafka, "Kafka Server started", timeout=120)
-        wait_for_logs(mongo, "Waiting for connections", timeout=120)
-        mongo.exec(
-            [
-                "mongosh",
-                "--quiet",
-                "--eval",
-                "rs.initiate({_id:'rs0',members:[{_id:0,host:'localhost:27017'}]})",
-            ]
+    official_mongo = store_image.startswith("mongo:")
+    mongo = DockerContainer(store_image).with_exposed_ports(27017)
+    if official_mongo:
+        mongo.with_command("--replSet rs0 --bind_ip_all")
+        mongo.waiting_for(
+            LogMessageWaitStrategy("Waiting for connections").with_startup_timeout(120)
         )
+    with kafka, mongo:
+        if official_mongo:
+            mongo.exec(
+                [
+                    "mongosh",
+                    "--quiet",
+                    "--eval",
+                    "rs.initiate({_id:'rs0',members:[{_id:0,host:'localhost:27017'}]})",
+                ]
+            )
         host, port = mongo.get_container_host_ip(), mongo.get_exposed_port(27017)
         url = f"mongodb://{host}:{port}/?directConnection=true"
-        with MongoClient(url) as client:  # transactions need the node to be primary
-            deadline = time.monotonic() + 60
+        with MongoClient(url, serverSelectionTimeoutMS=60_000) as client:
+            deadline = time.monotonic() + 60  # transactions need the node to be primary
             while not client.admin.command("hello").get("isWritablePrimary"):
                 if time.monotonic() > deadline:
                     raise RuntimeError("the mongo container never became primary")
@@ -114,7 +132,7 @@ def provide_infrastructure(base: Path) -> Iterator[Infrastructure]:
     mongo = os.environ.get("TEST_MONGODB_URL")
     if kafka and mongo:
         yield Infrastructure(kafka, mongo, "environment")
-    elif _docker_answers():
+    elif os.environ.get("TEST_INFRASTRUCTURE") == "containers":
         with _containers() as infrastructure:
             yield infrastructure
     else:

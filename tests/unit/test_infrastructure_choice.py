@@ -1,4 +1,5 @@
-"""Tests pick their infrastructure: the environment first, then Docker, then local processes."""
+"""Tests pick their infrastructure: the environment first, then containers when asked for, else
+local processes (also where a Docker engine answers)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,12 @@ def test_infrastructure_named_in_the_environment_is_used_as_is(
     assert list(tmp_path.iterdir()) == [], "nothing was started"
 
 
-def test_without_a_docker_engine_the_local_processes_are_chosen(
+def test_local_processes_are_chosen_even_where_docker_answers(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("TEST_KAFKA_BOOTSTRAP_SERVERS", raising=False)
-    monkeypatch.setattr(infrastructure, "_docker_answers", lambda: False)
+    monkeypatch.delenv("TEST_INFRASTRUCTURE", raising=False)
+    monkeypatch.setattr(infrastructure, "_docker_answers", lambda: True)
     chosen_path: list[Path] = []
 
     class Chosen(Exception):
@@ -60,3 +62,17 @@ def test_the_store_is_the_rust_server_where_built_else_the_python_one(
     monkeypatch.setenv("SECANTUS_SERVER", str(tmp_path / "missing"))
     with pytest.raises(stack.InfrastructureError, match="SECANTUS_SERVER"):
         stack.store_command()
+
+
+def test_containers_are_chosen_when_asked_for_and_refused_without_an_engine(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("TEST_KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    monkeypatch.setenv("TEST_INFRASTRUCTURE", "containers")
+    monkeypatch.setattr(infrastructure, "_docker_answers", lambda: False)
+    with (
+        pytest.raises(RuntimeError, match="no Docker engine"),
+        infrastructure.provide_infrastructure(tmp_path),
+    ):
+        pass
+    assert list(tmp_path.iterdir()) == [], "nothing local was started instead"
