@@ -129,6 +129,16 @@ class MongoMailbox(MongoCollection):
         )
         return await found.sort("due_at", ASCENDING).limit(limit).to_list()
 
+    async def claim(self, mail_id: str, *, now: datetime, until: datetime) -> Document | None:
+        """Take a due mail for sending until `until` (None if it is sent, or not due: another
+        replica's dispatcher holds it); a crash leaves it to be taken again then."""
+        return await self._collection.find_one_and_update(
+            {"_id": mail_id, "$or": [{"next_try_at": None}, {"next_try_at": {"$lte": now}}]},
+            {"$set": {"next_try_at": until}},
+            return_document=ReturnDocument.AFTER,
+            session=self._session,
+        )
+
     async def sent(self, mail_id: str) -> None:
         await self._collection.delete_one({"_id": mail_id}, session=self._session)
 

@@ -13,6 +13,8 @@ from shared.mail import MailRelayUnavailableError, MailSender
 
 log = logging.getLogger(__name__)
 
+SEND_LEASE = timedelta(seconds=60)
+
 
 class MailDispatcher:
     """Polls the mailbox; on success deletes the mail, on relay failure retries later."""
@@ -43,8 +45,13 @@ class MailDispatcher:
             await asyncio.sleep(self._poll_seconds)
 
     async def send_due(self, now: datetime) -> int:
+        """Send each due mail that this dispatcher claims first (two replicas never both
+        send one); a mail claimed and never recorded as sent is taken again after the lease."""
         sent = 0
-        for mail in await self._mailbox.due(now):
+        for due in await self._mailbox.due(now):
+            mail = await self._mailbox.claim(due["_id"], now=now, until=now + SEND_LEASE)
+            if mail is None:
+                continue
             message = self._sender.message(
                 to=mail["to"], subject=mail["subject"], body=mail["body"]
             )

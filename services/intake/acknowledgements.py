@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from email.message import EmailMessage
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 
 from services.intake.metrics import IntakeMetrics
 from services.intake.repository import ACKNOWLEDGEMENTS
@@ -18,6 +19,10 @@ from shared.mail import MailRelayUnavailableError, MailSender
 from shared.mongo import Document, TransactionRunner, is_transient
 
 log = logging.getLogger(__name__)
+
+SEND_LEASE = timedelta(seconds=60)
+"""How long a dispatcher holds an acknowledgement it is sending; another replica's dispatcher
+leaves it alone meanwhile, and takes it over after a crash between claiming and recording."""
 
 
 def acknowledgement_mail(sender: MailSender, document: Document, *, base_url: str) -> EmailMessage:
@@ -89,23 +94,44 @@ class AcknowledgementDispatcher:
                     await self._wake.wait()
 
     async def send_pending(self) -> int:
-        """Send every queued acknowledgement; the address is dropped once it is sent."""
+        """Send every queued acknowledgement that no other dispatcher holds (each is claimed
+        first, so two replicas never both send one); the address is dropped once it is sent."""
         pending = (
-            await self._collection.find({"sent_at": None})
+            await self._collection.find({"sent_at": None}, {"_id": 1})
             .sort("queued_at", ASCENDING)
             .limit(100)
             .to_list()
         )
         self._metrics.acknowledgement_backlog.set(len(pending))
-        for document in pending:
-            await self._sender.send(
-                acknowledgement_mail(self._sender, document, base_url=self._base_url)
+        sent = 0
+        for queued in pending:
+            now = self._clock.now()
+            document = await self._collection.find_one_and_update(
+                {
+                    "_id": queued["_id"],
+                    "sent_at": None,
+                    "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
+                },
+                {"$set": {"lease_until": now + SEND_LEASE}},
+                return_document=ReturnDocument.AFTER,
             )
+            if document is None:  # sent meanwhile, or another replica is sending it
+                continue
+            try:
+                await self._sender.send(
+                    acknowledgement_mail(self._sender, document, base_url=self._base_url)
+                )
+            except Exception:  # not sent: free it for the next try, here or elsewhere
+                await self._collection.update_one(
+                    {"_id": document["_id"]}, {"$unset": {"lease_until": ""}}
+                )
+                raise
             await self._collection.update_one(
                 {"_id": document["_id"]},
-                {"$set": {"sent_at": self._clock.now()}, "$unset": {"to": ""}},
+                {"$set": {"sent_at": self._clock.now()}, "$unset": {"to": "", "lease_until": ""}},
             )
             self._metrics.acknowledgements_sent.inc()
+            sent += 1
         if pending:
             self._metrics.acknowledgement_backlog.set(0)
-        return len(pending)
+        return sent

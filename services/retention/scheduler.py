@@ -140,12 +140,16 @@ class PurgeScheduler:
                 keep_data_subject_ids=tuple(sorted(held.persons)),
             )
             async with self._stores.transaction() as uow:
+                if not await uow.organisations.start_purge(
+                    organisation.organisation_id, purge_id=purge.erasure_id
+                ):
+                    continue  # another scheduler (a replica) started its purge meanwhile
                 await uow.purges.add(purge)
-                await uow.organisations.save(replace(organisation, purge_id=purge.erasure_id))
             self._metrics.purges_started.labels(ground=purge.ground).inc()
         due = await reads.clocks.due(now=now, limit=batch, held=held)
         if not due:
             return
+        started = 0
         async with self._stores.transaction() as uow:
             for clock in due:
                 theirs = await uow.clocks.of_requester(clock.requester_id)
@@ -160,9 +164,10 @@ class PurgeScheduler:
                     keep_data_subject_ids=tuple(sorted(held.persons)),
                     data_subject_ids=(clock.requester_id,) if last else (),
                 )
-                await uow.purges.add(purge)
-                await uow.clocks.mark_purging(clock.request_id, purge_id=purge.erasure_id)
-        self._metrics.purges_started.labels(ground="inactivity").inc(len(due))
+                if await uow.clocks.mark_purging(clock.request_id, purge_id=purge.erasure_id):
+                    await uow.purges.add(purge)
+                    started += 1
+        self._metrics.purges_started.labels(ground="inactivity").inc(started)
 
     async def ask_participants(self) -> None:
         """Publish the erasure request of pending purges; ask late participants again."""

@@ -1,0 +1,117 @@
+"""Two replicas of a service run two mail dispatchers over one store: each queued mail goes out
+once, not once per replica (intake's acknowledgements, access's set-password mail)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from prometheus_client import CollectorRegistry
+from pymongo import AsyncMongoClient
+
+from services.access.account_store import MongoMailbox
+from services.access.mailer import MailDispatcher
+from services.access.metrics import AccessMetrics
+from services.intake.acknowledgements import AcknowledgementDispatcher
+from services.intake.metrics import IntakeMetrics
+from services.intake.repository import ACKNOWLEDGEMENTS
+from shared.clock import SystemClock
+from shared.mail import MailSender
+from shared.mongo import Document, TransactionRunner
+from tests.support.infrastructure import Infrastructure
+from tests.support.smtp import SmtpSink, smtp_sink
+
+MAILS = 20
+
+
+@pytest.fixture
+async def runner(infrastructure: Infrastructure) -> AsyncIterator[TransactionRunner]:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(infrastructure.mongodb_url, tz_aware=True)
+    runner = TransactionRunner(client, f"two_dispatchers_{uuid4().hex[:8]}")
+    try:
+        yield runner
+    finally:
+        await client.drop_database(runner.database.name)
+        await client.close()
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    with smtp_sink() as started:
+        yield started
+
+
+def sender(sink: SmtpSink) -> MailSender:
+    return MailSender(host="127.0.0.1", port=sink.port, sender="support@support.example")
+
+
+async def test_two_intake_replicas_send_each_acknowledgement_once(
+    runner: TransactionRunner, sink: SmtpSink
+) -> None:
+    now = datetime.now(UTC)
+    await runner.database[ACKNOWLEDGEMENTS].insert_many(
+        {
+            "_id": f"request-{n}",
+            "request_id": f"request-{n}",
+            "to": f"person{n}@example.org",
+            "reference": f"SR-{n:08d}",
+            "subject": "Your request",
+            "message_id": f"<ack-{n}@support.example>",
+            "queued_at": now,
+            "sent_at": None,
+        }
+        for n in range(MAILS)
+    )
+
+    def dispatcher() -> AcknowledgementDispatcher:
+        return AcknowledgementDispatcher(
+            runner=runner,
+            sender=sender(sink),
+            clock=SystemClock(),
+            metrics=IntakeMetrics(CollectorRegistry()),
+            base_url="http://portal.example",
+            poll_seconds=1,
+            max_backoff_seconds=1,
+        )
+
+    sent = await asyncio.gather(dispatcher().send_pending(), dispatcher().send_pending())
+    assert sum(sent) == MAILS
+    ids = sorted(str(m["Message-ID"]) for m in sink.messages)
+    assert ids == sorted(f"<ack-{n}@support.example>" for n in range(MAILS))
+    left = await runner.database[ACKNOWLEDGEMENTS].count_documents({"sent_at": None})
+    assert left == 0
+
+
+async def test_two_access_replicas_send_each_mail_once(
+    runner: TransactionRunner, sink: SmtpSink
+) -> None:
+    mailbox = MongoMailbox(runner.database)
+    now = datetime.now(UTC)
+    for n in range(MAILS):
+        await mailbox.enqueue(
+            mail_id=f"mail-{n}",
+            account_id=f"account-{n}",
+            to=f"person{n}@example.org",
+            subject="Set your password",
+            body="A link.",
+            at=now,
+        )
+
+    def dispatcher() -> MailDispatcher:
+        return MailDispatcher(
+            mailbox=mailbox,
+            sender=sender(sink),
+            metrics=AccessMetrics(CollectorRegistry()),
+            poll_seconds=1,
+            retry_seconds=1,
+        )
+
+    sent = await asyncio.gather(dispatcher().send_due(now), dispatcher().send_due(now))
+    assert sum(sent) == MAILS
+    assert sorted(str(m["To"]) for m in sink.messages) == sorted(
+        f"person{n}@example.org" for n in range(MAILS)
+    )
+    assert await mailbox.due(datetime.now(UTC)) == []
