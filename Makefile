@@ -96,7 +96,7 @@ test: install jars tools secantus browser
 	AXE_JS=$(AXE) $(MAKE) --no-print-directory -j3 lint typecheck pytest
 
 pytest: install
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=15
 
 # Toxiproxy (a TCP fault proxy) for the fault suite, built once from the Go module proxy.
 TOXIPROXY := .cache/tools/toxiproxy/server
