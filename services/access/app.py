@@ -140,7 +140,9 @@ def create_app(
     privacy_handlers = participant_handlers(
         participant="access",
         source=ACCESS,
-        holdings=lambda tx: privacy.AccessHoldings(MongoAccessUnitOfWork.in_transaction(tx), tx),
+        holdings=lambda tx: privacy.AccessHoldings(
+            MongoAccessUnitOfWork.in_transaction(tx), tx, now=clock_.now()
+        ),
         notes=lambda tx, erasure_id: ErasureProgress(tx.database, erasure_id, now=clock_.now()),
         keys=keys,
         clock=clock_,

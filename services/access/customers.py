@@ -190,10 +190,13 @@ async def _contract_state(
     """Latest statement wins: an older contract event arriving late changes nothing."""
     organisation = await uow.directory.contract(organisation_id)
     status_at = organisation.get("status_at")
+    erased = "erased_at" in organisation  # its purge left its id: news must be newer than it
     if status_at is not None and status_at > at:
-        if "name" in facts and "name" not in organisation:
+        if "name" in facts and "name" not in organisation and not erased:
             await uow.directory.save_contract({**organisation, "name": facts["name"]})
         return
+    if erased:  # a new relationship after the purge starts from nothing
+        organisation = {"_id": organisation_id}
     await uow.directory.save_contract(
         {**organisation, **facts, "contract_status": status, "status_at": at}
     )

@@ -79,8 +79,13 @@ class MongoDirectory(MongoStore):
             {"_id": organisation["_id"]}, organisation, upsert=True, session=self._session
         )
 
-    async def delete_organisation(self, organisation_id: str) -> tuple[int, list[str]]:
-        """Delete an organisation and its representatives; (count, contact ids)."""
+    async def delete_organisation(
+        self, organisation_id: str, *, at: datetime
+    ) -> tuple[int, list[str]]:
+        """Delete an organisation and its representatives; (count, contact ids). What stays is
+        its id and the moment (`erased_at`, also its `status_at`), so that a contract event the
+        CRM dated before the erasure but delivered after it (another topic, consumed at its own
+        pace) is older news and re-creates nothing (customers._contract_state)."""
         reps = self._representatives.find(
             {"organisation_id": organisation_id}, session=self._session
         )
@@ -88,10 +93,14 @@ class MongoDirectory(MongoStore):
         await self._representatives.delete_many(
             {"organisation_id": organisation_id}, session=self._session
         )
-        deleted = await self._organisations.delete_one(
-            {"_id": organisation_id}, session=self._session
+        kept = await self._organisations.find_one_and_replace(
+            {"_id": organisation_id},
+            {"_id": organisation_id, "erased_at": at, "status_at": at},
+            upsert=True,
+            session=self._session,
         )
-        return deleted.deleted_count + len(contact_ids), contact_ids
+        deleted = int(kept is not None and "erased_at" not in kept)
+        return deleted + len(contact_ids), contact_ids
 
     async def delete_contacts(self, contact_ids: list[str]) -> int:
         result = await self._representatives.delete_many(

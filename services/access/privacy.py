@@ -68,7 +68,7 @@ class AccessHoldings:
 
     person_records = "accounts"
 
-    def __init__(self, uow: MongoAccessUnitOfWork, tx: Transaction) -> None:
+    def __init__(self, uow: MongoAccessUnitOfWork, tx: Transaction, *, now: datetime) -> None:
         """An erasure reads and deletes outside the handler's transaction, so each step sees
         the last (a transaction reads a snapshot from its start) and what it did is kept with
         its notes if the transaction is lost; exports and rectifications use the transaction."""
@@ -81,6 +81,7 @@ class AccessHoldings:
         self._accounts = database[ACCOUNTS]
         self._mailbox = database[MAILBOX]
         self._organisations = database[ORGANISATIONS]
+        self._now = now
 
     async def persons_in(self, scope: ErasureScope) -> set[str]:
         if scope.kind == "person":
@@ -104,7 +105,7 @@ class AccessHoldings:
             await notes.deleted("share_grants", deleted)
             await notes.deleted("request_views", await delete_matching(self._views, views))
         if scope.kind == "organisation":
-            count, _ = await self._outside.directory.delete_organisation(scope.id)
+            count, _ = await self._outside.directory.delete_organisation(scope.id, at=self._now)
             await notes.deleted("organisation_records", count)
         elif scope.kind == "person":
             linked = sorted(await self.persons_in(scope))
@@ -164,7 +165,7 @@ class AccessHoldings:
         }
         if scope.kind == "organisation":
             left["organisation_records"] = await self._organisations.count_documents(
-                {"_id": scope.id}
+                {"_id": scope.id, "erased_at": None}  # its id and erasure time stay (directory)
             ) + await self._representatives.count_documents({"organisation_id": scope.id})
         elif scope.kind == "person":
             left["representatives"] = await self._representatives.count_documents(

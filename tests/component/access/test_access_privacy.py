@@ -126,7 +126,8 @@ async def test_organisation_and_request_erasure(access: Access) -> None:
     }
     # the representative's account stays: one of their requests is kept (held)
     assert completed["kept"] == [{"records": "accounts", "count": 1, "ground": "other_requests"}]
-    assert await access.document("organisations", {"_id": org}) is None
+    tombstone = await access.document("organisations", {"_id": org})
+    assert tombstone is not None and set(tombstone) == {"_id", "erased_at", "status_at"}
     assert await access.document("request_views", {"_id": first}) is None
     assert await access.document("request_views", {"_id": held}) is not None
 

@@ -144,6 +144,37 @@ async def test_an_organisation_purge_removes_every_copy_and_the_representatives(
     assert set(left) <= {topics.CRM_INGRESS, topics.PHONE_INTAKE}, left  # ingress: kept days
 
 
+@pytest.mark.both_layers
+async def test_a_contract_event_delivered_after_the_purge_brings_nothing_back(
+    system: System,
+) -> None:
+    """The CRM's termination reaches retention (due at once: ended 400 days ago) before it
+    reaches access on its other topic: access must not keep a record of the purged customer."""
+    await customer_with_a_request(system, official=Person.new("O"), rep=Person.new("Late Lars"))
+    await terminate(system, days_ago=400)
+    (certificate,) = await certificates(system)
+    assert certificate["remaining_total"] == 0
+    late = NOW - timedelta(days=1)  # dated before the purge, delivered after it
+    publish(system, producers.contract_terminated(ORG, termination_date=late.date(), at=late))
+    await system.settle()
+    kept = await system.database("access")["organisations"].find_one({"_id": ORG})
+    assert kept is not None and set(kept) == {"_id", "erased_at", "status_at"}  # id and time
+
+    newcomer = Person.new("New Nina")  # a new contract, after the purge, starts afresh
+    publish(
+        system,
+        producers.contract_signed(
+            ORG,
+            representatives={"c-new": newcomer},
+            official="c-new",
+            signed_at=system.clock.now() + timedelta(seconds=1),
+        ),
+    )
+    await system.settle()
+    renewed = await system.database("access")["organisations"].find_one({"_id": ORG})
+    assert renewed["contract_status"] == "signed" and "erased_at" not in renewed
+
+
 async def test_nothing_is_purged_while_the_contract_runs_or_before_a_year_has_passed(
     system: System,
 ) -> None:
