@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.access import handlers, reads
 from services.access.audit_log import MongoAuditLog
@@ -15,7 +15,7 @@ from services.access.domain import RequestFilters, RequestView, administers
 from services.access.metrics import AccessMetrics
 from services.access.repository import InvalidCursorError, encode_cursor
 from services.access.unit_of_work import UnitOfWorkFactory
-from shared.clock import Clock
+from shared.clock import Clock, StoredTime
 from shared.downloads import issue_download_grant
 from shared.events.intake import Channel, RequestStatus
 from shared.mongo import in_transaction
@@ -77,7 +77,7 @@ class ShareRequest(BaseModel):
 
     colleague_id: str = Field(min_length=1, max_length=100)
     reason: str = Field(min_length=3, max_length=500)
-    expires_at: AwareDatetime
+    expires_at: StoredTime
 
 
 class GrantOut(BaseModel):
@@ -126,7 +126,7 @@ async def list_requests(
     status_: Annotated[RequestStatus | None, Query(alias="status")] = None,
     channel: Channel | None = None,
     organisation: Annotated[str | None, Query(max_length=100)] = None,
-    updated_since: AwareDatetime | None = None,
+    updated_since: StoredTime | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[RequestOut]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from services.retention.processors import TransferMechanism
+from shared.clock import StoredTime
 from shared.events.intake import ContactDetails
 from shared.events.legal import HoldReason, LegalHoldScope
 from shared.events.privacy import KeptRecords
@@ -36,7 +37,7 @@ class HoldIn(BaseModel):
     scope: LegalHoldScope
     reason: HoldReason
     case_reference: str = Field(min_length=1, max_length=200)
-    expires_at: AwareDatetime | None = None
+    expires_at: StoredTime | None = None
 
 
 class ProcessorIn(BaseModel):

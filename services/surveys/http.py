@@ -21,7 +21,7 @@ from services.surveys.pages import OPT_OUT_PAGES, RESPONSE_PAGES, opt_out_form, 
 from services.surveys.repository import MongoSurveysUnitOfWork
 from services.surveys.responses import AlreadyAnsweredError, ResponseOutcome
 from services.surveys.results import CsatResults, results_between
-from shared.clock import Clock
+from shared.clock import Clock, StoredTime
 from shared.crypto import KeyStore
 from shared.look import page
 from shared.mongo import in_transaction
@@ -155,8 +155,8 @@ async def survey_decisions(ctx: Ctx, _staff: StaffOnly, request_id: str) -> list
 async def survey_results(
     ctx: Ctx,
     _staff: StaffOnly,
-    since: Annotated[datetime | None, Query()] = None,
-    until: Annotated[datetime | None, Query()] = None,
+    since: Annotated[StoredTime | None, Query()] = None,
+    until: Annotated[StoredTime | None, Query()] = None,
 ) -> CsatResults:
     """CSAT (share of 4-5) overall, per channel, per organisation; default: last 30 days."""
     end = until or ctx.clock.now()
