@@ -55,8 +55,10 @@ class MongoCollection(MongoStore):
     async def _insert(self, document: Document) -> None:
         await self._collection.insert_one(document, session=self._session)
 
-    async def _set(self, query: Document, values: Document) -> None:
-        await self._collection.update_one(query, {"$set": values}, session=self._session)
+    async def _set(self, query: Document, values: Document) -> int:
+        """Set `values` on the document `query` finds; how many it changed (0 or 1)."""
+        done = await self._collection.update_one(query, {"$set": values}, session=self._session)
+        return done.modified_count
 
 
 class MongoUnitOfWork:

@@ -87,14 +87,8 @@ class MongoRetentionClocks(MongoCollection):
         return [_clock_from(d) async for d in cursor]
 
     async def mark_purging(self, request_id: str, *, purge_id: str) -> bool:
-        """Give the request to this purge unless one has it already (another replica's
-        scheduler in the same moment): True when this purge has it."""
-        marked = await self._collection.update_one(
-            {"_id": request_id, "purge_id": None},
-            {"$set": {"purge_id": purge_id}},
-            session=self._session,
-        )
-        return marked.modified_count == 1
+        """Give the request to this purge unless one has it already: True when this one has."""
+        return await self._set({"_id": request_id, "purge_id": None}, {"purge_id": purge_id}) == 1
 
     async def requesters_retained(self, requester_ids: list[str]) -> frozenset[str]:
         """Which of these persons still have a request kept here."""
@@ -127,14 +121,9 @@ class MongoOrganisationClocks(MongoCollection):
         )
 
     async def start_purge(self, organisation_id: str, *, purge_id: str) -> bool:
-        """Give the organisation to this purge unless one has it already (another replica's
-        scheduler in the same moment): True when this purge has it."""
-        marked = await self._collection.update_one(
-            {"_id": organisation_id, "purge_id": None},
-            {"$set": {"purge_id": purge_id}},
-            session=self._session,
-        )
-        return marked.modified_count == 1
+        """Give the organisation to this purge unless one has it already: True when this one has."""
+        unset = {"_id": organisation_id, "purge_id": None}  # another replica's scheduler's
+        return await self._set(unset, {"purge_id": purge_id}) == 1
 
     async def due(
         self, *, now: datetime, limit: int, held: HeldItems | None = None
