@@ -85,7 +85,9 @@ def _selectors(organisation: Organisation) -> Iterator[tuple[str, str, Document]
     yield "intake", intake_repository.CHANNEL_ITEMS, {"request_id": ids}
     yield "access", access_repository.REQUESTS, org
     yield "access", access_directory.REPRESENTATIVES, org
-    yield "access", access_directory.ORGANISATIONS, {"_id": organisation.organisation_id}
+    # the purge leaves the organisation's id and erasure time (no name, no people) in access
+    organisation_record = {"_id": organisation.organisation_id, "erased_at": None}
+    yield "access", access_directory.ORGANISATIONS, organisation_record
     yield "retention", retention_repository.CLOCKS, org
     yield "surveys", surveys_repository.CANDIDATES, org
     yield "surveys", surveys_repository.INVITATIONS, org
