@@ -18,7 +18,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 # compose-test: the platform in containers (deploy/docker), see below.
-.PHONY: compose-test run test pytest browser secrets lint typecheck unit docs install jars clean bench toxiproxy reliability audit tools lock prometheusrule promtool-go secantus
+.PHONY: compose-test run test pytest pytest-rest pytest-faults browser secrets lint typecheck unit docs install jars clean bench toxiproxy reliability audit tools lock prometheusrule promtool-go secantus
 
 $(UV):
 	$(PYTHON) -m venv $(UV_HOME)
@@ -91,12 +91,22 @@ lint: install
 typecheck: install
 	$(PY) -m mypy
 
-# Lint and type-check side by side with the tests (the suite mostly waits on Kafka and the store).
+# Lint and type-check side by side with the tests (the suite mostly waits on Kafka and the store),
+# and the fault run (tests/reliability/test_faults.py: its own Kafka, store and services, mostly
+# waiting out faults) as a second pytest beside the rest.
+FAULT_RUN := tests/reliability/test_faults.py
+
 test: install jars tools secantus browser
-	AXE_JS=$(AXE) $(MAKE) --no-print-directory -j3 lint typecheck pytest
+	AXE_JS=$(AXE) $(MAKE) --no-print-directory -j4 lint typecheck pytest-rest pytest-faults
 
 pytest: install
 	$(PY) -m pytest --durations=15
+
+pytest-rest: install
+	$(PY) -m pytest --durations=15 --deselect $(FAULT_RUN) -p no:cacheprovider
+
+pytest-faults: install
+	$(PY) -m pytest -q -p no:cacheprovider $(FAULT_RUN)
 
 # Toxiproxy (a TCP fault proxy) for the fault suite, built once from the Go module proxy.
 TOXIPROXY := .cache/tools/toxiproxy/server
