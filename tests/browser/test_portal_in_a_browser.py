@@ -10,10 +10,12 @@ import asyncio
 import json
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import httpx
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
@@ -39,11 +41,29 @@ def fill(browser: Browser, fields: dict[str, str]) -> None:
         element.send_keys(value)
 
 
+def replaced(old_page: WebElement) -> Callable[[object], bool]:
+    """Whether the page an element belongs to was replaced. Selenium's staleness_of, plus the
+    way Chromium sometimes says it mid-navigation: "Node ... does not belong to the document"."""
+
+    def check(_: object) -> bool:
+        try:
+            old_page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+        return False
+
+    return check
+
+
 def click(browser: Browser, element: WebElement) -> None:
     """Click a link or a button and wait for the page it leads to (a click returns before)."""
     old_page = browser.driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(browser.driver, 20).until(expected_conditions.staleness_of(old_page))
+    WebDriverWait(browser.driver, 20).until(replaced(old_page))
 
 
 def submit(browser: Browser, css: str = "main form button[type=submit]") -> None:
@@ -117,7 +137,7 @@ async def test_a_person_writes_in_follows_the_mail_replies_and_downloads_their_d
         fill(browser, {"password": PASSWORD, "password_again": PASSWORD})
         old_page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.NAME, "password_again").send_keys(Keys.ENTER)  # by keyboard
-        WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old_page))
+        WebDriverWait(driver, 20).until(replaced(old_page))
         assert "Your password is set" in driver.find_element(By.TAG_NAME, "h1").text
         click(browser, driver.find_element(By.LINK_TEXT, "Sign in"))
         browser.look("03-sign-in")
