@@ -101,6 +101,11 @@ class MongoLoginFailures(MongoCollection):
         await self._collection.delete_many({"key": key})
 
 
+def _due(now: datetime) -> Document:
+    """Mail whose next try has come: never tried, or its retry or lease is over."""
+    return {"$or": [{"next_try_at": None}, {"next_try_at": {"$lte": now}}]}
+
+
 class MongoMailbox(MongoCollection):
     """Mail waiting for the relay; staged in the transaction that decided to send it."""
 
@@ -124,16 +129,14 @@ class MongoMailbox(MongoCollection):
 
     async def due(self, now: datetime, *, limit: int = 50) -> list[Document]:
         """Mail not yet sent whose next try (wall clock) has come."""
-        found = self._collection.find(
-            {"$or": [{"next_try_at": None}, {"next_try_at": {"$lte": now}}]}, session=self._session
-        )
+        found = self._collection.find(_due(now), session=self._session)
         return await found.sort("due_at", ASCENDING).limit(limit).to_list()
 
     async def claim(self, mail_id: str, *, now: datetime, until: datetime) -> Document | None:
         """Take a due mail for sending until `until` (None if it is sent, or not due: another
         replica's dispatcher holds it); a crash leaves it to be taken again then."""
         return await self._collection.find_one_and_update(
-            {"_id": mail_id, "$or": [{"next_try_at": None}, {"next_try_at": {"$lte": now}}]},
+            {"_id": mail_id, **_due(now)},
             {"$set": {"next_try_at": until}},
             return_document=ReturnDocument.AFTER,
             session=self._session,

@@ -10,75 +10,22 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import httpx
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.browser.conftest import STAFF_PASSWORD, Browser, Stack, add_staff
+from tests.browser.pages import click, fill, labelled, replaced, sign_in, submit
 from tests.support.apps import eventually
 from tests.support.system import STAFF_TOKEN
 
 PASSWORD = "a-long-enough-password"
 LINK = re.compile(r"(http://\S+/accounts/set-password\?token=[A-Za-z0-9_\-]+)")
-UNLABELLED = """
-return Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
-  .filter(e => !(e.labels && e.labels.length) && e.tabIndex !== -1).map(e => e.name);
-"""
-
-
-def fill(browser: Browser, fields: dict[str, str]) -> None:
-    for name, value in fields.items():
-        element = browser.driver.find_element(By.NAME, name)
-        element.clear()
-        element.send_keys(value)
-
-
-def replaced(old_page: WebElement) -> Callable[[object], bool]:
-    """Whether the page an element belongs to was replaced. Selenium's staleness_of, plus the
-    way Chromium sometimes says it mid-navigation: "Node ... does not belong to the document"."""
-
-    def check(_: object) -> bool:
-        try:
-            old_page.is_enabled()
-        except StaleElementReferenceException:
-            return True
-        except WebDriverException as error:
-            if "does not belong to the document" in str(error):
-                return True
-            raise
-        return False
-
-    return check
-
-
-def click(browser: Browser, element: WebElement) -> None:
-    """Click a link or a button and wait for the page it leads to (a click returns before)."""
-    old_page = browser.driver.find_element(By.TAG_NAME, "html")
-    element.click()
-    WebDriverWait(browser.driver, 20).until(replaced(old_page))
-
-
-def submit(browser: Browser, css: str = "main form button[type=submit]") -> None:
-    click(browser, browser.driver.find_element(By.CSS_SELECTOR, css))
-
-
-def labelled(browser: Browser) -> None:
-    assert browser.driver.execute_script(UNLABELLED) == []
-
-
-def sign_in(browser: Browser, portal: str, email: str, password: str) -> None:
-    browser.driver.delete_all_cookies()
-    browser.driver.get(portal + "/login")
-    fill(browser, {"email": email, "password": password})
-    submit(browser)
 
 
 async def mailed_link(stack: Stack, email: str) -> str:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from uuid import uuid4
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from pymongo import AsyncMongoClient
 
+from shared.mongo import Document, TransactionRunner
 from shared.settings import ServiceSettings
 from tests.support.infrastructure import Infrastructure
 
@@ -32,3 +35,15 @@ def settings(infrastructure: Infrastructure, instance_prefix: str) -> ServiceSet
         kafka_session_timeout_ms=int(infrastructure.session_timeout_ms),
         retry_max_backoff_seconds=1.0,
     )
+
+
+@pytest.fixture
+async def scratch_runner(infrastructure: Infrastructure) -> AsyncIterator[TransactionRunner]:
+    """Transactions on a database of the test's own, dropped after it."""
+    client: AsyncMongoClient[Document] = AsyncMongoClient(infrastructure.mongodb_url, tz_aware=True)
+    runner = TransactionRunner(client, f"scratch_{uuid4().hex[:10]}")
+    try:
+        yield runner
+    finally:
+        await client.drop_database(runner.database.name)
+        await client.close()

@@ -4,33 +4,24 @@ a commit notified while a round is running is relayed at once, not after the pol
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from uuid import uuid4
 
 import pytest
 from prometheus_client import CollectorRegistry
-from pymongo import AsyncMongoClient
 
 from shared.clock import SystemClock
 from shared.events import CloudEvent
 from shared.events.access import RequestContentRead, RequestReadOn
 from shared.metrics import BackboneMetrics
-from shared.mongo import Document, TransactionRunner
+from shared.mongo import TransactionRunner
 from shared.outbox import OutboxRelay, add_to_outbox
-from tests.support.infrastructure import Infrastructure
 
 POLL_SECONDS = 30.0  # longer than any test: only wakes relay
 
 
 @pytest.fixture
-async def runner(infrastructure: Infrastructure) -> AsyncIterator[TransactionRunner]:
-    client: AsyncMongoClient[Document] = AsyncMongoClient(infrastructure.mongodb_url, tz_aware=True)
-    runner = TransactionRunner(client, f"relay_wake_{uuid4().hex[:8]}")
-    try:
-        yield runner
-    finally:
-        await client.drop_database(runner.database.name)
-        await client.close()
+def runner(scratch_runner: TransactionRunner) -> TransactionRunner:
+    return scratch_runner
 
 
 def _event() -> CloudEvent:

@@ -4,13 +4,11 @@ once, not once per replica (intake's acknowledgements, access's set-password mai
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from uuid import uuid4
 
 import pytest
 from prometheus_client import CollectorRegistry
-from pymongo import AsyncMongoClient
 
 from services.access.account_store import MongoMailbox
 from services.access.mailer import MailDispatcher
@@ -20,22 +18,15 @@ from services.intake.metrics import IntakeMetrics
 from services.intake.repository import ACKNOWLEDGEMENTS
 from shared.clock import SystemClock
 from shared.mail import MailSender
-from shared.mongo import Document, TransactionRunner
-from tests.support.infrastructure import Infrastructure
+from shared.mongo import TransactionRunner
 from tests.support.smtp import SmtpSink, smtp_sink
 
 MAILS = 20
 
 
 @pytest.fixture
-async def runner(infrastructure: Infrastructure) -> AsyncIterator[TransactionRunner]:
-    client: AsyncMongoClient[Document] = AsyncMongoClient(infrastructure.mongodb_url, tz_aware=True)
-    runner = TransactionRunner(client, f"two_dispatchers_{uuid4().hex[:8]}")
-    try:
-        yield runner
-    finally:
-        await client.drop_database(runner.database.name)
-        await client.close()
+def runner(scratch_runner: TransactionRunner) -> TransactionRunner:
+    return scratch_runner
 
 
 @pytest.fixture

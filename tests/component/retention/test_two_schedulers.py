@@ -4,14 +4,11 @@ even when one replica read what was due before the other's pass committed."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
 
 import pytest
 from prometheus_client import CollectorRegistry
-from pymongo import AsyncMongoClient
 
 from services.retention.domain import OrganisationClock, RetentionClock
 from services.retention.metrics import RetentionMetrics
@@ -19,21 +16,14 @@ from services.retention.scheduler import PurgeScheduler, SchedulerPolicy
 from services.retention.unit_of_work import MongoRetentionUnitOfWork, RetentionStores
 from shared.clock import SystemClock
 from shared.crypto import InMemoryKeyStore
-from shared.mongo import Document, TransactionRunner
-from tests.support.infrastructure import Infrastructure
+from shared.mongo import TransactionRunner
 
 ORGANISATIONS, REQUESTS = 5, 20
 
 
 @pytest.fixture
-async def stores(infrastructure: Infrastructure) -> AsyncIterator[RetentionStores]:
-    client: AsyncMongoClient[Document] = AsyncMongoClient(infrastructure.mongodb_url, tz_aware=True)
-    runner = TransactionRunner(client, f"two_schedulers_{uuid4().hex[:8]}")
-    try:
-        yield RetentionStores(runner, after_commit=lambda: None)
-    finally:
-        await client.drop_database(runner.database.name)
-        await client.close()
+def stores(scratch_runner: TransactionRunner) -> RetentionStores:
+    return RetentionStores(scratch_runner, after_commit=lambda: None)
 
 
 class StaleReads(RetentionStores):
