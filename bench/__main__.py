@@ -37,7 +37,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=int(env("BENCH_CLIENTS", "8")))
     parser.add_argument("--seconds", type=float, default=float(env("BENCH_SECONDS", "20")))
     parser.add_argument(
-        "--probe-interval", type=float, default=float(env("BENCH_PROBE_INTERVAL", "0.5"))
+        "--rate",
+        type=float,
+        default=float(env("BENCH_RATE", "50")),
+        help="submissions/s of scenario 3's steady run",
     )
     parser.add_argument(
         "--workers",
@@ -85,7 +88,7 @@ async def _run(stack: Stack, options: argparse.Namespace) -> tuple[list[Figure],
             stack,
             clients=options.clients,
             seconds=options.seconds,
-            probe_interval=options.probe_interval,
+            rate=options.rate,
             workers=options.workers,
         ),
         "4": lambda: s4_access_reads.run(
@@ -149,6 +152,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "sizes": {
             "events": options.events,
             "clients": options.clients,
+            "rate": options.rate,
             "seconds": options.seconds,
             "consumer_workers": options.workers,
             "requests": options.requests,

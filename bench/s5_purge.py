@@ -195,7 +195,7 @@ async def run(stack: Stack, *, requests: int, timeout: float, workers: int) -> l
             baseline=round(requests / max(baseline["seconds"], 1e-6), 1),
             unit="requests/s",
             higher_is_better=True,
-            target="≥ 0.5",
+            target="≥ 0.7",
             detail={
                 "requests": requests,
                 "consumer_workers": workers,

@@ -89,6 +89,7 @@ async def run(
             baseline=None,
             unit="ms",
             higher_is_better=False,
+            target="< 1,000 ms" if level == "p99_ms" else "",
             detail=(
                 {
                     "people": people,

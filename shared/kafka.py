@@ -136,12 +136,14 @@ def subscribe(
     group_id: str,
     workers: int = 1,
     batch_size: int = 1,
+    batch_wait_ms: int = 50,
     session_timeout_ms: int = 10_000,
 ) -> None:
     """Feed a topic to a consumer; the offset is committed only after `handle` returns. With
     `workers` > 1, that many group members split the partitions and run concurrently. With
     `batch_size` > 1, up to that many fetched records go to `handle_batch` together and their
-    offsets are committed once, after it returns (one consumer: `workers` does not apply)."""
+    offsets are committed once, after it returns (one consumer: `workers` does not apply); it
+    waits `batch_wait_ms` for records, and as long again when none came."""
     name = f"consume_{consumer.topic.replace('.', '_')}"
     options: dict[str, Any] = {
         "group_id": group_id,
@@ -161,7 +163,13 @@ def subscribe(
             await consumer.handle_batch([_record(one) for one in records])
 
         on_records.__name__ = name
-        broker.subscriber(consumer.topic, batch=True, max_records=batch_size, **options)(on_records)
+        broker.subscriber(
+            consumer.topic,
+            batch=True,
+            max_records=batch_size,
+            batch_timeout_ms=batch_wait_ms,
+            **options,
+        )(on_records)
         return
 
     async def on_record(message: KafkaMessage) -> None:

@@ -137,6 +137,7 @@ class ServiceRuntime:
             group_id=group_id,
             workers=self.settings.consumer_workers,
             batch_size=self.settings.consumer_batch_size if batch else 1,
+            batch_wait_ms=self.settings.consumer_batch_wait_ms,
             session_timeout_ms=self.settings.kafka_session_timeout_ms,
         )
 

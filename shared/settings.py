@@ -52,6 +52,14 @@ class ServiceSettings(BaseSettings):
         "The local stack (make run, the tests, the bench) sets it; images, compose and "
         "Kubernetes do not, so a deployment without its own secrets refuses to start.",
     )
+    consumer_batch_wait_ms: int = Field(
+        default=50,
+        ge=1,
+        le=5_000,
+        description="How long a batch consumer waits for records before it looks again (and, "
+        "when none came, pauses as long): the most an idle batch consumer adds to an event's "
+        "way through the system (FastStream's default is 200 ms).",
+    )
     consumer_batch_size: int = Field(
         default=100,
         ge=1,

@@ -85,9 +85,17 @@ def create_app(
     )
     on_hold_placed = on(lambda e, uow: handlers.place_legal_hold(e, holds=uow.holds))
 
+    def wake_after_commit(uow: MongoRetentionUnitOfWork) -> None:
+        """The scheduler looks once the handler's transaction has committed (before, it would
+        find nothing new and wait out its interval)."""
+        if uow.tx is None:
+            scheduler.wake()
+        else:
+            uow.tx.after_commit(scheduler.wake)
+
     async def release_and_wake(event: CloudEvent, uow: MongoRetentionUnitOfWork) -> None:
         await handlers.release_legal_hold(event, holds=uow.holds)
-        scheduler.wake()
+        wake_after_commit(uow)
 
     on_hold_released = on(release_and_wake)
 
@@ -104,7 +112,7 @@ def create_app(
 
     async def track_and_wake(event: CloudEvent, uow: MongoRetentionUnitOfWork) -> None:
         await privacy.track_erasure_completion(event, purges=uow.purges)
-        scheduler.wake()
+        wake_after_commit(uow)
 
     on_erasure_completed = on(track_and_wake)
     on_export_contributed = on(

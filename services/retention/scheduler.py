@@ -90,12 +90,14 @@ class PurgeScheduler:
         """Forever: one pass, then wait; transient failures are retried on the next pass."""
         while True:
             stop_if_cancelled()
+            # Cleared before the pass, so a wake during it (a participant's completion just
+            # committed) runs the next pass at once instead of after the interval.
+            self._wake.clear()
             try:
                 await self.run_once()
             except Exception as error:
                 if not is_transient(error):
                     log.exception("purge pass failed", extra={"error": type(error).__name__})
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._policy.every.total_seconds()):
                     await self._wake.wait()

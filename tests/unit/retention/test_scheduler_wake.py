@@ -1,0 +1,69 @@
+"""The purge scheduler's pacing: a wake-up (a participant's completion committed, an erasure
+asked for) that comes while a pass is running is not lost; the next pass runs at once instead
+of after the scheduler's interval (an erasure's certificate waited out that second)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+from typing import Any, cast
+
+from services.retention.scheduler import PurgeScheduler, SchedulerPolicy
+
+
+class _Paced(PurgeScheduler):
+    """The real loop around passes that only record when they ran."""
+
+    def __init__(self) -> None:
+        nothing = cast(Any, None)
+        super().__init__(
+            stores=nothing,
+            keys=nothing,
+            clock=nothing,
+            metrics=nothing,
+            policy=SchedulerPolicy(
+                every=timedelta(seconds=30),
+                batch_size=1,
+                erasure_within=timedelta(days=1),
+                late_after=timedelta(minutes=10),
+            ),
+        )
+        self.passes: list[float] = []
+
+    async def run_once(self) -> None:
+        self.passes.append(time.monotonic())
+        if len(self.passes) == 1:
+            await asyncio.sleep(0.05)
+            self.wake()  # news arrives while the first pass is still looking
+            await asyncio.sleep(0.05)
+
+
+async def test_a_wake_during_a_pass_runs_the_next_pass_at_once() -> None:
+    scheduler = _Paced()
+    loop = asyncio.create_task(scheduler.run())
+    try:
+        for _ in range(100):
+            if len(scheduler.passes) >= 2:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        loop.cancel()
+    assert len(scheduler.passes) >= 2, "the wake-up during the pass was lost"
+    assert scheduler.passes[1] - scheduler.passes[0] < 5  # not the 30 s interval
+
+
+async def test_without_a_wake_the_scheduler_waits_its_interval() -> None:
+    scheduler = _Paced()
+    scheduler.run_once = _one_quiet_pass(scheduler)  # type: ignore[method-assign]
+    loop = asyncio.create_task(scheduler.run())
+    await asyncio.sleep(0.5)
+    loop.cancel()
+    assert len(scheduler.passes) == 1
+
+
+def _one_quiet_pass(scheduler: _Paced) -> Any:
+    async def run_once() -> None:
+        scheduler.passes.append(time.monotonic())
+
+    return run_once
