@@ -7,10 +7,8 @@ BENCH_DATABASE naming the read model's store and database."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +16,7 @@ from fastapi import FastAPI, HTTPException, Query
 from fastapi.encoders import jsonable_encoder
 from pymongo import DESCENDING, AsyncMongoClient
 
+from bench.baseline_web import bare_app
 from deploy.local.stack import LocalProcess, free_port, port_open
 
 NEWEST_FIRST = [("received_at", DESCENDING), ("_id", DESCENDING)]
@@ -28,15 +27,7 @@ def create_app() -> FastAPI:
         os.environ["BENCH_MONGODB_URL"], tz_aware=True
     )
     views = client[os.environ["BENCH_DATABASE"]]["request_views"]
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            await client.close()
-
-    app = FastAPI(lifespan=lifespan)
+    app = bare_app(stop=client.close)
 
     @app.get("/requests")
     async def list_requests(

@@ -16,7 +16,7 @@ import contextlib
 import copy
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +30,27 @@ from services.intake.http import WebSubmission
 TOPIC = "bench.web"
 
 
-def create_app() -> FastAPI:
-    bootstrap = os.environ["BENCH_KAFKA_BOOTSTRAP"]
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+def bare_app(
+    *, stop: Callable[[], Awaitable[None]], start: Callable[[], Awaitable[None]] | None = None
+) -> FastAPI:
+    """A FastAPI app that starts its one client with the server and stops it afterwards."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await producer.start()
+        if start is not None:
+            await start()
         try:
             yield
         finally:
-            await producer.stop()
+            await stop()
 
-    app = FastAPI(lifespan=lifespan)
+    return FastAPI(lifespan=lifespan)
+
+
+def create_app() -> FastAPI:
+    bootstrap = os.environ["BENCH_KAFKA_BOOTSTRAP"]
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    app = bare_app(start=producer.start, stop=producer.stop)
 
     @app.post("/requests", status_code=status.HTTP_202_ACCEPTED)
     async def submit(submission: WebSubmission) -> dict[str, str]:
@@ -73,15 +81,7 @@ def fresh_copy(document: dict[str, Any], unique_fields: list[str]) -> dict[str, 
 def create_store_app() -> FastAPI:
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(os.environ["BENCH_MONGODB_URL"])
     template: Template = json_util.loads(Path(os.environ["BENCH_TEMPLATE"]).read_text())
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            await client.close()
-
-    app = FastAPI(lifespan=lifespan)
+    app = bare_app(stop=client.close)
 
     @app.post("/requests", status_code=status.HTTP_202_ACCEPTED)
     async def submit(submission: WebSubmission) -> dict[str, str]:
