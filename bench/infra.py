@@ -224,3 +224,17 @@ def machine() -> dict[str, Any]:
         "load_average_1m": round(os.getloadavg()[0], 2),
         "platform": platform.platform(),
     }
+
+
+async def copy_indexes(source: Any, target: Any) -> list[str]:
+    """Create `source`'s indexes (but `_id`) on the `target` collection; the fields under a
+    unique one (a baseline writing copies of the same documents must vary them)."""
+    unique: list[str] = []
+    async for index in await source.list_indexes():
+        if index["name"] == "_id_":
+            continue
+        options = {k: index[k] for k in ("unique", "sparse") if k in index}
+        await target.create_index(list(index["key"].items()), **options)
+        if index.get("unique"):
+            unique.extend(index["key"])
+    return unique

@@ -14,7 +14,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pymongo import AsyncMongoClient
 
-from bench.infra import Stack, environment, runtime_of, services
+from bench.infra import Stack, copy_indexes, environment, runtime_of, services
 from bench.measure import Figure
 from deploy.local.groups import commit_at_end, topic_partitions
 from shared import topics
@@ -113,10 +113,7 @@ async def _store_floor(databases: list[Any]) -> tuple[dict[str, int], float]:
             for name in await database.list_collection_names():
                 documents = await database[name].find({}).to_list()
                 counts[f"{database.name.split('_', 1)[-1]}.{name}"] = len(documents)
-                async for index in await database[name].list_indexes():
-                    if index["name"] != "_id_":
-                        options = {k: index[k] for k in ("unique", "sparse") if k in index}
-                        await copy[name].create_index(list(index["key"].items()), **options)
+                await copy_indexes(database[name], copy[name])
                 started = time.perf_counter()
                 for first in range(0, len(documents), 1000):
                     await copy[name].insert_many(documents[first : first + 1000], ordered=False)

@@ -14,7 +14,7 @@ import httpx
 from bson import json_util
 from pymongo import AsyncMongoClient
 
-from bench.infra import STAFF, Stack, environment, resident_mb, services
+from bench.infra import STAFF, Stack, copy_indexes, environment, resident_mb, services
 from bench.load import LoadResult, post_for, submission
 from bench.measure import Figure, latency_summary
 from deploy.local.services import ServiceProcess
@@ -27,13 +27,13 @@ DATABASES = ("intake", "keystore")
 
 
 class BaselineWeb(LocalProcess):
-    """A bare endpoint (`bench.baseline_web`), served by uvicorn as its own process."""
+    """The bare single-transaction endpoint (`bench.baseline_web`), served by uvicorn as its own
+    process."""
 
-    def __init__(self, stack: Stack, *, factory: str, env: dict[str, str]) -> None:
+    def __init__(self, stack: Stack, *, env: dict[str, str]) -> None:
         super().__init__(name="baseline web", log_path=stack.log_dir / "baseline-web.log")
         self.port = free_port()
         self.stack = stack
-        self.factory = factory
         self.env = env
 
     def start(self, *, timeout: float = 60.0) -> None:
@@ -45,7 +45,7 @@ class BaselineWeb(LocalProcess):
                 "-m",
                 "uvicorn",
                 "--factory",
-                f"bench.baseline_web:{self.factory}",
+                "bench.baseline_web:create_app",
                 "--port",
                 str(self.port),
                 "--log-level",
@@ -71,14 +71,7 @@ async def capture_template(mongodb_url: str, *, prefix: str, into: str) -> dict[
                 per_submission = round(count / max(submissions, 1))
                 if not per_submission:
                     continue
-                unique: list[str] = []
-                async for index in await source[collection].list_indexes():
-                    if index["name"] == "_id_":
-                        continue
-                    options = {k: index[k] for k in ("unique", "sparse") if k in index}
-                    await target[collection].create_index(list(index["key"].items()), **options)
-                    if index.get("unique"):
-                        unique.extend(index["key"])
+                unique = await copy_indexes(source[collection], target[collection])
                 documents = await source[collection].find({}).limit(per_submission).to_list()
                 template[f"{target.name}.{collection}"] = {"unique": unique, "documents": documents}
     finally:
@@ -97,7 +90,6 @@ async def _store_baseline(
     path.write_text(json_util.dumps(template))
     baseline_web = BaselineWeb(
         stack,
-        factory="create_store_app",
         env={"BENCH_MONGODB_URL": stack.mongodb_url, "BENCH_TEMPLATE": str(path)},
     )
     baseline_web.start()
