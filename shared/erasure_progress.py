@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -62,10 +62,10 @@ class ErasureProgress:
             self._collection.database[ERASED_REQUESTS], request_id, field="erased_at", at=self._now
         )
 
-    async def person_erased(self, person: str) -> None:
-        """Remember that this person's own record here was erased."""
-        await mark(
-            self._collection.database[ERASED_PERSONS], person, field="erased_at", at=self._now
+    async def persons_erased(self, persons: Iterable[str]) -> None:
+        """Remember that these persons' own records here were erased."""
+        await mark_all(
+            self._collection.database[ERASED_PERSONS], persons, field="erased_at", at=self._now
         )
 
     async def so_far(self) -> tuple[dict[str, int], set[str]]:
@@ -106,6 +106,16 @@ async def mark(
     await keys.update_one(
         {"_id": key}, {"$min": {field: at}, "$max": {"seen_at": at}}, upsert=True, session=session
     )
+
+
+async def mark_all(
+    keys: AsyncCollection[Document], marked: Iterable[str], *, field: str, at: datetime
+) -> None:
+    """`mark` each of `marked`, in one round trip outside any transaction."""
+    change = {"$min": {field: at}, "$max": {"seen_at": at}}
+    writes = [UpdateOne({"_id": key}, change, upsert=True) for key in sorted(set(marked))]
+    if writes:
+        await keys.bulk_write(writes, ordered=False)
 
 
 async def marked_and_held(

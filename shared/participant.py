@@ -19,7 +19,7 @@ counts and persons of every run are kept in `ErasureNotes` and a redo reports th
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -47,6 +47,10 @@ from shared.events.sources import EventSource
 from shared.mongo import Transaction
 from shared.outbox import add_to_outbox
 
+RELEASE_BATCH = 250
+"""Persons released per call: a few queries per batch instead of a few per person (an
+organisation of 1,000 people took access 55 s one at a time), `$in` lists of bounded length."""
+
 
 @dataclass(frozen=True)
 class Kept:
@@ -62,7 +66,7 @@ class ErasureNotes(Protocol):
 
     async def subjects_found(self, subjects: Iterable[str]) -> None: ...
     async def request_erased(self, request_id: str) -> None: ...
-    async def person_erased(self, person: str) -> None: ...
+    async def persons_erased(self, persons: Iterable[str]) -> None: ...
     async def deleted(self, name: str, count: int) -> int: ...
     async def so_far(self) -> tuple[dict[str, int], set[str]]: ...
 
@@ -83,10 +87,11 @@ class Holdings(Protocol):
         ...
 
     async def release(
-        self, person: str, scope: ErasureScope, *, held: bool, notes: ErasureNotes
-    ) -> Kept | None:
-        """After the deletes: delete the person's own record here unless a ground keeps it
-        (`held`: a legal hold names them); what stays and why, or None if nothing does."""
+        self, persons: Sequence[str], scope: ErasureScope, *, held: Set[str], notes: ErasureNotes
+    ) -> dict[str, Kept]:
+        """After the deletes: delete these persons' own records here unless a ground keeps
+        them (`held`: the persons a legal hold names); what stays, by person, and why. Each
+        person is decided as if alone; the batch only saves round trips."""
         ...
 
     async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
@@ -119,11 +124,10 @@ async def erase(
     await holdings.delete(scope, notes=notes)
     _, noted = await notes.so_far()
     kept: dict[str, Kept] = {}
-    for person in sorted(noted):
-        held = person in scope.keep_data_subject_ids
-        stays = await holdings.release(person, scope, held=held, notes=notes)
-        if stays is not None:
-            kept[person] = stays
+    persons, held = sorted(noted), set(scope.keep_data_subject_ids)
+    for start in range(0, len(persons), RELEASE_BATCH):
+        batch = persons[start : start + RELEASE_BATCH]
+        kept.update(await holdings.release(batch, scope, held=held, notes=notes))
     counts, subjects = await notes.so_far()
     remaining = await holdings.remaining(scope, released=subjects - set(kept))
     by_ground = Counter(stays.ground for stays in set(kept.values()))

@@ -4,6 +4,7 @@ read what)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence, Set
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
@@ -16,7 +17,7 @@ from services.access.repository import REQUESTS
 from services.access.unit_of_work import MongoAccessUnitOfWork
 from shared.events.intake import ContactDetails
 from shared.events.privacy import ErasureScope, KeptGround
-from shared.mongo import Document, Transaction, delete_matching, kept_out
+from shared.mongo import Document, Transaction, delete_in, delete_matching, kept_out
 from shared.participant import ErasureNotes, Kept
 
 
@@ -114,44 +115,67 @@ class AccessHoldings:
             )
 
     async def release(
-        self, person: str, scope: ErasureScope, *, held: bool, notes: ErasureNotes
-    ) -> Kept | None:
+        self, persons: Sequence[str], scope: ErasureScope, *, held: Set[str], notes: ErasureNotes
+    ) -> dict[str, Kept]:
         """An account goes with its person's erasure, or with their last request and their
         last customer membership (P7, P8), unless a hold names one of its contacts."""
-        account = await self._outside.accounts.by_contact(person)
-        linked = list(account["contact_ids"]) if account else [person]
-        ground = await self._ground(linked, scope, held=held)
-        if ground is None:
-            for contact_id in linked:  # a registration still on its way creates no account
-                await notes.person_erased(contact_id)
-            # read again after the mark: an account committed before it is found now, and one
-            # being made waits for it (shared.erasure_progress)
-            account = await self._outside.accounts.by_contact(person)
-            if account is not None and not set(account["contact_ids"]) <= set(linked):
-                ground = await self._ground(list(account["contact_ids"]), scope, held=held)
-        if account is None:
-            return None
-        if ground is None:
-            mails = await delete_matching(self._mailbox, {"account_id": account["_id"]})
-            await notes.deleted("mails", mails)
-            gone = await self._accounts.delete_one({"_id": account["_id"]})
-            await notes.deleted("accounts", gone.deleted_count)
-            return None
-        return Kept(ground, str(account["_id"]))
+        accounts = await self._accounts_of(persons)
+        linked = {p: list(accounts[p]["contact_ids"]) if p in accounts else [p] for p in persons}
+        grounds = await self._grounds(linked, scope, held=held)
+        free = [p for p in persons if grounds[p] is None]
+        # a registration still on its way creates no account
+        await notes.persons_erased(c for p in free for c in linked[p])
+        # read again after the marks: an account committed before them is found now, and one
+        # being made waits for them (shared.erasure_progress)
+        again = await self._accounts_of(free)
+        accounts.update(again)
+        for p in free:
+            if p not in again:
+                accounts.pop(p, None)
+        grown = {
+            p: list(account["contact_ids"])
+            for p, account in again.items()
+            if not set(account["contact_ids"]) <= set(linked[p])
+        }
+        grounds.update(await self._grounds(grown, scope, held=held))
+        kept = {
+            p: Kept(g, str(accounts[p]["_id"])) for p, g in grounds.items() if g and p in accounts
+        }
+        staying = {stays.record for stays in kept.values()}
+        doomed = sorted({str(a["_id"]) for a in accounts.values()} - staying)
+        if doomed:
+            await notes.deleted("mails", await delete_in(self._mailbox, "account_id", doomed))
+            await notes.deleted("accounts", await delete_in(self._accounts, "_id", doomed))
+        return kept
 
-    async def _ground(
-        self, linked: list[str], scope: ErasureScope, *, held: bool
-    ) -> KeptGround | None:
-        """Why the account of these contacts stays, if it does."""
-        if held or set(linked) & set(scope.keep_data_subject_ids):
-            return "legal_hold"
-        if scope.kind == "person":
-            return None
-        if await self._views.count_documents({"requester_id": {"$in": linked}}, limit=1):
-            return "other_requests"
-        if await self._representatives.count_documents({"contact_id": {"$in": linked}}, limit=1):
-            return "customer_membership"
-        return None
+    async def _accounts_of(self, persons: Sequence[str]) -> dict[str, Document]:
+        """The account of each of these contacts that has one."""
+        found = self._accounts.find({"contact_ids": {"$in": list(persons)}})
+        wanted = set(persons)
+        return {c: a async for a in found for c in a["contact_ids"] if c in wanted}
+
+    async def _grounds(
+        self, linked: dict[str, list[str]], scope: ErasureScope, *, held: Set[str]
+    ) -> dict[str, KeptGround | None]:
+        """Why the account of each person's linked contacts stays, if it does."""
+        everyone = sorted({c for contacts in linked.values() for c in contacts})
+        grounds: dict[str, KeptGround | None] = {p: None for p in linked}
+        if scope.kind != "person" and everyone:
+            requesting = await self._views.distinct(
+                "requester_id", {"requester_id": {"$in": everyone}}
+            )
+            members = await self._representatives.distinct(
+                "contact_id", {"contact_id": {"$in": everyone}}
+            )
+            for person, contacts in linked.items():
+                if set(contacts) & set(requesting):
+                    grounds[person] = "other_requests"
+                elif set(contacts) & set(members):
+                    grounds[person] = "customer_membership"
+        for person, contacts in linked.items():
+            if set(contacts) & held:  # the person or another of their account's contacts
+                grounds[person] = "legal_hold"
+        return grounds
 
     async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
         views, grants = in_scope(scope), in_scope(scope, field="request_id")

@@ -4,10 +4,12 @@ to erase, export and rectify."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence, Set
 from dataclasses import replace
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
+from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -99,27 +101,40 @@ class IntakeHoldings:
         await notes.deleted("requests", await delete_matching(self._database[REQUESTS], requests))
 
     async def release(
-        self, person: str, scope: ErasureScope, *, held: bool, notes: ErasureNotes
-    ) -> Kept | None:
+        self, persons: Sequence[str], scope: ErasureScope, *, held: Set[str], notes: ErasureNotes
+    ) -> dict[str, Kept]:
         """A contact goes with their last request (P8), unless a hold names them."""
-        contact = await self._database[CONTACTS].find_one({"_id": person})
-        if contact is None:
-            return None
-        left = await self._database[REQUESTS].distinct("organisation_id", {"requester_id": person})
-        ground: KeptGround | None = "legal_hold" if held else None
-        if ground is None and left:
-            if scope.kind != "person":
-                ground = "other_requests"
-            else:  # the requests a person's erasure keeps: the customer's, or held ones
-                ground = "customer_records" if any(left) else "legal_hold"
-        if ground is None:
-            deleted = await self._database[CONTACTS].delete_one({"_id": person})
-            await notes.deleted("contacts", deleted.deleted_count)
-            return None
-        await self._database[CONTACTS].update_one(  # the organisations of what is left
-            {"_id": person}, {"$set": {"organisation_ids": sorted(o for o in left if o)}}
+        contacts = self._database[CONTACTS]
+        known = await contacts.distinct("_id", {"_id": {"$in": list(persons)}})
+        left: dict[str, set[str | None]] = {str(p): set() for p in known}
+        others = self._database[REQUESTS].find(
+            {"requester_id": {"$in": list(left)}}, {"requester_id": 1, "organisation_id": 1}
         )
-        return Kept(ground, person)
+        async for request in others:
+            left[request["requester_id"]].add(request.get("organisation_id"))
+        kept: dict[str, Kept] = {}
+        for person, organisations in left.items():
+            if person in held:
+                kept[person] = Kept("legal_hold", person)
+            elif organisations and scope.kind != "person":
+                kept[person] = Kept("other_requests", person)
+            elif organisations:  # the requests a person's erasure keeps: the customer's, or held
+                ground: KeptGround = "customer_records" if any(organisations) else "legal_hold"
+                kept[person] = Kept(ground, person)
+        doomed = sorted(set(left) - set(kept))
+        if doomed:
+            await notes.deleted("contacts", await delete_in(contacts, "_id", doomed))
+        if kept:  # the organisations of what is left
+            await contacts.bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": p}, {"$set": {"organisation_ids": sorted(filter(None, left[p]))}}
+                    )
+                    for p in sorted(kept)
+                ],
+                ordered=False,
+            )
+        return kept
 
     async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
         filters = scoped(scope)

@@ -4,6 +4,7 @@ answers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence, Set
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -80,9 +81,9 @@ class RetentionHoldings:
             await notes.deleted("retention_clocks", await delete_matching(self._clocks, query))
 
     async def release(
-        self, person: str, scope: ErasureScope, *, held: bool, notes: ErasureNotes
-    ) -> Kept | None:
-        return None  # retention keeps nothing of a person but their requests' clocks
+        self, persons: Sequence[str], scope: ErasureScope, *, held: Set[str], notes: ErasureNotes
+    ) -> dict[str, Kept]:
+        return {}  # retention keeps nothing of a person but their requests' clocks
 
     async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
         query = clocks_in(scope)

@@ -4,9 +4,11 @@ keyed hashes, kept for good: an opt-out is honoured forever, and nobody erased i
 
 from __future__ import annotations
 
+from collections.abc import Sequence, Set
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
+from pymongo import UpdateOne
 
 from services.surveys.domain import SurveyKeys
 from services.surveys.handlers import InvitationAddress
@@ -22,9 +24,9 @@ from shared import erasure_progress
 from shared.clock import Clock
 from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
 from shared.events.intake import ContactDetails
-from shared.events.privacy import ErasureScope, KeptGround
+from shared.events.privacy import ErasureScope
 from shared.events.surveys import ResponseComment
-from shared.mongo import Document, delete_matching, kept_out
+from shared.mongo import Document, delete_in, delete_matching, kept_out
 from shared.participant import ErasureNotes, Kept
 
 
@@ -173,40 +175,48 @@ class SurveysHoldings:
                 await notes.deleted(kind, await delete_matching(self._database[name], query))
 
     async def release(
-        self, person: str, scope: ErasureScope, *, held: bool, notes: ErasureNotes
-    ) -> Kept | None:
+        self, persons: Sequence[str], scope: ErasureScope, *, held: Set[str], notes: ErasureNotes
+    ) -> dict[str, Kept]:
         """A registration goes with the person's erasure (who is then never surveyed), or with
         their last request (P8), unless a hold names them."""
-        registered = await self._database[CONTACTS].find_one({"_id": person}) is not None
-        if held:
-            return Kept("legal_hold", person) if registered else None
-        ground: KeptGround | None = None
-        if scope.kind != "person":
-            left = await self._database[CANDIDATES].count_documents({"requester_id": person})
-            ground = "other_requests" if left else None
-        if ground is None:  # erased: never surveyed, nor registered by a late event
-            await self._forget(person)
-            # deleted after the mark: a registration committed before it is found now, and one
-            # being made waits for it (MongoKeyedSet.contains with hold)
-            deleted = await self._database[CONTACTS].delete_one({"_id": person})
-            if deleted.deleted_count:
-                await notes.deleted("contacts", deleted.deleted_count)
-            return None
-        if not registered:
-            return None
-        organisations = await self._database[CANDIDATES].distinct(
-            "organisation_id", {"requester_id": person}
-        )
-        await self._database[CONTACTS].update_one(  # the organisations of what is left
-            {"_id": person}, {"$set": {"organisation_ids": sorted(o for o in organisations if o)}}
-        )
-        return Kept(ground, person)
+        contacts = self._database[CONTACTS]
+        registered = set(await contacts.distinct("_id", {"_id": {"$in": list(persons)}}))
+        kept = {p: Kept("legal_hold", p) for p in persons if p in held and p in registered}
+        rest = [p for p in persons if p not in held]
+        left: dict[str, set[str]] = {}  # the organisations of each person's other requests
+        if scope.kind != "person" and rest:
+            others = self._database[CANDIDATES].find(
+                {"requester_id": {"$in": rest}}, {"requester_id": 1, "organisation_id": 1}
+            )
+            async for candidate in others:
+                organisation = candidate.get("organisation_id")
+                left.setdefault(candidate["requester_id"], set()).update(
+                    [organisation] if organisation else []
+                )
+        free = [p for p in rest if p not in left]
+        if free:  # erased: never surveyed, nor registered by a late event
+            await self._forget(free)
+            # deleted after the marks: a registration committed before them is found now, and
+            # one being made waits for them (MongoKeyedSet.contains with hold)
+            deleted = await delete_in(contacts, "_id", free)
+            if deleted:
+                await notes.deleted("contacts", deleted)
+        staying = sorted(p for p in left if p in registered)
+        if staying:  # the organisations of what is left
+            await contacts.bulk_write(
+                [
+                    UpdateOne({"_id": p}, {"$set": {"organisation_ids": sorted(left[p])}})
+                    for p in staying
+                ],
+                ordered=False,
+            )
+        return {**kept, **{p: Kept("other_requests", p) for p in staying}}
 
-    async def _forget(self, person: str) -> None:
-        """Note the person erased (a keyed hash), outside the transaction like the deletes."""
-        await erasure_progress.mark(
+    async def _forget(self, persons: list[str]) -> None:
+        """Note the persons erased (keyed hashes), outside the transaction like the deletes."""
+        await erasure_progress.mark_all(
             self._database[ERASED],
-            self._secrets.erased_key(person),
+            [self._secrets.erased_key(person) for person in persons],
             field="added_at",
             at=self._clock.now(),
         )

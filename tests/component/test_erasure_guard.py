@@ -33,7 +33,7 @@ async def runner(settings: ServiceSettings) -> AsyncIterator[TransactionRunner]:
 async def erase_person(runner: TransactionRunner, person: str) -> int:
     """An erasure's steps, outside any transaction: mark the person, then delete their copies."""
     notes = ErasureProgress(runner.database, str(uuid4()), now=datetime.now(UTC))
-    await notes.person_erased(person)
+    await notes.persons_erased([person])
     deleted = await runner.database["accounts"].delete_many({"_id": person})
     return deleted.deleted_count
 

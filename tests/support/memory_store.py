@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import mongomock
+from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateOne
 
 Document = dict[str, Any]
 
@@ -65,6 +66,24 @@ class MemoryCollection:
 
     async def aggregate(self, pipeline: list[Document], **kwargs: Any) -> MemoryCursor:
         return MemoryCursor(iter(list(self._collection.aggregate(pipeline))))
+
+    async def bulk_write(self, requests: list[Any], **kwargs: Any) -> None:
+        """PyMongo's write operations one by one (mongomock's own `bulk_write` predates
+        the `sort` of today's `UpdateOne`)."""
+        for op in requests:
+            if isinstance(op, InsertOne):
+                self._collection.insert_one(op._doc)
+            elif isinstance(op, UpdateOne | ReplaceOne):
+                write = (
+                    self._collection.update_one
+                    if isinstance(op, UpdateOne)
+                    else (self._collection.replace_one)
+                )
+                write(op._filter, op._doc, upsert=op._upsert)
+            elif isinstance(op, DeleteOne):
+                self._collection.delete_one(op._filter)
+            else:
+                raise TypeError(f"no in-memory bulk write for {type(op).__name__}")
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self._collection, name)
