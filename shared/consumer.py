@@ -1,8 +1,9 @@
 """Idempotent, at-least-once consumption with retries and dead letters (DESIGN.md §5).
 
-For each Kafka record: parse the CloudEvent; in one MongoDB transaction record its `id` as
-processed and run the handler; commit the offset only afterwards. A redelivered event finds its
-processed-event record and is skipped. Transient failures are retried with capped backoff while
+For each Kafka record: parse the CloudEvent; in one MongoDB transaction run the handler and
+record its `id` as processed; commit the offset only afterwards. A redelivered event finds its
+processed-event record and is skipped (one delivered twice at once: the second's transaction
+fails on the record and is not committed). Transient failures are retried with capped backoff while
 the service reports not ready; input that can never succeed goes to `<topic>.dlq` with a reason.
 """
 
@@ -198,13 +199,21 @@ class EventConsumer:
         event = _checked(record)
         handler = self._handlers.get(event.type)
         started = time.perf_counter()
+        processed = self._runner.database[PROCESSED_EVENTS]
+        if await processed.find_one({"_id": str(event.id)}, {"_id": 1}) is not None:
+            self._metrics.redeliveries_skipped.labels(topic=self.topic).inc()
+            return
         try:
+            # the processed-event record is written last: a transaction reads a snapshot taken
+            # at its first operation, and a handler that works outside it first (a large
+            # erasure's deletes) must not hold one open meanwhile, or the store keeps every
+            # version it deletes and each query of the same indexes steps over them
             async with self._runner.transaction() as tx:
+                if handler is not None:
+                    await handler(event, tx)
                 await tx.database[PROCESSED_EVENTS].insert_one(
                     self._processed(record, event), session=tx.session
                 )
-                if handler is not None:
-                    await handler(event, tx)
         except DuplicateKeyError:
             self._metrics.redeliveries_skipped.labels(topic=self.topic).inc()
             return

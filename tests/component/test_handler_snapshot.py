@@ -1,0 +1,65 @@
+"""A handler's transaction on the real store begins at its first operation in it, not before
+the handler runs: work a handler does outside it first (a large erasure's deletes) holds no
+snapshot open meanwhile. An open snapshot makes the store keep every version deleted after it,
+and each query of the same indexes steps over them (an organisation purge's people lookups took
+8 s per 250 people so, against 0.05 s)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from shared.clock import SystemClock
+from shared.consumer import PROCESSED_EVENTS, DeadLetter, EventConsumer, Readiness, Record
+from shared.events import CloudEvent
+from shared.metrics import BackboneMetrics
+from shared.mongo import Transaction, TransactionRunner, create_mongo_client
+from shared.settings import ServiceSettings
+from tests.support import producers
+
+
+@pytest.fixture
+async def runner(settings: ServiceSettings) -> AsyncIterator[TransactionRunner]:
+    client = create_mongo_client(settings)
+    yield TransactionRunner(client, settings.database_name)
+    await client.close()
+
+
+async def test_a_handler_reads_what_it_wrote_outside_its_transaction_and_runs_once(
+    runner: TransactionRunner,
+) -> None:
+    notes = runner.database["notes"]
+    await notes.insert_one({"_id": "note", "version": 1})
+    seen: list[int] = []
+
+    async def handler(event: CloudEvent, tx: Transaction) -> None:
+        await notes.update_one({"_id": "note"}, {"$set": {"version": 2}})  # outside it
+        found = await tx.database["notes"].find_one({"_id": "note"}, session=tx.session)
+        assert found is not None
+        seen.append(found["version"])
+
+    async def dead_letter(letter: DeadLetter) -> None:
+        raise AssertionError(letter.reason)
+
+    topic, event = producers.hold_placed("organisation", "org-snapshot", at=datetime.now(UTC))
+    consumer = EventConsumer(
+        topic=topic,
+        handlers={event.type: handler},
+        runner=runner,
+        send_dead_letter=dead_letter,
+        after_commit=lambda: None,
+        metrics=BackboneMetrics("snapshot", CollectorRegistry()),
+        readiness=Readiness(),
+        clock=SystemClock(),
+        max_backoff_seconds=0.5,
+    )
+    await consumer.create_indexes()
+    record = Record(topic=topic, partition=0, offset=0, key=None, value=event.to_bytes())
+    await consumer.handle(record)
+    assert seen == [2]  # a snapshot taken before the handler ran would show version 1
+    await consumer.handle(record)  # redelivered: skipped before the handler
+    assert seen == [2]
+    assert await runner.database[PROCESSED_EVENTS].count_documents({"_id": str(event.id)}) == 1
