@@ -3,7 +3,8 @@
 For each Kafka record: parse the CloudEvent; in one MongoDB transaction run the handler and
 record its `id` as processed; commit the offset only afterwards. A redelivered event finds its
 processed-event record and is skipped (one delivered twice at once: the second's transaction
-fails on the record and is not committed). Transient failures are retried with capped backoff while
+fails on the record and is not committed). A record of a type the consumer does not act on is
+only counted: there is nothing to record or to redo. Transient failures are retried with capped backoff while
 the service reports not ready; input that can never succeed goes to `<topic>.dlq` with a reason.
 """
 
@@ -198,6 +199,9 @@ class EventConsumer:
     async def _handle_once(self, record: Record) -> None:
         event = _checked(record)
         handler = self._handlers.get(event.type)
+        if handler is None:  # nothing to do, so nothing to record or redo: no transaction
+            self._metrics.events_consumed.labels(topic=self.topic, type=event.type).inc()
+            return
         started = time.perf_counter()
         processed = self._runner.database[PROCESSED_EVENTS]
         if await processed.find_one({"_id": str(event.id)}, {"_id": 1}) is not None:
@@ -209,8 +213,7 @@ class EventConsumer:
             # erasure's deletes) must not hold one open meanwhile, or the store keeps every
             # version it deletes and each query of the same indexes steps over them
             async with self._runner.transaction() as tx:
-                if handler is not None:
-                    await handler(event, tx)
+                await handler(event, tx)
                 await tx.database[PROCESSED_EVENTS].insert_one(
                     self._processed(record, event), session=tx.session
                 )
