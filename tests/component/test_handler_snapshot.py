@@ -6,10 +6,8 @@ and each query of the same indexes steps over them (an organisation purge's peop
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
 from prometheus_client import CollectorRegistry
 
 from shared.clock import SystemClock
@@ -23,8 +21,7 @@ from shared.consumer import (
 )
 from shared.events import CloudEvent
 from shared.metrics import BackboneMetrics
-from shared.mongo import Transaction, TransactionRunner, create_mongo_client
-from shared.settings import ServiceSettings
+from shared.mongo import Transaction, TransactionRunner
 from tests.support import producers
 
 
@@ -53,16 +50,10 @@ async def consumer_of_a_hold(
     return consumer, event, record
 
 
-@pytest.fixture
-async def runner(settings: ServiceSettings) -> AsyncIterator[TransactionRunner]:
-    client = create_mongo_client(settings)
-    yield TransactionRunner(client, settings.database_name)
-    await client.close()
-
-
 async def test_a_handler_reads_what_it_wrote_outside_its_transaction_and_runs_once(
-    runner: TransactionRunner,
+    scratch_runner: TransactionRunner,
 ) -> None:
+    runner = scratch_runner
     notes = runner.database["notes"]
     await notes.insert_one({"_id": "note", "version": 1})
     seen: list[int] = []
@@ -82,8 +73,9 @@ async def test_a_handler_reads_what_it_wrote_outside_its_transaction_and_runs_on
 
 
 async def test_an_event_this_service_does_not_act_on_costs_no_transaction(
-    runner: TransactionRunner,
+    scratch_runner: TransactionRunner,
 ) -> None:
+    runner = scratch_runner
     """Topics carry event types some consumers ignore (every participant sees the others'
     erasure completions): such a record is counted and passed, not recorded as processed."""
     consumer, event, record = await consumer_of_a_hold(runner, None)
