@@ -111,10 +111,14 @@ def undecryptable(topic: str, subject: str, *, service: str) -> list[tuple[str, 
     return found
 
 
+MARKER_TYPE = "access.request.read.v2"
+
+
 def marker() -> tuple[str, bytes]:
-    """A valid event no consumer has a handler for: processing it only records it as processed."""
+    """A valid event no consumer has a handler for: processing it only counts it (the
+    consumer's `events_consumed` by topic and type)."""
     for _topic, subject, example in examples():
-        if example.event_type == "access.request.read.v2":
+        if example.event_type == MARKER_TYPE:
             document = envelope(
                 example.event_type, example.model_dump(mode="json"), subject=subject
             )
