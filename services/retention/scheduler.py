@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -87,14 +89,22 @@ class PurgeScheduler:
         self._wake.set()
 
     async def run(self) -> None:
-        """Forever: one pass, then wait; transient failures are retried on the next pass."""
+        """Forever: one pass, then wait; transient failures are retried on the next pass. The
+        gauges are set at most once per interval: a pass woken by news (every participant's
+        completion wakes one) only moves purges on."""
+        observed_at = -math.inf
         while True:
             stop_if_cancelled()
             # Cleared before the pass, so a wake during it (a participant's completion just
             # committed) runs the next pass at once instead of after the interval.
             self._wake.clear()
+            started = time.monotonic()
+            # about an interval since the gauges were set (a timer may fire a hair early)
+            observe = started - observed_at >= 0.9 * self._policy.every.total_seconds()
             try:
-                await self.run_once()
+                await self.run_once(observe=observe)
+                if observe:
+                    observed_at = started
             except Exception as error:
                 if not is_transient(error):
                     log.exception("purge pass failed", extra={"error": type(error).__name__})
@@ -102,14 +112,16 @@ class PurgeScheduler:
                 async with asyncio.timeout(self._policy.every.total_seconds()):
                     await self._wake.wait()
 
-    async def run_once(self) -> None:
-        """One pass over every step, in order (never two passes at once)."""
+    async def run_once(self, *, observe: bool = True) -> None:
+        """One pass over every step, in order (never two passes at once); `observe`: the
+        gauges too."""
         async with self._one_pass_at_a_time:
             await self.start_due_purges()
             await self.ask_participants()
             await self.shred_keys()
             await self.certify()
-            await self.observe()
+            if observe:
+                await self.observe()
 
     async def _held(self) -> HeldItems:
         holds = await self._stores.reads().holds.unreleased()

@@ -1,6 +1,8 @@
 """The purge scheduler's pacing: a wake-up (a participant's completion committed, an erasure
 asked for) that comes while a pass is running is not lost; the next pass runs at once instead
-of after the scheduler's interval (an erasure's certificate waited out that second)."""
+of after the scheduler's interval (an erasure's certificate waited out that second). Passes
+woken within the interval leave the gauges alone (four completions per erasure each woke a
+pass that also counted the whole overview)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from services.retention.scheduler import PurgeScheduler, SchedulerPolicy
 class _Paced(PurgeScheduler):
     """The real loop around passes that only record when they ran."""
 
-    def __init__(self) -> None:
+    def __init__(self, every: float = 30) -> None:
         nothing = cast(Any, None)
         super().__init__(
             stores=nothing,
@@ -23,16 +25,18 @@ class _Paced(PurgeScheduler):
             clock=nothing,
             metrics=nothing,
             policy=SchedulerPolicy(
-                every=timedelta(seconds=30),
+                every=timedelta(seconds=every),
                 batch_size=1,
                 erasure_within=timedelta(days=1),
                 late_after=timedelta(minutes=10),
             ),
         )
         self.passes: list[float] = []
+        self.observed: list[bool] = []
 
-    async def run_once(self) -> None:
+    async def run_once(self, *, observe: bool = True) -> None:
         self.passes.append(time.monotonic())
+        self.observed.append(observe)
         if len(self.passes) == 1:
             await asyncio.sleep(0.05)
             self.wake()  # news arrives while the first pass is still looking
@@ -51,6 +55,7 @@ async def test_a_wake_during_a_pass_runs_the_next_pass_at_once() -> None:
         loop.cancel()
     assert len(scheduler.passes) >= 2, "the wake-up during the pass was lost"
     assert scheduler.passes[1] - scheduler.passes[0] < 5  # not the 30 s interval
+    assert scheduler.observed[:2] == [True, False]  # the gauges once per interval
 
 
 async def test_without_a_wake_the_scheduler_waits_its_interval() -> None:
@@ -63,7 +68,18 @@ async def test_without_a_wake_the_scheduler_waits_its_interval() -> None:
 
 
 def _one_quiet_pass(scheduler: _Paced) -> Any:
-    async def run_once() -> None:
+    async def run_once(*, observe: bool = True) -> None:
         scheduler.passes.append(time.monotonic())
+        scheduler.observed.append(observe)
 
     return run_once
+
+
+async def test_passes_an_interval_apart_set_the_gauges_each_time() -> None:
+    scheduler = _Paced(every=0.1)
+    scheduler.run_once = _one_quiet_pass(scheduler)  # type: ignore[method-assign]
+    loop = asyncio.create_task(scheduler.run())
+    await asyncio.sleep(0.45)
+    loop.cancel()
+    assert len(scheduler.observed) >= 3
+    assert all(scheduler.observed)
