@@ -109,6 +109,33 @@ async def test_a_plain_write_waits_for_a_transaction_holding_its_document(
     }
 
 
+async def test_marks_in_one_unordered_bulk_write_upsert_and_wait_for_a_holding_transaction(
+    runner: TransactionRunner,
+) -> None:
+    """A purge marks its people in one unordered `bulk_write` of upserts
+    (shared.erasure_progress.mark_all): new ones are made, and one held waits for its holder."""
+    await made(runner.database, "guards")
+    async with runner.transaction() as tx:
+        await tx.database["guards"].update_one(
+            {"_id": "held"},
+            {"$max": {"seen_at": datetime.now(UTC)}},
+            upsert=True,
+            session=tx.session,
+        )
+        change = {"$min": {"erased_at": datetime.now(UTC)}}
+        marks = asyncio.create_task(
+            runner.database["guards"].bulk_write(
+                [UpdateOne({"_id": key}, change, upsert=True) for key in ("held", "new")],
+                ordered=False,
+            )
+        )
+        await asyncio.sleep(0.3)
+        assert not marks.done()
+    assert (await marks).upserted_count == 1
+    marked = await runner.database["guards"].find({}, {"_id": 1, "erased_at": 1}).to_list()
+    assert {m["_id"] for m in marked if "erased_at" in m} == {"held", "new"}
+
+
 async def test_unique_compound_sparse_and_ttl_indexes(runner: TransactionRunner) -> None:
     """Idempotency keys (unique), the outbox's order (compound), token hashes (sparse), kept
     records' expiry (TTL)."""
