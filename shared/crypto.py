@@ -11,6 +11,7 @@ import base64
 import json
 import os
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Protocol, TypeVar
 
 from cryptography.exceptions import InvalidTag
@@ -35,6 +36,11 @@ class KeyStore(Protocol):
 
     async def create_key(self, data_subject_id: str) -> bytes:
         """The data key of a subject whose id was just made (one that exists is used)."""
+        ...
+
+    def batch(self) -> AbstractAsyncContextManager[None]:
+        """The scope of one transaction's work: each key read once, new keys stored together
+        when it ends without error (before that transaction commits)."""
         ...
 
     async def prime(self, data_subject_ids: Iterable[str]) -> None:
@@ -133,6 +139,9 @@ class InMemoryKeyStore:
 
     async def create_key(self, data_subject_id: str) -> bytes:
         return await self.key_for(data_subject_id)
+
+    def batch(self) -> AbstractAsyncContextManager[None]:
+        return nullcontext()
 
     async def prime(self, data_subject_ids: Iterable[str]) -> None:
         return None

@@ -116,10 +116,11 @@ class WebIntake:
             phone=submission.phone,
             company=submission.company,
         )
-        try:
-            submitted = await in_transaction(
-                self.unit_of_work,
-                lambda uow: handlers.submit_request(
+
+        async def store(uow: MongoIntakeUnitOfWork) -> handlers.Submitted:
+            # a new contact's key is stored with the rest, and read once for both events
+            async with self.keys.batch():
+                return await handlers.submit_request(
                     channel="web",
                     requester=requester,
                     subject=submission.subject,
@@ -130,8 +131,10 @@ class WebIntake:
                     matching=self.matching,
                     mail_domain=self.mail_domain,
                     files=files,
-                ),
-            )
+                )
+
+        try:
+            submitted = await in_transaction(self.unit_of_work, store)
         except Exception as error:
             self.metrics.rejected.labels(channel="web", reason="unavailable").inc()
             raise HTTPException(
