@@ -103,19 +103,21 @@ async def mark(
     keys: AsyncCollection[Document], key: str, *, field: str, at: datetime, session: Any = None
 ) -> None:
     """Mark `key` (its `field`, first time kept): a check holding it meanwhile waits or conflicts."""
-    await keys.update_one(
-        {"_id": key}, {"$min": {field: at}, "$max": {"seen_at": at}}, upsert=True, session=session
-    )
+    await keys.update_one({"_id": key}, _marked(field, at), upsert=True, session=session)
 
 
 async def mark_all(
     keys: AsyncCollection[Document], marked: Iterable[str], *, field: str, at: datetime
 ) -> None:
     """`mark` each of `marked`, in one round trip outside any transaction."""
-    change = {"$min": {field: at}, "$max": {"seen_at": at}}
+    change = _marked(field, at)
     writes = [UpdateOne({"_id": key}, change, upsert=True) for key in sorted(set(marked))]
     if writes:
         await keys.bulk_write(writes, ordered=False)
+
+
+def _marked(field: str, at: datetime) -> Document:
+    return {"$min": {field: at}, "$max": {"seen_at": at}}
 
 
 async def marked_and_held(

@@ -128,10 +128,9 @@ class AccessHoldings:
         # read again after the marks: an account committed before them is found now, and one
         # being made waits for them (shared.erasure_progress)
         again = await self._accounts_of(free)
-        accounts.update(again)
         for p in free:
-            if p not in again:
-                accounts.pop(p, None)
+            accounts.pop(p, None)
+        accounts.update(again)
         grown = {
             p: list(account["contact_ids"])
             for p, account in again.items()
