@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -16,6 +17,7 @@ from services.retention import (
     purge_store,
     repository,
 )
+from services.retention.certified import CertificateAnnouncements
 from services.retention.metrics import RetentionMetrics
 from services.retention.register_store import MongoProcessors
 from services.retention.rights import Retention, RetentionPeriods
@@ -52,6 +54,7 @@ def create_app(
     erasure_within = timedelta(hours=settings.erasure_deadline_hours)
     metrics = RetentionMetrics(runtime.registry)
     stores = RetentionStores(runtime.runner, after_commit=runtime.relay.notify)
+    certificates_recorded = CertificateAnnouncements()
     scheduler = PurgeScheduler(
         stores=stores,
         keys=runtime.keys,
@@ -63,6 +66,7 @@ def create_app(
             erasure_within=erasure_within,
             late_after=timedelta(seconds=settings.participant_late_seconds),
         ),
+        announce_certified=certificates_recorded.announce,
     )
 
     on = handled_in(MongoRetentionUnitOfWork)
@@ -85,17 +89,17 @@ def create_app(
     )
     on_hold_placed = on(lambda e, uow: handlers.place_legal_hold(e, holds=uow.holds))
 
-    def wake_after_commit(uow: MongoRetentionUnitOfWork) -> None:
+    def after_commit(uow: MongoRetentionUnitOfWork, wake: Callable[[], None]) -> None:
         """The scheduler looks once the handler's transaction has committed (before, it would
         find nothing new and wait out its interval)."""
         if uow.tx is None:
-            scheduler.wake()
+            wake()
         else:
-            uow.tx.after_commit(scheduler.wake)
+            uow.tx.after_commit(wake)
 
     async def release_and_wake(event: CloudEvent, uow: MongoRetentionUnitOfWork) -> None:
         await handlers.release_legal_hold(event, holds=uow.holds)
-        wake_after_commit(uow)
+        after_commit(uow, scheduler.wake)
 
     on_hold_released = on(release_and_wake)
 
@@ -112,7 +116,7 @@ def create_app(
 
     async def track_and_wake(event: CloudEvent, uow: MongoRetentionUnitOfWork) -> None:
         await privacy.track_erasure_completion(event, purges=uow.purges)
-        wake_after_commit(uow)
+        after_commit(uow, scheduler.move_on)
 
     on_erasure_completed = on(track_and_wake)
     on_export_contributed = on(
@@ -183,6 +187,7 @@ def create_app(
                 late_after=timedelta(seconds=settings.participant_late_seconds),
             ),
             wake_scheduler=scheduler.wake,
+            certificates_recorded=certificates_recorded,
         ),
     )
     app.include_router(runtime.health_router())

@@ -4,9 +4,9 @@ translate: HTTP in, a call of the service layer (`rights`), a typed answer out."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from services.retention import rights
 from services.retention.answers import (
@@ -27,6 +27,7 @@ from services.retention.http import Ctx
 from shared.tokens import Caller
 
 router = APIRouter(tags=["data-subject rights"])
+MAX_CERTIFICATE_WAIT_SECONDS = 30
 
 
 @router.post("/privacy/exports", status_code=202, response_model=ExportAccepted)
@@ -92,6 +93,19 @@ async def erasure_progress(erasure_id: str, who: Caller, ctx: Ctx) -> ErasurePro
 
 
 @router.get("/privacy/certificates/{erasure_id}", response_model=CertificateOut)
-async def deletion_certificate(erasure_id: str, who: Caller, ctx: Ctx) -> Any:
+async def deletion_certificate(
+    erasure_id: str,
+    who: Caller,
+    ctx: Ctx,
+    wait: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=MAX_CERTIFICATE_WAIT_SECONDS,
+            description="Seconds to wait for the certificate if it is not recorded yet "
+            "(404 if it still is not): one request instead of asking again and again.",
+        ),
+    ] = 0,
+) -> Any:
     """The deletion certificate: scope, ground, times, counts; no personal data."""
-    return await rights.deletion_certificate(erasure_id, who=who, ctx=ctx)
+    return await rights.deletion_certificate(erasure_id, who=who, ctx=ctx, wait=wait)

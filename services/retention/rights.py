@@ -8,13 +8,14 @@ import hashlib
 import secrets
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import uuid4
 
 from pydantic import RootModel
 
+from services.retention.certified import CertificateAnnouncements
 from services.retention.dsr import Kept, plan_person_erasure
 from services.retention.erasure import Purge, new_purge
 from services.retention.errors import GoneError, NotAllowedError, NotFoundError, NotReadyError
@@ -48,13 +49,17 @@ class RetentionPeriods:
 @dataclass(frozen=True)
 class Retention:
     """What retention's use cases run over: its stores, the key store, the clock, the policy's
-    periods, and a way to wake the purge scheduler (an erasure asked for, a hold released)."""
+    periods, a way to wake the purge scheduler (an erasure asked for, a hold released), and the
+    scheduler's announcements of the certificates it records (for callers waiting on one)."""
 
     stores: RetentionStores
     keys: KeyStore
     clock: Clock
     periods: RetentionPeriods
     wake_scheduler: Callable[[], None]
+    certificates_recorded: CertificateAnnouncements = field(
+        default_factory=CertificateAnnouncements
+    )
 
 
 @dataclass(frozen=True)
@@ -221,10 +226,17 @@ async def erasure(erasure_id: str, *, who: Principal, ctx: Retention) -> Purge:
 
 
 async def deletion_certificate(
-    erasure_id: str, *, who: Principal, ctx: Retention
+    erasure_id: str, *, who: Principal, ctx: Retention, wait: float = 0
 ) -> dict[str, Any]:
-    """The deletion certificate: scope, ground, times, counts; no personal data."""
-    found = await ctx.stores.reads().certificates.get(erasure_id)
+    """The deletion certificate: scope, ground, times, counts; no personal data. With `wait`,
+    up to that many seconds for it to be recorded, once the caller may see the erasure."""
+    certificates = ctx.stores.reads().certificates
+    found = await certificates.get(erasure_id)
+    if found is None and wait > 0:
+        await erasure(erasure_id, who=who, ctx=ctx)  # unknown or not theirs: said at once
+        found = await ctx.certificates_recorded.wait_for(
+            erasure_id, lambda: certificates.get(erasure_id), within=wait
+        )
     if found is None:
         raise NotFoundError("no certificate (yet) for that erasure")
     _may_see(who, kind=found["scope"]["kind"], scope_id=found["scope"]["id"])

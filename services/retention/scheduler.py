@@ -9,6 +9,7 @@ import contextlib
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -75,36 +76,47 @@ class PurgeScheduler:
         clock: Clock,
         metrics: RetentionMetrics,
         policy: SchedulerPolicy,
+        announce_certified: Callable[[str], None] = lambda erasure_id: None,
     ) -> None:
         self._stores = stores
+        self._announce_certified = announce_certified
         self._keys = keys
         self._clock = clock
         self._metrics = metrics
         self._policy = policy
         self._wake = asyncio.Event()
+        self._whole_pass_asked = False
         self._one_pass_at_a_time = asyncio.Lock()
 
     def wake(self) -> None:
-        """Run a pass now (a hold was released, an erasure was asked for)."""
+        """Run a whole pass now (a hold was released, an erasure was asked for)."""
+        self._whole_pass_asked = True
+        self._wake.set()
+
+    def move_on(self) -> None:
+        """A participant's completion committed: run a pass that takes the purges under way
+        further (keys, certificate). Nothing can have become due, so it does not look."""
         self._wake.set()
 
     async def run(self) -> None:
-        """Forever: one pass, then wait; transient failures are retried on the next pass. The
-        gauges are set at most once per interval: a pass woken by news (every participant's
-        completion wakes one) only moves purges on."""
-        observed_at = -math.inf
+        """Forever: one pass, then wait; transient failures are retried on the next pass. A
+        whole pass (due purges, late participants, the gauges) runs about once per interval
+        and when woken for it; a pass woken by a completion (four per erasure) only moves the
+        purges under way on."""
+        whole_at = -math.inf
         while True:
             stop_if_cancelled()
             # Cleared before the pass, so a wake during it (a participant's completion just
             # committed) runs the next pass at once instead of after the interval.
             self._wake.clear()
             started = time.monotonic()
-            # about an interval since the gauges were set (a timer may fire a hair early)
-            observe = started - observed_at >= 0.9 * self._policy.every.total_seconds()
+            # about an interval since the last whole pass (a timer may fire a hair early)
+            timely = started - whole_at >= 0.9 * self._policy.every.total_seconds()
+            everything, self._whole_pass_asked = timely or self._whole_pass_asked, False
             try:
-                await self.run_once(observe=observe)
-                if observe:
-                    observed_at = started
+                await self.run_once(observe=timely, everything=everything)
+                if timely:
+                    whole_at = started
             except Exception as error:
                 if not is_transient(error):
                     log.exception("purge pass failed", extra={"error": type(error).__name__})
@@ -112,12 +124,13 @@ class PurgeScheduler:
                 async with asyncio.timeout(self._policy.every.total_seconds()):
                     await self._wake.wait()
 
-    async def run_once(self, *, observe: bool = True) -> None:
+    async def run_once(self, *, observe: bool = True, everything: bool = True) -> None:
         """One pass over every step, in order (never two passes at once); `observe`: the
-        gauges too."""
+        gauges too; not `everything`: only the steps that take purges under way further."""
         async with self._one_pass_at_a_time:
-            await self.start_due_purges()
-            await self.ask_participants()
+            if everything:
+                await self.start_due_purges()
+                await self.ask_participants()
             await self.shred_keys()
             await self.certify()
             if observe:
@@ -227,6 +240,7 @@ class PurgeScheduler:
             async with self._stores.transaction() as uow:
                 await uow.certificates.record(certificate(purge, certified_at=certified_at))
                 await uow.purges.save(replace(purge, state="certified"))
+            self._announce_certified(purge.erasure_id)
             self._metrics.purges_completed.labels(ground=purge.ground).inc()
             self._metrics.erasure_completion.observe(
                 (certified_at - purge.requested_at).total_seconds()

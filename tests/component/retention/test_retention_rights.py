@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -195,6 +196,50 @@ async def test_erasure_keeps_customer_records_and_held_requests_and_says_why(
     assert certificate["kept_request_count"] == 2
     assert certificate["participants"]["retention"]["counts"] == {"retention_clocks": 1}
     assert await runtime.keys.existing_key(person) is None
+
+
+async def test_a_caller_waits_for_the_certificate_in_one_request(
+    retention_app: FastAPI,
+    http: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    clock: FixedClock,
+    infrastructure: Infrastructure,
+) -> None:
+    """`?wait=`: the answer comes once the scheduler records the certificate; an unknown
+    erasure or someone else's is said at once, and a wait over 30 s is refused."""
+    _, person = await seen_request(retention_app, producer, http, clock)
+    _, someone_else = await seen_request(retention_app, producer, http, clock)
+    answer = await http.post("/privacy/erasures", headers=STAFF, json={"data_subject_id": person})
+    erasure_id = answer.json()["erasure_id"]
+    url = f"/privacy/certificates/{erasure_id}"
+    assert (await http.get(url, headers=STAFF, params={"wait": 31})).status_code == 422
+    unknown = await http.get("/privacy/certificates/nope", headers=STAFF, params={"wait": 30})
+    assert unknown.status_code == 404
+    not_theirs = await http.get(
+        url,
+        headers=requester_headers(retention_app, someone_else, clock),
+        params={"wait": 30},
+    )
+    assert not_theirs.status_code == 403
+    await eventually(lambda: erasure_requests(infrastructure.kafka_bootstrap, scope_id=person))
+    not_yet = await http.get(url, headers=STAFF, params={"wait": 0.2})
+    assert not_yet.status_code == 404  # the others have not answered
+
+    waiting = asyncio.create_task(http.get(url, headers=STAFF, params={"wait": 30}))
+    await asyncio.sleep(0.3)
+    assert not waiting.done()
+    for participant in ("intake", "access", "surveys"):
+        await complete_as(
+            producer,
+            participant=participant,
+            erasure_id=erasure_id,
+            at=clock.now(),
+            data_subject_ids=(person,),
+        )
+    certified = await asyncio.wait_for(waiting, 30)
+    assert certified.status_code == 200, certified.text
+    assert certified.json()["scope"] == {"kind": "person", "id": person}
+    assert set(certified.json()["participants"]) == {"intake", "access", "retention", "surveys"}
 
 
 async def test_a_person_under_legal_hold_is_not_erased(
