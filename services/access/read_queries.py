@@ -1,12 +1,16 @@
-"""Read-model queries shaped for the store's planner: one plain indexed query per visibility
-clause, merged here, instead of one `$and`/`$or` document the planner can only scan for."""
+"""Read-model queries: what a principal may read as alternatives (one `$or` of plain indexed
+clauses), the cursor's parts, and for the support staff's list of everything the newest
+requests looked up in windows of receipt time, because the store sorts the whole collection
+for a sorted query without a filter (`python -m bench.probe_shapes`: 0.8 ms against 61 ms at
+50,000 requests; MongoDB would walk the `received_at` index instead and needs no windows)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from services.access.domain import Visibility
 from shared.mongo import Document
@@ -110,6 +114,28 @@ async def newest_in_windows(
         if len(found) >= limit:
             return found
     return await run(query)
+
+
+async def newest_of_all(
+    queries: list[Document],
+    *,
+    limit: int,
+    run: Callable[[Document], Awaitable[list[Document]]],
+    side_by_side: bool,
+) -> list[Document]:
+    """The support staff's page: each query (a cursor part) alone, in windows of receipt time
+    where it is `windowable`, merged newest first; `side_by_side` outside a transaction."""
+
+    async def one(query: Document) -> list[Document]:
+        if not windowable(query):
+            return await run(query)
+        return await newest_in_windows(query, limit=limit, run=run, now=datetime.now(UTC))
+
+    if side_by_side:
+        pages = await asyncio.gather(*(one(query) for query in queries))
+    else:
+        pages = [await one(query) for query in queries]
+    return newest_first([document for page in pages for document in page], limit=limit)
 
 
 def erasure_scope(

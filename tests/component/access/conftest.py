@@ -25,6 +25,7 @@ from shared.events.crm import ContactUpserted, ContractSigned, OrderFormContact
 from shared.events.intake import ContactDetails, ContactRegistered, RequestContent, RequestReceived
 from shared.mongo import Document
 from shared.service import ServiceRuntime
+from shared.tokens import KeyRing, issue_token
 from tests.support.apps import eventually, running
 from tests.support.infrastructure import Infrastructure
 from tests.support.smtp import SmtpSink
@@ -39,6 +40,14 @@ LINK = re.compile(r"token=([A-Za-z0-9_\-]+)")
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def requester_token(access: Access, contact_id: str) -> str:
+    """A requester's token for the contact, as access's login would issue it."""
+    keys = KeyRing.parse(access.runtime.settings.token_signing_keys.get_secret_value())
+    return issue_token(
+        contact_id, "requester", keys=keys, now=datetime.now(UTC), lifetime=timedelta(hours=1)
+    )
 
 
 @dataclass

@@ -5,7 +5,7 @@ written together or not at all; the audit's own relay publishes it and the recor
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -17,19 +17,17 @@ from services.access.unit_of_work import MongoAccessUnitOfWork
 from shared import topics
 from shared.events import CloudEvent
 from shared.events.access import RequestContentRead
-from shared.tokens import KeyRing, issue_token
-from tests.component.access.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Access, bearer
+from tests.component.access.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    Access,
+    bearer,
+    requester_token,
+)
 from tests.support.apps import eventually
 
 OUTBOX_FIELDS = {"event_id", "topic", "key", "type", "payload", "created_at", "sent_at"}
 AUDIT_FIELDS = {"_id", "reader_id", "reader_role", "read_at", "requests"}
-
-
-def requester_token(access: Access, contact_id: str) -> str:
-    keys = KeyRing.parse(access.runtime.settings.token_signing_keys.get_secret_value())
-    return issue_token(
-        contact_id, "requester", keys=keys, now=datetime.now(UTC), lifetime=timedelta(hours=1)
-    )
 
 
 async def test_a_listed_page_is_one_audit_naming_every_request_and_one_event(

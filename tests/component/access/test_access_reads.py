@@ -9,7 +9,14 @@ from uuid import uuid4
 from shared import topics
 from shared.crypto import seal
 from shared.events.intake import MessageAdded, MessageContent, StatusChanged
-from tests.component.access.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, STAFF, Access, bearer
+from tests.component.access.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    STAFF,
+    Access,
+    bearer,
+    requester_token,
+)
 from tests.support.apps import eventually
 from tests.support.kafka import read_topic
 
@@ -193,3 +200,55 @@ async def test_a_share_grant_ends_at_its_expiry_or_when_revoked_and_every_read_i
     assert email not in raw
     assert "Cannot log in" not in raw
     assert "legal needs to see" not in raw  # the reason stays in access
+
+
+async def test_an_official_contact_pages_through_own_and_organisation_requests(
+    access: Access,
+) -> None:
+    """Two visibility clauses (own requests, the organisation's) in one `$or` on the real store,
+    paged one at a time with the cursor: each request once, newest first, nobody else's."""
+    t0 = access.clock.now() - timedelta(days=2)
+    official, colleague, outsider = str(uuid4()), str(uuid4()), str(uuid4())
+    emails = {who: f"{who[:8]}@example.org" for who in (official, colleague, outsider)}
+    organisation = f"org-pages-{official[:6]}"
+    own_before = await access.receive_request(  # before the contract: theirs, not the org's
+        requester_id=official, email=emails[official], at=t0 - timedelta(days=1)
+    )
+    await access.sign_contract(
+        organisation,
+        contacts={official: emails[official], colleague: emails[colleague]},
+        official=official,
+        at=t0 - timedelta(hours=12),
+    )
+    visible = [own_before]
+    for n in range(4):  # the colleague's are the organisation's only; the official's both
+        who = colleague if n % 2 else official
+        visible.append(
+            await access.receive_request(
+                requester_id=who, email=emails[who], at=t0 + timedelta(minutes=n)
+            )
+        )
+    unseen = await access.receive_request(
+        requester_id=outsider, email=emails[outsider], at=t0 + timedelta(minutes=9)
+    )
+    token = bearer(requester_token(access, official))
+
+    async def paged() -> list[str]:
+        seen: list[str] = []
+        cursor: str | None = None
+        while True:
+            params = {"limit": "1"} | ({"cursor": cursor} if cursor else {})
+            response = await access.http.get("/requests", params=params, headers=token)
+            assert response.status_code == 200, response.text
+            seen += [r["request_id"] for r in response.json()]
+            cursor = response.headers.get("X-Next-Cursor")
+            if not cursor:
+                return seen
+
+    async def all_visible() -> list[str] | None:
+        seen = await paged()
+        return seen if len(seen) == len(visible) else None
+
+    seen = await eventually(all_visible)
+    assert seen == list(reversed(visible))
+    assert unseen not in seen
