@@ -133,7 +133,7 @@ class MongoKeyStore:
             for subject in subjects:
                 scope.known.pop(subject, None)
                 pending += scope.created.pop(subject, None) is not None
-        shredded = pending + await delete_in(self._keys, "_id", subjects, chunk=IN_CHUNK)
+        shredded = pending + await delete_in(self._keys, "_id", subjects)
         if self._on_shred is not None:
             for _ in range(shredded):
                 self._on_shred()

@@ -35,10 +35,12 @@ IN_CHUNK = 250
 """Ids per `$in`: the storage's cost of an `$in` grows much faster than its length (a purge of
 4,000 requests took 22 s in one `$in`, 1.6 s in chunks of 250)."""
 
-DELETE_CHUNK = 50
-"""Ids per `$in` of a delete: SecantusDB checks each document it deletes against the whole
-list, so a delete costs about 0.14 ms + 1.1 µs times the chunk length per document (3,000
-messages: 2.1 s in chunks of 500, 1.2 s of 250, 0.6 s of 50)."""
+DELETE_CHUNK = IN_CHUNK
+"""Ids per `$in` of a delete. The Python server checked each document it deleted against the
+whole list (3,000 messages: 2.1 s in chunks of 500, 0.6 s of 50), so this was 50; on the Rust
+server the length does not matter (`python -m bench.probe_deletes --probe chunks`: 0.49-0.66 s
+for 3,000 requests' copies at 50 to 500 ids), so deletes use the bounded list of every `$in`
+(MongoDB turns an `$in` into index bounds whatever its length)."""
 
 
 async def delete_in(
@@ -54,9 +56,7 @@ async def delete_in(
     SecantusDB it stalls every client while the commit trims the oplog (a 10,000-request purge
     did for minutes). Deleting is idempotent, so a handler redone after a crash deletes what is
     left and completes then (`shared.erasure_progress` keeps the counts and subjects of every
-    run). Where few of `values` have a document (grants of a purged organisation's requests),
-    pass `chunk=IN_CHUNK`: a round trip costs more than the list then (tens of ms each on a
-    store busy with other erasures)."""
+    run)."""
     deleted = 0
     for start in range(0, len(values), chunk):
         result = await collection.delete_many({field: {"$in": list(values[start : start + chunk])}})

@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.access.domain import Representative, ShareGrant
-from shared.mongo import IN_CHUNK, Document, Transaction, delete_in
+from shared.mongo import Document, Transaction, delete_in
 from shared.stores import MongoCollection, MongoStore
 
 ORGANISATIONS = "organisations"
@@ -146,7 +146,7 @@ class MongoShareGrants(MongoCollection):
         return [_grant_from(d) for d in await found.to_list()]
 
     async def delete_for_requests(self, request_ids: list[str]) -> int:
-        return await delete_in(self._collection, "request_id", request_ids, chunk=IN_CHUNK)
+        return await delete_in(self._collection, "request_id", request_ids)
 
     async def tag_organisation(self, request_id: str, organisation_id: str | None) -> None:
         await self._collection.update_many(
