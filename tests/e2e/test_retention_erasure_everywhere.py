@@ -104,8 +104,10 @@ async def test_export_and_erasure_of_a_person_across_every_service(
         erasure_id = answer.json()["erasure_id"]
 
         async def certificate() -> dict[str, object] | None:
-            response = await http.get(
-                f"{retention}/privacy/certificates/{erasure_id}", headers=STAFF
+            response = await http.get(  # answers once recorded, or 404 after 10 s
+                f"{retention}/privacy/certificates/{erasure_id}",
+                headers=STAFF,
+                params={"wait": 10},
             )
             return dict(response.json()) if response.status_code == 200 else None
 
