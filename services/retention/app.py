@@ -28,7 +28,7 @@ from shared import topics
 from shared.clock import Clock
 from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
-from shared.events.crm import ContractReinstated, ContractTerminated
+from shared.events.crm import ContractReinstated, ContractSigned, ContractTerminated
 from shared.events.intake import (
     MessageAdded,
     OrganisationChanged,
@@ -84,9 +84,7 @@ def create_app(
             e, organisations=uow.organisations, retention=retention
         )
     )
-    on_reinstated = on(
-        lambda e, uow: handlers.cancel_organisation_purge(e, organisations=uow.organisations)
-    )
+    on_in_force = on(lambda e, uow: handlers.contract_in_force(e, organisations=uow.organisations))
     on_hold_placed = on(lambda e, uow: handlers.place_legal_hold(e, holds=uow.holds))
 
     def after_commit(uow: MongoRetentionUnitOfWork, wake: Callable[[], None]) -> None:
@@ -136,8 +134,9 @@ def create_app(
     runtime.consume(
         topics.CRM_CONTRACTS,
         {
+            ContractSigned.event_type: on_in_force,
             ContractTerminated.event_type: on_terminated,
-            ContractReinstated.event_type: on_reinstated,
+            ContractReinstated.event_type: on_in_force,
         },
     )
     runtime.consume(

@@ -98,7 +98,9 @@ ContractState = Literal["active", "terminated"]
 
 @dataclass(frozen=True)
 class OrganisationClock:
-    """A customer organisation's retention (P7): purge due a year after its termination date."""
+    """A customer organisation's retention (P7): purge due a year after its termination date.
+    `reinstated_at` is the latest word that the contract is in force (signed or reinstated);
+    a termination older than it changes nothing."""
 
     organisation_id: str
     contract_state: ContractState
@@ -143,8 +145,10 @@ def organisation_terminated(
 def organisation_reinstated(
     clock: OrganisationClock | None, *, organisation_id: str, reinstated_at: datetime
 ) -> OrganisationClock:
-    """A reinstated contract cancels the purge (unless it already started, or the termination
-    came after the reinstatement)."""
+    """A contract in force again, reinstated or signed anew, cancels a purge that has not
+    started (unless the termination came after it). A purge that has started runs to its end,
+    and the organisation begins a new customer relationship: a later termination schedules a
+    purge of its own (P7)."""
     if clock is None:
         return OrganisationClock(
             organisation_id=organisation_id,
@@ -154,8 +158,11 @@ def organisation_reinstated(
             reinstated_at=reinstated_at,
             purge_due_at=None,
         )
-    if clock.purge_id is not None or (
-        clock.terminated_at is not None and clock.terminated_at > reinstated_at
-    ):
+    if clock.terminated_at is not None and clock.terminated_at > reinstated_at:
         return clock
-    return replace(clock, contract_state="active", reinstated_at=reinstated_at, purge_due_at=None)
+    if clock.purge_id is not None:
+        return organisation_reinstated(
+            None, organisation_id=organisation_id, reinstated_at=reinstated_at
+        )
+    latest = max(reinstated_at, clock.reinstated_at or reinstated_at)
+    return replace(clock, contract_state="active", reinstated_at=latest, purge_due_at=None)

@@ -16,7 +16,7 @@ from services.retention.domain import (
 )
 from services.retention.legal_holds import LegalHold, release
 from shared.events import CloudEvent
-from shared.events.crm import ContractReinstated, ContractTerminated
+from shared.events.crm import ContractReinstated, ContractSigned, ContractTerminated
 from shared.events.intake import (
     MessageAdded,
     OrganisationChanged,
@@ -120,16 +120,18 @@ async def schedule_organisation_purge(
         await organisations.save(clock)
 
 
-async def cancel_organisation_purge(
-    event: CloudEvent, *, organisations: OrganisationClocks
-) -> None:
-    """P7: a reinstated contract cancels the organisation's purge."""
-    reinstated = ContractReinstated.from_event(event)
-    existing = await organisations.get(reinstated.organisation_id)
+async def contract_in_force(event: CloudEvent, *, organisations: OrganisationClocks) -> None:
+    """P7: a contract in force again, reinstated or signed anew, cancels the organisation's
+    purge; after a purge, a signed contract begins a new customer relationship."""
+    if event.type == ContractSigned.event_type:
+        signed = ContractSigned.from_event(event)
+        organisation_id, in_force_at = signed.organisation_id, signed.signed_at
+    else:
+        reinstated = ContractReinstated.from_event(event)
+        organisation_id, in_force_at = reinstated.organisation_id, reinstated.reinstated_at
+    existing = await organisations.get(organisation_id)
     clock = organisation_reinstated(
-        existing,
-        organisation_id=reinstated.organisation_id,
-        reinstated_at=reinstated.reinstated_at,
+        existing, organisation_id=organisation_id, reinstated_at=in_force_at
     )
     if clock != existing:
         await organisations.save(clock)

@@ -10,6 +10,7 @@ contractual disputes." Lawful basis: "the contractual relationship between us an
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -68,6 +69,14 @@ async def terminate(system: System, *, days_ago: int) -> None:
     ended = (now - timedelta(days=days_ago)).date()
     publish(system, producers.contract_terminated(ORG, termination_date=ended, at=now))
     await system.settle()
+
+
+async def moment_passes(system: System) -> None:
+    """Two seconds go by: on the memory layer's clock, or on the wall clock."""
+    if isinstance(system, MemorySystem):
+        system.clock.advance(timedelta(seconds=2))
+    else:
+        await asyncio.sleep(2)
 
 
 async def certificates(system: System) -> list[dict[str, Any]]:
@@ -173,6 +182,49 @@ async def test_a_contract_event_delivered_after_the_purge_brings_nothing_back(
     await system.settle()
     renewed = await system.database("access")["organisations"].find_one({"_id": ORG})
     assert renewed["contract_status"] == "signed" and "erased_at" not in renewed
+
+
+@pytest.mark.both_layers
+async def test_a_customer_who_signs_again_after_its_purge_is_purged_again_when_that_ends(
+    system: System,
+) -> None:
+    """P7 for a returning customer: the first purge leaves the organisation's id behind, and a
+    new contract signed afterwards is a new customer relationship. Its requests are kept while it
+    runs and purged a year after it ends, like the first one's."""
+    await customer_with_a_request(system, official=Person.new("O"), rep=Person.new("First Frida"))
+    await terminate(system, days_ago=400)
+    (first,) = await certificates(system)
+    assert first["remaining_total"] == 0
+
+    signed_again = system.clock.now() + timedelta(seconds=1)
+    back = Person.new("Back Bjorn", phone="+4799887766")
+    publish(
+        system,
+        producers.contract_signed(
+            ORG, representatives={"c-back": back}, official="c-back", signed_at=signed_again
+        ),
+    )
+    await system.settle()
+    await moment_passes(system)  # Bjorn writes in after signing
+    accepted = await system.http("intake").post("/requests", json=back.web_form())
+    assert accepted.status_code == 202, accepted.text
+    await system.settle()
+    request_id = accepted.json()["request_id"]
+    copies = await copies_of(system, request_id)
+    assert copies["retention"] == (ORG, "customer_relationship")
+    assert copies["purge_due_at"] is None
+    state = await system.http("retention").get(f"/retention/organisations/{ORG}", headers=STAFF)
+    assert state.json()["contract_state"] == "active" and state.json()["purge_id"] is None
+
+    await terminate(system, days_ago=366)
+    (second,) = [c for c in await certificates(system) if c["_id"] != first["_id"]]
+    assert second["remaining_total"] == 0
+    assert second["participants"]["intake"]["counts"]["requests"] == 1
+    assert second["participants"]["access"]["counts"]["accounts"] == 1
+    gone = await system.http("access").get(f"/requests/{request_id}", headers=STAFF)
+    assert gone.status_code == 404
+    left = await system.plaintext(back.values)
+    assert set(left) <= {topics.CRM_INGRESS}, left  # the CRM's clear text: kept days
 
 
 async def test_nothing_is_purged_while_the_contract_runs_or_before_a_year_has_passed(

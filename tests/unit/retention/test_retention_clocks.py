@@ -128,7 +128,9 @@ def test_a_termination_older_than_a_reinstatement_changes_nothing() -> None:
     assert stale == reinstated
 
 
-def test_a_purge_in_progress_is_not_cancelled_by_reinstatement() -> None:
+def test_a_contract_in_force_after_the_purge_started_begins_a_new_relationship() -> None:
+    """The purge that started runs to its end (it is not the clock's to cancel); the clock
+    starts afresh, so the new contract's termination schedules a purge of its own."""
     terminated = organisation_terminated(
         None,
         organisation_id="o1",
@@ -137,5 +139,28 @@ def test_a_purge_in_progress_is_not_cancelled_by_reinstatement() -> None:
         retention=YEAR,
     )
     purging = replace(terminated, purge_id="e1")
-    after = organisation_reinstated(purging, organisation_id="o1", reinstated_at=T0 + YEAR)
-    assert after == purging
+    signed_again = organisation_reinstated(purging, organisation_id="o1", reinstated_at=T0 + YEAR)
+    assert signed_again.contract_state == "active"
+    assert signed_again.purge_id is None and signed_again.purge_due_at is None
+    assert signed_again.termination_date is None and signed_again.terminated_at is None
+    ended_again = organisation_terminated(
+        signed_again,
+        organisation_id="o1",
+        termination_date=date(2027, 6, 1),
+        terminated_at=T0 + 2 * YEAR,
+        retention=YEAR,
+    )
+    assert ended_again.purge_due_at == datetime(2027, 6, 1, tzinfo=UTC) + YEAR
+
+
+def test_news_older_than_the_termination_does_not_reopen_a_purged_organisation() -> None:
+    terminated = organisation_terminated(
+        None,
+        organisation_id="o1",
+        termination_date=date(2024, 1, 1),
+        terminated_at=T0,
+        retention=YEAR,
+    )
+    purging = replace(terminated, purge_id="e1")
+    late = organisation_reinstated(purging, organisation_id="o1", reinstated_at=T0 - YEAR)
+    assert late == purging
