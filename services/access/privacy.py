@@ -111,7 +111,7 @@ class AccessHoldings:
         elif scope.kind == "person":
             linked = sorted(await self.persons_in(scope))
             await notes.deleted(
-                "representatives", await self._uow.directory.delete_contacts(linked)
+                "representatives", await self._outside.directory.delete_contacts(linked)
             )
 
     async def release(
