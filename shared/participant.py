@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -50,6 +50,16 @@ from shared.outbox import add_to_outbox
 RELEASE_BATCH = 250
 """Persons released per call: a few queries per batch instead of a few per person (an
 organisation of 1,000 people took access 55 s one at a time), `$in` lists of bounded length."""
+
+
+def owned_by(scope: ErasureScope) -> dict[str, Any]:
+    """What an organisation's or a person's scope covers, as a query: the organisation's
+    records, or the records the person filed under any of their data-subject ids."""
+    if scope.kind == "organisation":
+        return {"organisation_id": scope.id}
+    if scope.kind == "person":
+        return {"requester_id": {"$in": [scope.id, *scope.data_subject_ids]}}
+    raise ValueError("a request's scope is its own id")
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,13 @@ from services.access import passwords
 from services.access.domain import StaffRole, normalise_email
 from services.access.handlers import NotFoundError, RejectedError
 from services.access.ports import AccessUnitOfWork, Accounts, Record, Staff
+from shared import topics
 from shared.clock import Clock
 from shared.crypto import KeyStore, unseal
 from shared.events import CloudEvent
+from shared.events.access import AccountContactsLinked
 from shared.events.intake import ContactDetails, ContactRegistered
+from shared.events.sources import ACCESS
 from shared.tokens import KeyRing, Principal, Role, issue_token
 
 
@@ -84,7 +87,9 @@ async def ensure_account(
     email_normalised = normalise_email(email)
     existing = await uow.accounts.by_email(email_normalised)
     if existing is not None:
-        await uow.accounts.link_contact(existing["_id"], contact_id)
+        if contact_id not in existing["contact_ids"]:
+            await uow.accounts.link_contact(existing["_id"], contact_id)
+            await _announce_link(existing, contact_id, uow=uow, at=at)
         return str(existing["_id"])
     known = await uow.accounts.by_contact(contact_id)
     if known is not None:
@@ -110,6 +115,20 @@ async def ensure_account(
         "requests.",
     )
     return contact_id
+
+
+async def _announce_link(
+    account: Record, contact_id: str, *, uow: AccessUnitOfWork, at: datetime
+) -> None:
+    """Say which data-subject ids are now one person's (P11: erased and exported together)."""
+    linked = AccountContactsLinked(
+        account_id=str(account["_id"]),
+        contact_ids=(*account["contact_ids"], contact_id),
+        linked_at=at,
+    )
+    await uow.publish(
+        topics.ACCESS_MEMBERSHIPS, ACCESS.event(subject=linked.account_id, time=at, data=linked)
+    )
 
 
 async def new_link(

@@ -18,7 +18,7 @@ from services.access.unit_of_work import MongoAccessUnitOfWork
 from shared.events.intake import ContactDetails
 from shared.events.privacy import ErasureScope, KeptGround
 from shared.mongo import Document, Transaction, delete_in, delete_matching, kept_out
-from shared.participant import ErasureNotes, Kept
+from shared.participant import ErasureNotes, Kept, owned_by
 
 
 class ExportedRequest(BaseModel):
@@ -55,12 +55,11 @@ class AccessExport(BaseModel):
 def in_scope(scope: ErasureScope, *, field: str = "_id") -> Document | None:
     """The request views (or, with `field="request_id"`, the grants) an erasure covers, kept
     requests excluded; None if everything in scope is kept. A person's scope is the requests
-    they filed under this data subject id (their other ids are other subjects)."""
+    they filed under any of their data-subject ids (retention names the others)."""
     keep = list(scope.keep_request_ids)
     if scope.kind == "request":
         return None if scope.id in keep else {field: scope.id}
-    key = "organisation_id" if scope.kind == "organisation" else "requester_id"
-    return kept_out({key: scope.id}, keep, field)
+    return kept_out(owned_by(scope), keep, field)
 
 
 class AccessHoldings:

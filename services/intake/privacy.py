@@ -31,7 +31,7 @@ from shared.crypto import KeyStore, SealedPersonalData, unseal
 from shared.events.intake import AttachmentContent, ContactDetails
 from shared.events.privacy import ErasureScope, KeptGround
 from shared.mongo import Document, Transaction, delete_in, delete_matching, kept_out
-from shared.participant import ErasureNotes, Kept
+from shared.participant import ErasureNotes, Kept, owned_by
 
 
 class IntakeExport(BaseModel):
@@ -53,8 +53,7 @@ def scoped(scope: ErasureScope) -> tuple[Document, Document] | None:
         if scope.id in keep:
             return None
         return {"_id": scope.id}, {"request_id": scope.id}
-    field = "organisation_id" if scope.kind == "organisation" else "requester_id"
-    return kept_out({field: scope.id}, keep), kept_out({field: scope.id}, keep, "request_id")
+    return kept_out(owned_by(scope), keep), kept_out(owned_by(scope), keep, "request_id")
 
 
 class IntakeHoldings:

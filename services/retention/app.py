@@ -13,6 +13,7 @@ from services.retention import (
     http_privacy,
     http_processors,
     http_status,
+    person_links,
     privacy,
     purge_store,
     repository,
@@ -28,6 +29,7 @@ from shared import topics
 from shared.clock import Clock
 from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
+from shared.events.access import AccountContactsLinked
 from shared.events.crm import ContractReinstated, ContractSigned, ContractTerminated
 from shared.events.intake import (
     MessageAdded,
@@ -86,6 +88,7 @@ def create_app(
     )
     on_in_force = on(lambda e, uow: handlers.contract_in_force(e, organisations=uow.organisations))
     on_hold_placed = on(lambda e, uow: handlers.place_legal_hold(e, holds=uow.holds))
+    on_person_linked = on(lambda e, uow: handlers.link_person(e, persons=uow.persons))
 
     def after_commit(uow: MongoRetentionUnitOfWork, wake: Callable[[], None]) -> None:
         """The scheduler looks once the handler's transaction has committed (before, it would
@@ -139,6 +142,7 @@ def create_app(
             ContractReinstated.event_type: on_in_force,
         },
     )
+    runtime.consume(topics.ACCESS_MEMBERSHIPS, {AccountContactsLinked.event_type: on_person_linked})
     runtime.consume(
         topics.LEGAL_HOLDS,
         {
@@ -160,6 +164,7 @@ def create_app(
     runtime.produces(topics.PRIVACY_ERASURE, topics.PRIVACY_DSR, topics.LEGAL_HOLDS)
     processors = MongoProcessors(runtime.runner.database)
     runtime.on_startup(lambda: repository.create_indexes(runtime.runner))
+    runtime.on_startup(lambda: person_links.create_indexes(runtime.runner))
     runtime.on_startup(lambda: purge_store.create_indexes(runtime.runner))
     runtime.on_startup(processors.seed)
     runtime.background(scheduler.run, name="purge-scheduler")

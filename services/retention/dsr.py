@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,13 +34,15 @@ class PersonErasurePlan:
 
 
 def plan_person_erasure(
-    *, person_id: str, clocks: Iterable[RetentionClock], held: HeldItems
+    *, person_ids: Sequence[str], clocks: Iterable[RetentionClock], held: HeldItems
 ) -> PersonErasurePlan:
-    """A held person is not erased at all; otherwise their requests under a legal hold and
-    their requests of a customer organisation (P7: the records stay with the organisation)
-    are kept, the rest erased."""
-    if person_id in held.persons:
-        return PersonErasurePlan(erase=False, kept=(Kept("person", person_id, "legal_hold"),))
+    """A held person (under any of their data-subject ids) is not erased at all; otherwise
+    their requests under a legal hold and their requests of a customer organisation (P7: the
+    records stay with the organisation) are kept, the rest erased."""
+    for person_id in person_ids:
+        if person_id in held.persons:
+            held_person = Kept("person", person_id, "legal_hold")
+            return PersonErasurePlan(erase=False, kept=(held_person,))
     kept: list[Kept] = []
     for clock in sorted(clocks, key=lambda c: c.request_id):
         if held.covers_request(

@@ -139,11 +139,12 @@ def record_completion(
 def subjects_to_shred(purge: Purge, *, still_retained: frozenset[str]) -> tuple[str, ...]:
     """Whose keys go: every subject a participant erased (and the person, for a person scope),
     except subjects some participant kept on a ground, or whose other data is still retained
-    (kept requests, other live requests)."""
+    (kept requests, other live requests). A person's other ids go on the same terms."""
     reported = {s for c in purge.participants.values() for s in c.data_subject_ids}
     kept = {s for c in purge.participants.values() for s in c.kept_data_subject_ids}
     if purge.scope_kind == "person":
-        return (purge.scope_id,)
+        others = set(purge.data_subject_ids) & reported
+        return (purge.scope_id, *sorted(others - kept - still_retained - {purge.scope_id}))
     return tuple(sorted(reported - kept - still_retained))
 
 

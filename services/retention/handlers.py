@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -16,6 +17,7 @@ from services.retention.domain import (
 )
 from services.retention.legal_holds import LegalHold, release
 from shared.events import CloudEvent
+from shared.events.access import AccountContactsLinked
 from shared.events.crm import ContractReinstated, ContractSigned, ContractTerminated
 from shared.events.intake import (
     MessageAdded,
@@ -36,6 +38,10 @@ class RetentionClocks(Protocol):
 class OrganisationClocks(Protocol):
     async def get(self, organisation_id: str) -> OrganisationClock | None: ...
     async def save(self, clock: OrganisationClock) -> None: ...
+
+
+class PersonLinks(Protocol):
+    async def link(self, account_id: str, contact_ids: Sequence[str]) -> None: ...
 
 
 class LegalHolds(Protocol):
@@ -135,6 +141,12 @@ async def contract_in_force(event: CloudEvent, *, organisations: OrganisationClo
     )
     if clock != existing:
         await organisations.save(clock)
+
+
+async def link_person(event: CloudEvent, *, persons: PersonLinks) -> None:
+    """P11: these data-subject ids are one person's (access linked them in one account)."""
+    linked = AccountContactsLinked.from_event(event)
+    await persons.link(linked.account_id, linked.contact_ids)
 
 
 def hold_from(placed: LegalHoldPlaced) -> LegalHold:

@@ -12,6 +12,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.retention.erasure import ParticipantCompletion, Purge, record_completion
+from services.retention.person_links import MongoPersonLinks
 from services.retention.purge_store import RECTIFICATIONS
 from services.retention.repository import CLOCKS, MongoLegalHolds, MongoRetentionClocks
 from shared.events import CloudEvent
@@ -22,7 +23,7 @@ from shared.events.privacy import (
     ExportContributed,
 )
 from shared.mongo import Document, Transaction, delete_matching, kept_out
-from shared.participant import ErasureNotes, Kept
+from shared.participant import ErasureNotes, Kept, owned_by
 
 PARTICIPANT = "retention"
 
@@ -47,13 +48,16 @@ class RetentionRecord(BaseModel):
     legal_holds: list[dict[str, Any]]
 
 
+def _ids_of(scope: ErasureScope) -> list[str]:
+    return [scope.id, *scope.data_subject_ids]
+
+
 def clocks_in(scope: ErasureScope) -> Document | None:
     """The clocks an erasure of this scope removes (kept requests excluded); None if all kept."""
     keep = list(scope.keep_request_ids)
     if scope.kind == "request":
         return None if scope.id in keep else {"_id": scope.id}
-    field = "organisation_id" if scope.kind == "organisation" else "requester_id"
-    return kept_out({field: scope.id}, keep)
+    return kept_out(owned_by(scope), keep)
 
 
 class RetentionHoldings:
@@ -66,6 +70,7 @@ class RetentionHoldings:
         self._database: AsyncDatabase[Document] = tx.database
         self._session: AsyncClientSession = tx.session
         self._clocks = tx.database[CLOCKS]
+        self._links = MongoPersonLinks(tx.database)  # outside the transaction, like the clocks
 
     async def persons_in(self, scope: ErasureScope) -> set[str]:
         if scope.kind == "person":
@@ -79,6 +84,8 @@ class RetentionHoldings:
         query = clocks_in(scope)
         if query is not None:
             await notes.deleted("retention_clocks", await delete_matching(self._clocks, query))
+        if scope.kind == "person":  # which ids were one person's goes with the person
+            await notes.deleted("person_links", await self._links.forget(_ids_of(scope)))
 
     async def release(
         self, persons: Sequence[str], scope: ErasureScope, *, held: Set[str], notes: ErasureNotes
@@ -87,9 +94,12 @@ class RetentionHoldings:
 
     async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
         query = clocks_in(scope)
-        return {
+        left = {
             "retention_clocks": 0 if query is None else await self._clocks.count_documents(query)
         }
+        if scope.kind == "person":
+            left["person_links"] = await self._links.count_of(_ids_of(scope))
+        return left
 
     async def export(self, data_subject_id: str) -> RetentionRecord:
         clocks = await MongoRetentionClocks(self._database).of_requester(data_subject_id)

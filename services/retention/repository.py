@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
@@ -68,8 +69,11 @@ class MongoRetentionClocks(MongoCollection):
         return None if found is None else _clock_from(found)
 
     async def of_requester(self, requester_id: str) -> list[RetentionClock]:
-        cursor = self._collection.find({"requester_id": requester_id}, session=self._session)
-        return [_clock_from(d) async for d in cursor]
+        return await self.of_requesters([requester_id])
+
+    async def of_requesters(self, requester_ids: Sequence[str]) -> list[RetentionClock]:
+        query = {"requester_id": {"$in": list(requester_ids)}}
+        return [_clock_from(d) async for d in self._collection.find(query, session=self._session)]
 
     async def of_organisation(self, organisation_id: str) -> list[RetentionClock]:
         cursor = self._collection.find({"organisation_id": organisation_id}, session=self._session)

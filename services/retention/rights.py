@@ -191,13 +191,15 @@ async def erase_person(
     who: Principal,
     ctx: Retention,
 ) -> ErasureDecision:
-    """Erasure or objection: erase the person everywhere, keeping what must be kept (their
-    requests under a legal hold or in a customer's records); nothing if they are held."""
+    """Erasure or objection: erase the person everywhere, under every data-subject id they
+    have, keeping what must be kept (their requests under a legal hold or in a customer's
+    records); nothing if they are held."""
     may_act_for(who, person_id)
     now, reads = ctx.clock.now(), ctx.stores.reads()
     held = HeldItems.of(await reads.holds.unreleased(), now=now)
-    clocks = await reads.clocks.of_requester(person_id)
-    plan = plan_person_erasure(person_id=person_id, clocks=clocks, held=held)
+    person_ids = await reads.persons.of_person(person_id)
+    clocks = await reads.clocks.of_requesters(person_ids)
+    plan = plan_person_erasure(person_ids=person_ids, clocks=clocks, held=held)
     if not plan.erase:
         return ErasureDecision(erasure_id=None, kept=plan.kept)
     purge = new_purge(
@@ -210,6 +212,7 @@ async def erase_person(
         keep_request_ids=plan.keep_request_ids,
         kept_requests=dict(Counter(k.ground for k in plan.kept if k.kind == "request")),
         keep_data_subject_ids=tuple(sorted(held.persons)),
+        data_subject_ids=person_ids[1:],  # the person's other ids: erased with them
     )
     await reads.purges.add(purge)
     ctx.wake_scheduler()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.retention.person_links import MongoPersonLinks
 from services.retention.purge_store import MongoCertificates, MongoExports, MongoPurges
 from services.retention.register_store import MongoProcessors
 from services.retention.repository import (
@@ -20,7 +21,8 @@ from shared.stores import MongoUnitOfWork, unit_of_work_factory
 
 
 class MongoRetentionUnitOfWork(MongoUnitOfWork):
-    """Clocks, holds, purges, certificates, exports and the processor register."""
+    """Clocks, holds, purges, certificates, exports, the processor register and which
+    data-subject ids are one person's."""
 
     def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
         super().__init__(database, tx)
@@ -31,6 +33,7 @@ class MongoRetentionUnitOfWork(MongoUnitOfWork):
         self.certificates = MongoCertificates(database, tx)
         self.exports = MongoExports(database, tx)
         self.processors = MongoProcessors(database, tx)
+        self.persons = MongoPersonLinks(database, tx)
         self.overview = RetentionOverview(database)
 
 

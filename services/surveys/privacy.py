@@ -27,7 +27,7 @@ from shared.events.intake import ContactDetails
 from shared.events.privacy import ErasureScope
 from shared.events.surveys import ResponseComment
 from shared.mongo import Document, delete_in, delete_matching, kept_out
-from shared.participant import ErasureNotes, Kept
+from shared.participant import ErasureNotes, Kept, owned_by
 
 
 class ExportedInvitation(BaseModel):
@@ -130,8 +130,7 @@ def in_scope(scope: ErasureScope, *, request_field: str) -> Document | None:
     keep = list(scope.keep_request_ids)
     if scope.kind == "request":
         return None if scope.id in keep else {request_field: scope.id}
-    key = "organisation_id" if scope.kind == "organisation" else "requester_id"
-    return kept_out({key: scope.id}, keep, request_field)
+    return kept_out(owned_by(scope), keep, request_field)
 
 
 def _request_field(name: str) -> str:

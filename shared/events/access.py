@@ -1,5 +1,6 @@
 """Events access publishes: on `access.audit` (P6) share grants and audited reads; on
-`access.memberships` (P5, P7) which customer organisation each request belongs to. Ids only."""
+`access.memberships` (P5, P7) which customer organisation each request belongs to, and which
+data-subject ids are one person's (P11). Ids only."""
 
 from __future__ import annotations
 
@@ -93,9 +94,25 @@ class RequestOrganisationDecided(EventData):
     decided_at: AwareDatetime
 
 
+class AccountContactsLinked(EventData):
+    """One person's data-subject ids: access linked a contact to the account with the same
+    email (P3), such as an order form's representative who also wrote in on the web. retention
+    erases a person under every id they have (P11). Ids only; keyed by the account id."""
+
+    event_type = "access.account.contacts_linked.v1"
+    topic = topics.ACCESS_MEMBERSHIPS
+
+    account_id: str = Field(min_length=1)
+    contact_ids: tuple[str, ...] = Field(
+        min_length=2, description="Every data-subject id of the account, its own included."
+    )
+    linked_at: AwareDatetime
+
+
 ACCESS_EVENTS: tuple[type[EventData], ...] = (
     ShareGranted,
     ShareRevoked,
     RequestContentRead,
     RequestOrganisationDecided,
+    AccountContactsLinked,
 )

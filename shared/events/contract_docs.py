@@ -14,6 +14,7 @@ from typing import Any
 
 from shared.crypto import SealedPersonalData
 from shared.events.access import (
+    AccountContactsLinked,
     RequestContentRead,
     RequestOrganisationDecided,
     RequestReadOn,
@@ -184,6 +185,15 @@ def examples() -> list[tuple[str, str, EventData]]:
                 lawful_basis="contract",
                 version=1,
                 decided_at=AT,
+            ),
+        ),
+        (
+            "access.memberships",
+            "crm-contact-2",
+            AccountContactsLinked(
+                account_id="crm-contact-2",
+                contact_ids=("crm-contact-2", "contact-1"),
+                linked_at=AT,
             ),
         ),
         (

@@ -47,7 +47,8 @@ class ErasureScope(BaseModel):
         description=(
             "Persons whose last request the scope is, as retention knows (the requester of an "
             "idle request): every participant releases them, also one whose copy of the "
-            "request has not arrived yet."
+            "request has not arrived yet. For a person's scope: their other data-subject ids "
+            "(the contacts one account links), whose records are erased with theirs."
         ),
     )
 

@@ -194,7 +194,10 @@ async def test_erasure_keeps_customer_records_and_held_requests_and_says_why(
     )
     assert certificate["scope"] == {"kind": "person", "id": person}
     assert certificate["kept_request_count"] == 2
-    assert certificate["participants"]["retention"]["counts"] == {"retention_clocks": 1}
+    assert certificate["participants"]["retention"]["counts"] == {
+        "retention_clocks": 1,
+        "person_links": 0,
+    }
     assert await runtime.keys.existing_key(person) is None
 
 

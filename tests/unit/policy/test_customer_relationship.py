@@ -334,6 +334,49 @@ async def test_a_representative_who_leaves_leaves_their_requests_with_the_organi
     assert own["retention"] == (None, "inactivity")
 
 
+@pytest.mark.both_layers
+async def test_a_representatives_erasure_under_the_crms_id_covers_every_id_they_have(
+    system: System,
+) -> None:
+    """P11 with P7: the CRM knows the representative as c-r2, intake as the contact their first
+    web request made; their account links the two. An erasure asked under the CRM's id erases
+    the request they filed after leaving, under the other id, and says that the one they filed
+    as a member stays with the organisation."""
+    rep = Person.new("Two Ids", phone="+4791112222")
+    as_member = await customer_with_a_request(system, official=Person.new("O"), rep=rep)
+    publish(
+        system, producers.contact_left(ORG, "c-r2", at=system.clock.now() + timedelta(seconds=1))
+    )
+    await system.settle()
+    await moment_passes(system)
+    after = await system.http("intake").post("/requests", json=rep.web_form("Private now"))
+    assert after.status_code == 202, after.text
+    await system.settle()
+    own = after.json()["request_id"]
+    assert (await copies_of(system, own))["retention"] == (None, "inactivity")
+
+    answer = await system.http("retention").post(
+        "/privacy/erasures", headers=STAFF, json={"data_subject_id": "c-r2"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["kept"] == [
+        {"kind": "request", "id": as_member, "ground": "customer_records"}
+    ]
+    await system.settle()
+    (certificate,) = await certificates(system)
+    assert certificate["remaining_total"] == 0
+    assert certificate["participants"]["intake"]["counts"]["requests"] == 1
+    assert certificate["participants"]["retention"]["counts"]["retention_clocks"] == 1
+    access = system.http("access")
+    assert (await access.get(f"/requests/{own}", headers=STAFF)).status_code == 404
+    kept = await access.get(f"/requests/{as_member}", headers=STAFF)
+    assert kept.status_code == 200 and kept.json()["organisation_id"] == ORG
+    assert await system.database("intake")["requests"].find_one({"_id": own}) is None
+    assert await system.database("surveys")["survey_candidates"].find_one({"_id": own}) is None
+    clock = await system.http("retention").get(f"/retention/requests/{own}", headers=STAFF)
+    assert clock.status_code == 404
+
+
 async def test_a_person_representing_two_customers_keeps_their_account_for_the_other(
     system: System,
 ) -> None:

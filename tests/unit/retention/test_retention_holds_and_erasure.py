@@ -180,7 +180,7 @@ def clock(request_id: str, organisation_id: str | None):
 def test_person_erasure_keeps_customer_records_and_held_requests() -> None:
     held = HeldItems.of([hold("request", "r-held")], now=NOW)
     plan = plan_person_erasure(
-        person_id="p1",
+        person_ids=("p1",),
         clocks=[clock("r-public", None), clock("r-customer", "o1"), clock("r-held", None)],
         held=held,
     )
@@ -194,7 +194,17 @@ def test_person_erasure_keeps_customer_records_and_held_requests() -> None:
 
 def test_a_held_person_is_not_erased() -> None:
     plan = plan_person_erasure(
-        person_id="p1",
+        person_ids=("p1",),
+        clocks=[clock("r1", None)],
+        held=HeldItems.of([hold("person", "p1")], now=NOW),
+    )
+    assert not plan.erase
+    assert plan.kept == (Kept("person", "p1", "legal_hold"),)
+
+
+def test_a_person_held_under_another_of_their_ids_is_not_erased() -> None:
+    plan = plan_person_erasure(
+        person_ids=("crm-1", "p1"),
         clocks=[clock("r1", None)],
         held=HeldItems.of([hold("person", "p1")], now=NOW),
     )

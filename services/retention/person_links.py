@@ -1,0 +1,49 @@
+"""One person's data-subject ids, as access links them in one account (P3): an order form's
+representative who also wrote in has two. A person's erasure covers every id they have (P11).
+Ids only, from `access.account.contacts_linked.v1`; forgotten with the person's erasure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shared.mongo import TransactionRunner
+from shared.stores import MongoCollection
+
+PERSON_LINKS = "person_links"
+
+
+class MongoPersonLinks(MongoCollection):
+    """One document per account: its id and the data-subject ids it links."""
+
+    collection_name = PERSON_LINKS
+
+    async def link(self, account_id: str, contact_ids: Sequence[str]) -> None:
+        """Add these ids to the account's (events may arrive in any order: the union holds)."""
+        await self._collection.update_one(
+            {"_id": account_id},
+            {"$addToSet": {"contact_ids": {"$each": list(contact_ids)}}},
+            upsert=True,
+            session=self._session,
+        )
+
+    async def of_person(self, person_id: str) -> tuple[str, ...]:
+        """Every data-subject id of the person: the one asked about first, then the others."""
+        found = await self._collection.find_one({"contact_ids": person_id}, session=self._session)
+        others = sorted(set(found["contact_ids"]) - {person_id}) if found else []
+        return (person_id, *others)
+
+    async def forget(self, person_ids: Sequence[str]) -> int:
+        """The links of these persons, gone with their erasure."""
+        result = await self._collection.delete_many(
+            {"contact_ids": {"$in": list(person_ids)}}, session=self._session
+        )
+        return result.deleted_count
+
+    async def count_of(self, person_ids: Sequence[str]) -> int:
+        return await self._collection.count_documents(
+            {"contact_ids": {"$in": list(person_ids)}}, session=self._session
+        )
+
+
+async def create_indexes(runner: TransactionRunner) -> None:
+    await runner.database[PERSON_LINKS].create_index("contact_ids")
