@@ -106,8 +106,17 @@ class ServiceRecords(RootModel[Any]):
     """One service's part of an export: its own shape (each service defines what it holds)."""
 
 
+class OtherIdExport(BaseModel):
+    """What the services hold under another of the person's data-subject ids."""
+
+    data_subject_id: str
+    services: dict[str, ServiceRecords | None]
+    missing: list[str]
+
+
 class ExportOut(BaseModel):
-    """Everything the services hold on the person, by service; `missing`: who did not answer."""
+    """Everything the services hold on the person, by service; `missing`: who did not answer;
+    `other_data_subject_ids`: the same under each other id their account links."""
 
     export_id: str
     data_subject_id: str
@@ -115,6 +124,7 @@ class ExportOut(BaseModel):
     generated_at: datetime
     services: dict[str, ServiceRecords | None]
     missing: list[str]
+    other_data_subject_ids: list[OtherIdExport] = []
 
 
 class RectificationAccepted(BaseModel):

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from services.retention import rights
+from services.retention import exports, rights
 from services.retention.answers import (
     CertificateOut,
     ErasureIn,
@@ -33,28 +33,28 @@ MAX_CERTIFICATE_WAIT_SECONDS = 30
 @router.post("/privacy/exports", status_code=202, response_model=ExportAccepted)
 async def request_export(body: PersonIn, who: Caller, ctx: Ctx) -> ExportAccepted:
     """Ask every service for what it holds on the person (access right)."""
-    export_id = await rights.request_export(body.data_subject_id, who=who, ctx=ctx)
+    export_id = await exports.request_export(body.data_subject_id, who=who, ctx=ctx)
     return ExportAccepted(export_id=export_id, status="collecting")
 
 
 @router.get("/privacy/exports/{export_id}", response_model=ExportStatusOut)
 async def export_status(export_id: str, who: Caller, ctx: Ctx) -> ExportStatusOut:
     """Which services have answered; `ready` once all have (or the wait is over)."""
-    found = await rights.export_status(export_id, who=who, ctx=ctx)
+    found = await exports.export_status(export_id, who=who, ctx=ctx)
     return ExportStatusOut.model_validate(found, from_attributes=True)
 
 
 @router.post("/privacy/exports/{export_id}/link", status_code=201, response_model=ExportLinkOut)
 async def export_link(export_id: str, who: Caller, ctx: Ctx) -> ExportLinkOut:
     """A random download link, valid once and until it expires (a new one replaces it)."""
-    token, expires_at = await rights.issue_export_link(export_id, who=who, ctx=ctx)
+    token, expires_at = await exports.issue_export_link(export_id, who=who, ctx=ctx)
     return ExportLinkOut(download_url=f"/privacy/downloads/{token}", expires_at=expires_at)
 
 
 @router.get("/privacy/downloads/{token}", response_model=ExportOut)
 async def download(token: str, ctx: Ctx) -> Any:
     """The assembled export, once; the link itself is the credential."""
-    return await rights.download_export(token, ctx=ctx)
+    return await exports.download_export(token, ctx=ctx)
 
 
 @router.post("/privacy/rectifications", status_code=202, response_model=RectificationAccepted)

@@ -4,27 +4,23 @@ are checked here, so every entrypoint gets the same rule."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
-
-from pydantic import RootModel
 
 from services.retention.certified import CertificateAnnouncements
 from services.retention.dsr import Kept, plan_person_erasure
 from services.retention.erasure import Purge, new_purge
-from services.retention.errors import GoneError, NotAllowedError, NotFoundError, NotReadyError
+from services.retention.errors import NotAllowedError, NotFoundError
 from services.retention.legal_holds import HeldItems
 from shared import topics
 from shared.clock import Clock
-from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
+from shared.crypto import KeyStore, seal
 from shared.events.intake import ContactDetails
-from shared.events.privacy import PARTICIPANTS, ExportRequested, RectificationRequested
+from shared.events.privacy import RectificationRequested
 from shared.events.sources import RETENTION
 from shared.tokens import Principal
 
@@ -32,7 +28,6 @@ if TYPE_CHECKING:
     from services.retention.unit_of_work import RetentionStores
 
 STAFF_ROLES = frozenset({"support_staff", "admin"})
-ExportState = Literal["collecting", "ready", "downloaded"]
 
 
 @dataclass(frozen=True)
@@ -63,23 +58,11 @@ class Retention:
 
 
 @dataclass(frozen=True)
-class ExportStatus:
-    export_id: str
-    status: ExportState
-    answered: list[str]
-    missing: list[str]
-
-
-@dataclass(frozen=True)
 class ErasureDecision:
     """An erasure asked for: its id (None if nothing may be erased) and what is kept, why."""
 
     erasure_id: str | None
     kept: tuple[Kept, ...]
-
-
-class AnyRecords(RootModel[Any]):
-    """A participant's export part, whatever its shape (each service defines its own)."""
 
 
 def require_staff(who: Principal) -> None:
@@ -93,73 +76,6 @@ def may_act_for(who: Principal, person_id: str) -> None:
     if who.role in STAFF_ROLES or (who.role == "requester" and who.principal_id == person_id):
         return
     raise NotAllowedError("not allowed to act for that person")
-
-
-async def request_export(person_id: str, *, who: Principal, ctx: Retention) -> str:
-    """Ask every service for what it holds on the person (access right); the export's id."""
-    may_act_for(who, person_id)
-    now = ctx.clock.now()
-    requested = ExportRequested(export_id=str(uuid4()), data_subject_id=person_id, requested_at=now)
-    async with ctx.stores.transaction() as uow:
-        await uow.exports.add(
-            {
-                "export_id": requested.export_id,
-                "data_subject_id": person_id,
-                "requested_at": now,
-                "requested_by": who.principal_id,
-                "downloaded_at": None,
-            }
-        )
-        event = RETENTION.event(subject=requested.export_id, time=now, data=requested)
-        await uow.publish(topics.PRIVACY_DSR, event)
-    return requested.export_id
-
-
-async def export_status(export_id: str, *, who: Principal, ctx: Retention) -> ExportStatus:
-    """Which services have answered; `ready` once all have (or the wait is over)."""
-    export = await _export_for(export_id, who, ctx)
-    return _status_of(export, now=ctx.clock.now(), wait=ctx.periods.export_wait)
-
-
-async def issue_export_link(
-    export_id: str, *, who: Principal, ctx: Retention
-) -> tuple[str, datetime]:
-    """A random download token, valid once and until it expires (a new one replaces it)."""
-    export = await _export_for(export_id, who, ctx)
-    now = ctx.clock.now()
-    state = _status_of(export, now=now, wait=ctx.periods.export_wait).status
-    if state == "downloaded":
-        raise GoneError("the export was downloaded already")
-    if state != "ready":
-        raise NotReadyError("the export is still being collected")
-    token = secrets.token_urlsafe(32)
-    expires_at = now + ctx.periods.link_lifetime
-    await ctx.stores.reads().exports.issue_link(
-        export_id, link_hash=_link_hash(token), expires_at=expires_at
-    )
-    return token, expires_at
-
-
-async def download_export(token: str, *, ctx: Retention) -> dict[str, Any]:
-    """The assembled export, once; the link itself is the credential."""
-    exports, now = ctx.stores.reads().exports, ctx.clock.now()
-    export = await exports.by_link(_link_hash(token))
-    if export is None or export["link_expires_at"] <= now:
-        raise GoneError("this link is unknown, used or expired")
-    if not await exports.downloaded(export["_id"], at=now):
-        raise GoneError("this link is unknown, used or expired")
-    parts: dict[str, Any] = {}
-    for participant, sealed in sorted(export["contributions"].items()):
-        opened = await unseal(SealedPersonalData(**sealed), AnyRecords, keys=ctx.keys)
-        parts[participant] = None if opened is None else opened.root
-    return {
-        "export_id": export["_id"],
-        "data_subject_id": export["data_subject_id"],
-        "requested_at": export["requested_at"],
-        "generated_at": now,
-        "services": parts,
-        "missing": [p for p in PARTICIPANTS if p not in parts],
-    }
 
 
 async def request_rectification(
@@ -251,28 +167,3 @@ def _may_see(who: Principal, *, kind: str, scope_id: str) -> None:
         may_act_for(who, scope_id)
     else:
         require_staff(who)
-
-
-async def _export_for(export_id: str, who: Principal, ctx: Retention) -> dict[str, Any]:
-    export = await ctx.stores.reads().exports.get(export_id)
-    if export is None:
-        raise NotFoundError("no such export")
-    may_act_for(who, export["data_subject_id"])
-    return export
-
-
-def _status_of(export: dict[str, Any], *, now: datetime, wait: timedelta) -> ExportStatus:
-    answered = sorted(export.get("contributions", {}))
-    missing: list[str] = [p for p in PARTICIPANTS if p not in answered]
-    state: ExportState
-    if export.get("downloaded_at") is not None:
-        state = "downloaded"
-    elif not missing or now - export["requested_at"] >= wait:
-        state = "ready"
-    else:
-        state = "collecting"
-    return ExportStatus(export["_id"], state, answered, missing)
-
-
-def _link_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()

@@ -79,6 +79,22 @@ async def moment_passes(system: System) -> None:
         await asyncio.sleep(2)
 
 
+async def export_of(system: System, person: str) -> dict[str, Any]:
+    """A person's export, asked for by support staff and downloaded once it is ready."""
+    retention = system.http("retention")
+    asked = await retention.post(
+        "/privacy/exports", headers=STAFF, json={"data_subject_id": person}
+    )
+    assert asked.status_code == 202, asked.text
+    await system.settle()
+    export_id = asked.json()["export_id"]
+    link = await retention.post(f"/privacy/exports/{export_id}/link", headers=STAFF)
+    assert link.status_code == 201, link.text
+    downloaded = await retention.get(link.json()["download_url"])
+    assert downloaded.status_code == 200, downloaded.text
+    return dict(downloaded.json())
+
+
 async def certificates(system: System) -> list[dict[str, Any]]:
     return [
         document
@@ -354,6 +370,13 @@ async def test_a_representatives_erasure_under_the_crms_id_covers_every_id_they_
     await system.settle()
     own = after.json()["request_id"]
     assert (await copies_of(system, own))["retention"] == (None, "inactivity")
+    intake_id = (await system.database("intake")["requests"].find_one({"_id": own}))["requester_id"]
+
+    export = await export_of(system, "c-r2")  # the access right covers every id as well
+    (other,) = export["other_data_subject_ids"]
+    assert other["data_subject_id"] == intake_id and other["missing"] == []
+    filed = {r["_id"] for r in other["services"]["intake"]["requests"]}
+    assert filed == {as_member, own}
 
     answer = await system.http("retention").post(
         "/privacy/erasures", headers=STAFF, json={"data_subject_id": "c-r2"}
