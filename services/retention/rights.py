@@ -85,19 +85,23 @@ async def request_rectification(
     who: Principal,
     ctx: Retention,
 ) -> str:
-    """Publish corrected contact details (sealed) for every service to apply; the id."""
+    """Publish corrected contact details (sealed) for every service to apply, under each of
+    the person's data-subject ids; the rectification's id."""
     may_act_for(who, person_id)
     now = ctx.clock.now()
-    requested = RectificationRequested(
-        rectification_id=str(uuid4()),
-        data_subject_id=person_id,
-        requested_at=now,
-        details=await seal(details, data_subject_id=person_id, keys=ctx.keys),
-    )
+    rectification_id = str(uuid4())
+    person_ids = await ctx.stores.reads().persons.of_person(person_id)
     async with ctx.stores.transaction() as uow:
-        event = RETENTION.event(subject=person_id, time=now, data=requested)
-        await uow.publish(topics.PRIVACY_DSR, event)
-    return requested.rectification_id
+        for subject in person_ids:
+            requested = RectificationRequested(
+                rectification_id=rectification_id,
+                data_subject_id=subject,
+                requested_at=now,
+                details=await seal(details, data_subject_id=subject, keys=ctx.keys),
+            )
+            event = RETENTION.event(subject=subject, time=now, data=requested)
+            await uow.publish(topics.PRIVACY_DSR, event)
+    return rectification_id
 
 
 async def erase_person(

@@ -372,11 +372,20 @@ async def test_a_representatives_erasure_under_the_crms_id_covers_every_id_they_
     assert (await copies_of(system, own))["retention"] == (None, "inactivity")
     intake_id = (await system.database("intake")["requests"].find_one({"_id": own}))["requester_id"]
 
+    corrected = {"full_name": "Two Ids Rettet", "email": rep.email}  # so does rectification
+    rectified = await system.http("retention").post(
+        "/privacy/rectifications",
+        headers=STAFF,
+        json={"data_subject_id": "c-r2", "details": corrected},
+    )
+    assert rectified.status_code == 202, rectified.text
+    await system.settle()
     export = await export_of(system, "c-r2")  # the access right covers every id as well
     (other,) = export["other_data_subject_ids"]
     assert other["data_subject_id"] == intake_id and other["missing"] == []
     filed = {r["_id"] for r in other["services"]["intake"]["requests"]}
     assert filed == {as_member, own}
+    assert "Two Ids Rettet" in str(other["services"]["intake"]["contact"])
 
     answer = await system.http("retention").post(
         "/privacy/erasures", headers=STAFF, json={"data_subject_id": "c-r2"}
