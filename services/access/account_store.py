@@ -42,6 +42,13 @@ class MongoAccounts(MongoCollection):
             {"_id": account_id}, {"$addToSet": {"contact_ids": contact_id}}, session=self._session
         )
 
+    async def links_unannounced(self, limit: int) -> list[Document]:
+        """Accounts linking several contacts whose links no event has announced yet (linked by
+        a version before `access.account.contacts_linked.v1`)."""
+        query = {"contact_ids.1": {"$exists": True}, "links_announced": {"$exists": False}}
+        found = self._collection.find(query, session=self._session).limit(limit)
+        return await found.to_list()
+
     async def by_set_password_token(self, token_hash: str) -> Document | None:
         return await self._find_one({"set_password.token_hash": token_hash})
 

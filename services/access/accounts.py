@@ -89,7 +89,8 @@ async def ensure_account(
     if existing is not None:
         if contact_id not in existing["contact_ids"]:
             await uow.accounts.link_contact(existing["_id"], contact_id)
-            await _announce_link(existing, contact_id, uow=uow, at=at)
+            linked = {**existing, "contact_ids": [*existing["contact_ids"], contact_id]}
+            await _announce_links(linked, uow=uow, at=at)
         return str(existing["_id"])
     known = await uow.accounts.by_contact(contact_id)
     if known is not None:
@@ -117,15 +118,21 @@ async def ensure_account(
     return contact_id
 
 
-async def _announce_link(
-    account: Record, contact_id: str, *, uow: AccessUnitOfWork, at: datetime
-) -> None:
-    """Say which data-subject ids are now one person's (P11: erased and exported together)."""
+async def announce_earlier_links(*, uow: AccessUnitOfWork, now: datetime) -> int:
+    """Announce, once, the links of accounts linked before links were announced (start-up,
+    250 accounts a call); how many were announced."""
+    earlier = await uow.accounts.links_unannounced(limit=250)
+    for account in earlier:
+        await _announce_links(account, uow=uow, at=now)
+    return len(earlier)
+
+
+async def _announce_links(account: Record, *, uow: AccessUnitOfWork, at: datetime) -> None:
+    """Say which data-subject ids are one person's (P11: erased and exported together)."""
     linked = AccountContactsLinked(
-        account_id=str(account["_id"]),
-        contact_ids=(*account["contact_ids"], contact_id),
-        linked_at=at,
+        account_id=str(account["_id"]), contact_ids=tuple(account["contact_ids"]), linked_at=at
     )
+    await uow.accounts.update(linked.account_id, {"links_announced": True})
     await uow.publish(
         topics.ACCESS_MEMBERSHIPS, ACCESS.event(subject=linked.account_id, time=at, data=linked)
     )

@@ -168,6 +168,10 @@ def create_app(
         await directory.create_indexes(database)
         await account_store.create_indexes(database, window=policy.login_window)
         await erasure_progress.create_indexes(database)
+        while await in_transaction(
+            unit_of_work, lambda uow: accounts.announce_earlier_links(uow=uow, now=clock_.now())
+        ):
+            pass
         await in_transaction(
             unit_of_work,
             lambda uow: accounts.bootstrap_admin(
