@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.events import EVENT_TYPES, EventSchemaError, data_model_for, parse_event
-from shared.events.contract_docs import examples
+from shared.events.contract_examples import examples
 
 AT = "2026-03-02T09:00:00+00:00"
 HUGE = 900 * 1024  # under the broker's 1 MiB record limit, far over anything legitimate

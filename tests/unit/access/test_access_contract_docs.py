@@ -7,7 +7,8 @@ import json
 import pytest
 
 from shared.events import EventSchemaError, data_model_for, parse_event
-from shared.events.contract_docs import DOCS, examples, rendered
+from shared.events.contract_docs import DOCS, rendered
+from shared.events.contract_examples import examples
 from shared.events.crm import CRM_EVENTS
 
 
