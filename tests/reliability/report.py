@@ -21,10 +21,12 @@ from typing import Any
 
 @dataclass
 class Row:
-    """One row of a table: every JSON line with the same suite and row name, added up."""
+    """One row of a table: every JSON line with the same suite, row name and profile, added
+    up (a short and a full run of the same fault are two rows, never one sum)."""
 
     suite: str
     row: str
+    profile: str = ""
     tried: int = 0
     survived: int = 0
     violations: int = 0
@@ -56,10 +58,10 @@ def read(path: Path) -> list[dict[str, Any]]:
 
 
 def rows(lines: Iterable[dict[str, Any]]) -> list[Row]:
-    merged: dict[tuple[str, str], Row] = {}
+    merged: dict[tuple[str, str, str], Row] = {}
     for line in lines:
-        key = (line["suite"], line["row"])
-        merged.setdefault(key, Row(suite=key[0], row=key[1])).add(line)
+        key = (line["suite"], line["row"], str(line.get("profile", "")))
+        merged.setdefault(key, Row(suite=key[0], row=key[1], profile=key[2])).add(line)
     return list(merged.values())
 
 
@@ -89,9 +91,14 @@ def machine() -> str:
 
 def render(lines: list[dict[str, Any]], *, generated: datetime) -> str:
     table = rows(lines)
-    faults = [r for r in table if r.suite == "faults" and ":" not in r.row[:10]]
-    invariants = [r for r in table if r.suite == "faults" and r.row.startswith("invariant: ")]
-    load = [r for r in table if r.suite == "faults" and r.row.startswith("load: ")]
+    if len({r.profile for r in table}) > 1:  # say which profile each row comes from
+        for r in table:
+            r.row = f"{r.row} ({r.profile or 'no profile'} profile)"
+    # a scale-out run names its rows "2 replicas of each service: invariant: ...": an invariant
+    # or a load row wherever the word stands
+    invariants = [r for r in table if r.suite == "faults" and "invariant: " in r.row]
+    load = [r for r in table if r.suite == "faults" and "load: " in r.row]
+    faults = [r for r in table if r.suite == "faults" and r not in (*invariants, *load)]
     bad_input = [r for r in table if r.suite == "bad_input"]
     security = [r for r in table if r.suite == "security"]
     profiles = sorted({str(line.get("profile", "?")) for line in lines}) or ["none"]
@@ -128,7 +135,7 @@ def render(lines: list[dict[str, Any]], *, generated: datetime) -> str:
         *_table(
             ["Promise", "Checked", "Held", "Violations", "Detail"],
             [
-                [r.row.removeprefix("invariant: "), r.tried, r.survived, r.violations, r.detail]
+                [r.row.replace("invariant: ", ""), r.tried, r.survived, r.violations, r.detail]
                 for r in invariants
             ],
         ),
@@ -136,7 +143,7 @@ def render(lines: list[dict[str, Any]], *, generated: datetime) -> str:
         "",
         *_table(
             ["Channel", "Tried", "Acknowledged", "Detail"],
-            [[r.row.removeprefix("load: "), r.tried, r.survived, r.detail] for r in load],
+            [[r.row.replace("load: ", ""), r.tried, r.survived, r.detail] for r in load],
         ),
         "## Bad input: inputs tried per surface",
         "",

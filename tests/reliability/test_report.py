@@ -38,6 +38,36 @@ def test_a_fault_injected_twice_is_one_row_with_both_windows_in_flight() -> None
     assert "- Date: 2026-11-29 03:00 UTC" in text
 
 
+def test_runs_of_two_profiles_are_separate_rows_never_one_sum() -> None:
+    text = render(
+        [
+            line("faults", "SIGKILL intake-2, restarted", in_flight=60, detail="back in 8 s"),
+            line("faults", "SIGKILL intake-2, restarted", in_flight=30, profile="short"),
+            line("faults", "invariant: stored once", tried=400, profile="short"),
+        ],
+        generated=GENERATED,
+    )
+    assert "| SIGKILL intake-2, restarted (full profile) | 1 | 1 | 60 | 0 | back in 8 s |" in text
+    assert "| SIGKILL intake-2, restarted (short profile) | 1 | 1 | 30 | 0 |  |" in text
+    assert "| stored once (short profile) | 400 | 1 | 0 |  |" in text
+    assert "- Profile: full, short" in text
+
+
+def test_a_scale_out_runs_invariants_and_load_go_to_their_own_tables() -> None:
+    text = render(
+        [
+            line("faults", "2 replicas of each service: SIGKILL access-2, restarted", in_flight=9),
+            line("faults", "2 replicas of each service: invariant: stored once", tried=480),
+            line("faults", "2 replicas of each service: load: web", tried=228, survived=228),
+        ],
+        generated=GENERATED,
+    )
+    assert "| 2 replicas of each service: SIGKILL access-2, restarted | 1 | 1 | 9 | 0 |  |" in text
+    assert "| 2 replicas of each service: stored once | 480 | 1 | 0 |  |" in text
+    assert "| 2 replicas of each service: web | 228 | 228 |  |" in text
+    assert "invariant: " not in text and "load: " not in text
+
+
 def test_every_suite_gets_its_table_and_violations_are_summed() -> None:
     text = render(
         [
