@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from services.retention.domain import (
+    OrganisationClock,
     clock_for_new_request,
     organisation_reinstated,
     organisation_terminated,
@@ -24,6 +25,13 @@ def public_request(received_at: datetime = T0):
         organisation_id=None,
         received_at=received_at,
         retention=YEAR,
+    )
+
+
+def terminated_on(day: date) -> OrganisationClock:
+    """Organisation o1's contract, ended on `day`, as the CRM said at T0."""
+    return organisation_terminated(
+        None, organisation_id="o1", termination_date=day, terminated_at=T0, retention=YEAR
     )
 
 
@@ -76,25 +84,13 @@ def test_activity_does_not_undo_a_purge_that_started() -> None:
 
 
 def test_termination_schedules_the_purge_from_the_termination_date_not_from_now() -> None:
-    clock = organisation_terminated(
-        None,
-        organisation_id="o1",
-        termination_date=date(2025, 3, 1),
-        terminated_at=T0,
-        retention=YEAR,
-    )
+    clock = terminated_on(date(2025, 3, 1))
     assert clock.contract_state == "terminated"
     assert clock.purge_due_at == datetime(2025, 3, 1, tzinfo=UTC) + YEAR
 
 
 def test_reinstatement_cancels_the_purge() -> None:
-    terminated = organisation_terminated(
-        None,
-        organisation_id="o1",
-        termination_date=date(2025, 3, 1),
-        terminated_at=T0,
-        retention=YEAR,
-    )
+    terminated = terminated_on(date(2025, 3, 1))
     reinstated = organisation_reinstated(
         terminated, organisation_id="o1", reinstated_at=T0 + timedelta(days=5)
     )
@@ -103,13 +99,7 @@ def test_reinstatement_cancels_the_purge() -> None:
 
 
 def test_a_reinstatement_older_than_the_termination_changes_nothing() -> None:
-    terminated = organisation_terminated(
-        None,
-        organisation_id="o1",
-        termination_date=date(2025, 3, 1),
-        terminated_at=T0,
-        retention=YEAR,
-    )
+    terminated = terminated_on(date(2025, 3, 1))
     stale = organisation_reinstated(
         terminated, organisation_id="o1", reinstated_at=T0 - timedelta(days=5)
     )
@@ -131,13 +121,7 @@ def test_a_termination_older_than_a_reinstatement_changes_nothing() -> None:
 def test_a_contract_in_force_after_the_purge_started_begins_a_new_relationship() -> None:
     """The purge that started runs to its end (it is not the clock's to cancel); the clock
     starts afresh, so the new contract's termination schedules a purge of its own."""
-    terminated = organisation_terminated(
-        None,
-        organisation_id="o1",
-        termination_date=date(2024, 1, 1),
-        terminated_at=T0,
-        retention=YEAR,
-    )
+    terminated = terminated_on(date(2024, 1, 1))
     purging = replace(terminated, purge_id="e1")
     signed_again = organisation_reinstated(purging, organisation_id="o1", reinstated_at=T0 + YEAR)
     assert signed_again.contract_state == "active"
@@ -154,13 +138,7 @@ def test_a_contract_in_force_after_the_purge_started_begins_a_new_relationship()
 
 
 def test_news_older_than_the_termination_does_not_reopen_a_purged_organisation() -> None:
-    terminated = organisation_terminated(
-        None,
-        organisation_id="o1",
-        termination_date=date(2024, 1, 1),
-        terminated_at=T0,
-        retention=YEAR,
-    )
+    terminated = terminated_on(date(2024, 1, 1))
     purging = replace(terminated, purge_id="e1")
     late = organisation_reinstated(purging, organisation_id="o1", reinstated_at=T0 - YEAR)
     assert late == purging
