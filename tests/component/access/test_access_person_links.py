@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+import pytest
+
 from services.access import accounts
 from services.access.account_store import ACCOUNTS
 from services.access.unit_of_work import MongoAccessUnitOfWork
@@ -17,7 +19,8 @@ from tests.support.apps import eventually
 from tests.support.kafka import read_events
 
 
-async def announced(access: Access, account_id: str) -> list[AccountContactsLinked]:
+async def announced(access: Access, contact_id: str) -> list[AccountContactsLinked]:
+    """The links announced for the account that holds this contact."""
     events = await read_events(
         access.runtime.settings.kafka_bootstrap_servers, topics.ACCESS_MEMBERSHIPS
     )
@@ -25,24 +28,38 @@ async def announced(access: Access, account_id: str) -> list[AccountContactsLink
         linked
         for event in events
         if event.type == AccountContactsLinked.event_type
-        and (linked := AccountContactsLinked.from_event(event)).account_id == account_id
+        and contact_id in (linked := AccountContactsLinked.from_event(event)).contact_ids
     ]
 
 
-async def test_a_representative_who_writes_in_has_both_ids_announced(access: Access) -> None:
-    """The order form makes the account (the CRM's contact id); the first request from the same
-    address makes intake's contact, which joins that account."""
+@pytest.mark.parametrize("first", ["order form", "request"])
+async def test_a_representative_who_writes_in_has_both_ids_announced(
+    access: Access, first: str
+) -> None:
+    """The order form makes the account (the CRM's contact id) and the first request from the
+    same address makes intake's contact, in either order (they arrive on different topics):
+    the second joins the first's account, and the link is announced."""
     org, rep, contact = f"org-{uuid4().hex[:8]}", f"crm-{uuid4().hex[:8]}", str(uuid4())
     email = f"rep.{rep}@customer.example"
-    await access.sign_contract(org, contacts={rep: email}, official=rep, at=access.clock.now())
-    await access.register_contact(contact, email.upper())  # the same address, as typed
+
+    async def sign() -> None:
+        await access.sign_contract(org, contacts={rep: email}, official=rep, at=access.clock.now())
+
+    async def write_in() -> None:
+        await access.register_contact(contact, email.upper())  # the same address, as typed
+
+    one, other = (sign, write_in) if first == "order form" else (write_in, sign)
+    await one()
+    await eventually(lambda: access.document(ACCOUNTS, {"email_normalised": email}))
+    await other()
 
     async def both() -> list[AccountContactsLinked] | None:
         return await announced(access, rep) or None
 
     (linked,) = await eventually(both)
     assert set(linked.contact_ids) == {rep, contact}
-    stored = await access.document(ACCOUNTS, {"_id": rep})
+    assert linked.account_id == (rep if first == "order form" else contact)
+    stored = await access.document(ACCOUNTS, {"_id": linked.account_id})
     assert stored is not None and stored["links_announced"] is True
 
 
