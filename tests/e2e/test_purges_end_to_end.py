@@ -26,6 +26,7 @@ from tests.support import producers
 from tests.support.apps import eventually
 from tests.support.infrastructure import Infrastructure
 from tests.support.intake import mail
+from tests.support.kafka import left_on_first_answer
 from tests.support.producers import Person
 from tests.support.system import four_services
 
@@ -166,6 +167,10 @@ async def test_a_terminated_customers_representatives_leave_nothing_behind(
         issued = await eventually(certificate, timeout=120)
 
     assert issued["remaining_total"] == 0
+    left = await left_on_first_answer(
+        infrastructure.kafka_bootstrap, erasure_id=issued["erasure_id"]
+    )
+    assert left == []
     participants = issued["participants"]
     assert participants["intake"]["counts"]["requests"] == before["intake.requests"]
     assert participants["intake"]["counts"]["messages"] == before["intake.messages"]

@@ -18,7 +18,7 @@ from shared.events.intake import RequestReceived
 from shared.scanner import scan
 from tests.support.apps import eventually
 from tests.support.infrastructure import Infrastructure
-from tests.support.kafka import read_events
+from tests.support.kafka import left_on_first_answer, read_events
 from tests.support.system import four_services
 
 STAFF = {"Authorization": "Bearer e2e-staff-token"}
@@ -114,6 +114,9 @@ async def test_export_and_erasure_of_a_person_across_every_service(
         issued = await eventually(certificate, timeout=120)
         assert set(issued["participants"]) == {"intake", "access", "retention", "surveys"}  # type: ignore[arg-type]
         assert mine["email"] not in json.dumps(issued)
+        assert (
+            await left_on_first_answer(infrastructure.kafka_bootstrap, erasure_id=erasure_id) == []
+        )
         gone = await http.get(f"{system['access'].url}/requests/{request_id}", headers=STAFF)
         assert gone.status_code == 404
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from deploy.local.groups import topic_partitions
+from shared import topics
 from shared.events import CloudEvent, EventSchemaError, data_model_for, parse_event
+from shared.events.privacy import ErasureCompleted
 
 
 async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
@@ -46,3 +48,21 @@ async def read_events(
             continue
         found.append(event)
     return found
+
+
+async def left_on_first_answer(
+    bootstrap: str, *, erasure_id: str | None = None, since: dict[int, int] | None = None
+) -> list[tuple[str, dict[str, int]]]:
+    """The erasure participants (of this erasure, or of any since these offsets) that counted
+    something left after their own deletes. Retention asks such a participant again once it is
+    late (600 s by default, a few seconds in the tests), so a certificate alone would not show
+    that it ever happened."""
+    left = []
+    for event in await read_events(bootstrap, topics.PRIVACY_ERASURE, since=since):
+        if event.type != ErasureCompleted.event_type:
+            continue
+        completed = ErasureCompleted.from_event(event)
+        found = {name: n for name, n in (completed.remaining or {}).items() if n}
+        if found and erasure_id in (None, completed.erasure_id):
+            left.append((completed.participant, found))
+    return left
