@@ -52,13 +52,18 @@ RELEASE_BATCH = 250
 organisation of 1,000 people took access 55 s one at a time), `$in` lists of bounded length."""
 
 
+def person_ids(scope: ErasureScope) -> list[str]:
+    """A person's scope: their data-subject id and the other ids retention names with it."""
+    return [scope.id, *scope.data_subject_ids]
+
+
 def owned_by(scope: ErasureScope) -> dict[str, Any]:
     """What an organisation's or a person's scope covers, as a query: the organisation's
     records, or the records the person filed under any of their data-subject ids."""
     if scope.kind == "organisation":
         return {"organisation_id": scope.id}
     if scope.kind == "person":
-        return {"requester_id": {"$in": [scope.id, *scope.data_subject_ids]}}
+        return {"requester_id": {"$in": person_ids(scope)}}
     raise ValueError("a request's scope is its own id")
 
 

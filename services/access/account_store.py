@@ -16,6 +16,8 @@ ACCOUNTS = "accounts"
 STAFF = "staff"
 LOGIN_FAILURES = "login_failures"
 MAILBOX = "mailbox"
+UPGRADES = "upgrades"  # one document per data upgrade done at start-up
+LINKS_ANNOUNCED = "account_links_announced"
 
 
 class MongoAccounts(MongoCollection):
@@ -44,10 +46,21 @@ class MongoAccounts(MongoCollection):
 
     async def links_unannounced(self, limit: int) -> list[Document]:
         """Accounts linking several contacts whose links no event has announced yet (linked by
-        a version before `access.account.contacts_linked.v1`)."""
+        a version before `access.account.contacts_linked.v1`). Once none is left, that is noted
+        and later start-ups look no more (the query reads every account)."""
+        upgrades = self._collection.database[UPGRADES]
+        if await upgrades.find_one({"_id": LINKS_ANNOUNCED}, session=self._session) is not None:
+            return []
         query = {"contact_ids.1": {"$exists": True}, "links_announced": {"$exists": False}}
-        found = self._collection.find(query, session=self._session).limit(limit)
-        return await found.to_list()
+        found = await self._collection.find(query, session=self._session).limit(limit).to_list()
+        if not found:
+            await upgrades.replace_one(
+                {"_id": LINKS_ANNOUNCED},
+                {"_id": LINKS_ANNOUNCED},
+                upsert=True,
+                session=self._session,
+            )
+        return found
 
     async def by_set_password_token(self, token_hash: str) -> Document | None:
         return await self._find_one({"set_password.token_hash": token_hash})

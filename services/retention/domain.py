@@ -142,8 +142,8 @@ def organisation_terminated(
     )
 
 
-def organisation_reinstated(
-    clock: OrganisationClock | None, *, organisation_id: str, reinstated_at: datetime
+def organisation_in_force(
+    clock: OrganisationClock | None, *, organisation_id: str, in_force_at: datetime
 ) -> OrganisationClock:
     """A contract in force again, reinstated or signed anew, cancels a purge that has not
     started (unless the termination came after it). A purge that has started runs to its end,
@@ -155,14 +155,12 @@ def organisation_reinstated(
             contract_state="active",
             termination_date=None,
             terminated_at=None,
-            reinstated_at=reinstated_at,
+            reinstated_at=in_force_at,
             purge_due_at=None,
         )
-    if clock.terminated_at is not None and clock.terminated_at > reinstated_at:
+    if clock.terminated_at is not None and clock.terminated_at > in_force_at:
         return clock
     if clock.purge_id is not None:
-        return organisation_reinstated(
-            None, organisation_id=organisation_id, reinstated_at=reinstated_at
-        )
-    latest = max(reinstated_at, clock.reinstated_at or reinstated_at)
+        return organisation_in_force(None, organisation_id=organisation_id, in_force_at=in_force_at)
+    latest = max(in_force_at, clock.reinstated_at or in_force_at)
     return replace(clock, contract_state="active", reinstated_at=latest, purge_due_at=None)

@@ -10,7 +10,7 @@ from services.retention.domain import (
     OrganisationClock,
     RetentionClock,
     clock_for_new_request,
-    organisation_reinstated,
+    organisation_in_force,
     organisation_terminated,
     record_activity,
     with_organisation,
@@ -136,8 +136,8 @@ async def contract_in_force(event: CloudEvent, *, organisations: OrganisationClo
         reinstated = ContractReinstated.from_event(event)
         organisation_id, in_force_at = reinstated.organisation_id, reinstated.reinstated_at
     existing = await organisations.get(organisation_id)
-    clock = organisation_reinstated(
-        existing, organisation_id=organisation_id, reinstated_at=in_force_at
+    clock = organisation_in_force(
+        existing, organisation_id=organisation_id, in_force_at=in_force_at
     )
     if clock != existing:
         await organisations.save(clock)

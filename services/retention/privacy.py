@@ -23,7 +23,7 @@ from shared.events.privacy import (
     ExportContributed,
 )
 from shared.mongo import Document, Transaction, delete_matching, kept_out
-from shared.participant import ErasureNotes, Kept, owned_by
+from shared.participant import ErasureNotes, Kept, owned_by, person_ids
 
 PARTICIPANT = "retention"
 
@@ -46,10 +46,6 @@ class RetentionRecord(BaseModel):
 
     retention_clocks: list[dict[str, Any]]
     legal_holds: list[dict[str, Any]]
-
-
-def _ids_of(scope: ErasureScope) -> list[str]:
-    return [scope.id, *scope.data_subject_ids]
 
 
 def clocks_in(scope: ErasureScope) -> Document | None:
@@ -85,7 +81,7 @@ class RetentionHoldings:
         if query is not None:
             await notes.deleted("retention_clocks", await delete_matching(self._clocks, query))
         if scope.kind == "person":  # which ids were one person's goes with the person
-            await notes.deleted("person_links", await self._links.forget(_ids_of(scope)))
+            await notes.deleted("person_links", await self._links.forget(person_ids(scope)))
 
     async def release(
         self, persons: Sequence[str], scope: ErasureScope, *, held: Set[str], notes: ErasureNotes
@@ -98,7 +94,7 @@ class RetentionHoldings:
             "retention_clocks": 0 if query is None else await self._clocks.count_documents(query)
         }
         if scope.kind == "person":
-            left["person_links"] = await self._links.count_of(_ids_of(scope))
+            left["person_links"] = await self._links.count_of(person_ids(scope))
         return left
 
     async def export(self, data_subject_id: str) -> RetentionRecord:

@@ -8,7 +8,7 @@ from uuid import uuid4
 import pytest
 
 from services.access import accounts
-from services.access.account_store import ACCOUNTS
+from services.access.account_store import ACCOUNTS, LINKS_ANNOUNCED, UPGRADES
 from services.access.unit_of_work import MongoAccessUnitOfWork
 from shared import topics
 from shared.events.access import AccountContactsLinked
@@ -68,6 +68,7 @@ async def test_accounts_linked_before_links_were_announced_are_announced_once(
 ) -> None:
     account_id, other = str(uuid4()), str(uuid4())
     database = access.runtime.runner.database
+    await database[UPGRADES].delete_one({"_id": LINKS_ANNOUNCED})  # as before the upgrade ran
     await database[ACCOUNTS].insert_one(  # as an earlier version left it: linked, unannounced
         {
             "_id": account_id,

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from services.retention.domain import (
     OrganisationClock,
     clock_for_new_request,
-    organisation_reinstated,
+    organisation_in_force,
     organisation_terminated,
     record_activity,
     with_organisation,
@@ -91,8 +91,8 @@ def test_termination_schedules_the_purge_from_the_termination_date_not_from_now(
 
 def test_reinstatement_cancels_the_purge() -> None:
     terminated = terminated_on(date(2025, 3, 1))
-    reinstated = organisation_reinstated(
-        terminated, organisation_id="o1", reinstated_at=T0 + timedelta(days=5)
+    reinstated = organisation_in_force(
+        terminated, organisation_id="o1", in_force_at=T0 + timedelta(days=5)
     )
     assert reinstated.contract_state == "active"
     assert reinstated.purge_due_at is None
@@ -100,14 +100,14 @@ def test_reinstatement_cancels_the_purge() -> None:
 
 def test_a_reinstatement_older_than_the_termination_changes_nothing() -> None:
     terminated = terminated_on(date(2025, 3, 1))
-    stale = organisation_reinstated(
-        terminated, organisation_id="o1", reinstated_at=T0 - timedelta(days=5)
+    stale = organisation_in_force(
+        terminated, organisation_id="o1", in_force_at=T0 - timedelta(days=5)
     )
     assert stale == terminated
 
 
 def test_a_termination_older_than_a_reinstatement_changes_nothing() -> None:
-    reinstated = organisation_reinstated(None, organisation_id="o1", reinstated_at=T0)
+    reinstated = organisation_in_force(None, organisation_id="o1", in_force_at=T0)
     stale = organisation_terminated(
         reinstated,
         organisation_id="o1",
@@ -123,7 +123,7 @@ def test_a_contract_in_force_after_the_purge_started_begins_a_new_relationship()
     starts afresh, so the new contract's termination schedules a purge of its own."""
     terminated = terminated_on(date(2024, 1, 1))
     purging = replace(terminated, purge_id="e1")
-    signed_again = organisation_reinstated(purging, organisation_id="o1", reinstated_at=T0 + YEAR)
+    signed_again = organisation_in_force(purging, organisation_id="o1", in_force_at=T0 + YEAR)
     assert signed_again.contract_state == "active"
     assert signed_again.purge_id is None and signed_again.purge_due_at is None
     assert signed_again.termination_date is None and signed_again.terminated_at is None
@@ -140,5 +140,5 @@ def test_a_contract_in_force_after_the_purge_started_begins_a_new_relationship()
 def test_news_older_than_the_termination_does_not_reopen_a_purged_organisation() -> None:
     terminated = terminated_on(date(2024, 1, 1))
     purging = replace(terminated, purge_id="e1")
-    late = organisation_reinstated(purging, organisation_id="o1", reinstated_at=T0 - YEAR)
+    late = organisation_in_force(purging, organisation_id="o1", in_force_at=T0 - YEAR)
     assert late == purging
