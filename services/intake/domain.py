@@ -232,3 +232,9 @@ def change_status(
     if resolution is not None and to_status not in {"resolved", "closed"}:
         raise StatusChangeRefused("resolution: only a resolved or closed request has one")
     return replace(request, status=to_status, resolution=resolution, last_activity_at=at)
+
+
+def attachment_key_id(attachment_id: str) -> str:
+    """The key-store id sealing one kept file: shredded when the file is deleted, so a file
+    kept with its request (a legal hold, the customer's records) outlives its sender's key."""
+    return f"attachment-{attachment_id}"

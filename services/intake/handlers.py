@@ -15,6 +15,7 @@ from services.intake.domain import (
     Message,
     ReceivedFile,
     SupportRequest,
+    attachment_key_id,
     attachments_of,
     change_status,
     new_contact,
@@ -278,7 +279,8 @@ async def add_message(
 async def _keep_files(
     message: Message, kept: dict[str, bytes], *, uow: IntakeUnitOfWork, keys: KeyStore
 ) -> None:
-    """The kept files' content, sealed with the requester's key (gone when the key is)."""
+    """The kept files' content, each sealed with its own key (gone when the file is: a file
+    kept with its request outlives its sender's erasure, like the raw mail)."""
     for attachment in message.attachments:
         if attachment.attachment_id not in kept:
             continue
@@ -288,7 +290,9 @@ async def _keep_files(
         await uow.attachments.keep(
             attachment,
             message=message,
-            content=await seal(content, data_subject_id=message.requester_id, keys=keys),
+            content=await seal(
+                content, data_subject_id=attachment_key_id(attachment.attachment_id), keys=keys
+            ),
         )
 
 

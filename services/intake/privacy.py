@@ -13,7 +13,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.intake.domain import Contact
+from services.intake.domain import Contact, attachment_key_id
 from services.intake.handlers import Matching
 from services.intake.repository import (
     ACKNOWLEDGEMENTS,
@@ -95,6 +95,9 @@ class IntakeHoldings:
         await notes.deleted(
             "raw_mails", await delete_in(self._database[RAW_MAILS], "_id", mail_ids)
         )
+        files = self._database[ATTACHMENTS].find(copies, {"_id": 1})
+        file_keys = [attachment_key_id(str(file["_id"])) async for file in files]
+        await self._keys.shred_many(file_keys)
         for name in (MESSAGES, CHANNEL_ITEMS, ACKNOWLEDGEMENTS, ATTACHMENTS):
             await notes.deleted(name, await delete_matching(self._database[name], copies))
         await notes.deleted("requests", await delete_matching(self._database[REQUESTS], requests))

@@ -141,7 +141,7 @@ REQUEST_COPIES = (MESSAGES, CHANNEL_ITEMS, ACKNOWLEDGEMENTS, RAW_MAILS, ATTACHME
 
 
 class MongoAttachments(MongoCollection):
-    """Kept files: their content sealed with the requester's key, by attachment id."""
+    """Kept files: their content sealed with a key of its own, by attachment id."""
 
     collection_name = ATTACHMENTS
 

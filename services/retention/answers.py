@@ -58,6 +58,11 @@ class RetentionClockOut(BaseModel):
     organisation_id: str | None
     last_activity_at: datetime
     purge_due_at: datetime | None
+    erasure_asked_at: datetime | None = Field(
+        None,
+        description="The requester asked for erasure while a legal hold kept this request: "
+        "due since then, erased as soon as the hold goes.",
+    )
 
 
 class OrganisationClockOut(BaseModel):

@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
+from shared.events.privacy import ErasureGround
+
 RetentionRule = Literal["customer_relationship", "inactivity"]
 
 
@@ -23,6 +25,10 @@ class RetentionClock:
     purge_id: str | None = None
     organisation_version: int = 0
     """The version of access's organisation decision this clock follows (0: none yet)."""
+    erasure_asked_at: datetime | None = None
+    """Its requester asked for erasure (or objected) while a legal hold kept the request: it is
+    due since then, and purged as soon as the hold goes (P11)."""
+    erasure_ground: ErasureGround | None = None
 
 
 def clock_for_new_request(
@@ -60,8 +66,27 @@ def record_activity(
     moves it backwards, and a purge already started is not undone."""
     if clock.purge_id is not None or active_at <= clock.last_activity_at:
         return clock
-    due = active_at + retention if clock.rule == "inactivity" else clock.purge_due_at
+    due = clock.purge_due_at
+    if clock.rule == "inactivity":
+        due = _inactivity_due(clock, active_at + retention)
     return replace(clock, last_activity_at=active_at, purge_due_at=due)
+
+
+def _inactivity_due(clock: RetentionClock, due: datetime) -> datetime:
+    """An erasure asked for stays due however active the request is."""
+    return due if clock.erasure_asked_at is None else min(due, clock.erasure_asked_at)
+
+
+def erasure_held(
+    clock: RetentionClock, *, asked_at: datetime, ground: ErasureGround
+) -> RetentionClock:
+    """P11 with a legal hold: the requester's erasure kept this request only for the hold, so
+    it is due from the asking and goes once the hold does. A customer's request stays the
+    organisation's (P7), and a purge already started is not undone."""
+    if clock.rule != "inactivity" or clock.purge_id is not None:
+        return clock
+    due = min(asked_at, clock.purge_due_at or asked_at)
+    return replace(clock, purge_due_at=due, erasure_asked_at=asked_at, erasure_ground=ground)
 
 
 def with_organisation(
@@ -88,7 +113,7 @@ def with_organisation(
         clock,
         organisation_id=None,
         rule="inactivity",
-        purge_due_at=clock.last_activity_at + retention,
+        purge_due_at=_inactivity_due(clock, clock.last_activity_at + retention),
         organisation_version=version,
     )
 

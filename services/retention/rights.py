@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from services.retention.certified import CertificateAnnouncements
+from services.retention.domain import erasure_held
 from services.retention.dsr import Kept, plan_person_erasure
 from services.retention.erasure import Purge, new_purge
 from services.retention.errors import NotAllowedError, NotFoundError
@@ -20,7 +21,7 @@ from shared import topics
 from shared.clock import Clock
 from shared.crypto import KeyStore, seal
 from shared.events.intake import ContactDetails
-from shared.events.privacy import RectificationRequested
+from shared.events.privacy import ErasureGround, RectificationRequested
 from shared.events.sources import RETENTION
 from shared.tokens import Principal
 
@@ -122,11 +123,12 @@ async def erase_person(
     plan = plan_person_erasure(person_ids=person_ids, clocks=clocks, held=held)
     if not plan.erase:
         return ErasureDecision(erasure_id=None, kept=plan.kept)
+    ground: ErasureGround = "objection" if objection else "data_subject_request"
     purge = new_purge(
         erasure_id=str(uuid4()),
         scope_kind="person",
         scope_id=person_id,
-        ground="objection" if objection else "data_subject_request",
+        ground=ground,
         requested_at=now,
         within=ctx.periods.erasure_within,
         keep_request_ids=plan.keep_request_ids,
@@ -134,7 +136,13 @@ async def erase_person(
         keep_data_subject_ids=tuple(sorted(held.persons)),
         data_subject_ids=person_ids[1:],  # the person's other ids: erased with them
     )
-    await reads.purges.add(purge)
+    held_requests = sorted(k.id for k in plan.kept if k.ground == "legal_hold")
+    async with ctx.stores.transaction() as uow:
+        await uow.purges.add(purge)
+        for request_id in held_requests:  # due now, so they go as soon as the hold does
+            clock = await uow.clocks.get(request_id)
+            if clock is not None:
+                await uow.clocks.save(erasure_held(clock, asked_at=now, ground=ground))
     ctx.wake_scheduler()
     return ErasureDecision(erasure_id=purge.erasure_id, kept=plan.kept)
 

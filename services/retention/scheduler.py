@@ -9,6 +9,7 @@ import contextlib
 import logging
 import math
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -176,7 +177,7 @@ class PurgeScheduler:
         due = await reads.clocks.due(now=now, limit=batch, held=held)
         if not due:
             return
-        started = 0
+        started: Counter[str] = Counter()
         async with self._stores.transaction() as uow:
             for clock in due:
                 theirs = await uow.clocks.of_requester(clock.requester_id)
@@ -185,7 +186,7 @@ class PurgeScheduler:
                     erasure_id=str(uuid4()),
                     scope_kind="request",
                     scope_id=clock.request_id,
-                    ground="inactivity",
+                    ground=clock.erasure_ground or "inactivity",
                     requested_at=now,
                     within=self._policy.erasure_within,
                     keep_data_subject_ids=tuple(sorted(held.persons)),
@@ -193,8 +194,9 @@ class PurgeScheduler:
                 )
                 if await uow.clocks.mark_purging(clock.request_id, purge_id=purge.erasure_id):
                     await uow.purges.add(purge)
-                    started += 1
-        self._metrics.purges_started.labels(ground="inactivity").inc(started)
+                    started[purge.ground] += 1
+        for ground, count in started.items():
+            self._metrics.purges_started.labels(ground=ground).inc(count)
 
     async def ask_participants(self) -> None:
         """Publish the erasure request of pending purges; ask late participants again."""

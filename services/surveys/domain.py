@@ -224,3 +224,9 @@ class SurveyKeys:
 
     def token(self, invitation_id: str, purpose: Literal["respond", "opt_out"]) -> str:
         return link_token(secret=self.link_secret, invitation_id=invitation_id, purpose=purpose)
+
+
+def response_key_id(invitation_id: str) -> str:
+    """The key-store id sealing one response's comment: shredded when the response is
+    deleted, so a response kept with its request outlives its author's erasure (P9)."""
+    return f"response-{invitation_id}"

@@ -10,7 +10,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 from pymongo import UpdateOne
 
-from services.surveys.domain import SurveyKeys
+from services.surveys.domain import SurveyKeys, response_key_id
 from services.surveys.handlers import InvitationAddress
 from services.surveys.repository import (
     CANDIDATES,
@@ -170,8 +170,12 @@ class SurveysHoldings:
     async def delete(self, scope: ErasureScope, *, notes: ErasureNotes) -> None:
         for name, kind in SCOPED:
             query = in_scope(scope, request_field=_request_field(name))
-            if query is not None:
-                await notes.deleted(kind, await delete_matching(self._database[name], query))
+            if query is None:
+                continue
+            if name == RESPONSES:  # a comment's key goes with its response
+                found = self._database[name].find(query, {"_id": 1})
+                await self._keys.shred_many([response_key_id(str(r["_id"])) async for r in found])
+            await notes.deleted(kind, await delete_matching(self._database[name], query))
 
     async def release(
         self, persons: Sequence[str], scope: ErasureScope, *, held: Set[str], notes: ErasureNotes

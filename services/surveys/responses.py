@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from services.surveys.domain import Invitation, Reason, token_hash
+from services.surveys.domain import Invitation, Reason, response_key_id, token_hash
 from shared import topics
 from shared.clock import Clock
 from shared.crypto import KeyStore, SealedPersonalData, seal
@@ -99,8 +99,9 @@ async def record_response(
     if outcome != "recorded" or invitation is None:
         return outcome
     subject = invitation.requester_id
+    key_id = response_key_id(invitation.invitation_id)
     sealed = (
-        await seal(ResponseComment(comment=comment), data_subject_id=subject, keys=keys)
+        await seal(ResponseComment(comment=comment), data_subject_id=key_id, keys=keys)
         if comment
         else None
     )

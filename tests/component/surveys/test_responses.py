@@ -7,8 +7,10 @@ from datetime import timedelta
 from email.message import EmailMessage
 from uuid import uuid4
 
+from services.surveys.domain import response_key_id
 from shared import topics
 from shared.crypto import SealedPersonalData, unseal
+from shared.events.privacy import ErasureRequested, ErasureScope
 from shared.events.surveys import ResponseComment
 from tests.component.surveys.conftest import STAFF, Surveys, links
 from tests.support.apps import eventually
@@ -66,11 +68,14 @@ async def test_a_response_is_recorded_once_and_its_comment_travels_sealed(
     assert event["data"]["score"] == 5
     assert comment not in json.dumps(event)
     sealed = SealedPersonalData.model_validate(event["data"]["comment"])
-    assert sealed.data_subject_id == person
-    opened = await unseal(sealed, ResponseComment, keys=surveys.runtime.keys)
-    assert opened is not None and opened.comment == comment
     stored = await surveys.runtime.runner.database["responses"].find_one({"request_id": request_id})
     assert stored is not None and comment not in json.dumps(stored, default=str)
+    # sealed with a key of its own: it follows its request, not its author's key (a response
+    # kept with a customer's or a held request outlives the author's erasure) ...
+    assert sealed.data_subject_id == response_key_id(stored["_id"]) != person
+    assert await surveys.runtime.keys.shred(person)
+    opened = await unseal(sealed, ResponseComment, keys=surveys.runtime.keys)
+    assert opened is not None and opened.comment == comment
 
     results = await surveys.http.get(
         "/surveys/results",
@@ -91,6 +96,29 @@ async def test_a_response_is_recorded_once_and_its_comment_travels_sealed(
 
     assert await eventually(gauge) == 1.0
     assert surveys.metric("surveys_csat_ratio", window="30d", channel="all") == 1.0
+
+    # ... and goes with the response when its request is erased
+    erasure_id, now = str(uuid4()), surveys.clock.now()
+    scope = ErasureScope(kind="request", id=request_id)
+    await surveys.publish(
+        ErasureRequested(
+            erasure_id=erasure_id,
+            scope=scope,
+            ground="inactivity",
+            requested_at=now,
+            deadline=now + timedelta(days=30),
+        ),
+        subject=erasure_id,
+        time=now,
+    )
+
+    async def erased() -> bool:
+        return await unseal(sealed, ResponseComment, keys=surveys.runtime.keys) is None
+
+    assert await eventually(erased, timeout=30)
+    assert (
+        await surveys.runtime.runner.database["responses"].find_one({"_id": stored["_id"]}) is None
+    )
 
 
 async def test_an_expired_link_is_refused(surveys: Surveys) -> None:

@@ -409,6 +409,61 @@ async def test_a_representatives_erasure_under_the_crms_id_covers_every_id_they_
     assert clock.status_code == 404
 
 
+async def with_a_file(system: System, person: Person, content: bytes) -> str:
+    """The person writes in on the web form with a text file; the request's id."""
+    files = [("files", ("log.txt", content, "text/plain"))]
+    sent = await system.http("intake").post("/form", data=person.web_form(), files=files)
+    assert sent.status_code == 201, sent.text
+    await system.settle()
+    reference = "SR-" + sent.text.split("<strong>SR-", 1)[1].split("<", 1)[0]
+    found = await system.database("intake")["requests"].find_one({"reference": reference})
+    return str(found["_id"])
+
+
+async def file_of(system: System, request_id: str) -> tuple[int, bytes]:
+    """Support staff download the request's file: access grants, intake serves."""
+    view = await system.http("access").get(f"/requests/{request_id}", headers=STAFF)
+    (attachment,) = view.json()["attachments"]
+    grant = await system.http("access").post(
+        f"/requests/{request_id}/attachments/{attachment['attachment_id']}/download-grant",
+        headers=STAFF,
+    )
+    assert grant.status_code == 201, grant.text
+    served = await system.http("intake").get(grant.json()["download_path"])
+    return served.status_code, served.content
+
+
+@pytest.mark.both_layers
+async def test_a_representatives_erasure_keeps_the_customers_request_with_its_file(
+    system: System,
+) -> None:
+    """P7 keeps "the requests, their messages and attachments" for the customer relationship,
+    and P11 honours it: a representative's erasure leaves the customer's request whole, the
+    file they sent with it too, although their own key is shredded."""
+    rep = Person.new("Filing Frida")
+    await customer_with_a_request(system, official=Person.new("O"), rep=rep)
+    content = b"error log of the customer's server\n"
+    with_file = await with_a_file(system, rep, content)
+    assert (await copies_of(system, with_file))["intake"] == (ORG, "contract")
+    assert await file_of(system, with_file) == (200, content)
+
+    view = await system.http("access").get(f"/requests/{with_file}", headers=STAFF)
+    answer = await system.http("retention").post(  # as they would ask: under their own id
+        "/privacy/erasures", headers=STAFF, json={"data_subject_id": view.json()["requester_id"]}
+    )
+    assert answer.status_code == 200, answer.text
+    assert {k["id"]: k["ground"] for k in answer.json()["kept"]}[with_file] == "customer_records"
+    await system.settle()
+    (certificate,) = await certificates(system)
+    assert certificate["remaining_total"] == 0 and certificate["keys_shredded"] >= 1
+    assert await file_of(system, with_file) == (200, content)
+    # the organisation's purge takes the file with the request
+    await terminate(system, days_ago=366)
+    assert len(await certificates(system)) == 2
+    attachments = system.database("intake")["attachments"]
+    assert await attachments.find_one({"request_id": with_file}) is None
+
+
 async def test_a_person_representing_two_customers_keeps_their_account_for_the_other(
     system: System,
 ) -> None:

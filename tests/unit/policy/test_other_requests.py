@@ -21,6 +21,7 @@ from tests.support import producers
 from tests.support.memory import STAFF, MemorySystem
 from tests.support.producers import Person
 from tests.support.real_system import RealSystem
+from tests.unit.policy.test_customer_relationship import file_of, with_a_file
 
 System = MemorySystem | RealSystem
 
@@ -159,6 +160,54 @@ async def test_a_representatives_own_erasure_keeps_the_organisations_requests_an
     kept = await system.http("access").get(f"/requests/{request_id}", headers=STAFF)
     assert kept.status_code == 200 and kept.json()["organisation_id"] == "org-acme"
     assert certificate["participants"]["access"]["counts"]["accounts"] == 1
+
+
+@pytest.mark.both_layers
+async def test_an_erasure_a_legal_hold_held_back_completes_when_the_hold_goes(
+    system: System,
+) -> None:
+    """P11 honours legal holds and says what it kept: the held request stays whole, its file
+    too (although the person's key is shredded), the rest goes at once; when the legal system
+    releases the hold, the held request goes as well, and the person with it (P8)."""
+    person = Person.new("Held Hedda")
+    content = b"the contract we dispute\n"
+    held = await with_a_file(system, person, content)
+    other = await system.http("intake").post("/requests", json=person.web_form("Other"))
+    assert other.status_code == 202, other.text
+    topic, placed = producers.hold_placed("request", held, at=NOW)
+    system.publish(topic, placed)
+    await system.settle()
+    requester = (await system.database("intake")["requests"].find_one({"_id": held}))[
+        "requester_id"
+    ]
+
+    answer = await system.http("retention").post(
+        "/privacy/erasures", headers=STAFF, json={"data_subject_id": requester}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["kept"] == [{"kind": "request", "id": held, "ground": "legal_hold"}]
+    await system.settle()
+    (first,) = await certificates(system)
+    assert first["remaining_total"] == 0 and first["keys_shredded"] == 1
+    access = system.http("access")
+    gone = await access.get(f"/requests/{other.json()['request_id']}", headers=STAFF)
+    assert gone.status_code == 404
+    assert await file_of(system, held) == (200, content)
+    clock = await system.http("retention").get(f"/retention/requests/{held}", headers=STAFF)
+    assert clock.json()["erasure_asked_at"] is not None
+    assert clock.json()["purge_due_at"] <= clock.json()["erasure_asked_at"]
+
+    system.publish(*producers.hold_released(placed.subject, at=system.clock.now()))
+    await system.settle()
+    second = next(c for c in await certificates(system) if c["erasure_id"] != first["erasure_id"])
+    assert second["scope"] == {"kind": "request", "id": held}
+    assert second["ground"] == "data_subject_request"
+    assert second["remaining_total"] == 0
+    assert second["participants"]["intake"]["counts"]["attachments"] == 1
+    assert second["participants"]["intake"]["counts"]["contacts"] == 1
+    assert (await access.get(f"/requests/{held}", headers=STAFF)).status_code == 404
+    left = await system.plaintext(person.values)
+    assert set(left) <= INGRESS, left
 
 
 async def test_activity_moves_the_deadline_to_a_year_after_it(system: System) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from services.retention.domain import (
     OrganisationClock,
     clock_for_new_request,
+    erasure_held,
     organisation_in_force,
     organisation_terminated,
     record_activity,
@@ -81,6 +82,32 @@ def test_an_older_activity_arriving_late_never_moves_the_deadline_back() -> None
 def test_activity_does_not_undo_a_purge_that_started() -> None:
     purging = replace(public_request(), purge_id="e1")
     assert record_activity(purging, active_at=T0 + timedelta(days=10), retention=YEAR) == purging
+
+
+def test_an_erasure_a_hold_held_back_stays_due_whatever_happens_to_the_request() -> None:
+    """P11: the person asked at T0 + 10 days; the hold alone keeps the request, so it is due
+    from then on, through later activity and organisation decisions alike."""
+    asked = T0 + timedelta(days=10)
+    held = erasure_held(public_request(), asked_at=asked, ground="data_subject_request")
+    assert (held.purge_due_at, held.erasure_asked_at, held.erasure_ground) == (
+        asked,
+        asked,
+        "data_subject_request",
+    )
+    active = record_activity(held, active_at=T0 + timedelta(days=20), retention=YEAR)
+    assert active.purge_due_at == asked and active.last_activity_at == T0 + timedelta(days=20)
+    customer = with_organisation(held, organisation_id="o1", version=1, retention=YEAR)
+    assert customer.purge_due_at is None  # the customer's record now (P7)
+    private = with_organisation(customer, organisation_id=None, version=2, retention=YEAR)
+    assert private.purge_due_at == asked
+
+
+def test_an_erasure_changes_no_customer_request_nor_a_purge_under_way() -> None:
+    customer = with_organisation(public_request(), organisation_id="o1", version=1, retention=YEAR)
+    asked = T0 + timedelta(days=10)
+    assert erasure_held(customer, asked_at=asked, ground="objection") == customer
+    purging = replace(public_request(), purge_id="e1")
+    assert erasure_held(purging, asked_at=asked, ground="objection") == purging
 
 
 def test_termination_schedules_the_purge_from_the_termination_date_not_from_now() -> None:
