@@ -260,7 +260,7 @@ async def download_attachment(
     """A kept file, to whoever presents access's grant for it (access checked and audited the
     read); served as a download, never rendered."""
     try:
-        granted = verify_download_grant(grant, keys=auth.keys)
+        granted = verify_download_grant(grant, keys=auth.keys, now=web.clock.now())
     except InvalidTokenError:
         granted = None
     if granted != attachment_id:
