@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.intake import http, repository, web_form
+from services.intake import http, repository, representatives, web_form
 from services.intake.acknowledgements import AcknowledgementDispatcher
 from services.intake.consumers import (
     email_handler,
@@ -26,6 +26,7 @@ from shared.clock import Clock
 from shared.erasure_progress import ErasureProgress
 from shared.events.access import RequestOrganisationDecided
 from shared.events.channels import EmailReceived, PhoneCallLogged
+from shared.events.crm import ContactLeftOrganization, ContactUpserted, ContractSigned
 from shared.events.intake import RequestReceived
 from shared.events.sources import INTAKE_PRIVACY
 from shared.http import install_error_handlers
@@ -105,6 +106,32 @@ def create_app(
     runtime.consume(
         topics.ACCESS_MEMBERSHIPS,
         {RequestOrganisationDecided.event_type: on_organisation_decided},
+    )
+    # the customers' representatives a caller may be
+    runtime.consume(
+        topics.CRM_CONTRACTS,
+        {
+            ContractSigned.event_type: on(
+                lambda e, uow: representatives.contract_signed(
+                    ContractSigned.from_event(e), uow=uow, keys=keys, matching=matching
+                )
+            )
+        },
+    )
+    runtime.consume(
+        topics.CRM_CONTACTS,
+        {
+            ContactUpserted.event_type: on(
+                lambda e, uow: representatives.contact_upserted(
+                    ContactUpserted.from_event(e), uow=uow, keys=keys, matching=matching
+                )
+            ),
+            ContactLeftOrganization.event_type: on(
+                lambda e, uow: representatives.contact_left(
+                    ContactLeftOrganization.from_event(e), uow=uow
+                )
+            ),
+        },
     )
     privacy = participant_handlers(
         participant="intake",

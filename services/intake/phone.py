@@ -4,9 +4,11 @@ message on the request it names. The event contract is in shared/events/channels
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from services.intake import handlers
 from services.intake.handlers import IntakeUnitOfWork, Matching, call_key
+from services.intake.representatives import RepresentativesUnitOfWork, caller_details
 from shared.crypto import KeyStore
 from shared.events.channels import PhoneCallLogged
 from shared.events.intake import ContactDetails
@@ -14,6 +16,10 @@ from shared.events.intake import ContactDetails
 
 class UnusableCall(ValueError):
     """A call event intake can never turn into a request; the reason names field and rule."""
+
+
+class CallUnitOfWork(IntakeUnitOfWork, RepresentativesUnitOfWork, Protocol):
+    """intake's unit of work, which also knows the customers' representatives."""
 
 
 @dataclass(frozen=True)
@@ -28,12 +34,13 @@ class CallOutcome:
 async def receive_call(
     *,
     call: PhoneCallLogged,
-    uow: IntakeUnitOfWork,
+    uow: CallUnitOfWork,
     keys: KeyStore,
     matching: Matching,
     mail_domain: str,
 ) -> CallOutcome:
-    """Match the caller (by email, else by E.164 number) and record the call."""
+    """Match the caller (by email, else by E.164 number: a contact of ours, or a customer's
+    representative the CRM named with it) and record the call."""
     key = call_key(call.call_id)
     seen = await uow.channel_items.request_for(key)
     if seen is not None:
@@ -54,7 +61,20 @@ async def receive_call(
     else:
         found = await uow.contacts.by_phone(phone)
         if found is None:
-            raise UnusableCall("caller_email: required when caller_number matches no known contact")
+            representative = await caller_details(
+                phone, caller_name=call.caller_name, uow=uow, keys=keys
+            )
+            if representative is None:
+                raise UnusableCall(
+                    "caller_email: required when caller_number matches no known contact"
+                )
+            found, _ = await handlers.find_or_register(
+                details=representative,
+                at=call.call_started_at,
+                uow=uow,
+                keys=keys,
+                matching=matching,
+            )
         contact = found
     if call.request_reference is not None:
         request = await uow.requests.by_reference(call.request_reference)

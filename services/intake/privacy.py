@@ -26,12 +26,13 @@ from services.intake.repository import (
     REQUESTS,
     MongoContacts,
 )
+from services.intake.representative_store import REPRESENTATIVES
 from services.intake.smtp import mail_key_id
-from shared.crypto import KeyStore, SealedPersonalData, unseal
+from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
 from shared.events.intake import AttachmentContent, ContactDetails
 from shared.events.privacy import ErasureScope, KeptGround
 from shared.mongo import Document, Transaction, delete_in, delete_matching, kept_out
-from shared.participant import ErasureNotes, Kept, owned_by
+from shared.participant import ErasureNotes, Kept, owned_by, person_ids
 
 
 class IntakeExport(BaseModel):
@@ -44,6 +45,18 @@ class IntakeExport(BaseModel):
     messages: list[dict[str, Any]]
     mails: list[dict[str, Any]]
     attachments: list[dict[str, Any]] = []
+    representative_of: list[dict[str, Any]] = []
+    """As a customer's representative the CRM named: the organisation and the phone number
+    a call is matched by."""
+
+
+def representatives_in(scope: ErasureScope) -> Document | None:
+    """The representatives' entries a scope covers: an organisation's, or the person's."""
+    if scope.kind == "organisation":
+        return {"organisation_id": scope.id}
+    if scope.kind == "person":
+        return {"contact_id": {"$in": person_ids(scope)}}
+    return None
 
 
 def scoped(scope: ErasureScope) -> tuple[Document, Document] | None:
@@ -101,6 +114,10 @@ class IntakeHoldings:
         for name in (MESSAGES, CHANNEL_ITEMS, ACKNOWLEDGEMENTS, ATTACHMENTS):
             await notes.deleted(name, await delete_matching(self._database[name], copies))
         await notes.deleted("requests", await delete_matching(self._database[REQUESTS], requests))
+        named = representatives_in(scope)
+        if named is not None:
+            deleted = await delete_matching(self._database[REPRESENTATIVES], named)
+            await notes.deleted("representatives", deleted)
 
     async def release(
         self, persons: Sequence[str], scope: ErasureScope, *, held: Set[str], notes: ErasureNotes
@@ -149,6 +166,9 @@ class IntakeHoldings:
         left[CONTACTS] = await self._database[CONTACTS].count_documents(
             {"_id": {"$in": sorted(released)}}
         )
+        named = representatives_in(scope)
+        if named is not None:
+            left[REPRESENTATIVES] = await self._database[REPRESENTATIVES].count_documents(named)
         return left
 
     async def export(self, data_subject_id: str) -> IntakeExport:
@@ -162,6 +182,13 @@ class IntakeHoldings:
             details=details,
             contacts=self._contacts,
             matching=self._matching,
+        )
+        phone = self._matching.phone_key(details.phone)
+        sealed = await seal(details, data_subject_id=data_subject_id, keys=self._keys)
+        await self._database[REPRESENTATIVES].update_many(
+            {"contact_id": data_subject_id, "details": {"$ne": None}},
+            {"$set": {"phone_e164": phone, "details": sealed.model_dump() if phone else None}},
+            session=self._session,
         )
 
 
@@ -201,8 +228,18 @@ async def holdings_of(
         sealed = SealedPersonalData.model_validate(file.pop("content"))
         opened = await unseal(sealed, AttachmentContent, keys=keys) if keys else None
         file["content_base64"] = opened.content_base64 if opened else None
+    named = database[REPRESENTATIVES].find(
+        {"contact_id": data_subject_id, "details": {"$ne": None}},
+        {"_id": 0, "organisation_id": 1, "phone_e164": 1, "at": 1},
+        session=session,
+    )
     return IntakeExport(
-        contact=contact, requests=requests, messages=messages, mails=mails, attachments=files
+        contact=contact,
+        requests=requests,
+        messages=messages,
+        mails=mails,
+        attachments=files,
+        representative_of=await named.to_list(),
     )
 
 

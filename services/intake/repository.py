@@ -8,8 +8,10 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.intake import representative_store
 from services.intake.domain import Attachment, Contact, Message, SupportRequest
 from services.intake.handlers import Acknowledgement
+from services.intake.representative_store import MongoRepresentatives
 from shared import erasure_progress
 from shared.crypto import SealedPersonalData
 from shared.events.intake import ContactDetails
@@ -207,6 +209,7 @@ class MongoIntakeUnitOfWork(MongoUnitOfWork):
         self.raw_mails = MongoRawMails(database, tx)
         self.attachments = MongoAttachments(database, tx)
         self.copies = MongoRequestCopies(database, tx)
+        self.representatives = MongoRepresentatives(database, tx)
 
 
 async def create_indexes(runner: TransactionRunner) -> None:
@@ -228,6 +231,7 @@ async def create_indexes(runner: TransactionRunner) -> None:
     )
     await database[RAW_MAILS].create_index("request_id")
     await database[ATTACHMENTS].create_index("request_id")
+    await representative_store.create_indexes(runner)
 
 
 def _request_document(request: SupportRequest) -> Document:

@@ -132,15 +132,20 @@ def hold_released(hold_id: str, *, at: datetime) -> tuple[str, CloudEvent]:
 
 
 def phone_call(
-    person: Person, *, at: datetime, notes: str = "Asked how to reset a password."
+    person: Person,
+    *,
+    at: datetime,
+    notes: str = "Asked how to reset a password.",
+    with_email: bool = True,
 ) -> tuple[str, CloudEvent]:
-    """A call as the telephony system logs it on intake.phone (details in clear)."""
+    """A call as the telephony system logs it on intake.phone (details in clear; the agent
+    may log only the caller's number and name)."""
     call_id = f"call-{uuid4().hex[:10]}"
     data = PhoneCallLogged(
         call_id=call_id,
         caller_number=person.phone or "+47 22 33 44 55",
         caller_name=person.full_name,
-        caller_email=person.email,
+        caller_email=person.email if with_email else None,
         agent_id="agent-1",
         call_started_at=at,
         call_ended_at=at,

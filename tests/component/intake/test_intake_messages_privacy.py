@@ -164,6 +164,7 @@ async def test_a_person_erasure_deletes_their_records_except_kept_requests(
         "acknowledgements": 1,
         "attachments": 0,
         "requests": 1,
+        "representatives": 0,
     }
     assert set(data["remaining"].values()) == {0}
     # the kept requests keep their requester's contact (held ones: the hold's ground)
@@ -260,6 +261,7 @@ async def test_an_erasure_redone_after_its_transaction_was_lost_reports_the_whol
         "acknowledgements": 2,
         "attachments": 0,
         "requests": 2,
+        "representatives": 0,
         "contacts": 1,
     }
     assert completed["data_subject_ids"] == [contact["_id"]]

@@ -407,6 +407,84 @@ async def test_a_representatives_erasure_under_the_crms_id_covers_every_id_they_
     assert await system.database("surveys")["survey_candidates"].find_one({"_id": own}) is None
     clock = await system.http("retention").get(f"/retention/requests/{own}", headers=STAFF)
     assert clock.status_code == 404
+    # the number intake knew them by as the customer's representative goes too
+    named = system.database("intake")["representatives"]
+    assert await named.count_documents({"contact_id": "c-r2"}) == 0
+
+
+async def calls(system: System, person: Person) -> str | None:
+    """The telephony system logs a call from the person's number with their name but no
+    email; the request it opened, if any."""
+    before = await system.database("intake")["requests"].distinct("_id")
+    system.publish(*producers.phone_call(person, at=system.clock.now(), with_email=False))
+    await system.settle()
+    after = await system.database("intake")["requests"].distinct("_id")
+    opened = set(after) - set(before)
+    return str(opened.pop()) if opened else None
+
+
+@pytest.mark.both_layers
+async def test_a_representative_who_calls_from_the_order_forms_number_is_the_customers(
+    system: System,
+) -> None:
+    """P1, P4, P5: the order form gives the representative's number; the agent logs their call
+    with that number and their name only. The call is their request, the customer's in every
+    service; the organisation's purge takes the number intake matched them by."""
+    rep = Person.new("Calling Carla", phone="+47 912 34 567")
+    publish(
+        system,
+        producers.contract_signed(
+            ORG,
+            representatives={"c-r1": Person.new("O"), "c-r2": rep},
+            official="c-r1",
+            signed_at=SIGNED,
+        ),
+    )
+    await system.settle()
+    request_id = await calls(system, rep)
+    assert request_id is not None
+    copies = await copies_of(system, request_id)
+    assert copies["access"] == copies["intake"] == (ORG, "contract")
+    assert copies["retention"] == (ORG, "customer_relationship")
+    stored = await system.database("intake")["requests"].find_one({"_id": request_id})
+    assert stored["channel"] == "phone"
+    contact = await system.database("intake")["contacts"].find_one({"_id": stored["requester_id"]})
+    assert (contact["email"], contact["full_name"]) == (rep.email, rep.full_name)
+    exported = (await export_of(system, "c-r2"))["services"]["intake"]["representative_of"]
+    assert [(e["organisation_id"], e["phone_e164"]) for e in exported] == [(ORG, "+4791234567")]
+    assert await calls(system, Person.new("Nobody Known", phone="+47 913 00 000")) is None
+    dead = await system.events(f"{topics.PHONE_INTAKE}.dlq")
+    assert len(dead) == 1
+
+    await terminate(system, days_ago=366)
+    (certificate,) = await certificates(system)
+    assert certificate["participants"]["intake"]["counts"]["representatives"] == 2  # both named
+    assert certificate["remaining_total"] == 0
+    assert await system.database("intake")["representatives"].count_documents({}) == 0
+    left = await system.plaintext(rep.values)
+    assert set(left) <= {topics.PHONE_INTAKE, topics.CRM_INGRESS}, left
+
+
+async def test_a_representative_who_left_is_no_longer_known_by_their_number(
+    system: System,
+) -> None:
+    """P4: once the CRM says they left, intake forgets the number it knew them by; a call from
+    it without an email is unusable (dead-lettered with its reason), as from anyone unknown."""
+    rep = Person.new("Gone Gina", phone="+47 912 34 568")
+    await customer_with_a_request(system, official=Person.new("O"), rep=Person.new("R"))
+    publish(system, producers.contact_upserted(ORG, "c-g", rep, at=system.clock.now()))
+    await system.settle()
+    system.clock.advance(timedelta(days=1))  # type: ignore[union-attr]
+    publish(system, producers.contact_left(ORG, "c-g", at=system.clock.now()))
+    # the upsert delivered again late changes nothing
+    publish(
+        system,
+        producers.contact_upserted(ORG, "c-g", rep, at=system.clock.now() - timedelta(hours=1)),
+    )
+    await system.settle()
+    assert await calls(system, rep) is None
+    entry = await system.database("intake")["representatives"].find_one({"contact_id": "c-g"})
+    assert (entry["phone_e164"], entry["details"]) == (None, None)
 
 
 async def with_a_file(system: System, person: Person, content: bytes) -> str:

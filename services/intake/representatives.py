@@ -1,0 +1,139 @@
+"""Customer representatives who call (P1, P4): the customer's order form and the CRM's contact
+events name each representative, often with a phone number. A call from that number is theirs
+even when the agent logged no email: intake opens the request under the representative's own
+details, and access then finds it the customer's (P5) as for a mail or a web form.
+
+intake keeps, per organisation and CRM contact, only the number as a match key and the details
+as the CRM's event sealed them (the contact's own key, so an erasure's shredding makes them
+unreadable), and only while the contact is a member: leaving, the organisation's purge and the
+person's erasure take the entry away. Statements apply latest first, as in access: one older
+than the entry's arriving late changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from services.intake.handlers import Matching
+from shared.crypto import KeyStore, SealedPersonalData, unseal
+from shared.events.crm import ContactLeftOrganization, ContactUpserted, ContractSigned
+from shared.events.intake import ContactDetails
+
+
+class Representatives(Protocol):
+    async def stated_at(self, *, organisation_id: str, contact_id: str) -> datetime | None:
+        """When the CRM last said something of this contact in this organisation."""
+        ...
+
+    async def named(
+        self,
+        *,
+        organisation_id: str,
+        contact_id: str,
+        phone_e164: str | None,
+        details: SealedPersonalData | None,
+        at: datetime,
+    ) -> None: ...
+
+    async def by_phone(self, phone_e164: str) -> SealedPersonalData | None:
+        """The details of the member most recently named with this number, if any."""
+        ...
+
+
+class RepresentativesUnitOfWork(Protocol):
+    @property
+    def representatives(self) -> Representatives: ...
+
+
+async def contract_signed(
+    signed: ContractSigned,
+    *,
+    uow: RepresentativesUnitOfWork,
+    keys: KeyStore,
+    matching: Matching,
+) -> None:
+    """The order form's contacts, each with their number (if they gave one)."""
+    for contact in signed.contacts:
+        await _named(
+            uow,
+            organisation_id=signed.organisation_id,
+            contact_id=contact.contact_id,
+            details=contact.details,
+            at=signed.signed_at,
+            keys=keys,
+            matching=matching,
+        )
+
+
+async def contact_upserted(
+    upserted: ContactUpserted,
+    *,
+    uow: RepresentativesUnitOfWork,
+    keys: KeyStore,
+    matching: Matching,
+) -> None:
+    await _named(
+        uow,
+        organisation_id=upserted.organisation_id,
+        contact_id=upserted.contact_id,
+        details=upserted.details,
+        at=upserted.upserted_at,
+        keys=keys,
+        matching=matching,
+    )
+
+
+async def contact_left(left: ContactLeftOrganization, *, uow: RepresentativesUnitOfWork) -> None:
+    """No longer a member: their number and details go (the entry keeps only when)."""
+    stated = await uow.representatives.stated_at(
+        organisation_id=left.organisation_id, contact_id=left.contact_id
+    )
+    if stated is not None and stated > left.left_at:
+        return
+    await uow.representatives.named(
+        organisation_id=left.organisation_id,
+        contact_id=left.contact_id,
+        phone_e164=None,
+        details=None,
+        at=left.left_at,
+    )
+
+
+async def caller_details(
+    phone_e164: str, *, caller_name: str | None, uow: RepresentativesUnitOfWork, keys: KeyStore
+) -> ContactDetails | None:
+    """The representative a number names, as the CRM gave them (the name the agent logged, if
+    any, wins); None if it names nobody, or only someone erased."""
+    sealed = await uow.representatives.by_phone(phone_e164)
+    opened = await unseal(sealed, ContactDetails, keys=keys) if sealed is not None else None
+    if opened is None:
+        return None
+    named = {"full_name": caller_name} if caller_name else {}
+    return opened.model_copy(update={**named, "phone": phone_e164})
+
+
+async def _named(
+    uow: RepresentativesUnitOfWork,
+    *,
+    organisation_id: str,
+    contact_id: str,
+    details: SealedPersonalData,
+    at: datetime,
+    keys: KeyStore,
+    matching: Matching,
+) -> None:
+    stated = await uow.representatives.stated_at(
+        organisation_id=organisation_id, contact_id=contact_id
+    )
+    if stated is not None and stated > at:
+        return
+    opened = await unseal(details, ContactDetails, keys=keys)
+    phone = matching.phone_key(opened.phone) if opened is not None else None
+    await uow.representatives.named(
+        organisation_id=organisation_id,
+        contact_id=contact_id,
+        phone_e164=phone,
+        details=details if phone is not None else None,
+        at=at,
+    )
