@@ -144,7 +144,8 @@ class KeptOut(BaseModel):
 
 
 class ErasureOut(BaseModel):
-    """`erased` is false (and no id) when the person is under a legal hold."""
+    """`erased` is false (and no id) when the person is under a legal hold: the erasure then
+    starts by itself once no hold covers them."""
 
     erasure_id: str | None
     erased: bool

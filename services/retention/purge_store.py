@@ -9,6 +9,7 @@ from typing import Any
 from pymongo import ASCENDING
 
 from services.retention.erasure import ParticipantCompletion, Purge, PurgeState
+from shared.events.privacy import ErasureGround
 from shared.mongo import Document, TransactionRunner
 from shared.stores import MongoCollection
 
@@ -141,3 +142,27 @@ async def create_indexes(runner: TransactionRunner) -> None:
     database = runner.database
     await database[PURGES].create_index([("state", ASCENDING), ("requested_at", ASCENDING)])
     await database[EXPORTS].create_index("link_hash")
+
+
+HELD_ERASURES = "held_erasures"
+
+
+class MongoHeldErasures(MongoCollection):
+    """The persons whose erasure a hold holds back, by the id they asked under."""
+
+    collection_name = HELD_ERASURES
+
+    async def hold_back(self, person_id: str, *, ground: ErasureGround, at: datetime) -> None:
+        await self._collection.replace_one(
+            {"_id": person_id},
+            {"ground": ground, "asked_at": at},
+            upsert=True,
+            session=self._session,
+        )
+
+    async def waiting(self, limit: int) -> list[tuple[str, ErasureGround]]:
+        cursor = self._collection.find({}, session=self._session).limit(limit)
+        return [(str(found["_id"]), found["ground"]) async for found in cursor]
+
+    async def forget(self, person_id: str) -> None:
+        await self._collection.delete_one({"_id": person_id}, session=self._session)

@@ -4,7 +4,6 @@ are checked here, so every entrypoint gets the same rule."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -12,16 +11,14 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from services.retention.certified import CertificateAnnouncements
-from services.retention.domain import erasure_held
-from services.retention.dsr import Kept, plan_person_erasure
-from services.retention.erasure import Purge, new_purge
+from services.retention.erasure import Purge
 from services.retention.errors import NotAllowedError, NotFoundError
-from services.retention.legal_holds import HeldItems
+from services.retention.held_erasures import ErasureDecision, start_person_erasure
 from shared import topics
 from shared.clock import Clock
 from shared.crypto import KeyStore, seal
 from shared.events.intake import ContactDetails
-from shared.events.privacy import ErasureGround, RectificationRequested
+from shared.events.privacy import RectificationRequested
 from shared.events.sources import RETENTION
 from shared.tokens import Principal
 
@@ -56,14 +53,6 @@ class Retention:
     certificates_recorded: CertificateAnnouncements = field(
         default_factory=CertificateAnnouncements
     )
-
-
-@dataclass(frozen=True)
-class ErasureDecision:
-    """An erasure asked for: its id (None if nothing may be erased) and what is kept, why."""
-
-    erasure_id: str | None
-    kept: tuple[Kept, ...]
 
 
 def require_staff(who: Principal) -> None:
@@ -114,37 +103,17 @@ async def erase_person(
 ) -> ErasureDecision:
     """Erasure or objection: erase the person everywhere, under every data-subject id they
     have, keeping what must be kept (their requests under a legal hold or in a customer's
-    records); nothing if they are held."""
+    records); nothing yet if they are held, and everything once the hold goes."""
     may_act_for(who, person_id)
-    now, reads = ctx.clock.now(), ctx.stores.reads()
-    held = HeldItems.of(await reads.holds.unreleased(), now=now)
-    person_ids = await reads.persons.of_person(person_id)
-    clocks = await reads.clocks.of_requesters(person_ids)
-    plan = plan_person_erasure(person_ids=person_ids, clocks=clocks, held=held)
-    if not plan.erase:
-        return ErasureDecision(erasure_id=None, kept=plan.kept)
-    ground: ErasureGround = "objection" if objection else "data_subject_request"
-    purge = new_purge(
-        erasure_id=str(uuid4()),
-        scope_kind="person",
-        scope_id=person_id,
-        ground=ground,
-        requested_at=now,
+    decision = await start_person_erasure(
+        person_id,
+        ground="objection" if objection else "data_subject_request",
+        stores=ctx.stores,
+        now=ctx.clock.now(),
         within=ctx.periods.erasure_within,
-        keep_request_ids=plan.keep_request_ids,
-        kept_requests=dict(Counter(k.ground for k in plan.kept if k.kind == "request")),
-        keep_data_subject_ids=tuple(sorted(held.persons)),
-        data_subject_ids=person_ids[1:],  # the person's other ids: erased with them
     )
-    held_requests = sorted(k.id for k in plan.kept if k.ground == "legal_hold")
-    async with ctx.stores.transaction() as uow:
-        await uow.purges.add(purge)
-        for request_id in held_requests:  # due now, so they go as soon as the hold does
-            clock = await uow.clocks.get(request_id)
-            if clock is not None:
-                await uow.clocks.save(erasure_held(clock, asked_at=now, ground=ground))
     ctx.wake_scheduler()
-    return ErasureDecision(erasure_id=purge.erasure_id, kept=plan.kept)
+    return decision
 
 
 async def erasure(erasure_id: str, *, who: Principal, ctx: Retention) -> Purge:

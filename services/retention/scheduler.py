@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from uuid import uuid4
 
 from services.retention.erasure import Purge, asked, certificate, new_purge, subjects_to_shred
+from services.retention.held_erasures import resume_held_erasures
 from services.retention.legal_holds import HeldItems
 from services.retention.metrics import RetentionMetrics
 from shared import topics
@@ -131,6 +132,7 @@ class PurgeScheduler:
         async with self._one_pass_at_a_time:
             if everything:
                 await self.start_due_purges()
+                await self.resume_held_erasures()
                 await self.ask_participants()
             await self.shred_keys()
             await self.certify()
@@ -195,6 +197,17 @@ class PurgeScheduler:
                 if await uow.clocks.mark_purging(clock.request_id, purge_id=purge.erasure_id):
                     await uow.purges.add(purge)
                     started[purge.ground] += 1
+        for ground, count in started.items():
+            self._metrics.purges_started.labels(ground=ground).inc(count)
+
+    async def resume_held_erasures(self) -> None:
+        """Persons whose erasure a hold held back, no longer held: their erasure starts."""
+        started = await resume_held_erasures(
+            stores=self._stores,
+            now=self._clock.now(),
+            within=self._policy.erasure_within,
+            limit=self._policy.batch_size,
+        )
         for ground, count in started.items():
             self._metrics.purges_started.labels(ground=ground).inc(count)
 

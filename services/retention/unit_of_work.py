@@ -8,7 +8,12 @@ from collections.abc import Callable
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.retention.person_links import MongoPersonLinks
-from services.retention.purge_store import MongoCertificates, MongoExports, MongoPurges
+from services.retention.purge_store import (
+    MongoCertificates,
+    MongoExports,
+    MongoHeldErasures,
+    MongoPurges,
+)
 from services.retention.register_store import MongoProcessors
 from services.retention.repository import (
     MongoLegalHolds,
@@ -34,6 +39,7 @@ class MongoRetentionUnitOfWork(MongoUnitOfWork):
         self.exports = MongoExports(database, tx)
         self.processors = MongoProcessors(database, tx)
         self.persons = MongoPersonLinks(database, tx)
+        self.held_erasures = MongoHeldErasures(database, tx)
         self.overview = RetentionOverview(database)
 
 

@@ -210,6 +210,48 @@ async def test_an_erasure_a_legal_hold_held_back_completes_when_the_hold_goes(
     assert set(left) <= INGRESS, left
 
 
+@pytest.mark.both_layers
+async def test_the_erasure_of_a_person_under_a_legal_hold_starts_when_the_hold_goes(
+    system: System,
+) -> None:
+    """P11: a hold on the person keeps everything of theirs, and the answer says so; the
+    erasure they asked for is not forgotten, and runs once the legal system releases them."""
+    person = Person.new("Held Henrik")
+    sent = await system.http("intake").post("/requests", json=person.web_form())
+    assert sent.status_code == 202, sent.text
+    await system.settle()
+    request_id = sent.json()["request_id"]
+    requester = (await system.database("intake")["requests"].find_one({"_id": request_id}))[
+        "requester_id"
+    ]
+    topic, placed = producers.hold_placed("person", requester, at=NOW)
+    system.publish(topic, placed)
+    await system.settle()
+
+    answer = await system.http("retention").post(
+        "/privacy/erasures", headers=STAFF, json={"data_subject_id": requester}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "erasure_id": None,
+        "erased": False,
+        "kept": [{"kind": "person", "id": requester, "ground": "legal_hold"}],
+    }
+    await system.settle()
+    assert await certificates(system) == []
+    access = system.http("access")
+    assert (await access.get(f"/requests/{request_id}", headers=STAFF)).status_code == 200
+
+    system.publish(*producers.hold_released(placed.subject, at=system.clock.now()))
+    await system.settle()
+    (certificate,) = await certificates(system)
+    assert certificate["scope"] == {"kind": "person", "id": requester}
+    assert certificate["ground"] == "data_subject_request"
+    assert certificate["remaining_total"] == 0 and certificate["keys_shredded"] == 1
+    assert (await access.get(f"/requests/{request_id}", headers=STAFF)).status_code == 404
+    assert set(await system.plaintext(person.values)) <= INGRESS
+
+
 async def test_activity_moves_the_deadline_to_a_year_after_it(system: System) -> None:
     """A call 300 days ago, answered today by support staff: kept until a year from today."""
     caller = Person.new("Active Anne", phone="+4722334414")
