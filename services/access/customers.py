@@ -157,14 +157,19 @@ async def _representative_joined(
 ) -> None:
     opened = await unseal(details, ContactDetails, keys=keys)
     email = [f"email:{normalise_email(str(opened.email))}"] if opened else []
-    await uow.directory.serialise([f"contact:{contact_id}", *email])
     rep = await uow.directory.representative(organisation_id=organisation_id, contact_id=contact_id)
+    previous = rep.email_normalised
+    await uow.directory.serialise(
+        [f"contact:{contact_id}", *email, *([f"email:{previous}"] if previous else [])]
+    )
+    latest = rep.member_at is None or rep.member_at <= at
     rep = with_membership(rep, member=True, at=at)
     if opened is not None:
-        rep = Representative(
-            **{**rep.__dict__, "email_normalised": normalise_email(str(opened.email))}
-        )
-        await ensure_account(
+        if latest or previous is None:  # an older statement arriving late keeps the address
+            rep = Representative(
+                **{**rep.__dict__, "email_normalised": normalise_email(str(opened.email))}
+            )
+        account_id = await ensure_account(
             contact_id=contact_id,
             email=str(opened.email),
             at=at,
@@ -172,6 +177,8 @@ async def _representative_joined(
             uow=uow,
             policy=policy,
         )
+        if latest:
+            await _login_follows_the_crm(uow, account_id, previous=previous, email=opened.email)
     await uow.directory.save_representative(rep)
     if rep.member_since is not None:
         decisions = await uow.requests.assign_organisation(
@@ -182,6 +189,25 @@ async def _representative_joined(
             until=None if rep.member else rep.member_at,
         )
         await publish_decisions(uow, decisions, at=at)
+
+
+async def _login_follows_the_crm(
+    uow: AccessUnitOfWork, account_id: str, *, previous: str | None, email: str
+) -> None:
+    """P4: the customer changed its representative's email. An account whose login is the
+    address the CRM gave before takes the new one (unless another account's login is that
+    address), so the representative's mail from it is theirs, under one account and one
+    person's ids (P11). A login the person chose is theirs to change (rectification)."""
+    wanted = normalise_email(str(email))
+    if previous is None or previous == wanted:
+        return
+    account = await uow.accounts.by_email(previous)
+    if account is None or account["_id"] != account_id:
+        return
+    if await uow.accounts.by_email(wanted) is not None:
+        return
+    await uow.accounts.update(account_id, {"email_normalised": wanted})
+    await uow.mailbox.readdress(account_id, str(email))
 
 
 async def _contract_state(

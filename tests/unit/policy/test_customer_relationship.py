@@ -412,6 +412,42 @@ async def test_a_representatives_erasure_under_the_crms_id_covers_every_id_they_
     assert await named.count_documents({"contact_id": "c-r2"}) == 0
 
 
+@pytest.mark.both_layers
+async def test_a_representatives_new_email_from_the_crm_is_their_login_and_the_same_person(
+    system: System,
+) -> None:
+    """P4, P3, P11: the customer tells the CRM its representative's new address. Their account
+    logs in with it, and their first mail or web request from it joins that account: the
+    request is the customer's, and the CRM's id covers both of their contacts."""
+    rep = Person.new("Moving Mona")
+    first = await customer_with_a_request(system, official=Person.new("O"), rep=rep)
+    moved = Person(rep.full_name, f"new.{rep.email}")
+    publish(system, producers.contact_upserted(ORG, "c-r2", moved, at=system.clock.now()))
+    await system.settle()
+    accounts = system.database("access")["accounts"]
+    account = await accounts.find_one({"contact_ids": "c-r2"})
+    assert account["email_normalised"] == moved.email
+
+    sent = await system.http("intake").post("/requests", json=moved.web_form("New address"))
+    assert sent.status_code == 202, sent.text
+    await system.settle()
+    later = sent.json()["request_id"]
+    assert (await copies_of(system, later))["intake"] == (ORG, "contract")
+    (account,) = await accounts.find({"contact_ids": "c-r2"}).to_list()
+    requesters = {
+        (await system.database("intake")["requests"].find_one({"_id": r}))["requester_id"]
+        for r in (first, later)
+    }
+    assert len(requesters) == 2 and set(account["contact_ids"]) == {"c-r2", *requesters}
+    export = await export_of(system, "c-r2")
+    assert {o["data_subject_id"] for o in export["other_data_subject_ids"]} == requesters
+    # the CRM's older statement, delivered again late, changes nothing
+    before = system.clock.now() - timedelta(hours=1)
+    publish(system, producers.contact_upserted(ORG, "c-r2", rep, at=before))
+    await system.settle()
+    assert (await accounts.find_one({"contact_ids": "c-r2"}))["email_normalised"] == moved.email
+
+
 async def calls(system: System, person: Person) -> str | None:
     """The telephony system logs a call from the person's number with their name but no
     email; the request it opened, if any."""
