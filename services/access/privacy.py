@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from services.access.account_store import ACCOUNTS, MAILBOX
 from services.access.directory import GRANTS, ORGANISATIONS, REPRESENTATIVES
-from services.access.domain import normalise_email
+from services.access.domain import Representative, normalise_email
 from services.access.ports import AccessUnitOfWork
 from services.access.repository import REQUESTS
 from services.access.unit_of_work import MongoAccessUnitOfWork
@@ -162,9 +162,20 @@ class AccessHoldings:
             requesting = await self._views.distinct(
                 "requester_id", {"requester_id": {"$in": everyone}}
             )
-            members = await self._representatives.distinct(
-                "contact_id", {"contact_id": {"$in": everyone}}
+            standing = self._representatives.find(
+                {"contact_id": {"$in": everyone}},
+                {"organisation_id": 1, "contact_id": 1, "member": 1, "official": 1},
             )
+            members = [  # a membership that ended keeps nothing of theirs
+                rep["contact_id"]
+                async for rep in standing
+                if Representative(
+                    organisation_id=rep["organisation_id"],
+                    contact_id=rep["contact_id"],
+                    member=rep.get("member"),
+                    official=rep.get("official"),
+                ).is_member
+            ]
             for person, contacts in linked.items():
                 if set(contacts) & set(requesting):
                     grounds[person] = "other_requests"

@@ -448,6 +448,43 @@ async def test_a_representatives_new_email_from_the_crm_is_their_login_and_the_s
     assert (await accounts.find_one({"contact_ids": "c-r2"}))["email_normalised"] == moved.email
 
 
+async def test_a_former_representatives_account_goes_with_their_last_request(
+    system: System,
+) -> None:
+    """P8 after P4: once they left the organisation, their membership keeps nothing of theirs;
+    their own request, a year idle, takes their contact and account with it."""
+    rep = Person.new("Former Frode")
+    publish(
+        system,
+        producers.contract_signed(
+            ORG,
+            representatives={"c-r1": Person.new("O"), "c-f": rep},
+            official="c-r1",
+            signed_at=SIGNED,
+        ),
+    )
+    await system.settle()
+    publish(system, producers.contact_left(ORG, "c-f", at=system.clock.now()))
+    await system.settle()
+    system.clock.advance(timedelta(hours=1))  # type: ignore[union-attr]
+    own = await system.http("intake").post("/requests", json=rep.web_form("Private"))
+    assert own.status_code == 202, own.text
+    await system.settle()
+    accounts = system.database("access")["accounts"]
+    assert await accounts.count_documents({"contact_ids": "c-f"}) == 1
+    system.clock.advance(timedelta(days=366))  # type: ignore[union-attr]
+    await system.settle()
+    (certificate,) = await certificates(system)
+    assert certificate["scope"] == {"kind": "request", "id": own.json()["request_id"]}
+    assert certificate["participants"]["access"]["kept"] == []
+    assert await accounts.count_documents({"contact_ids": "c-f"}) == 0
+    # what stays is the organisation's record of who represented it when (P7), until its purge
+    assert set(await system.plaintext([rep.email])) <= {
+        topics.CRM_INGRESS,
+        "access.representatives",
+    }
+
+
 async def calls(system: System, person: Person) -> str | None:
     """The telephony system logs a call from the person's number with their name but no
     email; the request it opened, if any."""
@@ -488,9 +525,8 @@ async def test_a_representative_who_calls_from_the_order_forms_number_is_the_cus
     assert (contact["email"], contact["full_name"]) == (rep.email, rep.full_name)
     exported = (await export_of(system, "c-r2"))["services"]["intake"]["representative_of"]
     assert [(e["organisation_id"], e["phone_e164"]) for e in exported] == [(ORG, "+4791234567")]
+    # a number nobody is known by, without an email, opens nothing (it is dead-lettered)
     assert await calls(system, Person.new("Nobody Known", phone="+47 913 00 000")) is None
-    dead = await system.events(f"{topics.PHONE_INTAKE}.dlq")
-    assert len(dead) == 1
 
     await terminate(system, days_ago=366)
     (certificate,) = await certificates(system)
