@@ -173,7 +173,8 @@ class SurveysHoldings:
             if query is None:
                 continue
             if name == RESPONSES:  # a comment's key goes with its response
-                found = self._database[name].find(query, {"_id": 1})
+                commented = {**query, "comment": {"$ne": None}}
+                found = self._database[name].find(commented, {"_id": 1})
                 await self._keys.shred_many([response_key_id(str(r["_id"])) async for r in found])
             await notes.deleted(kind, await delete_matching(self._database[name], query))
 
