@@ -78,11 +78,10 @@ async def resume_held_erasures(
 ) -> Counter[str]:
     """Start the erasures whose person no hold covers any longer; how many, by ground."""
     started: Counter[str] = Counter()
-    waiting = await stores.reads().held_erasures.waiting(limit)
-    if not waiting:
+    if not await stores.reads().held_erasures.waiting(1):  # most passes: none waits
         return started
     held = HeldItems.of(await stores.reads().holds.unreleased(), now=now)
-    for person_id, ground in waiting:
+    for person_id, ground in await stores.reads().held_erasures.waiting(limit, held=held.persons):
         ids = await stores.reads().persons.of_person(person_id)
         if any(i in held.persons for i in ids):
             continue

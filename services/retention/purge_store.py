@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -160,8 +161,12 @@ class MongoHeldErasures(MongoCollection):
             session=self._session,
         )
 
-    async def waiting(self, limit: int) -> list[tuple[str, ErasureGround]]:
-        cursor = self._collection.find({}, session=self._session).limit(limit)
+    async def waiting(
+        self, limit: int, *, held: Collection[str] = ()
+    ) -> list[tuple[str, ErasureGround]]:
+        """Held-back erasures, but those asked under an id a hold still names."""
+        query = {"_id": {"$nin": sorted(held)}} if held else {}
+        cursor = self._collection.find(query, session=self._session).limit(limit)
         return [(str(found["_id"]), found["ground"]) async for found in cursor]
 
     async def forget(self, person_id: str) -> None:
