@@ -210,6 +210,9 @@ class RetentionStatusOut(BaseModel):
     due_next_30_days: int
     overdue: int
     held_back: int
+    erasures_held_back: int = Field(
+        0, description="Persons' erasures waiting for a legal hold on them to go (ids: none)."
+    )
     purges_running: int
     purges_past_deadline: int
     erasures_participants_late: int

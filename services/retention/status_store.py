@@ -9,7 +9,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.retention.legal_holds import HeldItems
-from services.retention.purge_store import PURGES, purge_from
+from services.retention.purge_store import HELD_ERASURES, PURGES, purge_from
 from services.retention.repository import CLOCKS, ORGANISATIONS
 from shared.mongo import Document
 
@@ -34,6 +34,7 @@ class RetentionOverview:
         self._requests = database[CLOCKS]
         self._organisations = database[ORGANISATIONS]
         self._purges = database[PURGES]
+        self._held_erasures = database[HELD_ERASURES]
 
     async def counts(self, *, now: datetime, held: HeldItems) -> dict[str, int]:
         """Due within 30 days; past due (held back or not); purges running and past deadline."""
@@ -52,6 +53,7 @@ class RetentionOverview:
             + await self._organisations.count_documents({**WAITING_ORGANISATIONS, **soon}),
             "overdue": len(past_requests) + len(past_organisations) - held_back,
             "held_back": held_back,
+            "erasures_held_back": await self._held_erasures.count_documents({}),
             "purges_running": await self._purges.count_documents(running),
             "purges_past_deadline": await self._purges.count_documents(
                 {**running, "deadline": {"$lt": now}}

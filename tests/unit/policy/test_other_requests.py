@@ -241,6 +241,8 @@ async def test_the_erasure_of_a_person_under_a_legal_hold_starts_when_the_hold_g
     assert await certificates(system) == []
     access = system.http("access")
     assert (await access.get(f"/requests/{request_id}", headers=STAFF)).status_code == 200
+    status = await system.http("retention").get("/retention/status", headers=STAFF)
+    assert status.json()["erasures_held_back"] == 1  # ops see it waiting
 
     system.publish(*producers.hold_released(placed.subject, at=system.clock.now()))
     await system.settle()
@@ -250,6 +252,8 @@ async def test_the_erasure_of_a_person_under_a_legal_hold_starts_when_the_hold_g
     assert certificate["remaining_total"] == 0 and certificate["keys_shredded"] == 1
     assert (await access.get(f"/requests/{request_id}", headers=STAFF)).status_code == 404
     assert set(await system.plaintext(person.values)) <= INGRESS
+    status = await system.http("retention").get("/retention/status", headers=STAFF)
+    assert status.json()["erasures_held_back"] == 0
 
 
 async def test_activity_moves_the_deadline_to_a_year_after_it(system: System) -> None:
