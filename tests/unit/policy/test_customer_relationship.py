@@ -448,22 +448,27 @@ async def test_a_representatives_new_email_from_the_crm_is_their_login_and_the_s
     assert (await accounts.find_one({"contact_ids": "c-r2"}))["email_normalised"] == moved.email
 
 
+async def order_form_names(system: System, rep: Person, *, as_contact: str) -> None:
+    """The customer signs; its order form names an official contact and this representative."""
+    publish(
+        system,
+        producers.contract_signed(
+            ORG,
+            representatives={"c-r1": Person.new("O"), as_contact: rep},
+            official="c-r1",
+            signed_at=SIGNED,
+        ),
+    )
+    await system.settle()
+
+
 async def test_a_former_representatives_account_goes_with_their_last_request(
     system: System,
 ) -> None:
     """P8 after P4: once they left the organisation, their membership keeps nothing of theirs;
     their own request, a year idle, takes their contact and account with it."""
     rep = Person.new("Former Frode")
-    publish(
-        system,
-        producers.contract_signed(
-            ORG,
-            representatives={"c-r1": Person.new("O"), "c-f": rep},
-            official="c-r1",
-            signed_at=SIGNED,
-        ),
-    )
-    await system.settle()
+    await order_form_names(system, rep, as_contact="c-f")
     publish(system, producers.contact_left(ORG, "c-f", at=system.clock.now()))
     await system.settle()
     system.clock.advance(timedelta(hours=1))  # type: ignore[union-attr]
@@ -504,16 +509,7 @@ async def test_a_representative_who_calls_from_the_order_forms_number_is_the_cus
     with that number and their name only. The call is their request, the customer's in every
     service; the organisation's purge takes the number intake matched them by."""
     rep = Person.new("Calling Carla", phone="+47 912 34 567")
-    publish(
-        system,
-        producers.contract_signed(
-            ORG,
-            representatives={"c-r1": Person.new("O"), "c-r2": rep},
-            official="c-r1",
-            signed_at=SIGNED,
-        ),
-    )
-    await system.settle()
+    await order_form_names(system, rep, as_contact="c-r2")
     request_id = await calls(system, rep)
     assert request_id is not None
     copies = await copies_of(system, request_id)
