@@ -13,7 +13,6 @@ from services.retention import (
     http_privacy,
     http_processors,
     http_status,
-    person_links,
     privacy,
     purge_store,
     repository,
@@ -25,7 +24,7 @@ from services.retention.rights import Retention, RetentionPeriods
 from services.retention.scheduler import PurgeScheduler, SchedulerPolicy
 from services.retention.settings import RetentionSettings
 from services.retention.unit_of_work import MongoRetentionUnitOfWork, RetentionStores
-from shared import topics
+from shared import person_links, topics
 from shared.clock import Clock
 from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent

@@ -12,7 +12,6 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.retention.erasure import ParticipantCompletion, Purge, record_completion
-from services.retention.person_links import MongoPersonLinks
 from services.retention.purge_store import RECTIFICATIONS
 from services.retention.repository import CLOCKS, MongoLegalHolds, MongoRetentionClocks
 from shared.events import CloudEvent
@@ -24,6 +23,7 @@ from shared.events.privacy import (
 )
 from shared.mongo import Document, Transaction, delete_matching, kept_out
 from shared.participant import ErasureNotes, Kept, owned_by, person_ids
+from shared.person_links import MongoPersonLinks
 
 PARTICIPANT = "retention"
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.retention.person_links import MongoPersonLinks
 from services.retention.purge_store import (
     MongoCertificates,
     MongoExports,
@@ -22,6 +21,7 @@ from services.retention.repository import (
 )
 from services.retention.status_store import RetentionOverview
 from shared.mongo import Document, Transaction, TransactionRunner
+from shared.person_links import MongoPersonLinks
 from shared.stores import MongoUnitOfWork, unit_of_work_factory
 
 

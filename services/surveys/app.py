@@ -15,6 +15,7 @@ from services.surveys.settings import SurveySettings
 from shared import topics
 from shared.clock import Clock
 from shared.erasure_progress import ErasureProgress
+from shared.events.access import AccountContactsLinked
 from shared.events.intake import (
     ContactRegistered,
     OrganisationChanged,
@@ -74,6 +75,9 @@ def create_app(
         )
     )
     on_organisation_changed = on(lambda e, uow: handlers.follow_organisation(e, uow=uow))
+    on_person_linked = on(
+        lambda e, uow: handlers.link_person(e, uow=uow, clock=runtime.clock, count=count)
+    )
 
     participant = participant_handlers(
         participant="surveys",
@@ -100,6 +104,7 @@ def create_app(
         },
     )
     runtime.consume(topics.SUPPORT_CONTACTS, {ContactRegistered.event_type: on_contact_registered})
+    runtime.consume(topics.ACCESS_MEMBERSHIPS, {AccountContactsLinked.event_type: on_person_linked})
     runtime.consume(topics.PRIVACY_ERASURE, participant)
     runtime.consume(topics.PRIVACY_DSR, participant)
     runtime.produces(topics.SURVEYS, topics.PRIVACY_ERASURE, topics.PRIVACY_DSR)
@@ -115,6 +120,7 @@ def create_app(
         clock=runtime.clock,
         metrics=metrics,
         link_ttl=settings.link_ttl,
+        cooldown=settings.cooldown,
         mail_domain=settings.mail_domain,
         poll_seconds=settings.dispatch_poll_seconds,
         max_backoff_seconds=settings.retry_max_backoff_seconds,

@@ -1,6 +1,7 @@
 """Sends due invitations, each at most once per resolution as far as the relay allows.
 
-Per invitation: (1) in one transaction re-check it (still due, nobody erased or opted out),
+Per invitation: (1) in one transaction re-check it (still due, nobody erased or opted out, no
+other invitation of the same person going first),
 record the intent (state `sending`, a deterministic Message-ID, the token hashes, a lease);
 (2) hand the mail to the relay; (3) mark it `sent`. A relay that is down leaves it due, and it
 goes out later. The remaining window is honest at-least-once: a crash after the relay took the
@@ -16,7 +17,14 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from services.surveys.domain import DUE_STATES, Invitation, Reason, SurveyKeys, token_hash
+from services.surveys.domain import (
+    DUE_STATES,
+    Invitation,
+    Reason,
+    SurveyKeys,
+    gives_way,
+    token_hash,
+)
 from services.surveys.handlers import InvitationAddress
 from services.surveys.mailing import InvitationLinks, invitation_message, message_id
 from services.surveys.metrics import SurveyMetrics
@@ -46,6 +54,7 @@ class InvitationDispatcher:
         clock: Clock,
         metrics: SurveyMetrics,
         link_ttl: timedelta,
+        cooldown: timedelta,
         mail_domain: str,
         poll_seconds: float,
         max_backoff_seconds: float,
@@ -59,6 +68,7 @@ class InvitationDispatcher:
         self._clock = clock
         self._metrics = metrics
         self._link_ttl = link_ttl
+        self._cooldown = cooldown
         self._domain = mail_domain
         self._poll = poll_seconds
         self._max_backoff = max_backoff_seconds
@@ -152,6 +162,11 @@ class InvitationDispatcher:
             return "not_registered", None, None
         if await uow.opt_outs.contains(contact.opt_out_key):
             return "opted_out", None, None
+        person = await uow.persons.of_person(subject)
+        if len(person) > 1 and gives_way(
+            invitation, await uow.invitations.active_for(person), cooldown=self._cooldown
+        ):
+            return "cooldown", None, None
         address = await unseal(sealed, InvitationAddress, keys=self._keys)
         if address is None:
             return "erased", None, None

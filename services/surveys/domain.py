@@ -121,6 +121,23 @@ def decide(
     return Decision("scheduled", due_at=due_at)
 
 
+def gives_way(invitation: Invitation, others: Iterable[Invitation], *, cooldown: timedelta) -> bool:
+    """Throttled per person when sending too: an invitation gives way to another of the same
+    person due within the cooldown that was sent, is being sent, or is due first. Two decided
+    before access linked the person's contacts are both scheduled: the first goes."""
+    if invitation.due_at is None:
+        return False
+    mine = (invitation.due_at, invitation.invitation_id)
+    for other in others:
+        if other.invitation_id == invitation.invitation_id or other.due_at is None:
+            continue
+        if abs(other.due_at - invitation.due_at) >= cooldown:
+            continue
+        if other.state != "scheduled" or (other.due_at, other.invitation_id) < mine:
+            return True
+    return False
+
+
 def normalise_email(email: str) -> str:
     """The matching key of an email address: Unicode NFC, trimmed, case-folded."""
     return unicodedata.normalize("NFC", email.strip()).casefold()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -19,9 +19,11 @@ from services.surveys.domain import (
     SurveyPolicy,
     decide,
 )
+from services.surveys.persons import PersonLinks, honour_opt_out
 from shared.clock import Clock
 from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
 from shared.events import CloudEvent
+from shared.events.access import AccountContactsLinked
 from shared.events.intake import (
     ContactDetails,
     ContactRegistered,
@@ -70,7 +72,7 @@ class KeyedSet(Protocol):
 class Invitations(Protocol):
     async def get(self, invitation_id: str) -> Invitation | None: ...
     async def record(self, invitation: Invitation) -> None: ...
-    async def due_ats_for(self, requester_id: str) -> list[datetime]: ...
+    async def due_ats_for(self, requester_ids: Sequence[str]) -> list[datetime]: ...
     async def scheduled(
         self, *, request_id: str | None = None, requester_id: str | None = None
     ) -> list[str]: ...
@@ -91,6 +93,8 @@ class DecisionUnitOfWork(Protocol):
     def opt_outs(self) -> KeyedSet: ...
     @property
     def erased(self) -> KeyedSet: ...
+    @property
+    def persons(self) -> PersonLinks: ...
 
     async def tag_request(self, request_id: str, organisation_id: str | None) -> None: ...
 
@@ -154,6 +158,9 @@ async def register_contact(
     )
     await uow.contacts.register(contact, address=address)
     await uow.contacts.retag(subject)
+    person = await uow.persons.of_person(subject)
+    for _ in range(await honour_opt_out(person, uow=uow, at=clock.now())):
+        count("opted_out")
     for waiting in await uow.invitations.for_subject(subject):
         if waiting.state != "skipped" or waiting.reason != "not_registered":
             continue
@@ -201,11 +208,24 @@ async def follow_status(
     )
     if await uow.invitations.get(resolution.invitation_id) is not None:
         return  # this resolution was decided already (replayed or republished event)
-    if await uow.contacts.get(changed.requester_id) is not None:
-        await uow.contacts.touch(changed.requester_id, at=changed.changed_at)
+    for contact_id in await uow.persons.of_person(changed.requester_id):
+        if await uow.contacts.get(contact_id) is not None:  # concurrent decisions conflict
+            await uow.contacts.touch(contact_id, at=changed.changed_at)
     decision = await _decide(resolution, uow=uow, policy=policy, secrets=secrets)
     await uow.invitations.record(Invitation.decided(resolution, decision, at=clock.now()))
     count(decision.reason)
+
+
+async def link_person(
+    event: CloudEvent, *, uow: DecisionUnitOfWork, clock: Clock, count: CountDecision
+) -> None:
+    """P9: these contacts are one person's (access linked them in one account): they are
+    throttled as one, and an opt-out given under any of them holds under all of them."""
+    linked = AccountContactsLinked.from_event(event)
+    await uow.persons.link(linked.account_id, linked.contact_ids)
+    person = await uow.persons.of_person(linked.contact_ids[0])
+    for _ in range(await honour_opt_out(person, uow=uow, at=clock.now())):
+        count("opted_out")
 
 
 async def _decide(
@@ -220,7 +240,9 @@ async def _decide(
         registered=contact is not None,
         erased=await uow.erased.contains(secrets.erased_key(subject)),
         opted_out=contact is not None and await uow.opt_outs.contains(contact.opt_out_key),
-        other_invitations_due=await uow.invitations.due_ats_for(subject),
+        other_invitations_due=await uow.invitations.due_ats_for(
+            await uow.persons.of_person(subject)
+        ),
     )
 
 

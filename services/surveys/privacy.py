@@ -28,6 +28,7 @@ from shared.events.privacy import ErasureScope
 from shared.events.surveys import ResponseComment
 from shared.mongo import Document, delete_in, delete_matching, kept_out
 from shared.participant import ErasureNotes, Kept, owned_by
+from shared.person_links import MongoPersonLinks
 
 
 class ExportedInvitation(BaseModel):
@@ -200,6 +201,9 @@ class SurveysHoldings:
         free = [p for p in rest if p not in left]
         if free:  # erased: never surveyed, nor registered by a late event
             await self._forget(free)
+            linked = await MongoPersonLinks(self._database).forget(free)
+            if linked:  # which contacts were one person's goes with them
+                await notes.deleted("person_links", linked)
             # deleted after the marks: a registration committed before them is found now, and
             # one being made waits for them (MongoKeyedSet.contains with hold)
             deleted = await delete_in(contacts, "_id", free)
@@ -233,6 +237,7 @@ class SurveysHoldings:
         left["contacts"] = await self._database[CONTACTS].count_documents(
             {"_id": {"$in": sorted(released)}}
         )
+        left["person_links"] = await MongoPersonLinks(self._database).count_of(sorted(released))
         return left
 
     async def export(self, data_subject_id: str) -> SurveysExport:

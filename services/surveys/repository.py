@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -19,13 +20,14 @@ from services.surveys.domain import (
 )
 from services.surveys.response_store import RESPONSES as RESPONSES
 from services.surveys.response_store import MongoResponses
-from shared import erasure_progress
+from shared import erasure_progress, person_links
 from shared.crypto import SealedPersonalData
 from shared.mongo import (
     Document,
     Transaction,
     TransactionRunner,
 )
+from shared.person_links import MongoPersonLinks
 from shared.stores import MongoCollection, MongoUnitOfWork
 
 CANDIDATES = "survey_candidates"
@@ -161,13 +163,17 @@ class MongoInvitations(MongoCollection):
         document["history"] = [{"reason": invitation.reason, "at": invitation.decided_at}]
         await self._insert(document)
 
-    async def due_ats_for(self, requester_id: str) -> list[datetime]:
+    async def due_ats_for(self, requester_ids: Sequence[str]) -> list[datetime]:
+        """When the person's scheduled, sending and sent invitations are (were) due."""
+        return [i.due_at for i in await self.active_for(requester_ids) if i.due_at]
+
+    async def active_for(self, requester_ids: Sequence[str]) -> list[Invitation]:
+        """The person's scheduled, sending and sent invitations, under any of their ids."""
         cursor = self._collection.find(
-            {"requester_id": requester_id, "state": {"$in": list(ACTIVE_STATES)}},
-            {"due_at": 1},
+            {"requester_id": {"$in": list(requester_ids)}, "state": {"$in": list(ACTIVE_STATES)}},
             session=self._session,
         )
-        return [found["due_at"] async for found in cursor if found.get("due_at")]
+        return [_invitation(found) async for found in cursor]
 
     async def conclude(
         self, invitation_id: str, *, state: str, reason: Reason, at: datetime, **fields: Any
@@ -239,6 +245,7 @@ class MongoSurveysUnitOfWork(MongoUnitOfWork):
         self.opt_outs = MongoKeyedSet(database, tx, name=OPT_OUTS)
         self.erased = MongoKeyedSet(database, tx, name=ERASED)
         self.responses = MongoResponses(database, tx)
+        self.persons = MongoPersonLinks(database, tx)
 
     async def tag_request(self, request_id: str, organisation_id: str | None) -> None:
         """Invitations and responses follow their request's organisation (P7, P9)."""
@@ -269,6 +276,7 @@ class MongoSurveysUnitOfWork(MongoUnitOfWork):
 async def create_indexes(runner: TransactionRunner) -> None:
     database = runner.database
     await erasure_progress.create_indexes(database)
+    await person_links.create_indexes(runner)
     for keyed_set in (OPT_OUTS, ERASED):  # made now: a check that holds needs it to exist
         await database[keyed_set].create_index("added_at")
     await database[CANDIDATES].create_index("requester_id")

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from services.surveys.domain import Invitation, Reason, response_key_id, token_hash
+from services.surveys.persons import PersonUnitOfWork, honour_opt_out
 from shared import topics
 from shared.clock import Clock
 from shared.crypto import KeyStore, SealedPersonalData, seal
@@ -53,19 +54,28 @@ class Responses(Protocol):
     async def exists(self, invitation_id: str) -> bool: ...
 
 
-class OptOuts(Protocol):
-    async def add(self, key: str, *, at: datetime) -> None: ...
-
-
 class ResponseUnitOfWork(Protocol):
     @property
     def invitations(self) -> Invitations: ...
     @property
     def responses(self) -> Responses: ...
-    @property
-    def opt_outs(self) -> OptOuts: ...
 
     async def publish(self, topic: str, event: CloudEvent) -> None: ...
+
+
+class OptOutInvitations(Protocol):
+    async def by_token(self, *, field: str, hashed: str) -> Invitation | None: ...
+    async def scheduled(
+        self, *, request_id: str | None = None, requester_id: str | None = None
+    ) -> list[str]: ...
+    async def conclude(
+        self, invitation_id: str, *, state: str, reason: Reason, at: datetime
+    ) -> None: ...
+
+
+class OptOutUnitOfWork(PersonUnitOfWork, Protocol):
+    @property
+    def invitations(self) -> OptOutInvitations: ...
 
 
 async def answerable(
@@ -137,10 +147,9 @@ async def record_response(
     return "recorded"
 
 
-async def opt_out(
-    *, token: str, uow: ResponseUnitOfWork, clock: Clock
-) -> tuple[OptOutOutcome, int]:
-    """Honour an opt-out for ever: keep only the keyed hash of the email; cancel what is pending.
+async def opt_out(*, token: str, uow: OptOutUnitOfWork, clock: Clock) -> tuple[OptOutOutcome, int]:
+    """Honour an opt-out for ever: keep only the keyed hash of each of the person's addresses
+    (P9: every contact access links to theirs); cancel what is pending for any of them.
 
     Returns the outcome and how many waiting invitations it cancelled."""
     invitation = await uow.invitations.by_token(
@@ -150,7 +159,5 @@ async def opt_out(
         return "unknown", 0
     now = clock.now()
     await uow.opt_outs.add(invitation.opt_out_key, at=now)
-    pending = await uow.invitations.scheduled(requester_id=invitation.requester_id)
-    for invitation_id in pending:
-        await uow.invitations.conclude(invitation_id, state="skipped", reason="opted_out", at=now)
-    return "opted_out", len(pending)
+    person = await uow.persons.of_person(invitation.requester_id)
+    return "opted_out", await honour_opt_out(person, uow=uow, at=now, given=True)

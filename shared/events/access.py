@@ -97,7 +97,8 @@ class RequestOrganisationDecided(EventData):
 class AccountContactsLinked(EventData):
     """One person's data-subject ids: access linked a contact to the account with the same
     email (P3), such as an order form's representative who also wrote in on the web. retention
-    erases a person under every id they have (P11). Ids only; keyed by the account id."""
+    erases a person under every id they have (P11); surveys throttles them and honours their
+    opt-out under every id (P9). Ids only; keyed by the account id."""
 
     event_type = "access.account.contacts_linked.v1"
     topic = topics.ACCESS_MEMBERSHIPS

@@ -53,7 +53,11 @@ class RealSystem:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[RealSystem]:
-        env = {"RETENTION_SCHEDULER_SECONDS": "0.2", "RETENTION_PARTICIPANT_LATE_SECONDS": "3"}
+        env = {
+            "RETENTION_SCHEDULER_SECONDS": "0.2",
+            "RETENTION_PARTICIPANT_LATE_SECONDS": "3",
+            "SURVEYS_SAMPLE_RATE": "1.0",  # as in memory: every registered person is asked
+        }
         async with contextlib.AsyncExitStack() as stack:
             self._processes = await stack.enter_async_context(
                 four_services(

@@ -410,6 +410,10 @@ async def test_a_representatives_erasure_under_the_crms_id_covers_every_id_they_
     # the number intake knew them by as the customer's representative goes too
     named = system.database("intake")["representatives"]
     assert await named.count_documents({"contact_id": "c-r2"}) == 0
+    # and so does surveys' note that the two ids were one person (P9)
+    assert certificate["participants"]["surveys"]["counts"]["person_links"] == 1
+    linked = system.database("surveys")["person_links"]
+    assert await linked.count_documents({"contact_ids": {"$in": ["c-r2", intake_id]}}) == 0
 
 
 @pytest.mark.both_layers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from services.surveys.domain import (
@@ -14,10 +15,11 @@ from services.surveys.domain import (
     SurveyKeys,
     SurveyPolicy,
 )
-from services.surveys.handlers import follow_status
+from services.surveys.handlers import follow_status, link_person
 from shared.clock import FixedClock
 from shared.crypto import SealedPersonalData
 from shared.events import CloudEvent
+from shared.events.access import AccountContactsLinked
 from shared.events.intake import StatusChanged
 
 AT = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
@@ -41,9 +43,7 @@ class FakeCandidates:
 
 class FakeContacts:
     def __init__(self, *ids: str) -> None:
-        self.known = {
-            i: RegisteredContact(i, None, AT, SECRETS.opt_out_key(f"{i}@x.org")) for i in ids
-        }
+        self.known = {i: RegisteredContact(i, AT, SECRETS.opt_out_key(f"{i}@x.org")) for i in ids}
 
     async def register(self, contact: RegisteredContact, *, address: SealedPersonalData) -> None:
         self.known[contact.contact_id] = contact
@@ -80,11 +80,11 @@ class FakeInvitations:
         assert invitation.invitation_id not in self.by_id
         self.by_id[invitation.invitation_id] = invitation
 
-    async def due_ats_for(self, requester_id: str) -> list[datetime]:
+    async def due_ats_for(self, requester_ids: Sequence[str]) -> list[datetime]:
         return [
             i.due_at
             for i in self.by_id.values()
-            if i.requester_id == requester_id and i.state in ACTIVE_STATES and i.due_at
+            if i.requester_id in requester_ids and i.state in ACTIVE_STATES and i.due_at
         ]
 
     async def scheduled(
@@ -93,7 +93,9 @@ class FakeInvitations:
         return [
             i.invitation_id
             for i in self.by_id.values()
-            if i.state == "scheduled" and request_id in (None, i.request_id)
+            if i.state == "scheduled"
+            and request_id in (None, i.request_id)
+            and requester_id in (None, i.requester_id)
         ]
 
     async def conclude(
@@ -103,6 +105,18 @@ class FakeInvitations:
         self.by_id[invitation_id] = dataclasses.replace(old, state=state, reason=reason)  # type: ignore[arg-type]
 
 
+class FakePersons:
+    def __init__(self) -> None:
+        self.links: list[set[str]] = []
+
+    async def link(self, account_id: str, contact_ids: Sequence[str]) -> None:
+        self.links.append(set(contact_ids))
+
+    async def of_person(self, person_id: str) -> tuple[str, ...]:
+        found = next((ids for ids in self.links if person_id in ids), set())
+        return (person_id, *sorted(found - {person_id}))
+
+
 class FakeUnitOfWork:
     def __init__(self, *registered: str) -> None:
         self.candidates = FakeCandidates()
@@ -110,15 +124,21 @@ class FakeUnitOfWork:
         self.invitations = FakeInvitations()
         self.opt_outs = FakeSet()
         self.erased = FakeSet()
+        self.persons = FakePersons()
 
 
 def _changed(
-    request_id: str, to_status: str, at: datetime, from_status: str = "open"
+    request_id: str,
+    to_status: str,
+    at: datetime,
+    from_status: str = "open",
+    *,
+    requester_id: str = "p-1",
 ) -> CloudEvent:
     data = StatusChanged.model_validate(
         {
             "request_id": request_id,
-            "requester_id": "p-1",
+            "requester_id": requester_id,
             "channel": "phone",
             "from_status": from_status,
             "to_status": to_status,
@@ -161,3 +181,36 @@ async def test_an_erased_person_is_recorded_as_erased_not_as_unknown() -> None:
     uow.erased.keys.add(SECRETS.erased_key("p-1"))
     await _follow(uow, _changed("r-1", "resolved", AT), counted)
     assert counted == ["erased"]
+
+
+async def _linked(uow: FakeUnitOfWork, counted: list[Reason], *contact_ids: str) -> None:
+    data = AccountContactsLinked(account_id=contact_ids[0], contact_ids=contact_ids, linked_at=AT)
+    event = CloudEvent.of(
+        source="/t", type=data.event_type, subject=data.account_id, time=AT, data=data
+    )
+    await link_person(event, uow=uow, clock=FixedClock(AT), count=counted.append)
+
+
+async def test_a_persons_two_contacts_are_throttled_as_one_person() -> None:
+    """P9: a representative whose address the CRM changed writes in from both addresses."""
+    uow, counted = FakeUnitOfWork("p-1", "p-2"), []
+    await _linked(uow, counted, "p-1", "p-2")
+    await _follow(uow, _changed("r-1", "resolved", AT), counted)
+    later = AT + timedelta(days=3)
+    await _follow(uow, _changed("r-2", "resolved", later, requester_id="p-2"), counted)
+    assert counted == ["scheduled", "cooldown"]
+
+
+async def test_an_opt_out_under_one_contact_holds_under_the_other_once_linked() -> None:
+    uow, counted = FakeUnitOfWork("p-1", "p-2"), []
+    uow.opt_outs.keys.add(SECRETS.opt_out_key("p-1@x.org"))
+    await _follow(uow, _changed("r-2", "resolved", AT, requester_id="p-2"), counted)
+    await _linked(uow, counted, "p-1", "p-2")
+    [invitation] = uow.invitations.by_id.values()
+    assert (invitation.state, invitation.reason) == ("skipped", "opted_out")
+    assert SECRETS.opt_out_key("p-2@x.org") in uow.opt_outs.keys
+    assert counted == ["scheduled", "opted_out"]
+    await _follow(
+        uow, _changed("r-3", "resolved", AT + timedelta(days=90), requester_id="p-2"), counted
+    )
+    assert counted[-1] == "opted_out"

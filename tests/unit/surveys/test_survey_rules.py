@@ -10,11 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.surveys.domain import (
+    Decision,
+    Invitation,
     Resolution,
     SurveyKeys,
     SurveyPolicy,
     csat,
     decide,
+    gives_way,
     is_sampled,
     token_hash,
 )
@@ -84,6 +87,26 @@ def test_who_is_not_surveyed_and_why(overrides: dict[str, object], reason: str) 
 
 def test_a_survey_more_than_a_cooldown_ago_does_not_hold_the_next_back() -> None:
     assert _decide(other_invitations_due=[AT - timedelta(days=40)]) == "scheduled"
+
+
+def _scheduled(request_id: str, *, due_in_days: int, state: str = "scheduled") -> Invitation:
+    resolution = _resolution(request_id=request_id)
+    decided = Invitation.decided(
+        resolution, Decision("scheduled", AT + timedelta(days=due_in_days)), at=AT
+    )
+    return Invitation(**{**decided.__dict__, "state": state})
+
+
+def test_of_one_persons_invitations_within_a_cooldown_the_first_due_goes() -> None:
+    """Two invitations scheduled under two contacts before access linked them as one person."""
+    first, second = _scheduled("r-1", due_in_days=1), _scheduled("r-2", due_in_days=5)
+    both = [first, second]
+    assert not gives_way(first, both, cooldown=POLICY.cooldown)
+    assert gives_way(second, both, cooldown=POLICY.cooldown)
+    sent_later = _scheduled("r-2", due_in_days=5, state="sent")
+    assert gives_way(first, [first, sent_later], cooldown=POLICY.cooldown)
+    far = _scheduled("r-3", due_in_days=40)
+    assert not gives_way(far, [first, far], cooldown=POLICY.cooldown)
 
 
 def test_sampling_is_deterministic_per_seed_and_request() -> None:

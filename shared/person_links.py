@@ -1,6 +1,8 @@
 """One person's data-subject ids, as access links them in one account (P3): an order form's
-representative who also wrote in has two. A person's erasure covers every id they have (P11).
-Ids only, from `access.account.contacts_linked.v1`; forgotten with the person's erasure."""
+representative who also wrote in has two, and one whose address the CRM changed. retention
+erases a person under every id they have (P11); surveys asks a person, not an address, and
+honours their opt-out under every id (P9). Ids only, from `access.account.contacts_linked.v1`;
+forgotten with the person's erasure."""
 
 from __future__ import annotations
 
