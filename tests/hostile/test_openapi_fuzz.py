@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
+import schemathesis.engine.errors
 import uvicorn
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given, settings
@@ -26,6 +27,10 @@ from tests.hostile.conftest import STAFF, STAFF_TOKEN
 from tests.support.reliability import profile, record
 
 EXAMPLES = {"short": 4, "full": 100}
+# schemathesis imports `schemathesis.engine.errors` lazily, in the middle of a stateful run. There
+# pytest's assertion rewriting parses it at a deep stack, where CPython 3.11.7's AST depth check
+# can fail with "AST constructor recursion depth mismatch" (fixed in 3.11.8); importing it here,
+# at a shallow stack, keeps that out of the run.
 
 
 @contextlib.contextmanager
