@@ -65,6 +65,12 @@ class BackboneMetrics:
             ["topic", "reason"],
             registry=registry,
         )
+        self.outbox_undeliverable = Counter(
+            f"{service}_outbox_undeliverable_total",
+            "Outbox events the broker can never take (too large), set aside so the rest flow.",
+            ["outbox", "type"],
+            registry=registry,
+        )
         self.transient_failures = Counter(
             f"{service}_transient_failures_total",
             "Failures retried with backoff (store or broker away), by operation.",

@@ -14,7 +14,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    KafkaError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+)
 from pymongo import ASCENDING
 
 from shared.background import stop_if_cancelled
@@ -171,9 +176,10 @@ class OutboxRelay:
         # One batch: every send is handed to the producer before any acknowledgement is awaited
         # (the idempotent producer keeps them in order per partition), then one update marks
         # the whole batch sent: two round trips per batch instead of two per event.
-        await self._publish_batch(
-            [(d["topic"], d["key"].encode(), d["payload"].encode()) for d in pending]
-        )
+        try:
+            await self._publish_batch([_record(d) for d in pending])
+        except UNDELIVERABLE:
+            pending = await self._publish_one_by_one(pending)
         _reached("after_publish")
         await self._outbox.update_many(
             {"_id": {"$in": [d["_id"] for d in pending]}}, {"$set": {"sent_at": self._clock.now()}}
@@ -183,6 +189,38 @@ class OutboxRelay:
                 topic=document["topic"], type=document["type"]
             ).inc()
         return len(pending)
+
+    async def _publish_one_by_one(self, pending: list[Document]) -> list[Document]:
+        """A batch with an event the broker can never take (too large): publish the events one
+        at a time, in order, and set that one aside (marked `undeliverable`, counted, its type
+        logged) so it does not hold up every event after it. The published ones are returned."""
+        published: list[Document] = []
+        for document in pending:
+            try:
+                await self._publish_batch([_record(document)])
+            except UNDELIVERABLE as error:
+                await self._set_aside(document, error)
+                continue
+            published.append(document)
+        return published
+
+    async def _set_aside(self, document: Document, error: Exception) -> None:
+        reason = type(error).__name__
+        await self._outbox.update_one(
+            {"_id": document["_id"]},
+            {"$set": {"sent_at": self._clock.now(), "undeliverable": reason}},
+        )
+        self._metrics.outbox_undeliverable.labels(
+            outbox=self._outbox.name, type=document["type"]
+        ).inc()
+        log.error(
+            "outbox event set aside: the broker cannot take it",
+            extra={
+                "event_type": document["type"],
+                "event_id": document["event_id"],
+                "error": reason,
+            },
+        )
 
     async def _observe_backlog(self, pending: list[Document]) -> None:
         """Backlog and lag; a batch shorter than the limit is the whole backlog (no count)."""
@@ -195,6 +233,14 @@ class OutboxRelay:
             oldest = min(document["created_at"] for document in pending)
             lag = max(0.0, (self._clock.now() - oldest).total_seconds())
         self._lag.set(lag)
+
+
+UNDELIVERABLE = (MessageSizeTooLargeError, RecordTooLargeError, RecordListTooLargeError)
+"""What the broker will never take, however often it is tried: an event too large for it."""
+
+
+def _record(document: Document) -> tuple[str, bytes, bytes]:
+    return document["topic"], document["key"].encode(), document["payload"].encode()
 
 
 def _is_kafka_transient(error: BaseException) -> bool:
