@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from shared import topics
 from shared.clock import Clock
 from shared.consumer import EventHandler
-from shared.crypto import KeyStore, seal, unseal
+from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
 from shared.events import CloudEvent, EventSchemaError
 from shared.events.intake import ContactDetails
 from shared.events.privacy import (
@@ -38,6 +38,7 @@ from shared.events.privacy import (
     ErasureScope,
     ExportContributed,
     ExportRequested,
+    ExportSlice,
     KeptGround,
     KeptRecords,
     Participant,
@@ -45,7 +46,7 @@ from shared.events.privacy import (
 )
 from shared.events.sources import EventSource
 from shared.mongo import Transaction
-from shared.outbox import add_to_outbox
+from shared.outbox import add_many_to_outbox, add_to_outbox
 
 RELEASE_BATCH = 250
 """Persons released per call: a few queries per batch instead of a few per person (an
@@ -169,6 +170,11 @@ def completed_event(completed: ErasureCompleted, *, source: EventSource) -> Clou
     )
 
 
+EXPORT_SLICE_BYTES = 384 * 1024
+"""The most JSON text one contribution event seals: sealed (base64) it stays near 512 KiB, well
+under the broker's 1 MiB a record, and each slice is a store document well under 16 MiB."""
+
+
 async def export(
     requested: ExportRequested,
     *,
@@ -176,15 +182,48 @@ async def export(
     holdings: Holdings,
     keys: KeyStore,
     now: Callable[[], datetime],
-) -> ExportContributed:
-    """One participant's part of a person's export, sealed with the person's key."""
+) -> list[ExportContributed]:
+    """One participant's part of a person's export, sealed with the person's key: one event,
+    or for a large part (the files of many requests) its JSON text in slices, one event each."""
     person = requested.data_subject_id
-    return ExportContributed(
-        export_id=requested.export_id,
-        participant=participant,
-        contributed_at=now(),
-        records=await seal(await holdings.export(person), data_subject_id=person, keys=keys),
-    )
+    held = await holdings.export(person)
+    at = now()
+
+    def contributed(
+        records: SealedPersonalData, part: int = 0, parts: int = 1
+    ) -> ExportContributed:
+        return ExportContributed(
+            export_id=requested.export_id,
+            participant=participant,
+            contributed_at=at,
+            records=records,
+            part=part,
+            parts=parts,
+        )
+
+    text = held.model_dump_json()
+    if len(text.encode()) <= EXPORT_SLICE_BYTES:
+        return [contributed(await seal(held, data_subject_id=person, keys=keys))]
+    slices = export_slices(text, budget=EXPORT_SLICE_BYTES)
+    return [
+        contributed(await seal(piece, data_subject_id=person, keys=keys), number, len(slices))
+        for number, piece in enumerate(slices)
+    ]
+
+
+def export_slices(text: str, *, budget: int) -> list[ExportSlice]:
+    """The text in order, in slices whose serialised form is at most `budget` bytes."""
+    found: list[ExportSlice] = []
+    start = 0
+    while start < len(text):
+        size = budget
+        piece = ExportSlice(text=text[start : start + size])
+        while size > 1 and len(piece.model_dump_json().encode()) > budget:
+            size //= 2
+            piece = ExportSlice(text=text[start : start + size])
+        found.append(piece)
+        start += len(piece.text)
+    return found
 
 
 async def rectify(requested: RectificationRequested, *, holdings: Holdings, keys: KeyStore) -> None:
@@ -229,14 +268,13 @@ def participant_handlers(
             keys=keys,
             now=clock.now,
         )
-        await add_to_outbox(
+        await add_many_to_outbox(
             tx,
             topic=topics.PRIVACY_DSR,
-            event=source.event(
-                subject=contributed.export_id,
-                time=contributed.contributed_at,
-                data=contributed,
-            ),
+            events=[
+                source.event(subject=part.export_id, time=part.contributed_at, data=part)
+                for part in contributed
+            ],
         )
 
     async def on_rectification(event: CloudEvent, tx: Transaction) -> None:

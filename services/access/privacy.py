@@ -4,6 +4,7 @@ read what)."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence, Set
 from datetime import datetime
 
@@ -38,6 +39,13 @@ class ExportedMembership(BaseModel):
     official_contact: bool | None
 
 
+class ExportedPicture(BaseModel):
+    """The person's profile picture as access keeps it (re-encoded, without metadata)."""
+
+    media_type: str
+    content_base64: str
+
+
 class AccessExport(BaseModel):
     """What access holds on one person: account, memberships, readable copies of requests."""
 
@@ -47,6 +55,7 @@ class AccessExport(BaseModel):
     account_created_at: datetime | None
     has_password: bool
     has_profile_picture: bool
+    profile_picture: ExportedPicture | None
     contact_ids: list[str]
     memberships: list[ExportedMembership]
     requests: list[ExportedRequest]
@@ -213,6 +222,14 @@ class AccessHoldings:
         await rectify(data_subject_id, details, uow=self._uow)
 
 
+def _picture(account: Document | None) -> ExportedPicture | None:
+    picture = account.get("picture") if account else None
+    if not picture:
+        return None
+    content = base64.b64encode(bytes(picture["data"])).decode()
+    return ExportedPicture(media_type=picture["media_type"], content_base64=content)
+
+
 async def holdings_of(person: str, *, uow: AccessUnitOfWork) -> AccessExport:
     """What access holds on the person: account, memberships, readable copies of requests."""
     account = await uow.accounts.by_contact(person)
@@ -224,6 +241,7 @@ async def holdings_of(person: str, *, uow: AccessUnitOfWork) -> AccessExport:
         account_created_at=account["created_at"] if account else None,
         has_password=bool(account and account.get("password_hash")),
         has_profile_picture=bool(account and account.get("picture")),
+        profile_picture=_picture(account),
         contact_ids=contact_ids,
         memberships=[
             ExportedMembership(

@@ -6,6 +6,7 @@ order form's representative who also wrote in) gets one export with a part for e
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from services.retention.errors import GoneError, NotFoundError, NotReadyError
 from services.retention.rights import Retention, may_act_for
 from shared import topics
 from shared.crypto import SealedPersonalData, unseal
-from shared.events.privacy import PARTICIPANTS, ExportRequested
+from shared.events.privacy import PARTICIPANTS, ExportRequested, ExportSlice
 from shared.events.sources import RETENTION
 from shared.tokens import Principal
 
@@ -112,6 +113,8 @@ async def download_export(token: str, *, ctx: Retention) -> dict[str, Any]:
             {"data_subject_id": other["data_subject_id"], "services": parts, **_missing(parts)}
         )
     parts = await _opened(export, ctx)
+    for assembled in (export, *others):
+        await exports.drop_slices(assembled["_id"])
     return {
         "export_id": export["_id"],
         "data_subject_id": export["data_subject_id"],
@@ -126,9 +129,27 @@ async def download_export(token: str, *, ctx: Retention) -> dict[str, Any]:
 async def _opened(export: dict[str, Any], ctx: Retention) -> dict[str, Any]:
     parts: dict[str, Any] = {}
     for participant, sealed in sorted(export["contributions"].items()):
+        if "slices" in sealed:  # a large part, sealed in slices of its JSON text
+            parts[participant] = await _joined(export, participant, ctx)
+            continue
         opened = await unseal(SealedPersonalData(**sealed), AnyRecords, keys=ctx.keys)
         parts[participant] = None if opened is None else opened.root
     return parts
+
+
+async def _joined(export: dict[str, Any], participant: str, ctx: Retention) -> Any:
+    """A large part, its slices opened and joined; None if the person's key is gone (or a
+    slice was sealed for someone else)."""
+    texts = []
+    for found in await ctx.stores.reads().exports.slices(export["_id"], participant):
+        sealed = SealedPersonalData(**found["records"])
+        if sealed.data_subject_id != export["data_subject_id"]:
+            return None
+        opened = await unseal(sealed, ExportSlice, keys=ctx.keys)
+        if opened is None:
+            return None
+        texts.append(opened.text)
+    return json.loads("".join(texts))
 
 
 def _missing(parts: dict[str, Any]) -> dict[str, list[str]]:

@@ -37,6 +37,9 @@ class Exports(Protocol):
     async def contribute(
         self, export_id: str, *, participant: str, records: dict[str, Any]
     ) -> None: ...
+    async def keep_slice(
+        self, export_id: str, *, participant: str, part: int, records: dict[str, Any]
+    ) -> int: ...
 
 
 class RetentionRecord(BaseModel):
@@ -152,8 +155,17 @@ async def track_erasure_completion(event: CloudEvent, *, purges: Purges) -> None
 async def collect_export_contribution(event: CloudEvent, *, exports: Exports) -> None:
     """Orchestrator side: keep a participant's sealed part of an export we asked for."""
     contributed = ExportContributed.from_event(event)
+    records = contributed.records.model_dump()
+    if contributed.parts > 1:  # a slice of a large part: the part counts once all are here
+        kept = await exports.keep_slice(
+            contributed.export_id,
+            participant=contributed.participant,
+            part=contributed.part,
+            records=records,
+        )
+        if kept < contributed.parts:
+            return
+        records = {"slices": contributed.parts, "data_subject_id": records["data_subject_id"]}
     await exports.contribute(
-        contributed.export_id,
-        participant=contributed.participant,
-        records=contributed.records.model_dump(),
+        contributed.export_id, participant=contributed.participant, records=records
     )

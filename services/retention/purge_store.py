@@ -17,6 +17,7 @@ from shared.stores import MongoCollection
 PURGES = "purges"
 CERTIFICATES = "deletion_certificates"
 EXPORTS = "exports"
+EXPORT_SLICES = "export_slices"
 RECTIFICATIONS = "rectifications"
 
 
@@ -119,6 +120,27 @@ class MongoExports(MongoCollection):
             session=self._session,
         )
 
+    async def keep_slice(
+        self, export_id: str, *, participant: str, part: int, records: Document
+    ) -> int:
+        """Keep one slice of a large contribution (again: the same); how many are kept."""
+        slices = self._collection.database[EXPORT_SLICES]
+        key = {"export_id": export_id, "participant": participant}
+        await slices.replace_one(
+            {"_id": f"{export_id}/{participant}/{part}"},
+            {**key, "part": part, "records": records},
+            upsert=True,
+            session=self._session,
+        )
+        return await slices.count_documents(key, session=self._session)
+
+    async def slices(self, export_id: str, participant: str) -> list[Document]:
+        """The sealed slices of a participant's large contribution, in order."""
+        found = self._collection.database[EXPORT_SLICES].find(
+            {"export_id": export_id, "participant": participant}, session=self._session
+        )
+        return sorted(await found.to_list(), key=lambda d: int(d["part"]))
+
     async def issue_link(self, export_id: str, *, link_hash: str, expires_at: datetime) -> None:
         await self._collection.update_one(
             {"_id": export_id},
@@ -130,7 +152,8 @@ class MongoExports(MongoCollection):
         return await self._collection.find_one({"link_hash": link_hash}, session=self._session)
 
     async def downloaded(self, export_id: str, *, at: datetime) -> bool:
-        """Mark downloaded and drop the contributions; False if it was downloaded already."""
+        """Mark downloaded and drop the contributions (the slices of large ones stay until
+        `drop_slices`); False if it was downloaded already."""
         result = await self._collection.update_one(
             {"_id": export_id, "downloaded_at": None},
             {"$set": {"downloaded_at": at, "contributions": {}, "link_hash": None}},
@@ -138,11 +161,20 @@ class MongoExports(MongoCollection):
         )
         return result.modified_count == 1
 
+    async def drop_slices(self, export_id: str) -> None:
+        """The slices of a downloaded export's large parts (once they are assembled)."""
+        await self._collection.database[EXPORT_SLICES].delete_many(
+            {"export_id": export_id}, session=self._session
+        )
+
 
 async def create_indexes(runner: TransactionRunner) -> None:
     database = runner.database
     await database[PURGES].create_index([("state", ASCENDING), ("requested_at", ASCENDING)])
     await database[EXPORTS].create_index("link_hash")
+    await database[EXPORT_SLICES].create_index(
+        [("export_id", ASCENDING), ("participant", ASCENDING)]
+    )
 
 
 HELD_ERASURES = "held_erasures"

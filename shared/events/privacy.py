@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared import topics
 from shared.crypto import SealedPersonalData
@@ -121,7 +121,9 @@ class ExportRequested(EventData):
 
 
 class ExportContributed(EventData):
-    """One participant's part of a person's export, sealed with the person's key."""
+    """One participant's part of a person's export, sealed with the person's key. A part too
+    large for one event (files given with the requests) comes as `parts` events, each sealing
+    an `ExportSlice` of the part's JSON text, in order: `part` 0 to `parts` - 1."""
 
     event_type = "privacy.export.contributed.v1"
     topic = topics.PRIVACY_DSR
@@ -130,6 +132,22 @@ class ExportContributed(EventData):
     participant: Participant
     contributed_at: AwareDatetime
     records: SealedPersonalData
+    part: int = Field(default=0, ge=0, description="Which slice this is (with `parts` > 1).")
+    parts: int = Field(default=1, ge=1, le=100_000, description="How many slices there are.")
+
+    @model_validator(mode="after")
+    def _part_of_parts(self) -> ExportContributed:
+        if self.part >= self.parts:
+            raise ValueError("part must be below parts")
+        return self
+
+
+class ExportSlice(BaseModel):
+    """One slice of the JSON text of a participant's export part (see ExportContributed)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str
 
 
 class RectificationRequested(EventData):

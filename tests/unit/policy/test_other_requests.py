@@ -9,6 +9,7 @@ person's last request takes their contact, account and survey data with it.
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from tests.support import producers
 from tests.support.memory import STAFF, MemorySystem
 from tests.support.producers import Person
 from tests.support.real_system import RealSystem
-from tests.unit.policy.test_customer_relationship import file_of, with_a_file
+from tests.unit.policy.test_customer_relationship import export_of, file_of, with_a_file
 
 System = MemorySystem | RealSystem
 
@@ -302,3 +303,22 @@ async def test_survey_data_follows_the_retention_of_its_request(system: System) 
         "/surveys/decisions", params={"request_id": request_id}, headers=STAFF
     )
     assert left.json() == []
+
+
+@pytest.mark.both_layers
+async def test_an_export_holds_a_large_file_whole(system: System) -> None:
+    """P11: the access right covers the files a person gave us. A 3 MB file makes intake's
+    part of the export larger than a Kafka record may be: it travels in slices and arrives
+    whole (before, intake's outbox stalled on it, and every later event with it)."""
+    person = Person.new("Large Lena")
+    content = b"".join(b"line %07d of the log they sent\n" % n for n in range(96_000))
+    request_id = await with_a_file(system, person, content)
+    found = await system.database("intake")["requests"].find_one({"_id": request_id})
+    export = await export_of(system, found["requester_id"])
+    assert export["missing"] == []
+    (kept,) = export["services"]["intake"]["attachments"]
+    assert base64.b64decode(kept["content_base64"]) == content
+    # what was assembled from the slices is gone with the download
+    assert await system.database("retention")["export_slices"].count_documents({}) == 0
+    later = await a_call(system, Person.new("After Ana", phone="+4722334499"), days_ago=0)
+    assert (await system.http("access").get(f"/requests/{later}", headers=STAFF)).status_code == 200

@@ -3,6 +3,7 @@ erasure, over the four services in memory."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 
@@ -149,6 +150,17 @@ async def test_a_profile_picture_is_uploaded_previewed_and_removed(portal: Porta
         files={"picture": ("me.png", b"not a picture", "image/png")},
     )
     assert rejected.status_code == 422 and "not a picture we can use" in rejected.text
+
+    # the picture is part of what is held on the person, so it is in their export (P11)
+    asked = await browser.submit("/my/data", "/my/data/export", {})
+    await portal.system.settle()
+    ready = await browser.follow(asked)
+    action = ready.text.split('action="/my/data/export/', 1)[1].split('"', 1)[0]
+    data_csrf = ready.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    download = await browser.http.post(f"/my/data/export/{action}", data={"csrf": data_csrf})
+    exported = json.loads(download.text)["services"]["access"]["profile_picture"]
+    assert exported["media_type"] == "image/png"
+    assert base64.b64decode(exported["content_base64"]) == preview.content
 
     removed = await browser.submit("/my/profile", "/my/profile/picture/remove", {})
     assert removed.status_code == 303
