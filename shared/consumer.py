@@ -174,22 +174,24 @@ class EventConsumer:
 
     async def _handle_batch_once(self, records: Sequence[Record]) -> None:
         events = [(record, _checked(record)) for record in records]
+        # events of a type this service does not handle (a topic carries several) have
+        # nothing to do, so nothing to record or redo, as in `_handle_once`
+        handled = [(record, event) for record, event in events if event.type in self._handlers]
         started = time.perf_counter()
-        async with self._runner.transaction() as tx, self._batch_scope():
-            await tx.database[PROCESSED_EVENTS].insert_many(
-                [self._processed(record, event) for record, event in events],
-                ordered=True,
-                session=tx.session,
-            )
-            batch, held = write_behind(tx)
-            if self._prepare is not None:
-                await self._prepare([event for _record, event in events], batch)
-            for _record, event in events:
-                handler = self._handlers.get(event.type)
-                if handler is not None:
-                    await handler(event, batch)
-            await held.flush()
-        self._after_commit()
+        if handled:
+            async with self._runner.transaction() as tx, self._batch_scope():
+                await tx.database[PROCESSED_EVENTS].insert_many(
+                    [self._processed(record, event) for record, event in handled],
+                    ordered=True,
+                    session=tx.session,
+                )
+                batch, held = write_behind(tx)
+                if self._prepare is not None:
+                    await self._prepare([event for _record, event in handled], batch)
+                for _record, event in handled:
+                    await self._handlers[event.type](event, batch)
+                await held.flush()
+            self._after_commit()
         share = (time.perf_counter() - started) / len(events)
         self._metrics.batch_records.labels(topic=self.topic).observe(len(events))
         for _record, event in events:
