@@ -137,13 +137,17 @@ KEPT_MEDIA_TYPES = frozenset(
 )
 KEPT_MAX_BYTES = 5_000_000
 KEPT_MAX_FILES = 5
+KEPT_MAX_TOTAL_BYTES = 8_000_000
+"""The files kept with one message are stored in the request's transaction: sealed, 8 MB of
+files are about 10.7 MB, which leaves room for the rest under the embedded store's limit
+(SecantusDB ends a transaction above about 12 MB; MongoDB has no such limit)."""
 
 
 def attachments_of(
     files: tuple[ReceivedFile, ...], *, new_id: Callable[[], str]
 ) -> tuple[tuple[Attachment, ...], dict[str, bytes]]:
     """What is recorded of each file, and the content of those kept: at most five, each a PDF,
-    an image or plain text of at most 5 MB (the rest are listed, not kept)."""
+    an image or plain text of at most 5 MB, 8 MB in all (the rest are listed, not kept)."""
     recorded: list[Attachment] = []
     kept: dict[str, bytes] = {}
     for file in files:
@@ -152,6 +156,7 @@ def attachments_of(
             file.content_type in KEPT_MEDIA_TYPES
             and 0 < len(file.content) <= KEPT_MAX_BYTES
             and len(kept) < KEPT_MAX_FILES
+            and sum(map(len, kept.values())) + len(file.content) <= KEPT_MAX_TOTAL_BYTES
         )
         name = (file.filename or "").replace("/", "_").replace("\\", "_")[:200] or None
         recorded.append(

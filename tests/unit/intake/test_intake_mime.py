@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from services.intake.domain import KEPT_MAX_BYTES, ReceivedFile, attachments_of
+from services.intake.domain import (
+    KEPT_MAX_BYTES,
+    KEPT_MAX_TOTAL_BYTES,
+    ReceivedFile,
+    attachments_of,
+)
 from services.intake.mime import html_to_text, parse_mail
 
 
@@ -94,6 +99,19 @@ def test_only_pdfs_images_and_text_within_the_limits_are_kept() -> None:
     assert recorded[3].filename == ".._.._etc_passwd"
     assert set(kept) == {a.attachment_id for a in recorded if a.kept}
     assert kept[recorded[0].attachment_id] == b"%PDF"
+
+
+def test_the_files_kept_with_one_message_stay_within_what_one_transaction_takes() -> None:
+    """Three 4.9 MB PDFs: two would be 9.8 MB, over the 8 MB kept with one message, so the
+    first is kept and the others are listed (the embedded store ends a transaction above
+    about 12 MB; before, the whole submission was refused with 503)."""
+    pdf = b"%PDF" + b"0" * 4_899_996
+    files = tuple(ReceivedFile(f"{n}.pdf", "application/pdf", pdf) for n in range(3))
+    small = ReceivedFile("note.txt", "text/plain", b"x" * 1_000)
+    ids = iter(str(n) for n in range(100))
+    recorded, kept = attachments_of((*files, small), new_id=lambda: next(ids))
+    assert [a.kept for a in recorded] == [True, False, False, True]
+    assert sum(map(len, kept.values())) <= KEPT_MAX_TOTAL_BYTES
 
 
 def test_encoded_words_and_base64_bodies_are_decoded() -> None:
