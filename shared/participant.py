@@ -45,7 +45,7 @@ from shared.events.privacy import (
     RectificationRequested,
 )
 from shared.events.sources import EventSource
-from shared.mongo import Transaction
+from shared.mongo import Transaction, TransactionRunner
 from shared.outbox import add_many_to_outbox, add_to_outbox
 
 RELEASE_BATCH = 250
@@ -170,6 +170,7 @@ def completed_event(completed: ErasureCompleted, *, source: EventSource) -> Clou
     )
 
 
+SLICES_PER_TRANSACTION = 8
 EXPORT_SLICE_BYTES = 384 * 1024
 """The most JSON text one contribution event seals: sealed (base64) it stays near 512 KiB, well
 under the broker's 1 MiB a record, and each slice is a store document well under 16 MiB."""
@@ -243,9 +244,11 @@ def participant_handlers(
     notes: Callable[[Transaction, str], ErasureNotes],
     keys: KeyStore,
     clock: Clock,
+    runner: TransactionRunner | None = None,
 ) -> dict[str, EventHandler]:
     """The consumer handlers of erasure, export and rectification requests for one service:
-    its completions and contributions are staged in the outbox of the handler's transaction."""
+    its completions and contributions are staged in the outbox of the handler's transaction
+    (with `runner`, a large export part's slices in transactions of their own)."""
 
     async def on_erasure(event: CloudEvent, tx: Transaction) -> None:
         requested = ErasureRequested.from_event(event)
@@ -268,14 +271,20 @@ def participant_handlers(
             keys=keys,
             now=clock.now,
         )
-        await add_many_to_outbox(
-            tx,
-            topic=topics.PRIVACY_DSR,
-            events=[
-                source.event(subject=part.export_id, time=part.contributed_at, data=part)
-                for part in contributed
-            ],
-        )
+        events = [
+            source.event(subject=part.export_id, time=part.contributed_at, data=part)
+            for part in contributed
+        ]
+        if len(events) == 1 or runner is None:
+            await add_many_to_outbox(tx, topic=topics.PRIVACY_DSR, events=events)
+            return
+        # a large part's slices are staged in transactions of their own, a few at a time: in
+        # one they could pass the store's transaction limit (SecantusDB: about 12 MB). Staged
+        # again if this handler is redone, they are the same slices to retention.
+        for start in range(0, len(events), SLICES_PER_TRANSACTION):
+            async with runner.transaction() as own:
+                chunk = events[start : start + SLICES_PER_TRANSACTION]
+                await add_many_to_outbox(own, topic=topics.PRIVACY_DSR, events=chunk)
 
     async def on_rectification(event: CloudEvent, tx: Transaction) -> None:
         await rectify(RectificationRequested.from_event(event), holdings=holdings(tx), keys=keys)

@@ -146,6 +146,7 @@ def create_app(
         notes=lambda tx, erasure_id: ErasureProgress(tx.database, erasure_id, now=clock_.now()),
         keys=keys,
         clock=clock_,
+        runner=runtime.runner,
     )
     runtime.consume(topics.PRIVACY_ERASURE, privacy_handlers)
     runtime.consume(topics.PRIVACY_DSR, privacy_handlers)

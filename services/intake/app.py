@@ -142,6 +142,7 @@ def create_app(
         ),
         keys=keys,
         clock=runtime.clock,
+        runner=runtime.runner,
     )
     runtime.consume(topics.PRIVACY_ERASURE, privacy)
     runtime.consume(topics.PRIVACY_DSR, privacy)

@@ -112,6 +112,7 @@ def create_app(
         ),
         keys=runtime.keys,
         clock=runtime.clock,
+        runner=runtime.runner,
     )
 
     async def track_and_wake(event: CloudEvent, uow: MongoRetentionUnitOfWork) -> None:

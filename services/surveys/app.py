@@ -93,6 +93,7 @@ def create_app(
         ),
         keys=runtime.keys,
         clock=runtime.clock,
+        runner=runtime.runner,
     )
 
     runtime.consume(
