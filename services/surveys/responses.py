@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from services.surveys.domain import Invitation, Reason, response_key_id, token_hash
-from services.surveys.persons import PersonUnitOfWork, honour_opt_out
+from services.surveys.domain import Invitation, response_key_id, token_hash
+from services.surveys.persons import PendingInvitations, PersonUnitOfWork, honour_opt_out
 from shared import topics
 from shared.clock import Clock
 from shared.crypto import KeyStore, SealedPersonalData, seal
@@ -39,14 +39,8 @@ class RecordedResponse:
     comment: SealedPersonalData | None = None
 
 
-class Invitations(Protocol):
+class Invitations(PendingInvitations, Protocol):
     async def by_token(self, *, field: str, hashed: str) -> Invitation | None: ...
-    async def scheduled(
-        self, *, request_id: str | None = None, requester_id: str | None = None
-    ) -> list[str]: ...
-    async def conclude(
-        self, invitation_id: str, *, state: str, reason: Reason, at: datetime
-    ) -> None: ...
 
 
 class Responses(Protocol):
@@ -63,19 +57,9 @@ class ResponseUnitOfWork(Protocol):
     async def publish(self, topic: str, event: CloudEvent) -> None: ...
 
 
-class OptOutInvitations(Protocol):
-    async def by_token(self, *, field: str, hashed: str) -> Invitation | None: ...
-    async def scheduled(
-        self, *, request_id: str | None = None, requester_id: str | None = None
-    ) -> list[str]: ...
-    async def conclude(
-        self, invitation_id: str, *, state: str, reason: Reason, at: datetime
-    ) -> None: ...
-
-
 class OptOutUnitOfWork(PersonUnitOfWork, Protocol):
     @property
-    def invitations(self) -> OptOutInvitations: ...
+    def invitations(self) -> Invitations: ...
 
 
 async def answerable(
