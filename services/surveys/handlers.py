@@ -164,7 +164,9 @@ async def register_contact(
     for waiting in await uow.invitations.for_subject(subject):
         if waiting.state != "skipped" or waiting.reason != "not_registered":
             continue
-        decision = await _decide(_resolution_of(waiting), uow=uow, policy=policy, secrets=secrets)
+        decision = await _decide(
+            _resolution_of(waiting), person=person, uow=uow, policy=policy, secrets=secrets
+        )
         now = clock.now()
         await uow.invitations.conclude(
             waiting.invitation_id,
@@ -208,10 +210,11 @@ async def follow_status(
     )
     if await uow.invitations.get(resolution.invitation_id) is not None:
         return  # this resolution was decided already (replayed or republished event)
-    for contact_id in await uow.persons.of_person(changed.requester_id):
+    person = await uow.persons.of_person(changed.requester_id)
+    for contact_id in person:
         if await uow.contacts.get(contact_id) is not None:  # concurrent decisions conflict
             await uow.contacts.touch(contact_id, at=changed.changed_at)
-    decision = await _decide(resolution, uow=uow, policy=policy, secrets=secrets)
+    decision = await _decide(resolution, person=person, uow=uow, policy=policy, secrets=secrets)
     await uow.invitations.record(Invitation.decided(resolution, decision, at=clock.now()))
     count(decision.reason)
 
@@ -229,9 +232,15 @@ async def link_person(
 
 
 async def _decide(
-    resolution: Resolution, *, uow: DecisionUnitOfWork, policy: SurveyPolicy, secrets: SurveyKeys
+    resolution: Resolution,
+    *,
+    person: Sequence[str],
+    uow: DecisionUnitOfWork,
+    policy: SurveyPolicy,
+    secrets: SurveyKeys,
 ) -> Decision:
-    """P9's decision for one resolution, from what surveys knows of the person now."""
+    """P9's decision for one resolution, from what surveys knows of the person now (`person`:
+    every id of the requester, theirs first)."""
     subject = resolution.requester_id
     contact = await uow.contacts.get(subject)
     return decide(
@@ -240,9 +249,7 @@ async def _decide(
         registered=contact is not None,
         erased=await uow.erased.contains(secrets.erased_key(subject)),
         opted_out=contact is not None and await uow.opt_outs.contains(contact.opt_out_key),
-        other_invitations_due=await uow.invitations.due_ats_for(
-            await uow.persons.of_person(subject)
-        ),
+        other_invitations_due=await uow.invitations.due_ats_for(person),
     )
 
 
