@@ -148,6 +148,13 @@ class EventConsumer:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
 
+    async def handle_each(self, records: Sequence[Record]) -> None:
+        """Process fetched records in order, each in a transaction of its own (`handle`): the
+        handlers may not share one, but the records still cost one fetch and one offset commit
+        together. Never raises."""
+        for record in records:
+            await self.handle(record)
+
     async def handle_batch(self, records: Sequence[Record]) -> None:
         """Process fetched records in one transaction: one processed-events insert, the
         handlers' inserts held and sent per collection (shared/write_behind.py), one commit. If

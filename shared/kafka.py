@@ -136,14 +136,16 @@ def subscribe(
     group_id: str,
     workers: int = 1,
     batch_size: int = 1,
+    shared_transaction: bool = False,
     batch_wait_ms: int = 50,
     session_timeout_ms: int = 10_000,
 ) -> None:
-    """Feed a topic to a consumer; the offset is committed only after `handle` returns. With
-    `workers` > 1, that many group members split the partitions and run concurrently. With
-    `batch_size` > 1, up to that many fetched records go to `handle_batch` together and their
-    offsets are committed once, after it returns (one consumer: `workers` does not apply); it
-    waits `batch_wait_ms` for records, and as long again when none came."""
+    """Feed a topic to a consumer; an offset is committed only after its record is handled.
+    With `workers` > 1, that many group members split the partitions and run concurrently, one
+    record at a time. Otherwise up to `batch_size` fetched records are taken together and their
+    offsets committed once, after all are handled: in one transaction (`handle_batch`) when
+    `shared_transaction`, else one transaction each (`handle_each`). It waits `batch_wait_ms`
+    for records, and as long again when none came."""
     name = f"consume_{consumer.topic.replace('.', '_')}"
     options: dict[str, Any] = {
         "group_id": group_id,
@@ -155,12 +157,14 @@ def subscribe(
         "session_timeout_ms": session_timeout_ms,
         "heartbeat_interval_ms": session_timeout_ms // 3,
     }
-    if batch_size > 1:  # FastStream runs a batch subscriber as one consumer (no max_workers)
+    if batch_size > 1 and (workers == 1 or shared_transaction):
+        # FastStream runs a batch subscriber as one consumer (no max_workers)
         del options["max_workers"]
+        handle = consumer.handle_batch if shared_transaction else consumer.handle_each
 
         async def on_records(message: KafkaMessage) -> None:
             records = cast("tuple[ConsumerRecord[bytes, bytes], ...]", message.raw_message)
-            await consumer.handle_batch([_record(one) for one in records])
+            await handle([_record(one) for one in records])
 
         on_records.__name__ = name
         broker.subscriber(

@@ -106,12 +106,16 @@ class ServiceRuntime:
         *,
         batch: bool = False,
         prepare: BatchPreparer | None = None,
+        group: str = "",
     ) -> None:
         """Consume a topic in this service's consumer group, idempotently, with a DLQ. `batch`
         says the handlers may share a transaction with other events' handlers: nothing they do
         outside the transaction changes what a repeat of them would do (shared/write_behind.py);
         such topics are then handled up to CONSUMER_BATCH_SIZE records per transaction, after
-        `prepare` has read ahead what the batch's handlers will look up."""
+        `prepare` has read ahead what the batch's handlers will look up. Otherwise the records
+        fetched together are handled one transaction each. `group` names a second consumer
+        group of this service on the same topic: its handlers (other event types) then never
+        wait behind the first group's."""
         consumer = EventConsumer(
             topic=topic,
             handlers=handlers,
@@ -129,14 +133,15 @@ class ServiceRuntime:
         self._topics.update({topic, dead_letter_topic(topic)})
         self._produced.add(dead_letter_topic(topic))
         self._startup_steps.append(consumer.create_indexes)
-        group_id = self.settings.consumer_group(topic)
+        group_id = self.settings.consumer_group(topic) + (f".{group}" if group else "")
         self._subscriptions.append((group_id, topic))
         subscribe(
             self.broker,
             consumer,
             group_id=group_id,
             workers=self.settings.consumer_workers,
-            batch_size=self.settings.consumer_batch_size if batch else 1,
+            batch_size=self.settings.consumer_batch_size,
+            shared_transaction=batch,
             batch_wait_ms=self.settings.consumer_batch_wait_ms,
             session_timeout_ms=self.settings.kafka_session_timeout_ms,
         )

@@ -150,12 +150,14 @@ def create_app(
             LegalHoldReleased.event_type: on_hold_released,
         },
     )
+    runtime.consume(topics.PRIVACY_ERASURE, participant)
+    # The completions (four per erasure) do not wait behind retention's own erasures, and
+    # share a transaction and a scheduler pass when several come together.
     runtime.consume(
         topics.PRIVACY_ERASURE,
-        {
-            **participant,
-            ErasureCompleted.event_type: on_erasure_completed,
-        },
+        {ErasureCompleted.event_type: on_erasure_completed},
+        batch=True,
+        group="completions",
     )
     runtime.consume(
         topics.PRIVACY_DSR,

@@ -135,3 +135,43 @@ async def test_events_of_a_type_the_service_does_not_handle_leave_nothing_behind
         await eventually(lambda: _async(ignored_type._value.get() == len(ignored)))
         processed = _runtime(app).runner.database["processed_events"]
         assert await processed.count_documents({}) == len(handled)
+
+
+async def test_a_consumer_whose_handlers_cannot_share_a_transaction_still_fetches_many_at_once(
+    settings: ServiceSettings, producer: AIOKafkaProducer
+) -> None:
+    """Handlers that may not share a transaction (a participant's erasure deletes outside its
+    own) get one each, but the records fetched together are one delivery and one offset commit:
+    a backlog costs far fewer of them than records (each cost a commit round trip before), and
+    a poison record among them is dead-lettered without holding up the rest."""
+    probe = counting_service(settings)
+    events = [await request_received(_runtime(probe).keys) for _ in range(40)]
+    records = [(b"one-key", e.to_bytes()) for e in events]
+    records.insert(20, (b"one-key", b"{not json"))
+    app = counting_service(settings)  # not batch
+    await skip_history(_runtime(app))
+    await _queued(producer, records)
+    async with running(app, from_now=False):
+        await eventually(lambda: _all_once(app, events), timeout=60)
+        runtime = _runtime(app)
+        letters = runtime.metrics.dead_letters.labels(
+            topic=topics.SUPPORT_REQUESTS, reason="not JSON"
+        )
+        await eventually(lambda: _async(letters._value.get() == 1))
+        assert _batches(app) == (0, 0)  # no transaction shared between events ...
+        handled = runtime.metrics.handler_duration.labels(topic=topics.SUPPORT_REQUESTS)
+        assert _count(handled) == len(events)  # ... one each
+        deliveries = runtime.registry.get_sample_value(
+            "faststream_received_processed_messages_duration_seconds_count",
+            {
+                "app_name": settings.service_name,
+                "broker": "kafka",
+                "handler": topics.SUPPORT_REQUESTS,
+            },
+        )
+        assert deliveries is not None and deliveries < len(records) / 4
+
+
+def _count(histogram: object) -> float:
+    collected = next(iter(histogram.collect()))  # type: ignore[attr-defined]
+    return next(s.value for s in collected.samples if s.name.endswith("_count"))

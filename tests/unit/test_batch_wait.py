@@ -23,6 +23,8 @@ class NoRecords:
 
     async def handle_batch(self, records: list[object]) -> None: ...
 
+    async def handle_each(self, records: list[object]) -> None: ...
+
 
 def _batch_waits(wait_ms: int) -> list[int]:
     broker = KafkaBroker("127.0.0.1:1")  # never connected: only the subscriber is built
