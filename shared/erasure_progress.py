@@ -44,6 +44,7 @@ class ErasureProgress:
         self._collection = database[ERASURE_PROGRESS]
         self._id = erasure_id
         self._now = now
+        self._none_deleted: set[str] = set()
 
     async def subjects_found(self, subjects: Iterable[str]) -> None:
         """Note data subjects before deleting their data (a redo would not find them)."""
@@ -52,8 +53,12 @@ class ErasureProgress:
             await self._update({"$addToSet": {"data_subject_ids": {"$each": found}}})
 
     async def deleted(self, name: str, count: int) -> int:
-        """Note `count` more documents of `name` deleted; return `count`."""
-        await self._update({"$inc": {f"counts.{name}": count}})
+        """Note `count` more documents of `name` deleted; return `count`. Nothing deleted is
+        no progress: it is not written (a redo finds nothing either), only reported as 0."""
+        if count:
+            await self._update({"$inc": {f"counts.{name}": count}})
+        else:
+            self._none_deleted.add(name)
         return count
 
     async def request_erased(self, request_id: str) -> None:
@@ -71,7 +76,8 @@ class ErasureProgress:
     async def so_far(self) -> tuple[dict[str, int], set[str]]:
         """The counts and subjects noted by every run of this erasure so far."""
         found = await self._collection.find_one({"_id": self._id}) or {}
-        counts = {str(name): int(count) for name, count in found.get("counts", {}).items()}
+        counts = dict.fromkeys(sorted(self._none_deleted), 0)
+        counts.update({str(name): int(count) for name, count in found.get("counts", {}).items()})
         return counts, {str(subject) for subject in found.get("data_subject_ids", [])}
 
     async def _update(self, change: Document) -> None:

@@ -72,3 +72,22 @@ async def test_a_copy_that_loses_to_an_erasure_runs_again_and_makes_nothing(
     assert await in_transaction(runner.transaction, register) is False
     assert len(attempts) == 2  # the first attempt's check conflicted with the erasure's mark
     assert await runner.database["accounts"].count_documents({"_id": person}) == 0
+
+
+async def test_progress_notes_what_was_deleted_and_reports_what_was_not_as_none(
+    runner: TransactionRunner,
+) -> None:
+    """A collection an erasure found nothing in is reported as 0 deleted without a write of its
+    own (a person's erasure touches a dozen collections, most of them empty for that person);
+    what was deleted is noted in the store, where a redo of the erasure finds it."""
+    erasure = str(uuid4())
+    notes = ErasureProgress(runner.database, erasure, now=datetime.now(UTC))
+    assert await notes.deleted("attachments", 0) == 0
+    assert (await notes.so_far())[0] == {"attachments": 0}
+    progress = runner.database["erasure_progress"]
+    assert await progress.count_documents({"_id": erasure}) == 0  # nothing written for it
+    assert await notes.deleted("messages", 3) == 3
+    assert (await notes.so_far())[0] == {"attachments": 0, "messages": 3}
+    redo = ErasureProgress(runner.database, erasure, now=datetime.now(UTC))
+    await redo.deleted("messages", 0)  # the first run deleted them all
+    assert (await redo.so_far())[0] == {"messages": 3}
