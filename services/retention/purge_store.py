@@ -62,9 +62,13 @@ class MongoPurges(MongoCollection):
         found = await self._collection.find_one({"_id": erasure_id}, session=self._session)
         return None if found is None else purge_from(found)
 
-    async def in_state(self, state: PurgeState, *, limit: int) -> list[Purge]:
+    async def in_state(
+        self, state: PurgeState | tuple[PurgeState, ...], *, limit: int
+    ) -> list[Purge]:
+        """The oldest purges in `state` (or in any of several)."""
+        query = {"state": state} if isinstance(state, str) else {"state": {"$in": list(state)}}
         cursor = (
-            self._collection.find({"state": state}, session=self._session)
+            self._collection.find(query, session=self._session)
             .sort("requested_at", ASCENDING)
             .limit(limit)
         )

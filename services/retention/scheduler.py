@@ -134,8 +134,7 @@ class PurgeScheduler:
                 await self.start_due_purges()
                 await self.resume_held_erasures()
                 await self.ask_participants()
-            await self.shred_keys()
-            await self.certify()
+            await self.shred_keys_and_certify()
             if observe:
                 await self.observe()
 
@@ -232,34 +231,39 @@ class PurgeScheduler:
                     extra={"erasure_id": purge.erasure_id, "late": purge.missing_participants},
                 )
 
-    async def shred_keys(self) -> None:
-        """Every participant completed: shred the erased data subjects' keys."""
-        reads = self._stores.reads()
-        purges = reads.purges
-        for purge in await purges.in_state("participants_completed", limit=self._policy.batch_size):
-            reported = sorted({s for c in purge.participants.values() for s in c.data_subject_ids})
-            retained = await reads.clocks.requesters_retained(reported)
-            shredded = await self._keys.shred_many(
-                list(subjects_to_shred(purge, still_retained=retained))
-            )
-            self._metrics.keys_shredded.inc(shredded)
-            await purges.save(
-                replace(purge, state="keys_shredded", keys_shredded=purge.keys_shredded + shredded)
-            )
+    async def shred_keys_and_certify(self) -> None:
+        """Every participant completed: shred the erased data subjects' keys; keys gone: record
+        the deletion certificate, and the purge is done. One read finds both kinds (a purge
+        shredded by a pass that stopped before certifying is certified by the next)."""
+        ready = await self._stores.reads().purges.in_state(
+            ("participants_completed", "keys_shredded"), limit=self._policy.batch_size
+        )
+        for purge in ready:
+            shredded = await self._shred_keys(purge) if purge.state != "keys_shredded" else purge
+            await self._certify(shredded)
 
-    async def certify(self) -> None:
-        """Keys gone: record the deletion certificate, and the purge is done."""
-        purges = self._stores.reads().purges
-        for purge in await purges.in_state("keys_shredded", limit=self._policy.batch_size):
-            certified_at = self._clock.now()
-            async with self._stores.transaction() as uow:
-                await uow.certificates.record(certificate(purge, certified_at=certified_at))
-                await uow.purges.save(replace(purge, state="certified"))
-            self._announce_certified(purge.erasure_id)
-            self._metrics.purges_completed.labels(ground=purge.ground).inc()
-            self._metrics.erasure_completion.observe(
-                (certified_at - purge.requested_at).total_seconds()
-            )
+    async def _shred_keys(self, purge: Purge) -> Purge:
+        reads = self._stores.reads()
+        reported = sorted({s for c in purge.participants.values() for s in c.data_subject_ids})
+        retained = await reads.clocks.requesters_retained(reported)
+        shredded = await self._keys.shred_many(
+            list(subjects_to_shred(purge, still_retained=retained))
+        )
+        self._metrics.keys_shredded.inc(shredded)
+        done = replace(purge, state="keys_shredded", keys_shredded=purge.keys_shredded + shredded)
+        await reads.purges.save(done)
+        return done
+
+    async def _certify(self, purge: Purge) -> None:
+        certified_at = self._clock.now()
+        async with self._stores.transaction() as uow:
+            await uow.certificates.record(certificate(purge, certified_at=certified_at))
+            await uow.purges.save(replace(purge, state="certified"))
+        self._announce_certified(purge.erasure_id)
+        self._metrics.purges_completed.labels(ground=purge.ground).inc()
+        self._metrics.erasure_completion.observe(
+            (certified_at - purge.requested_at).total_seconds()
+        )
 
     async def observe(self) -> None:
         """Gauges: due within 30 days, overdue (purges past their deadline too), holds in force;
