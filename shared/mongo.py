@@ -72,6 +72,14 @@ async def delete_matching(collection: AsyncCollection[Document], query: Document
     return (await collection.delete_many(query)).deleted_count
 
 
+async def each_at_once(pending: dict[str, Awaitable[int]]) -> dict[str, int]:
+    """Await counts (of what an erasure left, of what it deleted) that do not depend on each
+    other all at once, outside any transaction: each is a round trip of its own on the pool,
+    and none waits behind the others (a person's erasure counts a dozen collections)."""
+    values = await asyncio.gather(*pending.values())
+    return dict(zip(pending, values, strict=True))
+
+
 def kept_out(query: Document, keep: Sequence[str], field: str = "_id") -> Document:
     """`query` without the documents whose `field` is one of `keep` (requests under a hold)."""
     if not keep:

@@ -5,7 +5,7 @@ read what)."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence, Set
+from collections.abc import Awaitable, Sequence, Set
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
@@ -18,7 +18,7 @@ from services.access.repository import REQUESTS
 from services.access.unit_of_work import MongoAccessUnitOfWork
 from shared.events.intake import ContactDetails
 from shared.events.privacy import ErasureScope, KeptGround
-from shared.mongo import Document, Transaction, delete_in, delete_matching, kept_out
+from shared.mongo import Document, Transaction, delete_in, delete_matching, each_at_once, kept_out
 from shared.participant import ErasureNotes, Kept, owned_by
 
 
@@ -198,22 +198,29 @@ class AccessHoldings:
     async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
         views, grants = in_scope(scope), in_scope(scope, field="request_id")
         released_ids = sorted(released)
-        left = {
-            "request_views": 0 if views is None else await self._views.count_documents(views),
-            "share_grants": 0 if grants is None else await self._grants.count_documents(grants),
-            "accounts": await self._accounts.count_documents(
-                {"contact_ids": {"$in": released_ids}}
-            ),
+        left = {"request_views": 0, "share_grants": 0}
+        counting: dict[str, Awaitable[int]] = {
+            "accounts": self._accounts.count_documents({"contact_ids": {"$in": released_ids}})
         }
+        if views is not None:
+            counting["request_views"] = self._views.count_documents(views)
+        if grants is not None:
+            counting["share_grants"] = self._grants.count_documents(grants)
         if scope.kind == "organisation":
-            left["organisation_records"] = await self._organisations.count_documents(
+            counting["organisations"] = self._organisations.count_documents(
                 {"_id": scope.id, "erased_at": None}  # its id and erasure time stay (directory)
-            ) + await self._representatives.count_documents({"organisation_id": scope.id})
+            )
+            counting["organisation_records"] = self._representatives.count_documents(
+                {"organisation_id": scope.id}
+            )
         elif scope.kind == "person":
-            left["representatives"] = await self._representatives.count_documents(
+            counting["representatives"] = self._representatives.count_documents(
                 {"contact_id": {"$in": released_ids}}
             )
-        return left
+        counted = await each_at_once(counting)
+        if "organisations" in counted:  # the organisation's own record counts with its people
+            counted["organisation_records"] += counted.pop("organisations")
+        return {**left, **counted}
 
     async def export(self, data_subject_id: str) -> AccessExport:
         return await holdings_of(data_subject_id, uow=self._uow)

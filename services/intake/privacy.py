@@ -4,7 +4,7 @@ to erase, export and rectify."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence, Set
+from collections.abc import Awaitable, Sequence, Set
 from dataclasses import replace
 from typing import Any, Literal, Protocol
 
@@ -31,7 +31,7 @@ from services.intake.smtp import mail_key_id
 from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
 from shared.events.intake import AttachmentContent, ContactDetails
 from shared.events.privacy import ErasureScope, KeptGround
-from shared.mongo import Document, Transaction, delete_in, delete_matching, kept_out
+from shared.mongo import Document, Transaction, delete_in, delete_matching, each_at_once, kept_out
 from shared.participant import ErasureNotes, Kept, owned_by, person_ids
 
 
@@ -111,8 +111,12 @@ class IntakeHoldings:
         files = self._database[ATTACHMENTS].find(copies, {"_id": 1})
         file_keys = [attachment_key_id(str(file["_id"])) async for file in files]
         await self._keys.shred_many(file_keys)
-        for name in (MESSAGES, CHANNEL_ITEMS, ACKNOWLEDGEMENTS, ATTACHMENTS):
-            await notes.deleted(name, await delete_matching(self._database[name], copies))
+
+        async def delete_copies(name: str) -> int:
+            return await notes.deleted(name, await delete_matching(self._database[name], copies))
+
+        names = (MESSAGES, CHANNEL_ITEMS, ACKNOWLEDGEMENTS, ATTACHMENTS)
+        await each_at_once({name: delete_copies(name) for name in names})
         await notes.deleted("requests", await delete_matching(self._database[REQUESTS], requests))
         named = representatives_in(scope)
         if named is not None:
@@ -158,18 +162,18 @@ class IntakeHoldings:
     async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
         filters = scoped(scope)
         left = {name: 0 for name in (*REQUEST_COPIES, REQUESTS)}
+        counting: dict[str, Awaitable[int]] = {
+            CONTACTS: self._database[CONTACTS].count_documents({"_id": {"$in": sorted(released)}})
+        }
         if filters is not None:
             requests, copies = filters
             for name in REQUEST_COPIES:
-                left[name] = await self._database[name].count_documents(copies)
-            left[REQUESTS] = await self._database[REQUESTS].count_documents(requests)
-        left[CONTACTS] = await self._database[CONTACTS].count_documents(
-            {"_id": {"$in": sorted(released)}}
-        )
+                counting[name] = self._database[name].count_documents(copies)
+            counting[REQUESTS] = self._database[REQUESTS].count_documents(requests)
         named = representatives_in(scope)
         if named is not None:
-            left[REPRESENTATIVES] = await self._database[REPRESENTATIVES].count_documents(named)
-        return left
+            counting[REPRESENTATIVES] = self._database[REPRESENTATIVES].count_documents(named)
+        return {**left, **await each_at_once(counting)}
 
     async def export(self, data_subject_id: str) -> IntakeExport:
         return await holdings_of(

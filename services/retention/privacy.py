@@ -4,7 +4,7 @@ answers."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Awaitable, Sequence, Set
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -21,7 +21,7 @@ from shared.events.privacy import (
     ErasureScope,
     ExportContributed,
 )
-from shared.mongo import Document, Transaction, delete_matching, kept_out
+from shared.mongo import Document, Transaction, delete_matching, each_at_once, kept_out
 from shared.participant import ErasureNotes, Kept, owned_by, person_ids
 from shared.person_links import MongoPersonLinks
 
@@ -93,12 +93,12 @@ class RetentionHoldings:
 
     async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
         query = clocks_in(scope)
-        left = {
-            "retention_clocks": 0 if query is None else await self._clocks.count_documents(query)
-        }
+        counting: dict[str, Awaitable[int]] = {}
+        if query is not None:
+            counting["retention_clocks"] = self._clocks.count_documents(query)
         if scope.kind == "person":
-            left["person_links"] = await self._links.count_of(person_ids(scope))
-        return left
+            counting["person_links"] = self._links.count_of(person_ids(scope))
+        return {"retention_clocks": 0, **await each_at_once(counting)}
 
     async def export(self, data_subject_id: str) -> RetentionRecord:
         clocks = await MongoRetentionClocks(self._database).of_requester(data_subject_id)

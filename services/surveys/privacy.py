@@ -4,7 +4,7 @@ keyed hashes, kept for good: an opt-out is honoured forever, and nobody erased i
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Awaitable, Sequence, Set
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
@@ -26,7 +26,7 @@ from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
 from shared.events.intake import ContactDetails
 from shared.events.privacy import ErasureScope
 from shared.events.surveys import ResponseComment
-from shared.mongo import Document, delete_in, delete_matching, kept_out
+from shared.mongo import Document, delete_in, delete_matching, each_at_once, kept_out
 from shared.participant import ErasureNotes, Kept, owned_by
 from shared.person_links import MongoPersonLinks
 
@@ -231,14 +231,17 @@ class SurveysHoldings:
 
     async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
         left: dict[str, int] = {}
+        counting: dict[str, Awaitable[int]] = {}
         for name, kind in SCOPED:
             query = in_scope(scope, request_field=_request_field(name))
-            left[kind] = 0 if query is None else await self._database[name].count_documents(query)
-        left["contacts"] = await self._database[CONTACTS].count_documents(
+            left[kind] = 0
+            if query is not None:
+                counting[kind] = self._database[name].count_documents(query)
+        counting["contacts"] = self._database[CONTACTS].count_documents(
             {"_id": {"$in": sorted(released)}}
         )
-        left["person_links"] = await MongoPersonLinks(self._database).count_of(sorted(released))
-        return left
+        counting["person_links"] = MongoPersonLinks(self._database).count_of(sorted(released))
+        return {**left, **await each_at_once(counting)}
 
     async def export(self, data_subject_id: str) -> SurveysExport:
         return await holdings_of(data_subject_id, uow=self._uow, keys=self._keys)
