@@ -65,7 +65,8 @@ class ServiceSettings(BaseSettings):
         ge=1,
         le=1000,
         description="Records handled in one transaction by the consumers whose handlers allow "
-        "it (one offset commit per batch; a failing batch is redone one record at a time); "
+        "it (one offset commit per batch; a failing batch is redone one record at a time), and "
+        "records the other consumers fetch together (one transaction each, one offset commit); "
         "1 turns batching off.",
     )
     consumer_workers: int = Field(
