@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -28,9 +29,11 @@ from shared.events.intake import (
     RequestStatus,
     Resolution,
 )
-from shared.mongo import in_transaction
+from shared.mongo import in_transaction, is_transient
 from shared.tokens import Authenticator, Caller, InvalidTokenError, Principal
 from shared.wiring import wired
+
+log = logging.getLogger(__name__)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 WRITERS: dict[str, AuthorRole] = {"support_staff": "support_staff", "admin": "support_staff"}
@@ -136,7 +139,11 @@ class WebIntake:
         try:
             submitted = await in_transaction(self.unit_of_work, store)
         except Exception as error:
-            self.metrics.rejected.labels(channel="web", reason="unavailable").inc()
+            away = is_transient(error)  # else a fault of ours: said by type only (no P2 data)
+            reason = "unavailable" if away else "error"
+            self.metrics.rejected.labels(channel="web", reason=reason).inc()
+            if not away:
+                log.error("web submission not stored", extra={"error": type(error).__name__})
             raise HTTPException(
                 status.HTTP_503_SERVICE_UNAVAILABLE,
                 "the request could not be stored right now; nothing was accepted, please retry",
