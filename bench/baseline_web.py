@@ -21,7 +21,7 @@ from bson import ObjectId, json_util
 from fastapi import FastAPI, status
 from pymongo import AsyncMongoClient
 
-from services.intake.http import WebSubmission
+from services.intake.web_intake import WebSubmission
 
 
 def bare_app(*, stop: Callable[[], Awaitable[None]]) -> FastAPI:

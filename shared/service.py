@@ -108,14 +108,11 @@ class ServiceRuntime:
         prepare: BatchPreparer | None = None,
         group: str = "",
     ) -> None:
-        """Consume a topic in this service's consumer group, idempotently, with a DLQ. `batch`
-        says the handlers may share a transaction with other events' handlers: nothing they do
-        outside the transaction changes what a repeat of them would do (shared/write_behind.py);
-        such topics are then handled up to CONSUMER_BATCH_SIZE records per transaction, after
-        `prepare` has read ahead what the batch's handlers will look up. Otherwise the records
-        fetched together are handled one transaction each. `group` names a second consumer
-        group of this service on the same topic: its handlers (other event types) then never
-        wait behind the first group's."""
+        """Consume a topic in this service's consumer group, idempotently, with a DLQ. `batch`:
+        the handlers may share a transaction (nothing they do outside it changes what a repeat
+        would do; shared/write_behind.py), so up to CONSUMER_BATCH_SIZE fetched records share
+        one, after `prepare` read ahead what they look up; else one transaction each. `group`
+        names a second group on the topic, whose handlers never wait behind the first's."""
         consumer = EventConsumer(
             topic=topic,
             handlers=handlers,

@@ -14,13 +14,13 @@ from services.intake.consumers import (
 )
 from services.intake.customers import apply_organisation_decision
 from services.intake.handlers import Matching
-from services.intake.http import WebIntake
 from services.intake.mail_intake import MailPolicy
 from services.intake.metrics import IntakeMetrics
 from services.intake.privacy import IntakeHoldings
 from services.intake.ratelimit import TokenBuckets
 from services.intake.settings import IntakeSettings
 from services.intake.smtp import SmtpServer
+from services.intake.web_intake import WebIntake
 from shared import topics
 from shared.clock import Clock
 from shared.erasure_progress import ErasureProgress

@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from services.intake.domain import ReceivedFile
-from services.intake.http import Web, WebSubmission
+from services.intake.http import Web
+from services.intake.web_intake import WebSubmission
 from shared import look
 from shared.http import describe_validation_errors
 

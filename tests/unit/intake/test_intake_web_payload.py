@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from services.intake.http import WebSubmission
+from services.intake.web_intake import WebSubmission
 
 names = st.text(st.characters(categories=("L",)), min_size=1, max_size=200)
 subjects = st.text(st.characters(categories=("L", "N", "Zs")), min_size=1, max_size=300).filter(

@@ -24,13 +24,13 @@ async def test_a_submission_failing_on_our_side_is_logged_by_type_and_counted(
 
     monkeypatch.setattr(handlers, "submit_request", failing)
     async with MemorySystem(now=datetime.now(UTC)).running() as system:
-        with caplog.at_level(logging.ERROR, logger="services.intake.http"):
+        with caplog.at_level(logging.ERROR, logger="services.intake.web_intake"):
             refused = await system.http("intake").post(
                 "/requests", json=Person.new("Stranger").web_form()
             )
         assert refused.status_code == 503
         assert "nothing was accepted" in refused.json()["detail"]
-        logged = [r for r in caplog.records if r.name == "services.intake.http"]
+        logged = [r for r in caplog.records if r.name == "services.intake.web_intake"]
         assert [(r.getMessage(), getattr(r, "error", None)) for r in logged] == [
             ("web submission not stored", "RuntimeError")
         ]
