@@ -198,7 +198,8 @@ class EventConsumer:
                 for _record, event in handled:
                     await self._handlers[event.type](event, batch)
                 await held.flush()
-            self._after_commit()
+            if tx.staged:
+                self._after_commit()
         share = (time.perf_counter() - started) / len(events)
         self._metrics.batch_records.labels(topic=self.topic).observe(len(events))
         for _record, event in events:
@@ -229,7 +230,8 @@ class EventConsumer:
         except DuplicateKeyError:
             self._metrics.redeliveries_skipped.labels(topic=self.topic).inc()
             return
-        self._after_commit()
+        if tx.staged:  # the relay has something new only if the handler published
+            self._after_commit()
         self._metrics.handler_duration.labels(topic=self.topic).observe(
             time.perf_counter() - started
         )

@@ -144,6 +144,9 @@ class Transaction:
     in_batch: bool = False
     """A batch's transaction: if it fails, each of its events is handled again on its own, so
     a handler counts what it rejects only outside a batch (else it would count it twice)."""
+    staged: list[int] = field(default_factory=list)
+    """How many events each `add_many_to_outbox` staged in it: a consumer wakes the relay after
+    the commit only if there are some (most handlers publish nothing)."""
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` (a metric, say) once the transaction has committed, never if not."""

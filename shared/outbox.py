@@ -49,6 +49,7 @@ async def add_many_to_outbox(tx: Transaction, *, topic: str, events: list[CloudE
     await tx.database[OUTBOX].insert_many(
         outbox_documents(topic=topic, events=events), ordered=True, session=tx.session
     )
+    tx.staged.append(len(events))
 
 
 def outbox_documents(*, topic: str, events: list[CloudEvent]) -> list[Document]:

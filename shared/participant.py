@@ -285,6 +285,7 @@ def participant_handlers(
             async with runner.transaction() as own:
                 chunk = events[start : start + SLICES_PER_TRANSACTION]
                 await add_many_to_outbox(own, topic=topics.PRIVACY_DSR, events=chunk)
+        tx.staged.append(len(events))  # so the relay is woken when this handler commits
 
     async def on_rectification(event: CloudEvent, tx: Transaction) -> None:
         await rectify(RectificationRequested.from_event(event), holdings=holdings(tx), keys=keys)

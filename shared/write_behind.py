@@ -223,6 +223,7 @@ def write_behind(tx: Transaction) -> tuple[Transaction, WriteBehindDatabase]:
         session=tx.session,
         after_commit_callbacks=tx.after_commit_callbacks,
         in_batch=True,
+        staged=tx.staged,
     )
     return seen, database
 

@@ -1,5 +1,6 @@
-"""The relay's wakes: a deferred wake gathers the events of close commits into one round, and
-a commit notified while a round is running is relayed at once, not after the poll interval."""
+"""The relay's wakes: a deferred wake gathers the events of close commits into one round, a
+commit notified while a round is running is relayed at once, not after the poll interval, and
+a consumer wakes it only after commits that staged events."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from shared.clock import SystemClock
+from shared.consumer import DeadLetter, EventConsumer, Readiness, Record
 from shared.events import CloudEvent
 from shared.events.access import RequestContentRead, RequestReadOn
+from shared.events.intake import StatusChanged
 from shared.metrics import BackboneMetrics
-from shared.mongo import TransactionRunner
+from shared.mongo import Transaction, TransactionRunner
 from shared.outbox import OutboxRelay, add_to_outbox
 
 POLL_SECONDS = 30.0  # longer than any test: only wakes relay
@@ -120,3 +123,72 @@ async def test_a_commit_notified_during_a_round_is_relayed_without_waiting_for_t
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+def _consumer(runner: TransactionRunner, woken: list[str]) -> EventConsumer:
+    """A consumer whose handler publishes for one event type and only writes for another."""
+
+    async def publishes(event: CloudEvent, tx: Transaction) -> None:
+        await add_to_outbox(tx, topic="tests.relay", event=_event())
+
+    async def only_writes(event: CloudEvent, tx: Transaction) -> None:
+        await tx.database["effects"].insert_one({"event": str(event.id)}, session=tx.session)
+
+    async def no_dead_letters(letter: DeadLetter) -> None:
+        raise AssertionError(letter.reason)
+
+    return EventConsumer(
+        topic="tests.relay",
+        handlers={StatusChanged.event_type: publishes, RequestContentRead.event_type: only_writes},
+        runner=runner,
+        send_dead_letter=no_dead_letters,
+        after_commit=lambda: woken.append("relay"),
+        metrics=BackboneMetrics("tests", CollectorRegistry()),
+        readiness=Readiness(),
+        clock=SystemClock(),
+        max_backoff_seconds=1.0,
+    )
+
+
+def _record(offset: int, *, publishing: bool) -> Record:
+    """A record of an event whose handler publishes (a status change here) or only writes."""
+    event = _event()
+    if publishing:
+        now = SystemClock().now()
+        data = StatusChanged(
+            request_id=str(uuid4()),
+            requester_id=str(uuid4()),
+            channel="web",
+            from_status="open",
+            to_status="pending",
+            changed_by_role="support_staff",
+            changed_at=now,
+        )
+        event = CloudEvent.of(
+            source="/tests", type=data.event_type, subject=data.request_id, time=now, data=data
+        )
+    return Record(topic="tests.relay", partition=0, offset=offset, key=b"k", value=event.to_bytes())
+
+
+@pytest.mark.parametrize("batch", [False, True])
+async def test_a_consumer_wakes_the_relay_only_after_a_commit_that_staged_events(
+    runner: TransactionRunner, batch: bool
+) -> None:
+    """Most handlers publish nothing (a completion noted, a view updated): waking the relay
+    after each of their commits cost a relay round, a read of the outbox, each time."""
+    woken: list[str] = []
+    consumer = _consumer(runner, woken)
+    writes = [_record(n, publishing=False) for n in range(3)]
+    if batch:
+        await consumer.handle_batch(writes)
+    else:
+        await consumer.handle_each(writes)
+    assert await runner.database["effects"].count_documents({}) == 3
+    assert woken == []
+    publishing = [_record(10, publishing=False), _record(11, publishing=True)]
+    if batch:
+        await consumer.handle_batch(publishing)
+    else:
+        await consumer.handle_each(publishing)
+    assert woken == ["relay"]
+    assert await runner.database["outbox"].count_documents({"sent_at": None}) == 1
