@@ -11,7 +11,8 @@ from typing import Any
 from services.access.domain import MessageView, RequestView
 from services.intake import repository as intake_repository
 from services.intake.domain import Message, SupportRequest
-from services.intake.handlers import Acknowledgement, mail_key
+from services.intake.handlers import mail_key
+from services.intake.ports import Acknowledgement
 from services.surveys import repository as surveys_repository
 from services.surveys.domain import Invitation, SurveyCandidate, SurveyKeys
 from services.surveys.responses import RecordedResponse

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from services.intake import events
 from services.intake.domain import with_organisation
-from services.intake.handlers import IntakeUnitOfWork
+from services.intake.ports import IntakeUnitOfWork
 from shared.events.access import RequestOrganisationDecided
 
 

@@ -9,8 +9,9 @@ from typing import Protocol
 
 from services.intake import handlers
 from services.intake.domain import SupportRequest, reference_in
-from services.intake.handlers import IntakeUnitOfWork, Matching, mail_key
+from services.intake.handlers import Matching, mail_key
 from services.intake.mime import ParsedMail
+from services.intake.ports import IntakeUnitOfWork
 from shared.crypto import KeyStore
 from shared.events.intake import ContactDetails
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from services.intake import handlers
-from services.intake.handlers import IntakeUnitOfWork, Matching, call_key
+from services.intake.handlers import Matching, call_key
+from services.intake.ports import IntakeUnitOfWork
 from services.intake.representatives import RepresentativesUnitOfWork, caller_details
 from shared.crypto import KeyStore
 from shared.events.channels import PhoneCallLogged

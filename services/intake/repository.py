@@ -10,7 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.intake import representative_store
 from services.intake.domain import Attachment, Contact, Message, SupportRequest
-from services.intake.handlers import Acknowledgement
+from services.intake.ports import Acknowledgement
 from services.intake.representative_store import MongoRepresentatives
 from shared import erasure_progress
 from shared.crypto import SealedPersonalData

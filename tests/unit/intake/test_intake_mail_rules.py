@@ -6,9 +6,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from services.intake.domain import Contact, Message, SupportRequest
-from services.intake.handlers import Acknowledgement, Matching
+from services.intake.handlers import Matching
 from services.intake.mail_intake import MailPolicy, receive_mail
 from services.intake.mime import ParsedMail
+from services.intake.ports import Acknowledgement
 from shared.crypto import InMemoryKeyStore
 from shared.events import CloudEvent
 
