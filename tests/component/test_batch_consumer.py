@@ -4,7 +4,6 @@ batch that cannot commit as a whole redone one event at a time with the usual gu
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
@@ -12,11 +11,10 @@ from fastapi import FastAPI
 
 from shared import topics
 from shared.events import CloudEvent
-from shared.events.intake import StatusChanged
 from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
 from tests.support.apps import eventually, running, skip_history
-from tests.support.backbone import EFFECTS, counting_service, request_received
+from tests.support.backbone import EFFECTS, counting_service, request_received, status_changed
 
 EVENTS = 120
 
@@ -101,23 +99,6 @@ async def _async(value: bool) -> bool:
     return value
 
 
-def _status_changed(request_id: str) -> CloudEvent:
-    """A valid event of a type the counting service does not handle."""
-    now = datetime.now(UTC)
-    data = StatusChanged(
-        request_id=request_id,
-        requester_id=str(uuid4()),
-        channel="web",
-        from_status="open",
-        to_status="pending",
-        changed_by_role="support_staff",
-        changed_at=now,
-    )
-    return CloudEvent.of(
-        source="/tests", type=data.event_type, subject=request_id, time=now, data=data
-    )
-
-
 async def test_events_of_a_type_the_service_does_not_handle_leave_nothing_behind(
     settings: ServiceSettings, producer: AIOKafkaProducer
 ) -> None:
@@ -125,7 +106,7 @@ async def test_events_of_a_type_the_service_does_not_handle_leave_nothing_behind
     and no processed-event record (surveys now reads access.memberships for one type in two)."""
     probe = counting_service(settings)
     handled = [await request_received(_runtime(probe).keys) for _ in range(10)]
-    ignored = [_status_changed(str(uuid4())) for _ in range(30)]
+    ignored = [status_changed(str(uuid4())) for _ in range(30)]
     records = [(b"one-key", e.to_bytes()) for e in [*ignored[:20], *handled, *ignored[20:]]]
     app = await _backlog_app(settings, producer, records)
     async with running(app, from_now=False):

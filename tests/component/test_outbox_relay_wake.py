@@ -18,6 +18,7 @@ from shared.events.intake import StatusChanged
 from shared.metrics import BackboneMetrics
 from shared.mongo import Transaction, TransactionRunner
 from shared.outbox import OutboxRelay, add_to_outbox
+from tests.support.backbone import status_changed
 
 POLL_SECONDS = 30.0  # longer than any test: only wakes relay
 
@@ -154,19 +155,7 @@ def _record(offset: int, *, publishing: bool) -> Record:
     """A record of an event whose handler publishes (a status change here) or only writes."""
     event = _event()
     if publishing:
-        now = SystemClock().now()
-        data = StatusChanged(
-            request_id=str(uuid4()),
-            requester_id=str(uuid4()),
-            channel="web",
-            from_status="open",
-            to_status="pending",
-            changed_by_role="support_staff",
-            changed_at=now,
-        )
-        event = CloudEvent.of(
-            source="/tests", type=data.event_type, subject=data.request_id, time=now, data=data
-        )
+        event = status_changed(str(uuid4()))
     return Record(topic="tests.relay", partition=0, offset=offset, key=b"k", value=event.to_bytes())
 
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from shared import topics
 from shared.crypto import KeyStore, seal, unseal
 from shared.events import CloudEvent
-from shared.events.intake import ContactDetails, RequestContent, RequestReceived
+from shared.events.intake import ContactDetails, RequestContent, RequestReceived, StatusChanged
 from shared.mongo import Transaction
 from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
@@ -73,4 +73,21 @@ async def request_received(
 async def publish(producer: AIOKafkaProducer, event: CloudEvent) -> None:
     await producer.send_and_wait(
         topics.SUPPORT_REQUESTS, event.to_bytes(), key=event.subject.encode()
+    )
+
+
+def status_changed(request_id: str) -> CloudEvent:
+    """A valid event of a type the counting service does not handle."""
+    now = datetime.now(UTC)
+    data = StatusChanged(
+        request_id=request_id,
+        requester_id=str(uuid4()),
+        channel="web",
+        from_status="open",
+        to_status="pending",
+        changed_by_role="support_staff",
+        changed_at=now,
+    )
+    return CloudEvent.of(
+        source="/tests", type=data.event_type, subject=request_id, time=now, data=data
     )
