@@ -41,6 +41,25 @@ class MongoPersonLinks(MongoCollection):
         )
         return result.deleted_count
 
+    async def release(self, contact_ids: Sequence[str]) -> int:
+        """These ids leave their persons' links (their contacts are erased); the person's other
+        ids stay linked to each other, and a link left with one id goes. How many links changed
+        or went."""
+        released = set(contact_ids)
+        changed = 0
+        async for link in self._collection.find(
+            {"contact_ids": {"$in": sorted(released)}}, session=self._session
+        ):
+            kept = sorted(set(link["contact_ids"]) - released)
+            if len(kept) > 1:
+                await self._collection.update_one(
+                    {"_id": link["_id"]}, {"$set": {"contact_ids": kept}}, session=self._session
+                )
+            else:
+                await self._collection.delete_one({"_id": link["_id"]}, session=self._session)
+            changed += 1
+        return changed
+
     async def count_of(self, person_ids: Sequence[str]) -> int:
         return await self._collection.count_documents(
             {"contact_ids": {"$in": list(person_ids)}}, session=self._session

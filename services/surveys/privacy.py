@@ -201,8 +201,8 @@ class SurveysHoldings:
         free = [p for p in rest if p not in left]
         if free:  # erased: never surveyed, nor registered by a late event
             await self._forget(free)
-            linked = await MongoPersonLinks(self._database).forget(free)
-            if linked:  # which contacts were one person's goes with them
+            linked = await MongoPersonLinks(self._database).release(free)
+            if linked:  # they leave their person's links; the person's other ids stay linked
                 await notes.deleted("person_links", linked)
             # deleted after the marks: a registration committed before them is found now, and
             # one being made waits for them (MongoKeyedSet.contains with hold)
