@@ -11,6 +11,7 @@ import json
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import uuid4
 
 import httpx
@@ -116,7 +117,7 @@ async def test_a_person_writes_in_follows_the_mail_replies_and_downloads_their_d
         # a download: the page stays where it is
         driver.find_element(By.CSS_SELECTOR, "form[action$='/download'] button").click()
         deadline = time.monotonic() + 20
-        while not list(browser.downloads.glob("my-data*.json")):
+        while not _downloaded(browser.downloads, "my-data*.json"):
             assert time.monotonic() < deadline, "nothing downloaded"
             time.sleep(0.2)
         (saved,) = browser.downloads.glob("my-data*.json")
@@ -124,6 +125,13 @@ async def test_a_person_writes_in_follows_the_mail_replies_and_downloads_their_d
         assert email in json.dumps(export["services"]) and export["missing"] == []
 
     await asyncio.to_thread(journey)
+
+
+def _downloaded(folder: Path, pattern: str) -> bool:
+    """A finished download: Chrome may reserve the file's name with an empty file first and
+    write to `<name>.crdownload` meanwhile (one run read the empty placeholder)."""
+    finished = [f for f in folder.glob(pattern) if f.stat().st_size > 0]
+    return bool(finished) and not list(folder.glob("*.crdownload"))
 
 
 async def test_staff_resolve_and_share_and_the_colleague_loses_it_at_expiry(
