@@ -2,11 +2,13 @@
 representative who also wrote in has two, and one whose address the CRM changed. retention
 erases a person under every id they have (P11); surveys asks a person, not an address, and
 honours their opt-out under every id (P9). Ids only, from `access.account.contacts_linked.v1`;
-forgotten with the person's erasure."""
+forgotten with the person's erasure; an id whose contact alone is erased leaves its link."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from pymongo import DeleteOne, UpdateOne
 
 from shared.mongo import TransactionRunner
 from shared.stores import MongoCollection
@@ -46,19 +48,20 @@ class MongoPersonLinks(MongoCollection):
         ids stay linked to each other, and a link left with one id goes. How many links changed
         or went."""
         released = set(contact_ids)
-        changed = 0
-        async for link in self._collection.find(
+        found = self._collection.find(
             {"contact_ids": {"$in": sorted(released)}}, session=self._session
-        ):
+        )
+        changes: list[UpdateOne | DeleteOne] = []
+        async for link in found:
             kept = sorted(set(link["contact_ids"]) - released)
-            if len(kept) > 1:
-                await self._collection.update_one(
-                    {"_id": link["_id"]}, {"$set": {"contact_ids": kept}}, session=self._session
-                )
-            else:
-                await self._collection.delete_one({"_id": link["_id"]}, session=self._session)
-            changed += 1
-        return changed
+            changes.append(
+                UpdateOne({"_id": link["_id"]}, {"$set": {"contact_ids": kept}})
+                if len(kept) > 1
+                else DeleteOne({"_id": link["_id"]})
+            )
+        if changes:
+            await self._collection.bulk_write(changes, ordered=False, session=self._session)
+        return len(changes)
 
     async def count_of(self, person_ids: Sequence[str]) -> int:
         return await self._collection.count_documents(

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from services.intake import handlers
 from services.intake.domain import Message, StatusChangeRefused, SupportRequest
 from services.intake.repository import MongoIntakeUnitOfWork
-from services.intake.web_intake import WebIntake, WebSubmission
+from services.intake.web_intake import Text, WebIntake, WebSubmission
 from shared.crypto import SealedPersonalData, unseal
 from shared.downloads import verify_download_grant
 from shared.events.intake import (
@@ -26,7 +26,6 @@ from shared.mongo import in_transaction
 from shared.tokens import Authenticator, Caller, InvalidTokenError, Principal
 from shared.wiring import wired
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 WRITERS: dict[str, AuthorRole] = {"support_staff": "support_staff", "admin": "support_staff"}
 
 

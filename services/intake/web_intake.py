@@ -26,6 +26,7 @@ from shared.mongo import in_transaction, is_transient
 log = logging.getLogger(__name__)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+"""Text a person typed: surrounding whitespace stripped, never empty."""
 
 
 class WebSubmission(BaseModel):
