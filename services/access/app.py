@@ -88,6 +88,7 @@ def create_app(
                 )
             )
         },
+        batch=True,
     )
     runtime.consume(
         topics.CRM_CONTRACTS,

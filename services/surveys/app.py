@@ -51,8 +51,14 @@ def create_app(
         runtime.runner, runtime.relay.notify, repository.MongoSurveysUnitOfWork
     )
 
-    def count(reason: Reason) -> None:
-        metrics.decisions.labels(reason=reason).inc()
+    def counted(uow: repository.MongoSurveysUnitOfWork) -> handlers.CountDecision:
+        """Decisions are counted once their transaction commits: a batch that fails is handled
+        again record by record, and must not count twice."""
+
+        def count(reason: Reason) -> None:
+            uow.tx.after_commit(lambda: metrics.decisions.labels(reason=reason).inc())
+
+        return count
 
     on = handled_in(repository.MongoSurveysUnitOfWork)
     on_request_received = on(
@@ -60,7 +66,7 @@ def create_app(
     )
     on_status_changed = on(
         lambda e, uow: handlers.follow_status(
-            e, uow=uow, policy=policy, secrets=secrets, clock=runtime.clock, count=count
+            e, uow=uow, policy=policy, secrets=secrets, clock=runtime.clock, count=counted(uow)
         )
     )
     on_contact_registered = on(
@@ -71,12 +77,12 @@ def create_app(
             secrets=secrets,
             policy=policy,
             clock=runtime.clock,
-            count=count,
+            count=counted(uow),
         )
     )
     on_organisation_changed = on(lambda e, uow: handlers.follow_organisation(e, uow=uow))
     on_person_linked = on(
-        lambda e, uow: handlers.link_person(e, uow=uow, clock=runtime.clock, count=count)
+        lambda e, uow: handlers.link_person(e, uow=uow, clock=runtime.clock, count=counted(uow))
     )
 
     participant = participant_handlers(
@@ -103,8 +109,11 @@ def create_app(
             StatusChanged.event_type: on_status_changed,
             OrganisationChanged.event_type: on_organisation_changed,
         },
+        batch=True,
     )
-    runtime.consume(topics.SUPPORT_CONTACTS, {ContactRegistered.event_type: on_contact_registered})
+    runtime.consume(
+        topics.SUPPORT_CONTACTS, {ContactRegistered.event_type: on_contact_registered}, batch=True
+    )
     runtime.consume(topics.ACCESS_MEMBERSHIPS, {AccountContactsLinked.event_type: on_person_linked})
     runtime.consume(topics.PRIVACY_ERASURE, participant)
     runtime.consume(topics.PRIVACY_DSR, participant)
