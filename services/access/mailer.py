@@ -48,20 +48,21 @@ class MailDispatcher:
         """Send each due mail that this dispatcher claims first (two replicas never both
         send one); a mail claimed and never recorded as sent is taken again after the lease."""
         sent = 0
-        for due in await self._mailbox.due(now):
-            mail = await self._mailbox.claim(due["_id"], now=now, until=now + SEND_LEASE)
-            if mail is None:
-                continue
-            message = self._sender.message(
-                to=mail["to"], subject=mail["subject"], body=mail["body"]
-            )
-            try:
-                await self._sender.send(message)
-            except MailRelayUnavailableError:
-                self._metrics.mail.labels(outcome="relay_unavailable").inc()
-                await self._mailbox.retry_later(mail["_id"], at=now + self._retry)
-                continue
-            await self._mailbox.sent(mail["_id"])
-            self._metrics.mail.labels(outcome="sent").inc()
-            sent += 1
+        async with self._sender.connection() as relay:
+            for due in await self._mailbox.due(now):
+                mail = await self._mailbox.claim(due["_id"], now=now, until=now + SEND_LEASE)
+                if mail is None:
+                    continue
+                message = self._sender.message(
+                    to=mail["to"], subject=mail["subject"], body=mail["body"]
+                )
+                try:
+                    await relay.send(message)
+                except MailRelayUnavailableError:
+                    self._metrics.mail.labels(outcome="relay_unavailable").inc()
+                    await self._mailbox.retry_later(mail["_id"], at=now + self._retry)
+                    continue
+                await self._mailbox.sent(mail["_id"])
+                self._metrics.mail.labels(outcome="sent").inc()
+                sent += 1
         return sent

@@ -15,7 +15,7 @@ from services.intake.metrics import IntakeMetrics
 from services.intake.repository import ACKNOWLEDGEMENTS
 from shared.background import stop_if_cancelled
 from shared.clock import Clock
-from shared.mail import MailRelayUnavailableError, MailSender
+from shared.mail import MailRelayUnavailableError, MailSender, RelayConnection
 from shared.mongo import Document, TransactionRunner, is_transient
 
 log = logging.getLogger(__name__)
@@ -104,34 +104,38 @@ class AcknowledgementDispatcher:
         )
         self._metrics.acknowledgement_backlog.set(len(pending))
         sent = 0
-        for queued in pending:
-            now = self._clock.now()
-            document = await self._collection.find_one_and_update(
-                {
-                    "_id": queued["_id"],
-                    "sent_at": None,
-                    "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
-                },
-                {"$set": {"lease_until": now + SEND_LEASE}},
-                return_document=ReturnDocument.AFTER,
-            )
-            if document is None:  # sent meanwhile, or another replica is sending it
-                continue
-            try:
-                await self._sender.send(
-                    acknowledgement_mail(self._sender, document, base_url=self._base_url)
-                )
-            except Exception:  # not sent: free it for the next try, here or elsewhere
-                await self._collection.update_one(
-                    {"_id": document["_id"]}, {"$unset": {"lease_until": ""}}
-                )
-                raise
-            await self._collection.update_one(
-                {"_id": document["_id"]},
-                {"$set": {"sent_at": self._clock.now()}, "$unset": {"to": "", "lease_until": ""}},
-            )
-            self._metrics.acknowledgements_sent.inc()
-            sent += 1
+        async with self._sender.connection() as relay:
+            for queued in pending:
+                sent += await self._send(queued["_id"], relay=relay)
         if pending:
             self._metrics.acknowledgement_backlog.set(0)
         return sent
+
+    async def _send(self, acknowledgement_id: object, *, relay: RelayConnection) -> bool:
+        """Claim one acknowledgement and send it; False if another dispatcher has it or it was
+        sent meanwhile. A failed send frees it for the next try, here or elsewhere."""
+        now = self._clock.now()
+        document = await self._collection.find_one_and_update(
+            {
+                "_id": acknowledgement_id,
+                "sent_at": None,
+                "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
+            },
+            {"$set": {"lease_until": now + SEND_LEASE}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if document is None:
+            return False
+        try:
+            await relay.send(acknowledgement_mail(self._sender, document, base_url=self._base_url))
+        except Exception:
+            await self._collection.update_one(
+                {"_id": document["_id"]}, {"$unset": {"lease_until": ""}}
+            )
+            raise
+        await self._collection.update_one(
+            {"_id": document["_id"]},
+            {"$set": {"sent_at": self._clock.now()}, "$unset": {"to": "", "lease_until": ""}},
+        )
+        self._metrics.acknowledgements_sent.inc()
+        return True

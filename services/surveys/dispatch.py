@@ -98,18 +98,19 @@ class InvitationDispatcher:
             due = await uow.invitations.due(now=now, limit=self._batch)
             self._metrics.queue_depth.set(await uow.invitations.count_due(now=now))
         sent = 0
-        for invitation_id in due:
-            message = await self._claim(invitation_id)
-            if message is None:
-                continue
-            try:
-                await self._sender.send(message)
-            except MailRelayUnavailableError:
-                self._metrics.send_failures.inc()
-                await self._release(invitation_id)
-                raise
-            await self._mark_sent(invitation_id)
-            sent += 1
+        async with self._sender.connection() as relay:
+            for invitation_id in due:
+                message = await self._claim(invitation_id)
+                if message is None:
+                    continue
+                try:
+                    await relay.send(message)
+                except MailRelayUnavailableError:
+                    self._metrics.send_failures.inc()
+                    await self._release(invitation_id)
+                    raise
+                await self._mark_sent(invitation_id)
+                sent += 1
         if sent:
             async with self._uow() as uow:
                 count = await uow.invitations.count_due(now=self._clock.now())

@@ -17,11 +17,14 @@ from deploy.local.stack import free_port
 class SinkHandler:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.peers: list[Any] = []
+        """The client end of the connection each message came over, in order."""
 
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, _server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
+        self.peers.append(session.peer)
         return "250 OK"
 
 
@@ -45,6 +48,11 @@ class SmtpSink:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    @property
+    def connections(self) -> int:
+        """How many connections the messages came over."""
+        return len(set(self.handler.peers))
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address.casefold() in str(m["To"]).casefold()]
