@@ -13,7 +13,13 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
+from pymongo.errors import (
+    BulkWriteError,
+    ClientBulkWriteException,
+    ConnectionFailure,
+    OperationFailure,
+    PyMongoError,
+)
 
 from shared.settings import ServiceSettings
 
@@ -89,6 +95,14 @@ def kept_out(query: Document, keep: Sequence[str], field: str = "_id") -> Docume
     return {**query, field: {"$nin": list(keep)}}
 
 
+def _write_error_codes(error: BaseException) -> set[int]:
+    """The codes of a bulk write's write errors: a write conflict in a `bulkWrite` comes back
+    as one of them, not as the command's error (SecantusDB, in a transaction)."""
+    if isinstance(error, ClientBulkWriteException | BulkWriteError):
+        return {int(e.get("code", 0)) for e in (error.details or {}).get("writeErrors") or []}
+    return set()
+
+
 def is_transient(error: BaseException) -> bool:
     """A failure worth retrying: the server is away, or a transaction hit a transient conflict."""
     if isinstance(error, ConnectionFailure):
@@ -97,6 +111,8 @@ def is_transient(error: BaseException) -> bool:
         return True
     if isinstance(error, OperationFailure) and error.code in {112, 244, 251}:
         return True  # WriteConflict, TransactionAborted, NoSuchTransaction
+    if _write_error_codes(error) & {112, 244, 251}:
+        return True
     return isinstance(error, PyMongoError) and error.timeout
 
 
@@ -104,7 +120,9 @@ def is_conflict(error: BaseException) -> bool:
     """Two transactions wrote the same document and this one lost: running it again is safe."""
     if isinstance(error, PyMongoError) and error.has_error_label("TransientTransactionError"):
         return not isinstance(error, ConnectionFailure)
-    return isinstance(error, OperationFailure) and error.code in {112, 251}
+    if isinstance(error, OperationFailure) and error.code in {112, 251}:
+        return True
+    return bool(_write_error_codes(error) & {112, 251})
 
 
 Work = TypeVar("Work")

@@ -18,6 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from shared.events import CloudEvent
 from shared.mongo import Document, Transaction, TransactionRunner
 from shared.outbox import add_many_to_outbox, add_to_outbox
+from shared.write_behind import write_behind
 
 
 class MongoStore:
@@ -91,15 +92,23 @@ def unit_of_work_factory(
     runner: TransactionRunner,
     after_commit: Callable[[], None],
     make: Callable[[AsyncDatabase[Document], Transaction], UnitOfWork],
+    *,
+    held_writes: bool = False,
 ) -> UnitOfWorkFactory[UnitOfWork]:
     """Units of work of `make`'s kind (a service's `MongoXUnitOfWork`), each one transaction;
     `after_commit` (the relay's wake-up) runs once it has committed. The one factory: a service
-    calls it in its `create_app` with its unit of work."""
+    calls it in its `create_app` with its unit of work. `held_writes`: inserts are held and sent
+    together before the commit (shared/write_behind.py), for work that mostly inserts."""
 
     @asynccontextmanager
     async def unit_of_work() -> AsyncIterator[UnitOfWork]:
         async with runner.transaction() as tx:
-            yield make(tx.database, tx)
+            if not held_writes:
+                yield make(tx.database, tx)
+            else:
+                seen, held = write_behind(tx, in_batch=False)
+                yield make(seen.database, seen)
+                await held.flush()
         after_commit()
 
     return unit_of_work

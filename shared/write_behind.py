@@ -11,6 +11,10 @@ Reads still see every write of the transaction:
 
 A unique-index violation surfaces at the flush, not at `insert_one`; the batch then fails as a
 whole and the caller falls back to one transaction per event, where it surfaces in place.
+
+At the end (`WriteBehindDatabase.flush`) a few held writes spread over several collections go
+in one client-level `bulkWrite`: one round trip for a web submission's seven documents, where
+a round trip per collection cost three times the client's CPU (BENCHMARKS.md §18).
 """
 
 from __future__ import annotations
@@ -53,12 +57,26 @@ def _id_only(query: Any) -> bool:
     return _plain_equality(query) and list(query) == ["_id"]
 
 
+CLIENT_BULK_MAX = 64
+"""At most this many held writes, across collections, are sent as one client-level `bulkWrite`;
+more are sent per collection: SecantusDB's client `bulkWrite` writes document by document, and
+from about 20 documents per collection one `insert_many` each is faster (§18)."""
+
+
 @dataclass(frozen=True)
 class _Held:
-    """A held write and the document it adds (if absent, for an upsert)."""
+    """A held write: the document it adds, and for an "add if absent" upsert, its filter and
+    update (the document is added only if absent)."""
 
-    operation: InsertOne[Document] | UpdateOne
     document: Document
+    upsert: tuple[Document, Document] | None = None
+
+    def operation(self, namespace: str | None = None) -> InsertOne[Document] | UpdateOne:
+        """The write, for a collection's `bulk_write` or (with `namespace`) the client's."""
+        if self.upsert is None:
+            return InsertOne(self.document, namespace=namespace)
+        query, update = self.upsert
+        return UpdateOne(query, update, upsert=True, namespace=namespace)
 
     def concerns(self, query: Document) -> bool:
         """Whether this write could change what `find_one(query)` finds: only by adding a
@@ -83,13 +101,25 @@ class WriteBehindCollection:
         self._held: list[_Held] = []
         self._primed: dict[str, dict[Any, list[Document]]] = {}
 
+    @property
+    def held(self) -> int:
+        return len(self._held)
+
+    def take(self) -> list[InsertOne[Document] | UpdateOne]:
+        """The held writes, as client-level operations on this collection, to be sent by the
+        caller; from now on they count as sent."""
+        held, self._held = self._held, []
+        for write in held:
+            self._fold(write)
+        return [write.operation(self._collection.full_name) for write in held]
+
     async def flush(self) -> None:
         if self._held:
             held, self._held = self._held, []
             for write in held:
                 self._fold(write)
             await self._collection.bulk_write(
-                [write.operation for write in held], ordered=True, session=self._session
+                [write.operation() for write in held], ordered=True, session=self._session
             )
 
     async def prime(self, field: str, values: Iterable[Any]) -> list[Document]:
@@ -118,7 +148,7 @@ class WriteBehindCollection:
         """What a held write does to the primed documents, once sent."""
         if not self._primed:
             return
-        if isinstance(write.operation, UpdateOne):  # added only if absent
+        if write.upsert is not None:  # added only if absent
             by_id = self._primed.get("_id", {})
             if write.document["_id"] not in by_id:
                 self._primed.clear()  # unknown whether it adds a document
@@ -141,8 +171,7 @@ class WriteBehindCollection:
 
     async def insert_one(self, document: Document, *_args: Any, **_kwargs: Any) -> InsertOneResult:
         document.setdefault("_id", ObjectId())  # as PyMongo does: the caller sees the id
-        held = copy.deepcopy(document)
-        self._held.append(_Held(InsertOne(held), held))
+        self._held.append(_Held(copy.deepcopy(document)))
         return InsertOneResult(document["_id"], acknowledged=True)
 
     async def insert_many(
@@ -157,8 +186,8 @@ class WriteBehindCollection:
         """ "Add if absent" (an upsert by `_id` that only sets on insert) is held; its result is
         unacknowledged, so a caller that reads it fails the batch. Anything else runs now."""
         if upsert and _id_only(query) and list(update) == ["$setOnInsert"]:
-            operation = UpdateOne(copy.deepcopy(query), copy.deepcopy(update), upsert=True)
-            self._held.append(_Held(operation, {**update["$setOnInsert"], **query}))
+            added = {**update["$setOnInsert"], **query}
+            self._held.append(_Held(added, upsert=(copy.deepcopy(query), copy.deepcopy(update))))
             return UpdateResult({}, acknowledged=False)
         await self.flush()
         self._primed.clear()
@@ -210,19 +239,28 @@ class WriteBehindDatabase:
         return getattr(self._database, name)
 
     async def flush(self) -> None:
-        for collection in self._collections.values():
+        """Send every held write: a few across several collections in one client-level
+        `bulkWrite`, else one `bulk_write` per collection."""
+        holding = [c for c in self._collections.values() if c.held]
+        if len(holding) > 1 and sum(c.held for c in holding) <= CLIENT_BULK_MAX:
+            operations = [operation for collection in holding for operation in collection.take()]
+            await self._database.client.bulk_write(operations, ordered=True, session=self._session)
+            return
+        for collection in holding:
             await collection.flush()
 
 
-def write_behind(tx: Transaction) -> tuple[Transaction, WriteBehindDatabase]:
+def write_behind(
+    tx: Transaction, *, in_batch: bool = True
+) -> tuple[Transaction, WriteBehindDatabase]:
     """The same transaction seen through a write-behind database, and that database (to flush
-    before commit)."""
+    before commit). `in_batch`: it is a batch's, redone record by record if it fails."""
     database = WriteBehindDatabase(tx.database, tx.session)
     seen = Transaction(
         database=cast(AsyncDatabase[Document], database),
         session=tx.session,
         after_commit_callbacks=tx.after_commit_callbacks,
-        in_batch=True,
+        in_batch=in_batch,
         staged=tx.staged,
     )
     return seen, database

@@ -165,7 +165,7 @@ def create_app(
 
     web = WebIntake(
         unit_of_work=unit_of_work_factory(
-            runtime.runner, after_commit, repository.MongoIntakeUnitOfWork
+            runtime.runner, after_commit, repository.MongoIntakeUnitOfWork, held_writes=True
         ),
         keys=keys,
         clock=runtime.clock,

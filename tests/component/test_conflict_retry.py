@@ -19,6 +19,7 @@ from shared.mongo import (
     is_conflict,
 )
 from shared.settings import ServiceSettings
+from shared.stores import unit_of_work_factory
 
 
 @pytest.fixture
@@ -109,3 +110,50 @@ async def test_failures_other_than_a_conflict_are_not_retried(runner: Transactio
     with pytest.raises(DuplicateKeyError):
         await in_transaction(runner.transaction, work)
     assert len(attempts) == 1
+
+
+async def test_a_conflict_met_by_held_writes_sent_together_runs_again(
+    runner: TransactionRunner,
+) -> None:
+    """Held writes go to the store in one client-level bulkWrite, where a write conflict is a
+    write error of the bulk, not the command's error: it is still a conflict, and the work runs
+    again. As two web submissions from one new address: both register the person."""
+    person = str(uuid4())
+    for name in ("people", "requests"):  # collections are not created inside the transactions
+        await runner.database[name].insert_one({"_id": f"{name}-{person}"})
+    release, holding = asyncio.Event(), asyncio.Event()
+
+    async def other_registers() -> None:
+        async with runner.transaction() as tx:
+            await tx.database["people"].insert_one(
+                {"_id": person, "by": "other"}, session=tx.session
+            )
+            holding.set()
+            await release.wait()
+
+    other = asyncio.create_task(other_registers())
+    await holding.wait()
+    attempts: list[bool] = []
+    unit_of_work = unit_of_work_factory(runner, lambda: None, lambda _db, tx: tx, held_writes=True)
+
+    async def work(tx: Transaction) -> None:
+        if attempts:  # the first attempt lost; let the other writer commit before this one
+            release.set()
+            await other
+        attempts.append(True)
+        if await tx.database["people"].find_one({"_id": person}) is None:
+            await tx.database["people"].insert_one({"_id": person, "by": "us"})
+        await tx.database["requests"].insert_one({"_id": f"{person}-{len(attempts)}"})
+
+    try:
+        await in_transaction(unit_of_work, work)
+    finally:
+        release.set()
+        await other
+    assert len(attempts) == 2
+    assert await runner.database["people"].find_one({"_id": person}) == {
+        "_id": person,
+        "by": "other",
+    }
+    requests = runner.database["requests"].find({"_id": {"$regex": f"^{person}"}})
+    assert [d["_id"] async for d in requests] == [f"{person}-2"]

@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.errors import BulkWriteError
 
 from shared.crypto import KeyWrapper
 from shared.keystore import MongoKeyStore
 from shared.mongo import TransactionRunner, create_mongo_client
 from shared.settings import ServiceSettings
-from shared.write_behind import WriteBehindUnsupported, prime, write_behind
+from shared.write_behind import CLIENT_BULK_MAX, WriteBehindUnsupported, prime, write_behind
 
 
 @pytest.fixture
@@ -168,3 +169,47 @@ async def test_primed_reads_are_answered_with_the_held_writes_and_forgotten_afte
         assert gone is None  # the store's answer, not the primed copy
         assert await prime(tx, "people", "email", ["x"]) == []  # a plain transaction: no-op
         await held.flush()
+
+
+class _Commands(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.names.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@pytest.mark.parametrize("per_collection", [1, CLIENT_BULK_MAX // 2 + 1])
+async def test_a_few_held_writes_across_collections_are_sent_in_one_round_trip(
+    settings: ServiceSettings, per_collection: int
+) -> None:
+    commands = _Commands()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.mongodb_url, tz_aware=True, event_listeners=[commands]
+    )
+    runner = TransactionRunner(client, settings.database_name)
+    try:
+        async with runner.transaction() as tx:
+            batch, held = write_behind(tx)
+            for n in range(per_collection):
+                await batch.database["people"].insert_one({"_id": f"p{n}"})
+                await batch.database["tags"].update_one(
+                    {"_id": f"t{n}"}, {"$setOnInsert": {"n": n}}, upsert=True
+                )
+            commands.names.clear()
+            await held.flush()
+            sent = list(commands.names)
+        for name in ("people", "tags"):
+            assert await runner.database[name].count_documents({}) == per_collection
+    finally:
+        await client.close()
+    if per_collection == 1:
+        assert sent == ["bulkWrite"]  # both collections' writes in one client-level bulkWrite
+    else:
+        assert sent == ["insert", "update"]  # too many for one: one bulk_write per collection

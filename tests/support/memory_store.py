@@ -60,6 +60,7 @@ class MemoryCollection:
         self.database = database
         self._collection = collection
         self.name = collection.name
+        self.full_name = f"{database.name}.{collection.name}"
 
     def find(self, *args: Any, **kwargs: Any) -> MemoryCursor:
         return MemoryCursor(self._collection.find(*args, **_without_session(kwargs)))
@@ -137,6 +138,12 @@ class MemoryMongo:
 
     def start_session(self) -> MemorySession:
         return MemorySession(self)
+
+    async def bulk_write(self, requests: list[Any], **kwargs: Any) -> None:
+        """A client-level bulk write: each operation names its `database.collection`."""
+        for op in requests:
+            database, _, collection = op._namespace.partition(".")
+            await self[database][collection].bulk_write([op])
 
     async def list_database_names(self) -> list[str]:
         return list(self.raw.list_database_names())
