@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from pymongo import AsyncMongoClient
 
 
 def submission(number: int, *, run: str) -> dict[str, Any]:
@@ -65,3 +66,32 @@ async def post_for(url: str, *, clients: int, seconds: float) -> LoadResult:
         await asyncio.gather(*(client() for _ in range(clients)))
         result.seconds = time.perf_counter() - started
     return result
+
+
+async def drained(mongodb_url: str, *, prefix: str, patience: float = 180.0) -> float:
+    """Seconds until every submission intake stored has been published, acknowledged, taken
+    into access's read model, surveys' candidates and retention's clocks, and access has sent
+    its mail: what scenario 2 left queued, which would otherwise slow scenario 3 down."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url)
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() < started + patience:
+            intake = client[f"{prefix}intake"]
+            stored = await intake["requests"].count_documents({})
+            left = [
+                await intake["outbox"].count_documents({"sent_at": None}),
+                await intake["acknowledgements"].count_documents({"sent_at": None}),
+                await client[f"{prefix}access"]["mailbox"].count_documents({}),
+            ]
+            taken = [
+                await client[f"{prefix}access"]["request_views"].count_documents({}),
+                await client[f"{prefix}surveys"]["survey_candidates"].count_documents({}),
+                await client[f"{prefix}retention"]["retention_clocks"].count_documents({}),
+            ]
+            if not any(left) and all(count >= stored for count in taken):
+                break
+            await asyncio.sleep(0.5)
+    finally:
+        await client.close()
+    await asyncio.sleep(2)  # the consumers' last offset commits and relay rounds
+    return round(time.perf_counter() - started, 1)

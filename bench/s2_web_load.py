@@ -15,7 +15,7 @@ from bson import json_util
 from pymongo import AsyncMongoClient
 
 from bench.infra import STAFF, Stack, copy_indexes, environment, resident_mb, services
-from bench.load import LoadResult, post_for, submission
+from bench.load import LoadResult, drained, post_for, submission
 from bench.measure import Figure, latency_summary
 from deploy.local.services import ServiceProcess
 from deploy.local.stack import LocalProcess, free_port, port_open
@@ -190,7 +190,8 @@ async def run(
         )
         peak = await _memory_under_load(processes, until=until)
         ours: LoadResult = await ours_task
-        await asyncio.sleep(5)  # what the load left queued is consumed before the steady run
+        # what the load left queued is consumed before the steady run
+        drained_after = await drained(stack.mongodb_url, prefix=prefix)
         e2e, unreadable, e2e_failed = await _steady_end_to_end(
             processes["intake"].url,
             processes["access"].url,
@@ -214,6 +215,7 @@ async def run(
             "readable": len(e2e),
             "not_readable_in_time": unreadable,
             "failed_posts": e2e_failed,
+            "scenario_2_drained_after_s": drained_after,
         },
         idle=idle,
         peak=peak,
