@@ -70,6 +70,14 @@ def create_app(
         announce_certified=certificates_recorded.announce,
     )
 
+    def after_commit(uow: MongoRetentionUnitOfWork, wake: Callable[[], None]) -> None:
+        """The scheduler looks once the handler's transaction has committed (before, it would
+        find nothing new and wait out its interval)."""
+        if uow.tx is None:
+            wake()
+        else:
+            uow.tx.after_commit(wake)
+
     on = handled_in(MongoRetentionUnitOfWork)
     on_request_received = on(
         lambda e, uow: handlers.start_retention_clock(e, clocks=uow.clocks, retention=retention)
@@ -80,22 +88,18 @@ def create_app(
     on_organisation_changed = on(
         lambda e, uow: handlers.follow_organisation(e, clocks=uow.clocks, retention=retention)
     )
-    on_terminated = on(
-        lambda e, uow: handlers.schedule_organisation_purge(
-            e, organisations=uow.organisations, retention=retention
+
+    async def schedule_and_wake(event: CloudEvent, uow: MongoRetentionUnitOfWork) -> None:
+        # a termination read late may be due already: the scheduler looks after the commit
+        await handlers.schedule_organisation_purge(
+            event, organisations=uow.organisations, retention=retention
         )
-    )
+        after_commit(uow, scheduler.wake)
+
+    on_terminated = on(schedule_and_wake)
     on_in_force = on(lambda e, uow: handlers.contract_in_force(e, organisations=uow.organisations))
     on_hold_placed = on(lambda e, uow: handlers.place_legal_hold(e, holds=uow.holds))
     on_person_linked = on(lambda e, uow: handlers.link_person(e, persons=uow.persons))
-
-    def after_commit(uow: MongoRetentionUnitOfWork, wake: Callable[[], None]) -> None:
-        """The scheduler looks once the handler's transaction has committed (before, it would
-        find nothing new and wait out its interval)."""
-        if uow.tx is None:
-            wake()
-        else:
-            uow.tx.after_commit(wake)
 
     async def release_and_wake(event: CloudEvent, uow: MongoRetentionUnitOfWork) -> None:
         await handlers.release_legal_hold(event, holds=uow.holds)
