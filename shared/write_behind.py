@@ -105,22 +105,18 @@ class WriteBehindCollection:
     def held(self) -> int:
         return len(self._held)
 
-    def take(self) -> list[InsertOne[Document] | UpdateOne]:
-        """The held writes, as client-level operations on this collection, to be sent by the
-        caller; from now on they count as sent."""
+    def take(self, *, client_level: bool = False) -> list[InsertOne[Document] | UpdateOne]:
+        """The held writes as operations for the caller to send (`client_level`: naming this
+        collection, for the client's `bulk_write`); from now on they count as sent."""
         held, self._held = self._held, []
         for write in held:
             self._fold(write)
-        return [write.operation(self._collection.full_name) for write in held]
+        namespace = self._collection.full_name if client_level else None
+        return [write.operation(namespace) for write in held]
 
     async def flush(self) -> None:
         if self._held:
-            held, self._held = self._held, []
-            for write in held:
-                self._fold(write)
-            await self._collection.bulk_write(
-                [write.operation() for write in held], ordered=True, session=self._session
-            )
+            await self._collection.bulk_write(self.take(), ordered=True, session=self._session)
 
     async def prime(self, field: str, values: Iterable[Any]) -> list[Document]:
         """Read the documents whose `field` is one of `values` (a chunk of values per query), so
@@ -243,7 +239,7 @@ class WriteBehindDatabase:
         `bulkWrite`, else one `bulk_write` per collection."""
         holding = [c for c in self._collections.values() if c.held]
         if len(holding) > 1 and sum(c.held for c in holding) <= CLIENT_BULK_MAX:
-            operations = [operation for collection in holding for operation in collection.take()]
+            operations = [op for c in holding for op in c.take(client_level=True)]
             await self._database.client.bulk_write(operations, ordered=True, session=self._session)
             return
         for collection in holding:
