@@ -95,15 +95,28 @@ _AS_READ: CodecOptions[Document] = CodecOptions(tz_aware=True, tzinfo=UTC)
 class WriteBehindCollection:
     """A collection whose inserts, and upserts that only set on insert, are held until `flush`."""
 
-    def __init__(self, collection: AsyncCollection[Document], session: AsyncClientSession):
+    def __init__(
+        self,
+        collection: AsyncCollection[Document],
+        session: AsyncClientSession,
+        database: WriteBehindDatabase,
+    ):
         self._collection = collection
         self._session = session
+        self._database = database
         self._held: list[_Held] = []
         self._primed: dict[str, dict[Any, list[Document]]] = {}
+        self._upserted: dict[Any, Document | None] = {}
 
     @property
     def held(self) -> int:
         return len(self._held)
+
+    @property
+    def database(self) -> WriteBehindDatabase:
+        """The batch's view of the database: `collection.database[other]` sees its held writes
+        and what was read ahead, as `tx.database[other]` does."""
+        return self._database
 
     def take(self, *, client_level: bool = False) -> list[InsertOne[Document] | UpdateOne]:
         """The held writes as operations for the caller to send (`client_level`: naming this
@@ -140,6 +153,33 @@ class WriteBehindCollection:
                 known[value].append(document)
         return found
 
+    async def upsert_each(self, ids: Iterable[Any], update: Document) -> None:
+        """Apply `update` to the document of each id (made if absent) in one `bulk_write`, then
+        read them back in a query per chunk: the read-ahead of a look-up that writes (a check
+        that must hold until commit, `shared.erasure_progress.marked_and_held`), answered by
+        `upserted` for the rest of the transaction, until another write to the collection."""
+        wanted = sorted({i for i in ids if i not in self._upserted}, key=repr)
+        if not wanted:
+            return
+        await self.flush()
+        self._primed.clear()
+        writes = [UpdateOne({"_id": i}, update, upsert=True) for i in wanted]
+        await self._collection.bulk_write(writes, ordered=True, session=self._session)
+        for start in range(0, len(wanted), IN_CHUNK):
+            chunk = wanted[start : start + IN_CHUNK]
+            found = {i: None for i in chunk} | {
+                d["_id"]: d
+                async for d in self._collection.find({"_id": {"$in": chunk}}, session=self._session)
+            }
+            self._upserted.update(found)
+
+    def upserted(self, id_: Any) -> tuple[bool, Document | None]:
+        """(answered, document as `upsert_each` left it) for an id it wrote in this
+        transaction and nothing wrote since."""
+        if id_ not in self._upserted:
+            return False, None
+        return True, copy.deepcopy(self._upserted[id_])
+
     def _fold(self, write: _Held) -> None:
         """What a held write does to the primed documents, once sent."""
         if not self._primed:
@@ -167,6 +207,7 @@ class WriteBehindCollection:
 
     async def insert_one(self, document: Document, *_args: Any, **_kwargs: Any) -> InsertOneResult:
         document.setdefault("_id", ObjectId())  # as PyMongo does: the caller sees the id
+        self._upserted.pop(document["_id"], None)
         self._held.append(_Held(copy.deepcopy(document)))
         return InsertOneResult(document["_id"], acknowledged=True)
 
@@ -186,7 +227,7 @@ class WriteBehindCollection:
             self._held.append(_Held(added, upsert=(copy.deepcopy(query), copy.deepcopy(update))))
             return UpdateResult({}, acknowledged=False)
         await self.flush()
-        self._primed.clear()
+        self._forget()
         return await self._collection.update_one(query, update, upsert=upsert, **kwargs)
 
     async def find_one(self, query: Any = None, *args: Any, **kwargs: Any) -> Document | None:
@@ -198,6 +239,11 @@ class WriteBehindCollection:
             if answered:
                 return document
         return await self._collection.find_one(query, *args, **kwargs)
+
+    def _forget(self) -> None:
+        """Forget what was read ahead: a write may have changed it."""
+        self._primed.clear()
+        self._upserted.clear()
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._collection, name)
@@ -212,7 +258,7 @@ class WriteBehindCollection:
     def _flushing(self, operation: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def flushed_first(*args: Any, **kwargs: Any) -> Any:
             await self.flush()
-            self._primed.clear()  # it may write
+            self._forget()  # it may write
             return await operation(*args, **kwargs)
 
         return flushed_first
@@ -228,7 +274,9 @@ class WriteBehindDatabase:
 
     def __getitem__(self, name: str) -> WriteBehindCollection:
         if name not in self._collections:
-            self._collections[name] = WriteBehindCollection(self._database[name], self._session)
+            self._collections[name] = WriteBehindCollection(
+                self._database[name], self._session, self
+            )
         return self._collections[name]
 
     def __getattr__(self, name: str) -> Any:

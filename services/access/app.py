@@ -18,6 +18,7 @@ from services.access import (
     http,
     http_accounts,
     privacy,
+    read_ahead,
     repository,
 )
 from services.access.http import AccessHttp
@@ -78,6 +79,7 @@ def create_app(
             StatusChanged.event_type: on(lambda e, uow: handlers.record_status_changed(e, uow=uow)),
         },
         batch=True,
+        prepare=read_ahead.requests_read_ahead(keys=keys),
     )
     runtime.consume(
         topics.SUPPORT_CONTACTS,
@@ -89,6 +91,7 @@ def create_app(
             )
         },
         batch=True,
+        prepare=read_ahead.contacts_read_ahead(keys=keys),
     )
     runtime.consume(
         topics.CRM_CONTRACTS,

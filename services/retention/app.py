@@ -41,6 +41,7 @@ from shared.events.privacy import ErasureCompleted, ExportContributed
 from shared.events.sources import RETENTION
 from shared.http import install_error_handlers
 from shared.participant import participant_handlers
+from shared.read_ahead import hold_erasure_checks
 from shared.service import Backbone, ServiceRuntime
 from shared.stores import handled_in
 from shared.tokens import Authenticator, KeyRing
@@ -137,6 +138,7 @@ def create_app(
             OrganisationChanged.event_type: on_organisation_changed,
         },
         batch=True,
+        prepare=hold_erasure_checks,
     )
     runtime.consume(
         topics.CRM_CONTRACTS,

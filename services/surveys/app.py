@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.surveys import handlers, http, privacy, repository
+from services.surveys import handlers, http, privacy, read_ahead, repository
 from services.surveys.dispatch import InvitationDispatcher
 from services.surveys.domain import Reason, SurveyKeys, SurveyPolicy
 from services.surveys.http import SurveysHttp
@@ -26,6 +26,7 @@ from shared.events.sources import SURVEYS
 from shared.http import install_error_handlers
 from shared.mail import MailSender
 from shared.participant import participant_handlers
+from shared.read_ahead import hold_erasure_checks
 from shared.service import Backbone, ServiceRuntime
 from shared.stores import handled_in, unit_of_work_factory
 from shared.tokens import Authenticator, KeyRing
@@ -110,9 +111,13 @@ def create_app(
             OrganisationChanged.event_type: on_organisation_changed,
         },
         batch=True,
+        prepare=hold_erasure_checks,
     )
     runtime.consume(
-        topics.SUPPORT_CONTACTS, {ContactRegistered.event_type: on_contact_registered}, batch=True
+        topics.SUPPORT_CONTACTS,
+        {ContactRegistered.event_type: on_contact_registered},
+        batch=True,
+        prepare=read_ahead.contacts_read_ahead(keys=runtime.keys, secrets=secrets),
     )
     runtime.consume(topics.ACCESS_MEMBERSHIPS, {AccountContactsLinked.event_type: on_person_linked})
     runtime.consume(topics.PRIVACY_ERASURE, participant)

@@ -1,6 +1,7 @@
 """An erasure and a copy made at the same moment, on the real store: the check that the person
 (or request) was not erased holds until the copying transaction commits, so the copy is either
-never made or found by the erasure's deletes (P11: nothing outlives the certificate).
+never made or found by the erasure's deletes (P11: nothing outlives the certificate). This holds
+too when a batch's checks were read ahead together (`hold_all`).
 
 The race was seen in the real layer: a caller's year-old request erased right after its
 announcement, while access was still making the caller's account from the contact's
@@ -14,10 +15,19 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
+from pymongo import AsyncMongoClient
 
-from shared.erasure_progress import ErasureProgress, create_indexes, was_person_erased
+from shared.erasure_progress import (
+    ERASED_PERSONS,
+    ErasureProgress,
+    create_indexes,
+    hold_all,
+    was_person_erased,
+)
 from shared.mongo import Transaction, TransactionRunner, create_mongo_client, in_transaction
 from shared.settings import ServiceSettings
+from shared.write_behind import write_behind
+from tests.support.commands import CommandNames
 
 
 @pytest.fixture
@@ -38,12 +48,22 @@ async def erase_person(runner: TransactionRunner, person: str) -> int:
     return deleted.deleted_count
 
 
+async def checked(tx: Transaction, person: str, *, read_ahead: bool) -> bool:
+    """Whether the person was erased, checked as one event's handler does, or (`read_ahead`) as
+    in a batch whose preparer read the checks of it and of someone else ahead."""
+    if read_ahead:
+        tx, _held = write_behind(tx)
+        await hold_all(tx, ERASED_PERSONS, [person, str(uuid4())])
+    return await was_person_erased(tx.database, person, session=tx.session)
+
+
+@pytest.mark.parametrize("read_ahead", [False, True])
 async def test_an_erasure_during_a_copy_waits_for_its_commit_and_deletes_the_copy(
-    runner: TransactionRunner,
+    runner: TransactionRunner, read_ahead: bool
 ) -> None:
     person = str(uuid4())
     async with runner.transaction() as tx:
-        assert not await was_person_erased(tx.database, person, session=tx.session)
+        assert not await checked(tx, person, read_ahead=read_ahead)
         await tx.database["accounts"].insert_one({"_id": person}, session=tx.session)
         erasure = asyncio.create_task(erase_person(runner, person))
         await asyncio.sleep(0.5)
@@ -53,8 +73,9 @@ async def test_an_erasure_during_a_copy_waits_for_its_commit_and_deletes_the_cop
     assert await runner.database["accounts"].count_documents({"_id": person}) == 0
 
 
+@pytest.mark.parametrize("read_ahead", [False, True])
 async def test_a_copy_that_loses_to_an_erasure_runs_again_and_makes_nothing(
-    runner: TransactionRunner,
+    runner: TransactionRunner, read_ahead: bool
 ) -> None:
     person = str(uuid4())
     attempts: list[bool] = []
@@ -64,7 +85,7 @@ async def test_a_copy_that_loses_to_an_erasure_runs_again_and_makes_nothing(
         if len(attempts) == 1:  # the transaction's snapshot is taken, then the erasure commits
             await tx.database["accounts"].find_one({"_id": "anything"}, session=tx.session)
             assert await erase_person(runner, person) == 0
-        if await was_person_erased(tx.database, person, session=tx.session):
+        if await checked(tx, person, read_ahead=read_ahead):
             return False
         await tx.database["accounts"].insert_one({"_id": person}, session=tx.session)
         return True
@@ -72,6 +93,37 @@ async def test_a_copy_that_loses_to_an_erasure_runs_again_and_makes_nothing(
     assert await in_transaction(runner.transaction, register) is False
     assert len(attempts) == 2  # the first attempt's check conflicted with the erasure's mark
     assert await runner.database["accounts"].count_documents({"_id": person}) == 0
+
+
+async def test_a_batch_reads_its_checks_ahead_in_two_round_trips_and_answers_each_from_them(
+    settings: ServiceSettings, runner: TransactionRunner
+) -> None:
+    erased, new, again = str(uuid4()), str(uuid4()), str(uuid4())
+    assert await erase_person(runner, erased) == 0
+    commands = CommandNames()
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+        settings.mongodb_url, tz_aware=True, event_listeners=[commands]
+    )
+    try:
+        async with TransactionRunner(client, settings.database_name).transaction() as tx:
+            batch, _held = write_behind(tx)
+            await hold_all(batch, ERASED_PERSONS, [erased, new, again])
+            assert commands.names == ["update", "find"]
+            # as the stores ask: through the database of one of their collections
+            database = batch.database["accounts"].database
+            answers = [
+                await was_person_erased(database, person, session=tx.session)
+                for person in (erased, new, again)
+            ]
+            assert commands.names == ["update", "find"]  # answered from what was read ahead
+            await batch.database[ERASED_PERSONS].update_one({"_id": again}, {"$set": {"x": 1}})
+            assert not await was_person_erased(batch.database, again, session=tx.session)
+            assert commands.names[-1] == "findAndModify"  # a write since: asked again
+    finally:
+        await client.close()
+    assert answers == [True, False, False]
+    stamped = runner.database[ERASED_PERSONS].find({"_id": {"$in": [new, again]}})
+    assert len(await stamped.to_list()) == 2  # the checks were written, as one at a time are
 
 
 async def test_progress_notes_what_was_deleted_and_reports_what_was_not_as_none(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import AsyncMongoClient
 from pymongo.errors import BulkWriteError
 
 from shared.crypto import KeyWrapper
@@ -19,6 +19,7 @@ from shared.keystore import MongoKeyStore
 from shared.mongo import TransactionRunner, create_mongo_client
 from shared.settings import ServiceSettings
 from shared.write_behind import CLIENT_BULK_MAX, WriteBehindUnsupported, prime, write_behind
+from tests.support.commands import CommandNames
 
 
 @pytest.fixture
@@ -171,25 +172,11 @@ async def test_primed_reads_are_answered_with_the_held_writes_and_forgotten_afte
         await held.flush()
 
 
-class _Commands(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.names.append(event.command_name)
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
 @pytest.mark.parametrize("per_collection", [1, CLIENT_BULK_MAX // 2 + 1])
 async def test_a_few_held_writes_across_collections_are_sent_in_one_round_trip(
     settings: ServiceSettings, per_collection: int
 ) -> None:
-    commands = _Commands()
+    commands = CommandNames()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         settings.mongodb_url, tz_aware=True, event_listeners=[commands]
     )
