@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
@@ -152,18 +153,23 @@ class MongoMailbox(MongoCollection):
         found = self._collection.find(_due(now), session=self._session)
         return await found.sort("due_at", ASCENDING).limit(limit).to_list()
 
-    async def claim(self, mail_id: str, *, now: datetime, until: datetime) -> Document | None:
-        """Take a due mail for sending until `until` (None if it is sent, or not due: another
-        replica's dispatcher holds it); a crash leaves it to be taken again then."""
-        return await self._collection.find_one_and_update(
-            {"_id": mail_id, **_due(now)},
-            {"$set": {"next_try_at": until}},
-            return_document=ReturnDocument.AFTER,
+    async def claim(self, mail_ids: list[str], *, now: datetime, until: datetime) -> list[Document]:
+        """Take these mails for sending until `until`, in one write, and return those taken, in
+        due order: a mail sent meanwhile, or not due (another replica's dispatcher holds it), is
+        left out. A crash leaves them to be taken again then."""
+        claim = str(uuid4())
+        await self._collection.update_many(
+            {"_id": {"$in": mail_ids}, **_due(now)},
+            {"$set": {"next_try_at": until, "claim": claim}},
             session=self._session,
         )
+        taken = self._collection.find(
+            {"_id": {"$in": mail_ids}, "claim": claim}, session=self._session
+        )
+        return await taken.sort("due_at", ASCENDING).to_list()
 
-    async def sent(self, mail_id: str) -> None:
-        await self._collection.delete_one({"_id": mail_id}, session=self._session)
+    async def sent(self, mail_ids: list[str]) -> None:
+        await self._collection.delete_many({"_id": {"$in": mail_ids}}, session=self._session)
 
     async def retry_later(self, mail_id: str, *, at: datetime) -> Any:
         """Keep the mail and try again at `at`."""

@@ -95,17 +95,6 @@ async def ensure_account(
     known = await uow.accounts.by_contact(contact_id)
     if known is not None:
         return str(known["_id"])
-    await uow.accounts.add(
-        {
-            "_id": contact_id,
-            "email_normalised": email_normalised,
-            "contact_ids": [contact_id],
-            "password_hash": None,
-            "set_password": None,
-            "picture": None,
-            "created_at": at,
-        }
-    )
     await _mail_link(
         contact_id,
         email,
@@ -114,6 +103,14 @@ async def ensure_account(
         now=now,
         opening="An account was created for you at our support desk, so you can follow your "
         "requests.",
+        new_account={
+            "_id": contact_id,
+            "email_normalised": email_normalised,
+            "contact_ids": [contact_id],
+            "password_hash": None,
+            "picture": None,
+            "created_at": at,
+        },
     )
     return contact_id
 
@@ -165,10 +162,16 @@ async def _mail_link(
     policy: AccountPolicy,
     now: datetime,
     opening: str,
+    new_account: Record | None = None,
 ) -> None:
+    """Mail a new one-time link to set the password; `new_account` is created with it (one
+    write), else the account's link is replaced."""
     token = passwords.new_link_token()
     link = {"token_hash": passwords.digest(token), "expires_at": now + policy.link_lifetime}
-    await uow.accounts.update(account_id, {"set_password": link})
+    if new_account is not None:
+        await uow.accounts.add({**new_account, "set_password": link})
+    else:
+        await uow.accounts.update(account_id, {"set_password": link})
     hours = int(policy.link_lifetime.total_seconds() // 3600)
     await uow.mailbox.enqueue(
         mail_id=str(uuid4()),

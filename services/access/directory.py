@@ -56,19 +56,24 @@ class MongoDirectory(MongoStore):
         )
         return [_rep_from(d) for d in await found.to_list()]
 
-    async def memberships_by_email(self, email_normalised: str) -> list[Representative]:
-        found = self._representatives.find(
-            {"email_normalised": email_normalised}, session=self._session
-        )
+    async def representatives_of(
+        self, contact_id: str, email_normalised: str | None
+    ) -> list[Representative]:
+        """The memberships of a person, by their contact id or their email, in one query."""
+        query: Document = {"contact_id": contact_id}
+        if email_normalised:
+            query = {"$or": [query, {"email_normalised": email_normalised}]}
+        found = self._representatives.find(query, session=self._session)
         return [_rep_from(d) for d in await found.to_list()]
 
     async def serialise(self, keys: list[str]) -> None:
-        """Write the latches of these keys (emails, contact ids): two transactions deciding about
-        the same person then conflict and one is retried, so neither misses the other's write."""
-        for index in sorted({_latch(key) for key in keys}):
-            await self._latches.update_one(
-                {"_id": index}, {"$inc": {"writes": 1}}, session=self._session
-            )
+        """Write the latches of these keys (emails, contact ids), in one write: two transactions
+        deciding about the same person then conflict and one is retried, so neither misses the
+        other's write."""
+        latches = sorted({_latch(key) for key in keys})
+        await self._latches.update_many(
+            {"_id": {"$in": latches}}, {"$inc": {"writes": 1}}, session=self._session
+        )
 
     async def contract(self, organisation_id: str) -> Document:
         found = await self._organisations.find_one({"_id": organisation_id}, session=self._session)

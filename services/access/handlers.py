@@ -132,12 +132,11 @@ async def _organisation_of_representative(
     uow: AccessUnitOfWork, *, contact_id: str, email: str | None, at: datetime
 ) -> str | None:
     """The organisation the requester represented when the request was received, if any."""
+    email_normalised = normalise_email(email) if email else None
     await uow.directory.serialise(
-        [f"contact:{contact_id}", *([f"email:{normalise_email(email)}"] if email else [])]
+        [f"contact:{contact_id}", *([f"email:{email_normalised}"] if email_normalised else [])]
     )
-    reps = await uow.directory.representatives_of_contacts([contact_id])
-    if email:
-        reps += await uow.directory.memberships_by_email(normalise_email(email))
+    reps = await uow.directory.representatives_of(contact_id, email_normalised)
     then = sorted({r.organisation_id for r in reps if was_member_at(r, at)})
     return then[0] if then else None
 

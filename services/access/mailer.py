@@ -45,24 +45,28 @@ class MailDispatcher:
             await asyncio.sleep(self._poll_seconds)
 
     async def send_due(self, now: datetime) -> int:
-        """Send each due mail that this dispatcher claims first (two replicas never both
-        send one); a mail claimed and never recorded as sent is taken again after the lease."""
-        sent = 0
-        async with self._sender.connection() as relay:
-            for due in await self._mailbox.due(now):
-                mail = await self._mailbox.claim(due["_id"], now=now, until=now + SEND_LEASE)
-                if mail is None:
-                    continue
-                message = self._sender.message(
-                    to=mail["to"], subject=mail["subject"], body=mail["body"]
-                )
-                try:
-                    await relay.send(message)
-                except MailRelayUnavailableError:
-                    self._metrics.mail.labels(outcome="relay_unavailable").inc()
-                    await self._mailbox.retry_later(mail["_id"], at=now + self._retry)
-                    continue
-                await self._mailbox.sent(mail["_id"])
-                self._metrics.mail.labels(outcome="sent").inc()
-                sent += 1
-        return sent
+        """Send the due mail this dispatcher claims (two replicas never both send one), claimed
+        together and recorded as sent together at the end of the round; a mail claimed and never
+        recorded as sent (a crash) is taken again after the lease."""
+        due = [str(mail["_id"]) for mail in await self._mailbox.due(now)]
+        if not due:
+            return 0
+        sent: list[str] = []
+        try:
+            async with self._sender.connection() as relay:
+                for mail in await self._mailbox.claim(due, now=now, until=now + SEND_LEASE):
+                    message = self._sender.message(
+                        to=mail["to"], subject=mail["subject"], body=mail["body"]
+                    )
+                    try:
+                        await relay.send(message)
+                    except MailRelayUnavailableError:
+                        self._metrics.mail.labels(outcome="relay_unavailable").inc()
+                        await self._mailbox.retry_later(mail["_id"], at=now + self._retry)
+                        continue
+                    sent.append(str(mail["_id"]))
+                    self._metrics.mail.labels(outcome="sent").inc()
+        finally:
+            if sent:
+                await self._mailbox.sent(sent)
+        return len(sent)

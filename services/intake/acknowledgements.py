@@ -8,14 +8,15 @@ import contextlib
 import logging
 from datetime import timedelta
 from email.message import EmailMessage
+from uuid import uuid4
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 
 from services.intake.metrics import IntakeMetrics
 from services.intake.repository import ACKNOWLEDGEMENTS
 from shared.background import stop_if_cancelled
 from shared.clock import Clock
-from shared.mail import MailRelayUnavailableError, MailSender, RelayConnection
+from shared.mail import MailRelayUnavailableError, MailSender
 from shared.mongo import Document, TransactionRunner, is_transient
 
 log = logging.getLogger(__name__)
@@ -94,8 +95,10 @@ class AcknowledgementDispatcher:
                     await self._wake.wait()
 
     async def send_pending(self) -> int:
-        """Send every queued acknowledgement that no other dispatcher holds (each is claimed
-        first, so two replicas never both send one); the address is dropped once it is sent."""
+        """Send every queued acknowledgement that no other dispatcher holds: they are claimed
+        together first (two replicas never both send one), and recorded as sent together at the
+        end of the round, when the address is dropped. A failed send frees those not sent for
+        the next try, here or elsewhere; a crash leaves them to be taken again after the lease."""
         pending = (
             await self._collection.find({"sent_at": None}, {"_id": 1})
             .sort("queued_at", ASCENDING)
@@ -103,39 +106,47 @@ class AcknowledgementDispatcher:
             .to_list()
         )
         self._metrics.acknowledgement_backlog.set(len(pending))
-        sent = 0
-        async with self._sender.connection() as relay:
-            for queued in pending:
-                sent += await self._send(queued["_id"], relay=relay)
-        if pending:
-            self._metrics.acknowledgement_backlog.set(0)
-        return sent
+        if not pending:
+            return 0
+        claimed = await self._claim([queued["_id"] for queued in pending])
+        sent: list[object] = []
+        try:
+            async with self._sender.connection() as relay:
+                for document in claimed:
+                    mail = acknowledgement_mail(self._sender, document, base_url=self._base_url)
+                    await relay.send(mail)
+                    sent.append(document["_id"])
+                    self._metrics.acknowledgements_sent.inc()
+        except BaseException:
+            unsent = [document["_id"] for document in claimed[len(sent) :]]
+            await self._collection.update_many(
+                {"_id": {"$in": unsent}}, {"$unset": {"lease_until": "", "claim": ""}}
+            )
+            raise
+        finally:
+            if sent:
+                await self._collection.update_many(
+                    {"_id": {"$in": sent}},
+                    {
+                        "$set": {"sent_at": self._clock.now()},
+                        "$unset": {"to": "", "lease_until": "", "claim": ""},
+                    },
+                )
+        self._metrics.acknowledgement_backlog.set(0)
+        return len(sent)
 
-    async def _send(self, acknowledgement_id: object, *, relay: RelayConnection) -> bool:
-        """Claim one acknowledgement and send it; False if another dispatcher has it or it was
-        sent meanwhile. A failed send frees it for the next try, here or elsewhere."""
+    async def _claim(self, ids: list[object]) -> list[Document]:
+        """Take the unsent of these acknowledgements that no dispatcher holds, in one write;
+        those taken, in queued order."""
         now = self._clock.now()
-        document = await self._collection.find_one_and_update(
+        claim = str(uuid4())
+        await self._collection.update_many(
             {
-                "_id": acknowledgement_id,
+                "_id": {"$in": ids},
                 "sent_at": None,
                 "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
             },
-            {"$set": {"lease_until": now + SEND_LEASE}},
-            return_document=ReturnDocument.AFTER,
+            {"$set": {"lease_until": now + SEND_LEASE, "claim": claim}},
         )
-        if document is None:
-            return False
-        try:
-            await relay.send(acknowledgement_mail(self._sender, document, base_url=self._base_url))
-        except Exception:
-            await self._collection.update_one(
-                {"_id": document["_id"]}, {"$unset": {"lease_until": ""}}
-            )
-            raise
-        await self._collection.update_one(
-            {"_id": document["_id"]},
-            {"$set": {"sent_at": self._clock.now()}, "$unset": {"to": "", "lease_until": ""}},
-        )
-        self._metrics.acknowledgements_sent.inc()
-        return True
+        taken = self._collection.find({"_id": {"$in": ids}, "claim": claim})
+        return await taken.sort("queued_at", ASCENDING).to_list()
