@@ -156,8 +156,7 @@ async def register_contact(
         registered_at=registered.registered_at,
         opt_out_key=secrets.opt_out_key(str(details.email)),
     )
-    await uow.contacts.register(contact, address=address)
-    await uow.contacts.retag(subject)
+    await uow.contacts.register(contact, address=address)  # tagged with its organisations
     person = await uow.persons.of_person(subject)
     for _ in range(await honour_opt_out(person, uow=uow, at=clock.now())):
         count("opted_out")

@@ -80,9 +80,11 @@ class MongoContacts(MongoCollection):
     collection_name = CONTACTS
 
     async def register(self, contact: RegisteredContact, *, address: SealedPersonalData) -> None:
+        """Remember the contact, tagged with the customer organisations of their requests."""
         document = asdict(contact)
         document["_id"] = document.pop("contact_id")
         document["address"] = address.model_dump()
+        document["organisation_ids"] = await self._organisations_of(contact.contact_id)
         await self._collection.replace_one(
             {"_id": document["_id"]}, document, upsert=True, session=self._session
         )
@@ -104,13 +106,15 @@ class MongoContacts(MongoCollection):
 
     async def retag(self, contact_id: str) -> None:
         """The customer organisations of the person's requests, recomputed from them."""
-        database = self._collection.database
-        organisations = await database[CANDIDATES].distinct(
+        await self._set(
+            {"_id": contact_id}, {"organisation_ids": await self._organisations_of(contact_id)}
+        )
+
+    async def _organisations_of(self, contact_id: str) -> list[str]:
+        organisations = await self._collection.database[CANDIDATES].distinct(
             "organisation_id", {"requester_id": contact_id}, session=self._session
         )
-        await self._set(
-            {"_id": contact_id}, {"organisation_ids": sorted(o for o in organisations if o)}
-        )
+        return sorted(o for o in organisations if o)
 
     async def touch(self, contact_id: str, *, at: datetime) -> None:
         """Write the person's record, so concurrent decisions about one person conflict and retry."""
