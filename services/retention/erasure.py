@@ -10,7 +10,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from shared.events.privacy import PARTICIPANTS, ErasureGround
+from shared.events import CloudEvent
+from shared.events.privacy import PARTICIPANTS, ErasureGround, ErasureRequested, ErasureScope
+from shared.events.sources import RETENTION
 
 PurgeState = Literal[
     "pending", "erasure_requested", "participants_completed", "keys_shredded", "certified"
@@ -179,3 +181,25 @@ def certificate(purge: Purge, *, certified_at: datetime) -> dict[str, Any]:
         "keys_shredded": purge.keys_shredded,
         "certified_at": certified_at,
     }
+
+
+def erasure_requested_event(purge: Purge) -> CloudEvent:
+    """The erasure request every participant acts on (same erasure id when asked again)."""
+    requested = ErasureRequested(
+        erasure_id=purge.erasure_id,
+        scope=ErasureScope(
+            kind=purge.scope_kind,
+            id=purge.scope_id,
+            keep_request_ids=purge.keep_request_ids,
+            keep_data_subject_ids=purge.keep_data_subject_ids,
+            data_subject_ids=purge.data_subject_ids,
+        ),
+        ground=purge.ground,
+        requested_at=purge.requested_at,
+        deadline=purge.deadline,
+    )
+    return RETENTION.event(
+        subject=purge.erasure_id,
+        time=purge.requested_at,
+        data=requested,
+    )

@@ -13,8 +13,9 @@ from uuid import uuid4
 
 from services.retention.domain import erasure_held
 from services.retention.dsr import Kept, plan_person_erasure
-from services.retention.erasure import new_purge
+from services.retention.erasure import asked, erasure_requested_event, new_purge
 from services.retention.legal_holds import HeldItems
+from shared import topics
 from shared.events.privacy import ErasureGround
 
 if TYPE_CHECKING:
@@ -64,7 +65,10 @@ async def start_person_erasure(
     )
     held_requests = sorted(k.id for k in plan.kept if k.ground == "legal_hold")
     async with stores.transaction() as uow:
-        await uow.purges.add(purge)
+        # asked at once, with the purge: no scheduler pass stands between the request and
+        # the participants (a late participant is asked again by the scheduler as for any)
+        await uow.publish(topics.PRIVACY_ERASURE, erasure_requested_event(purge))
+        await uow.purges.add(asked(purge, at=now))
         await uow.held_erasures.forget(person_id)
         for request_id in held_requests:  # due now, so they go as soon as the hold does
             clock = await uow.clocks.get(request_id)

@@ -112,7 +112,6 @@ async def erase_person(
         now=ctx.clock.now(),
         within=ctx.periods.erasure_within,
     )
-    ctx.wake_scheduler()
     return decision
 
 

@@ -16,7 +16,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 from uuid import uuid4
 
-from services.retention.erasure import Purge, asked, certificate, new_purge, subjects_to_shred
+from services.retention.erasure import (
+    Purge,
+    asked,
+    certificate,
+    erasure_requested_event,
+    new_purge,
+    subjects_to_shred,
+)
 from services.retention.held_erasures import resume_held_erasures
 from services.retention.legal_holds import HeldItems
 from services.retention.metrics import RetentionMetrics
@@ -24,9 +31,6 @@ from shared import topics
 from shared.background import stop_if_cancelled
 from shared.clock import Clock
 from shared.crypto import KeyStore
-from shared.events import CloudEvent
-from shared.events.privacy import ErasureRequested, ErasureScope
-from shared.events.sources import RETENTION
 from shared.mongo import is_transient
 
 if TYPE_CHECKING:
@@ -43,28 +47,6 @@ class SchedulerPolicy:
     batch_size: int
     erasure_within: timedelta
     late_after: timedelta
-
-
-def erasure_requested_event(purge: Purge) -> CloudEvent:
-    """The erasure request every participant acts on (same erasure id when asked again)."""
-    requested = ErasureRequested(
-        erasure_id=purge.erasure_id,
-        scope=ErasureScope(
-            kind=purge.scope_kind,
-            id=purge.scope_id,
-            keep_request_ids=purge.keep_request_ids,
-            keep_data_subject_ids=purge.keep_data_subject_ids,
-            data_subject_ids=purge.data_subject_ids,
-        ),
-        ground=purge.ground,
-        requested_at=purge.requested_at,
-        deadline=purge.deadline,
-    )
-    return RETENTION.event(
-        subject=purge.erasure_id,
-        time=purge.requested_at,
-        data=requested,
-    )
 
 
 class PurgeScheduler:
