@@ -9,6 +9,10 @@ Reads still see every write of the transaction:
 - a synchronous one (`find`, `aggregate`: cursors) on a collection with held inserts raises
   `WriteBehindUnsupported`, which makes the batch fall back to one transaction per event.
 
+A batch's preparer may read ahead what the handlers will look up: `prime` (documents by a field)
+and `upsert_each` (a look-up that writes, such as an erasure check that must hold until the
+commit), answered from memory until another write to the collection.
+
 A unique-index violation surfaces at the flush, not at `insert_one`; the batch then fails as a
 whole and the caller falls back to one transaction per event, where it surfaces in place.
 
