@@ -12,20 +12,20 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from prometheus_client import CollectorRegistry
 from pymongo import AsyncMongoClient
 
 from services.access.account_store import MongoMailbox
-from services.access.mailer import MailDispatcher
-from services.access.metrics import AccessMetrics
-from services.intake.acknowledgements import AcknowledgementDispatcher
-from services.intake.metrics import IntakeMetrics
 from services.intake.repository import ACKNOWLEDGEMENTS
-from shared.clock import SystemClock
 from shared.mail import MailRelayUnavailableError, MailSender, RelayConnection
 from shared.mongo import TransactionRunner
 from tests.support.commands import CommandNames
 from tests.support.infrastructure import Infrastructure
+from tests.support.mail_queue import (
+    acknowledging,
+    mailing,
+    queue_account_mail,
+    queue_acknowledgements,
+)
 from tests.support.smtp import SmtpSink
 
 
@@ -64,35 +64,6 @@ async def watched(
     )
     yield TransactionRunner(client, scratch_runner.database.name), commands
     await client.close()
-
-
-async def queue_acknowledgements(runner: TransactionRunner, count: int) -> None:
-    now = datetime.now(UTC)
-    await runner.database[ACKNOWLEDGEMENTS].insert_many(
-        {
-            "_id": f"request-{n}",
-            "request_id": f"request-{n}",
-            "to": f"person{n}@example.org",
-            "reference": f"SR-{n:08d}",
-            "subject": "Your request",
-            "message_id": f"<ack-{n}@support.example>",
-            "queued_at": now,
-            "sent_at": None,
-        }
-        for n in range(count)
-    )
-
-
-def acknowledging(runner: TransactionRunner, sender: MailSender) -> AcknowledgementDispatcher:
-    return AcknowledgementDispatcher(
-        runner=runner,
-        sender=sender,
-        clock=SystemClock(),
-        metrics=IntakeMetrics(CollectorRegistry()),
-        base_url="http://portal.example",
-        poll_seconds=1,
-        max_backoff_seconds=1,
-    )
 
 
 @pytest.mark.parametrize("mails", [1, 20])
@@ -139,22 +110,9 @@ async def test_a_round_of_account_mail_costs_the_store_the_same_few_commands(
     runner, commands = watched
     mailbox = MongoMailbox(runner.database)
     now = datetime.now(UTC)
-    for n in range(mails):
-        await mailbox.enqueue(
-            mail_id=f"mail-{n}",
-            account_id=f"account-{n}",
-            to=f"person{n}@example.org",
-            subject="Set your password",
-            body="A link.",
-            at=now,
-        )
-    dispatcher = MailDispatcher(
-        mailbox=mailbox,
-        sender=MailSender(host="127.0.0.1", port=mail_sink.port, sender="support@support.example"),
-        metrics=AccessMetrics(CollectorRegistry()),
-        poll_seconds=1,
-        retry_seconds=1,
-    )
+    await queue_account_mail(mailbox, mails, at=now)
+    relay = MailSender(host="127.0.0.1", port=mail_sink.port, sender="support@support.example")
+    dispatcher = mailing(mailbox, relay)
     commands.names.clear()
     assert await dispatcher.send_due(now) == mails
     assert commands.names == ["find", "update", "find", "delete"]

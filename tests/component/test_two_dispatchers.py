@@ -8,17 +8,19 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from prometheus_client import CollectorRegistry
 
 from services.access.account_store import MongoMailbox
 from services.access.mailer import MailDispatcher
-from services.access.metrics import AccessMetrics
 from services.intake.acknowledgements import AcknowledgementDispatcher
-from services.intake.metrics import IntakeMetrics
 from services.intake.repository import ACKNOWLEDGEMENTS
-from shared.clock import SystemClock
 from shared.mail import MailSender
 from shared.mongo import TransactionRunner
+from tests.support.mail_queue import (
+    acknowledging,
+    mailing,
+    queue_account_mail,
+    queue_acknowledgements,
+)
 from tests.support.smtp import SmtpSink, smtp_sink
 
 MAILS = 20
@@ -42,31 +44,10 @@ def sender(sink: SmtpSink) -> MailSender:
 async def test_two_intake_replicas_send_each_acknowledgement_once(
     runner: TransactionRunner, sink: SmtpSink
 ) -> None:
-    now = datetime.now(UTC)
-    await runner.database[ACKNOWLEDGEMENTS].insert_many(
-        {
-            "_id": f"request-{n}",
-            "request_id": f"request-{n}",
-            "to": f"person{n}@example.org",
-            "reference": f"SR-{n:08d}",
-            "subject": "Your request",
-            "message_id": f"<ack-{n}@support.example>",
-            "queued_at": now,
-            "sent_at": None,
-        }
-        for n in range(MAILS)
-    )
+    await queue_acknowledgements(runner, MAILS)
 
     def dispatcher() -> AcknowledgementDispatcher:
-        return AcknowledgementDispatcher(
-            runner=runner,
-            sender=sender(sink),
-            clock=SystemClock(),
-            metrics=IntakeMetrics(CollectorRegistry()),
-            base_url="http://portal.example",
-            poll_seconds=1,
-            max_backoff_seconds=1,
-        )
+        return acknowledging(runner, sender(sink))
 
     sent = await asyncio.gather(dispatcher().send_pending(), dispatcher().send_pending())
     assert sum(sent) == MAILS
@@ -81,24 +62,10 @@ async def test_two_access_replicas_send_each_mail_once(
 ) -> None:
     mailbox = MongoMailbox(runner.database)
     now = datetime.now(UTC)
-    for n in range(MAILS):
-        await mailbox.enqueue(
-            mail_id=f"mail-{n}",
-            account_id=f"account-{n}",
-            to=f"person{n}@example.org",
-            subject="Set your password",
-            body="A link.",
-            at=now,
-        )
+    await queue_account_mail(mailbox, MAILS, at=now)
 
     def dispatcher() -> MailDispatcher:
-        return MailDispatcher(
-            mailbox=mailbox,
-            sender=sender(sink),
-            metrics=AccessMetrics(CollectorRegistry()),
-            poll_seconds=1,
-            retry_seconds=1,
-        )
+        return mailing(mailbox, sender(sink))
 
     sent = await asyncio.gather(dispatcher().send_due(now), dispatcher().send_due(now))
     assert sum(sent) == MAILS
