@@ -26,18 +26,17 @@ from __future__ import annotations
 import copy
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
-from datetime import UTC
 from typing import Any, cast
 
 import bson
-from bson import CodecOptions, ObjectId
+from bson import ObjectId
 from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.results import InsertManyResult, InsertOneResult, UpdateResult
 
+from shared.held_writes import AS_READ, Held, id_only, matches, plain_equality
 from shared.mongo import IN_CHUNK, Document, Transaction
 
 
@@ -45,55 +44,10 @@ class WriteBehindUnsupported(RuntimeError):
     """An operation that cannot see held inserts was asked for while some were held."""
 
 
-def _plain_equality(query: Any) -> bool:
-    """A filter of top-level fields compared to plain values (no operators, no dotted paths, no
-    dates: values Python compares as Mongo does)."""
-    return isinstance(query, dict) and all(
-        isinstance(field, str)
-        and not field.startswith("$")
-        and "." not in field
-        and (value is None or isinstance(value, str | int | float | ObjectId))
-        for field, value in query.items()
-    )
-
-
-def _id_only(query: Any) -> bool:
-    return _plain_equality(query) and list(query) == ["_id"]
-
-
 CLIENT_BULK_MAX = 64
 """At most this many held writes, across collections, are sent as one client-level `bulkWrite`;
 more are sent per collection: SecantusDB's client `bulkWrite` writes document by document, and
 from about 20 documents per collection one `insert_many` each is faster (§18)."""
-
-
-@dataclass(frozen=True)
-class _Held:
-    """A held write: the document it adds, and for an "add if absent" upsert, its filter and
-    update (the document is added only if absent)."""
-
-    document: Document
-    upsert: tuple[Document, Document] | None = None
-
-    def operation(self, namespace: str | None = None) -> InsertOne[Document] | UpdateOne:
-        """The write, for a collection's `bulk_write` or (with `namespace`) the client's."""
-        if self.upsert is None:
-            return InsertOne(self.document, namespace=namespace)
-        query, update = self.upsert
-        return UpdateOne(query, update, upsert=True, namespace=namespace)
-
-    def concerns(self, query: Document) -> bool:
-        """Whether this write could change what `find_one(query)` finds: only by adding a
-        document the query matches."""
-        return _matches(self.document, query)
-
-
-def _matches(document: Document, query: Document) -> bool:
-    return all(document.get(field) == value for field, value in query.items())
-
-
-_AS_READ: CodecOptions[Document] = CodecOptions(tz_aware=True, tzinfo=UTC)
-"""Documents as the store gives them back (dates to the millisecond, in UTC)."""
 
 
 class WriteBehindCollection:
@@ -108,7 +62,7 @@ class WriteBehindCollection:
         self._collection = collection
         self._session = session
         self._database = database
-        self._held: list[_Held] = []
+        self._held: list[Held] = []
         self._primed: dict[str, dict[Any, list[Document]]] = {}
         self._upserted: dict[Any, Document | None] = {}
 
@@ -184,7 +138,7 @@ class WriteBehindCollection:
             return False, None
         return True, copy.deepcopy(self._upserted[id_])
 
-    def _fold(self, write: _Held) -> None:
+    def _fold(self, write: Held) -> None:
         """What a held write does to the primed documents, once sent."""
         if not self._primed:
             return
@@ -195,7 +149,7 @@ class WriteBehindCollection:
                 return
             if by_id[write.document["_id"]]:
                 return
-        stored = bson.decode(bson.encode(write.document), codec_options=_AS_READ)
+        stored = bson.decode(bson.encode(write.document), codec_options=AS_READ)
         for field, known in self._primed.items():
             if stored.get(field) in known:
                 known[stored.get(field)].append(stored)
@@ -205,14 +159,14 @@ class WriteBehindCollection:
         for field, value in query.items():
             if value in self._primed.get(field, {}):
                 candidates = self._primed[field][value]
-                match = next((d for d in candidates if _matches(d, query)), None)
+                match = next((d for d in candidates if matches(d, query)), None)
                 return True, copy.deepcopy(match)
         return False, None
 
     async def insert_one(self, document: Document, *_args: Any, **_kwargs: Any) -> InsertOneResult:
         document.setdefault("_id", ObjectId())  # as PyMongo does: the caller sees the id
         self._upserted.pop(document["_id"], None)
-        self._held.append(_Held(copy.deepcopy(document)))
+        self._held.append(Held(copy.deepcopy(document)))
         return InsertOneResult(document["_id"], acknowledged=True)
 
     async def insert_many(
@@ -226,16 +180,16 @@ class WriteBehindCollection:
     ) -> UpdateResult:
         """ "Add if absent" (an upsert by `_id` that only sets on insert) is held; its result is
         unacknowledged, so a caller that reads it fails the batch. Anything else runs now."""
-        if upsert and _id_only(query) and list(update) == ["$setOnInsert"]:
+        if upsert and id_only(query) and list(update) == ["$setOnInsert"]:
             added = {**update["$setOnInsert"], **query}
-            self._held.append(_Held(added, upsert=(copy.deepcopy(query), copy.deepcopy(update))))
+            self._held.append(Held(added, upsert=(copy.deepcopy(query), copy.deepcopy(update))))
             return UpdateResult({}, acknowledged=False)
         await self.flush()
         self._forget()
         return await self._collection.update_one(query, update, upsert=upsert, **kwargs)
 
     async def find_one(self, query: Any = None, *args: Any, **kwargs: Any) -> Document | None:
-        plain = _plain_equality(query)
+        plain = plain_equality(query)
         if self._held and not (plain and not any(held.concerns(query) for held in self._held)):
             await self.flush()
         if plain and not args and set(kwargs) <= {"session"}:
