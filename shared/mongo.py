@@ -165,6 +165,10 @@ class Transaction:
     staged: list[int] = field(default_factory=list)
     """How many events each `add_many_to_outbox` staged in it: a consumer wakes the relay after
     the commit only if there are some (most handlers publish nothing)."""
+    latched: dict[str, set[Any]] = field(default_factory=dict)
+    """The latches, by collection, it wrote: documents written only so that two transactions
+    deciding about the same thing conflict (a batch's preparer writes those of the whole batch).
+    Writing one again in this transaction adds nothing."""
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` (a metric, say) once the transaction has committed, never if not."""

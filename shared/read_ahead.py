@@ -1,12 +1,20 @@
-"""Batch preparers (`ServiceRuntime.consume(prepare=...)`) the services share: what a batch of
-intake's events is checked against, read ahead for the whole batch."""
+"""Reading ahead for a batch (`ServiceRuntime.consume(prepare=...)`): `prime` a collection
+for the values the handlers will look up, `find_any` answered from what was primed, and the
+preparers the services share (what a batch of intake's events is checked against)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.erasure_progress import ERASED_REQUESTS, hold_all
 from shared.events import CloudEvent
 from shared.events.intake import RequestReceived
-from shared.mongo import Transaction
+from shared.mongo import Document, Transaction
+from shared.write_behind import WriteBehindCollection
 
 
 def new_requests(events: list[CloudEvent]) -> list[RequestReceived]:
@@ -17,3 +25,29 @@ async def hold_erasure_checks(events: list[CloudEvent], tx: Transaction) -> None
     """The erasure check of every new request in the batch (`erasure_progress.was_erased`),
     stamped in one write and read back in one query, held until the batch commits."""
     await hold_all(tx, ERASED_REQUESTS, [received.request_id for received in new_requests(events)])
+
+
+async def find_any(
+    collection: AsyncCollection[Document] | WriteBehindCollection,
+    clauses: list[Document],
+    *,
+    session: AsyncClientSession | None,
+) -> list[Document]:
+    """The documents matching any of these plain equality `clauses`, each once: from what a
+    batch's preparer primed where it can (`WriteBehindCollection.prime`), else one query."""
+    if isinstance(collection, WriteBehindCollection):
+        answered = await collection.primed_any(clauses)
+        if answered is not None:
+            return answered
+        await collection.flush()  # a cursor cannot see held writes
+    query = clauses[0] if len(clauses) == 1 else {"$or": clauses}
+    return await collection.find(query, session=session).to_list()
+
+
+async def prime(tx: Transaction, name: str, field: str, values: Iterable[Any]) -> list[Document]:
+    """Prime `name` for these values of `field` if `tx` is a batch's write-behind transaction
+    (see `WriteBehindCollection.prime`); return what was read. A plain transaction: nothing."""
+    collection: object = tx.database[name]
+    if isinstance(collection, WriteBehindCollection):
+        return await collection.prime(field, values)
+    return []

@@ -28,16 +28,16 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, cast
 
-import bson
 from bson import ObjectId
-from pymongo import InsertOne, UpdateOne
+from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.results import InsertManyResult, InsertOneResult, UpdateResult
 
-from shared.held_writes import AS_READ, Held, id_only, matches, plain_equality
+from shared.held_writes import Held, id_only, plain_equality, values_of
 from shared.mongo import IN_CHUNK, Document, Transaction
+from shared.primed import PrimedDocuments
 
 
 class WriteBehindUnsupported(RuntimeError):
@@ -63,7 +63,7 @@ class WriteBehindCollection:
         self._session = session
         self._database = database
         self._held: list[Held] = []
-        self._primed: dict[str, dict[Any, list[Document]]] = {}
+        self._primed = PrimedDocuments()
         self._upserted: dict[Any, Document | None] = {}
 
     @property
@@ -76,12 +76,14 @@ class WriteBehindCollection:
         and what was read ahead, as `tx.database[other]` does."""
         return self._database
 
-    def take(self, *, client_level: bool = False) -> list[InsertOne[Document] | UpdateOne]:
+    def take(
+        self, *, client_level: bool = False
+    ) -> list[InsertOne[Document] | UpdateOne | ReplaceOne[Document]]:
         """The held writes as operations for the caller to send (`client_level`: naming this
         collection, for the client's `bulk_write`); from now on they count as sent."""
         held, self._held = self._held, []
         for write in held:
-            self._fold(write)
+            self._primed.fold(write)
         namespace = self._collection.full_name if client_level else None
         return [write.operation(namespace) for write in held]
 
@@ -93,7 +95,7 @@ class WriteBehindCollection:
         """Read the documents whose `field` is one of `values` (a chunk of values per query), so
         that `find_one({field: value, ...})` for those values is answered from memory for the
         rest of the transaction (held writes included; any other write forgets them)."""
-        known = self._primed.setdefault(field, {})
+        known = self._primed.values(field)
         wanted = sorted({value for value in values if value not in known}, key=repr)
         found: list[Document] = []
         await self.flush()
@@ -104,11 +106,12 @@ class WriteBehindCollection:
             query = {field: {"$in": chunk}}
             async for document in self._collection.find(query, session=self._session):
                 found.append(document)
-                value = document.get(field)
-                if isinstance(value, dict | list) or value not in known:  # an array field, say
-                    del self._primed[field]
+                under = [v for v in values_of(document.get(field)) if v in chunk]
+                if not under:  # matched in a way a plain comparison cannot tell (a sub-document)
+                    self._primed.drop(field)
                     return found
-                known[value].append(document)
+                for value in under:
+                    known[value].append(document)
         return found
 
     async def upsert_each(self, ids: Iterable[Any], update: Document) -> None:
@@ -138,30 +141,12 @@ class WriteBehindCollection:
             return False, None
         return True, copy.deepcopy(self._upserted[id_])
 
-    def _fold(self, write: Held) -> None:
-        """What a held write does to the primed documents, once sent."""
-        if not self._primed:
-            return
-        if write.upsert is not None:  # added only if absent
-            by_id = self._primed.get("_id", {})
-            if write.document["_id"] not in by_id:
-                self._primed.clear()  # unknown whether it adds a document
-                return
-            if by_id[write.document["_id"]]:
-                return
-        stored = bson.decode(bson.encode(write.document), codec_options=AS_READ)
-        for field, known in self._primed.items():
-            if stored.get(field) in known:
-                known[stored.get(field)].append(stored)
-
-    def _from_primed(self, query: Document) -> tuple[bool, Document | None]:
-        """(answered, document) for a plain equality query on a primed value."""
-        for field, value in query.items():
-            if value in self._primed.get(field, {}):
-                candidates = self._primed[field][value]
-                match = next((d for d in candidates if matches(d, query)), None)
-                return True, copy.deepcopy(match)
-        return False, None
+    async def primed_any(self, clauses: list[Document]) -> list[Document] | None:
+        """The documents matching any of these one-field equality clauses, each once, if
+        every clause names a primed value (held writes it concerns sent first); else None."""
+        if any(held.concerns(c) for held in self._held for c in clauses if plain_equality(c)):
+            await self.flush()
+        return self._primed.answer_any(clauses)
 
     async def insert_one(self, document: Document, *_args: Any, **_kwargs: Any) -> InsertOneResult:
         document.setdefault("_id", ObjectId())  # as PyMongo does: the caller sees the id
@@ -178,22 +163,44 @@ class WriteBehindCollection:
     async def update_one(
         self, query: Document, update: Document, upsert: bool = False, **kwargs: Any
     ) -> UpdateResult:
-        """ "Add if absent" (an upsert by `_id` that only sets on insert) is held; its result is
-        unacknowledged, so a caller that reads it fails the batch. Anything else runs now."""
-        if upsert and id_only(query) and list(update) == ["$setOnInsert"]:
-            added = {**update["$setOnInsert"], **query}
-            self._held.append(Held(added, upsert=(copy.deepcopy(query), copy.deepcopy(update))))
-            return UpdateResult({}, acknowledged=False)
+        """An upsert by `_id` is held; its result is unacknowledged, so a caller that reads it
+        fails the batch. "Add if absent" (it only sets on insert) still answers reads from what
+        it adds; after any other, a read it may concern sends the held writes first. Anything
+        else runs now."""
+        if not (upsert and id_only(query) and set(kwargs) <= {"session"}):
+            return await self._now("update_one", query, update, upsert=upsert, **kwargs)
+        upserted = (copy.deepcopy(query), copy.deepcopy(update))
+        if list(update) == ["$setOnInsert"]:
+            self._held.append(Held({**update["$setOnInsert"], **query}, upsert=upserted))
+        else:
+            self._upserted.pop(query["_id"], None)
+            self._held.append(Held(dict(query), upsert=upserted, changes=True))
+        return UpdateResult({}, acknowledged=False)
+
+    async def replace_one(
+        self, query: Document, replacement: Document, upsert: bool = False, **kwargs: Any
+    ) -> UpdateResult:
+        """An upsert by `_id` is held, as `update_one`'s are; anything else runs now."""
+        if not (upsert and id_only(query) and set(kwargs) <= {"session"}):
+            return await self._now("replace_one", query, replacement, upsert=upsert, **kwargs)
+        self._upserted.pop(query["_id"], None)
+        held = (copy.deepcopy(query), copy.deepcopy(replacement))
+        self._held.append(Held(dict(query), upsert=held, changes=True, replaces=True))
+        return UpdateResult({}, acknowledged=False)
+
+    async def _now(self, name: str, *args: Any, **kwargs: Any) -> UpdateResult:
+        """A write sent at once, after the held ones; what was read ahead is forgotten."""
         await self.flush()
         self._forget()
-        return await self._collection.update_one(query, update, upsert=upsert, **kwargs)
+        result: UpdateResult = await getattr(self._collection, name)(*args, **kwargs)
+        return result
 
     async def find_one(self, query: Any = None, *args: Any, **kwargs: Any) -> Document | None:
         plain = plain_equality(query)
         if self._held and not (plain and not any(held.concerns(query) for held in self._held)):
             await self.flush()
         if plain and not args and set(kwargs) <= {"session"}:
-            answered, document = self._from_primed(query)
+            answered, document = self._primed.answer(query)
             if answered:
                 return document
         return await self._collection.find_one(query, *args, **kwargs)
@@ -264,14 +271,6 @@ def write_behind(
         after_commit_callbacks=tx.after_commit_callbacks,
         in_batch=in_batch,
         staged=tx.staged,
+        latched=tx.latched,
     )
     return seen, database
-
-
-async def prime(tx: Transaction, name: str, field: str, values: Iterable[Any]) -> list[Document]:
-    """Prime `name` for these values of `field` if `tx` is a batch's write-behind transaction
-    (see `WriteBehindCollection.prime`); return what was read. A plain transaction: nothing."""
-    collection: object = tx.database[name]
-    if isinstance(collection, WriteBehindCollection):
-        return await collection.prime(field, values)
-    return []

@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.access.domain import Representative, ShareGrant
 from shared.mongo import Document, Transaction, delete_in
+from shared.read_ahead import find_any
 from shared.stores import MongoCollection, MongoStore
 
 ORGANISATIONS = "organisations"
@@ -60,20 +61,23 @@ class MongoDirectory(MongoStore):
         self, contact_id: str, email_normalised: str | None
     ) -> list[Representative]:
         """The memberships of a person, by their contact id or their email, in one query."""
-        query: Document = {"contact_id": contact_id}
+        clauses: list[Document] = [{"contact_id": contact_id}]
         if email_normalised:
-            query = {"$or": [query, {"email_normalised": email_normalised}]}
-        found = self._representatives.find(query, session=self._session)
-        return [_rep_from(d) for d in await found.to_list()]
+            clauses.append({"email_normalised": email_normalised})
+        found = await find_any(self._representatives, clauses, session=self._session)
+        return [_rep_from(d) for d in found]
 
     async def serialise(self, keys: list[str]) -> None:
         """Write the latches of these keys (emails, contact ids), in one write: two transactions
         deciding about the same person then conflict and one is retried, so neither misses the
         other's write."""
-        latches = sorted({_latch(key) for key in keys})
-        await self._latches.update_many(
-            {"_id": {"$in": latches}}, {"$inc": {"writes": 1}}, session=self._session
-        )
+        written = self._tx.latched.setdefault(LATCHES, set()) if self._tx else set()
+        latches = sorted({_latch(key) for key in keys} - written)
+        if latches:
+            await self._latches.update_many(
+                {"_id": {"$in": latches}}, {"$inc": {"writes": 1}}, session=self._session
+            )
+            written.update(latches)
 
     async def contract(self, organisation_id: str) -> Document:
         found = await self._organisations.find_one({"_id": organisation_id}, session=self._session)

@@ -133,12 +133,15 @@ async def _organisation_of_representative(
 ) -> str | None:
     """The organisation the requester represented when the request was received, if any."""
     email_normalised = normalise_email(email) if email else None
-    await uow.directory.serialise(
-        [f"contact:{contact_id}", *([f"email:{email_normalised}"] if email_normalised else [])]
-    )
+    await uow.directory.serialise(membership_keys(contact_id, email_normalised))
     reps = await uow.directory.representatives_of(contact_id, email_normalised)
     then = sorted({r.organisation_id for r in reps if was_member_at(r, at)})
     return then[0] if then else None
+
+
+def membership_keys(contact_id: str, email_normalised: str | None) -> list[str]:
+    """What a decision about a person's memberships serialises on: their contact and email."""
+    return [f"contact:{contact_id}", *([f"email:{email_normalised}"] if email_normalised else [])]
 
 
 async def record_message_added(event: CloudEvent, *, uow: AccessUnitOfWork, keys: KeyStore) -> None:

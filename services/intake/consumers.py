@@ -20,8 +20,8 @@ from shared.events import CloudEvent, EventSchemaError
 from shared.events.channels import EmailReceived, PhoneCallLogged, RawMail
 from shared.events.intake import RequestReceived
 from shared.mongo import Transaction
+from shared.read_ahead import prime
 from shared.stores import handled_in
-from shared.write_behind import prime
 
 IN_UNIT_OF_WORK = handled_in(MongoIntakeUnitOfWork)
 """Each channel's handler runs in intake's unit of work, in the consumer's transaction."""

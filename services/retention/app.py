@@ -19,6 +19,7 @@ from services.retention import (
 )
 from services.retention.certified import CertificateAnnouncements
 from services.retention.metrics import RetentionMetrics
+from services.retention.read_ahead import clocks_read_ahead
 from services.retention.register_store import MongoProcessors
 from services.retention.rights import Retention, RetentionPeriods
 from services.retention.scheduler import PurgeScheduler, SchedulerPolicy
@@ -41,7 +42,6 @@ from shared.events.privacy import ErasureCompleted, ExportContributed
 from shared.events.sources import RETENTION
 from shared.http import install_error_handlers
 from shared.participant import participant_handlers
-from shared.read_ahead import hold_erasure_checks
 from shared.service import Backbone, ServiceRuntime
 from shared.stores import handled_in
 from shared.tokens import Authenticator, KeyRing
@@ -138,7 +138,7 @@ def create_app(
             OrganisationChanged.event_type: on_organisation_changed,
         },
         batch=True,
-        prepare=hold_erasure_checks,
+        prepare=clocks_read_ahead,
     )
     runtime.consume(
         topics.CRM_CONTRACTS,

@@ -158,7 +158,7 @@ async def register_contact(
     )
     await uow.contacts.register(contact, address=address)  # tagged with its organisations
     person = await uow.persons.of_person(subject)
-    for _ in range(await honour_opt_out(person, uow=uow, at=clock.now())):
+    for _ in range(await honour_opt_out(person, uow=uow, at=clock.now(), known=[contact])):
         count("opted_out")
     for waiting in await uow.invitations.for_subject(subject):
         if waiting.state != "skipped" or waiting.reason != "not_registered":

@@ -50,11 +50,20 @@ class PersonUnitOfWork(Protocol):
 
 
 async def honour_opt_out(
-    person_ids: Sequence[str], *, uow: PersonUnitOfWork, at: datetime, given: bool = False
+    person_ids: Sequence[str],
+    *,
+    uow: PersonUnitOfWork,
+    at: datetime,
+    given: bool = False,
+    known: Sequence[RegisteredContact] = (),
 ) -> int:
     """If the person opted out under any of their contacts (or `given` now), opt every contact
-    out and cancel what waits for any of them; how many waiting invitations it cancelled."""
-    contacts = [c for i in person_ids if (c := await uow.contacts.get(i)) is not None]
+    out and cancel what waits for any of them; how many waiting invitations it cancelled.
+    `known`: contacts of the person the caller has at hand (not looked up again)."""
+    have = {c.contact_id for c in known}
+    contacts = [*known] + [
+        c for i in person_ids if i not in have and (c := await uow.contacts.get(i)) is not None
+    ]
     keys = sorted({c.opt_out_key for c in contacts})
     opted = {key for key in keys if await uow.opt_outs.contains(key)}
     if not given and not opted:

@@ -1,17 +1,21 @@
 """What surveys' consumer of registered contacts reads ahead for a batch, so the handler's
 per-event look-ups are answered from memory: the erasure checks (stamped together, held until
-the batch commits) and the data keys that open the sealed details."""
+the batch commits), the data keys that open the sealed details, and the person's links,
+contact records, opt-outs, waiting invitations and requests (the organisations they are
+tagged with)."""
 
 from __future__ import annotations
 
 from services.surveys.domain import SurveyKeys
-from services.surveys.repository import ERASED
+from services.surveys.repository import CANDIDATES, CONTACTS, ERASED, INVITATIONS, OPT_OUTS
 from shared.consumer import BatchPreparer
-from shared.crypto import KeyStore
+from shared.crypto import KeyStore, unseal
 from shared.erasure_progress import hold_all
 from shared.events import CloudEvent
-from shared.events.intake import ContactRegistered
+from shared.events.intake import ContactDetails, ContactRegistered
 from shared.mongo import Transaction
+from shared.person_links import PERSON_LINKS
+from shared.read_ahead import prime
 
 
 def contacts_read_ahead(*, keys: KeyStore, secrets: SurveyKeys) -> BatchPreparer:
@@ -19,7 +23,18 @@ def contacts_read_ahead(*, keys: KeyStore, secrets: SurveyKeys) -> BatchPreparer
 
     async def prepare(events: list[CloudEvent], tx: Transaction) -> None:
         registered = [ContactRegistered.from_event(e) for e in events]
-        await hold_all(tx, ERASED, [secrets.erased_key(r.contact_id) for r in registered])
+        subjects = [r.contact_id for r in registered]
+        await hold_all(tx, ERASED, [secrets.erased_key(subject) for subject in subjects])
         await keys.prime(r.details.data_subject_id for r in registered)
+        opt_out_keys = []
+        for contact in registered:
+            details = await unseal(contact.details, ContactDetails, keys=keys)
+            if details is not None:
+                opt_out_keys.append(secrets.opt_out_key(str(details.email)))
+        await prime(tx, PERSON_LINKS, "contact_ids", subjects)
+        await prime(tx, CONTACTS, "_id", subjects)
+        await prime(tx, OPT_OUTS, "_id", opt_out_keys)
+        await prime(tx, INVITATIONS, "requester_id", subjects)
+        await prime(tx, CANDIDATES, "requester_id", subjects)
 
     return prepare

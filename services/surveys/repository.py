@@ -28,6 +28,7 @@ from shared.mongo import (
     TransactionRunner,
 )
 from shared.person_links import MongoPersonLinks
+from shared.read_ahead import find_any
 from shared.stores import MongoCollection, MongoUnitOfWork
 
 CANDIDATES = "survey_candidates"
@@ -111,10 +112,12 @@ class MongoContacts(MongoCollection):
         )
 
     async def _organisations_of(self, contact_id: str) -> list[str]:
-        organisations = await self._collection.database[CANDIDATES].distinct(
-            "organisation_id", {"requester_id": contact_id}, session=self._session
+        candidates = await find_any(  # a batch may have them read ahead
+            self._collection.database[CANDIDATES],
+            [{"requester_id": contact_id}],
+            session=self._session,
         )
-        return sorted(o for o in organisations if o)
+        return sorted({c["organisation_id"] for c in candidates if c.get("organisation_id")})
 
     async def touch(self, contact_id: str, *, at: datetime) -> None:
         """Write the person's record, so concurrent decisions about one person conflict and retry."""
@@ -134,8 +137,8 @@ class MongoKeyedSet(MongoCollection):
             return await erasure_progress.marked_and_held(
                 self._collection, key, field="added_at", session=self._session
             )
-        query = {"_id": key, "added_at": {"$exists": True}}
-        return await self._find_one(query) is not None
+        found = await self._find_one({"_id": key})  # by id alone: a batch may have it read ahead
+        return found is not None and "added_at" in found
 
     async def add(self, key: str, *, at: datetime) -> None:
         await erasure_progress.mark(
@@ -232,8 +235,10 @@ class MongoInvitations(MongoCollection):
         return [_invitation(found) async for found in cursor.sort("decided_at", ASCENDING)]
 
     async def for_subject(self, requester_id: str) -> list[Invitation]:
-        cursor = self._collection.find({"requester_id": requester_id}, session=self._session)
-        return [_invitation(found) async for found in cursor]
+        query = [{"requester_id": requester_id}]
+        return [
+            _invitation(d) for d in await find_any(self._collection, query, session=self._session)
+        ]
 
 
 class MongoSurveysUnitOfWork(MongoUnitOfWork):

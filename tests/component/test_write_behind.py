@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, InvalidOperation
 
 from shared.crypto import KeyWrapper
 from shared.keystore import MongoKeyStore
 from shared.mongo import TransactionRunner, create_mongo_client
+from shared.read_ahead import find_any, prime
 from shared.settings import ServiceSettings
-from shared.write_behind import CLIENT_BULK_MAX, WriteBehindUnsupported, prime, write_behind
+from shared.write_behind import CLIENT_BULK_MAX, WriteBehindUnsupported, write_behind
 from tests.support.commands import CommandNames
 
 
@@ -200,3 +201,83 @@ async def test_a_few_held_writes_across_collections_are_sent_in_one_round_trip(
         assert sent == ["bulkWrite"]  # both collections' writes in one client-level bulkWrite
     else:
         assert sent == ["insert", "update"]  # too many for one: one bulk_write per collection
+
+
+@pytest.fixture
+async def counted(settings: ServiceSettings) -> AsyncIterator[tuple[TransactionRunner, list[str]]]:
+    """A runner whose client's commands are listed, in order."""
+    commands = CommandNames()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.mongodb_url, tz_aware=True, event_listeners=[commands]
+    )
+    yield TransactionRunner(client, settings.database_name), commands.names
+    await client.close()
+
+
+async def test_an_upsert_that_changes_a_document_is_held_and_a_read_of_it_sends_it_first(
+    counted: tuple[TransactionRunner, list[str]],
+) -> None:
+    runner, sent = counted
+    people = runner.database["people"]
+    await people.insert_one({"_id": "p0", "n": 1, "email": "zero@example.org"})
+    async with runner.transaction() as tx:
+        batch, _held = write_behind(tx)
+        seen = batch.database["people"]
+        sent.clear()
+        result = await seen.update_one(
+            {"_id": "p0"}, {"$inc": {"n": 1}}, upsert=True, session=tx.session
+        )
+        await seen.update_one({"_id": "p9"}, {"$set": {"n": 5}, "$max": {"m": 2}}, upsert=True)
+        await seen.replace_one({"_id": "p5"}, {"n": 7}, upsert=True, session=tx.session)
+        assert sent == []  # held
+        with pytest.raises(InvalidOperation):
+            result.matched_count  # noqa: B018 - unacknowledged: a caller cannot read it
+        assert await seen.find_one({"_id": "p1"}, session=tx.session) is None
+        assert sent == ["find"]  # another id: none of them can change the answer
+        # a read they may concern sends them first: the store alone knows what they left
+        read = await seen.find_one({"email": "zero@example.org"}, session=tx.session)
+        assert (read or {})["n"] == 2
+        assert sent == ["find", "update", "find"]
+        assert await seen.find_one({"_id": "p9"}, session=tx.session) == {
+            "_id": "p9",
+            "n": 5,
+            "m": 2,
+        }
+        assert await seen.find_one({"_id": "p5"}, session=tx.session) == {"_id": "p5", "n": 7}
+    assert await people.count_documents({}) == 3
+
+
+async def test_primed_array_fields_and_clauses_are_answered_from_memory(
+    counted: tuple[TransactionRunner, list[str]],
+) -> None:
+    runner, sent = counted
+    people = runner.database["people"]
+    await people.insert_many(
+        [
+            {"_id": "a0", "contacts": ["c1", "c2"], "email": "zero@example.org"},
+            {"_id": "a1", "contacts": ["c4"], "email": "one@example.org"},
+        ]
+    )
+    async with runner.transaction() as tx:
+        batch, held = write_behind(tx)
+        seen = batch.database["people"]
+        await prime(batch, "people", "contacts", ["c1", "c2", "c3"])
+        await prime(batch, "people", "email", ["zero@example.org", "one@example.org"])
+        sent.clear()
+        assert (await seen.find_one({"contacts": "c2"}, session=tx.session) or {})["_id"] == "a0"
+        assert await seen.find_one({"contacts": "c3"}, session=tx.session) is None
+        both = await find_any(
+            seen, [{"contacts": "c1"}, {"email": "zero@example.org"}], session=tx.session
+        )
+        assert [d["_id"] for d in both] == ["a0"]  # once, though both clauses find it
+        assert sent == []  # all from memory
+        await seen.insert_one({"_id": "a2", "contacts": ["c3", "c4"], "email": "two@example.org"})
+        found = await find_any(
+            seen, [{"contacts": "c3"}, {"email": "one@example.org"}], session=tx.session
+        )
+        assert sorted(d["_id"] for d in found) == ["a1", "a2"]
+        assert sent == ["insert"]  # the held insert went first; the answer is from memory
+        sent.clear()
+        assert [d["_id"] for d in await find_any(seen, [{"contacts": "c4"}], session=tx.session)]
+        assert sent == ["find"]  # never primed: asked of the store
+        await held.flush()
