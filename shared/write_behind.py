@@ -1,16 +1,18 @@
-"""Write-behind for one batch transaction: inserts (and "add if absent" upserts) are held and
-sent per collection in one `bulk_write`, so a batch of events costs a round trip per collection,
-not per document.
+"""Write-behind for one batch transaction: inserts and upserts by `_id` are held and sent per
+collection in one `bulk_write`, so a batch of events costs a round trip per collection, not per
+document.
 
 Reads still see every write of the transaction:
-- `find_one` with a plain equality filter that no held write could change the answer to goes
-  straight to the store; otherwise the collection is flushed first;
+- `find_one` with a plain equality filter that no held write could change the answer to (an
+  "add if absent" of a document it does not match, an upsert of another `_id`) goes straight
+  to the store; otherwise the collection is flushed first;
 - any other asynchronous operation on a collection flushes that collection first;
 - a synchronous one (`find`, `aggregate`: cursors) on a collection with held inserts raises
   `WriteBehindUnsupported`, which makes the batch fall back to one transaction per event.
 
-A batch's preparer may read ahead what the handlers will look up: `prime` (documents by a field)
-and `upsert_each` (a look-up that writes, such as an erasure check that must hold until the
+A batch's preparer may read ahead what the handlers will look up: `prime` (documents by a field,
+an array's items included; `shared.read_ahead.find_any` answers from them too) and
+`upsert_each` (a look-up that writes, such as an erasure check that must hold until the
 commit), answered from memory until another write to the collection.
 
 A unique-index violation surfaces at the flush, not at `insert_one`; the batch then fails as a
