@@ -8,7 +8,7 @@ can still replace one with FastAPI's `app.dependency_overrides`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
 from fastapi import FastAPI, Request
@@ -35,15 +35,16 @@ def _registry(app: FastAPI) -> dict[type[Any], object]:
     return registry
 
 
-_DEPENDENCIES: dict[type[Any], Callable[[Request], Any]] = {}
+_DEPENDENCIES: dict[type[Any], Callable[[Request], Awaitable[Any]]] = {}
 
 
-def wired(kind: type[Wired]) -> Callable[[Request], Wired]:
+def wired(kind: type[Wired]) -> Callable[[Request], Awaitable[Wired]]:
     """A FastAPI dependency returning the app's wired instance of `kind` (one function per type,
-    so FastAPI caches it once per request)."""
+    so FastAPI caches it once per request). It is a coroutine function: FastAPI runs a plain
+    function dependency in its thread pool, a thread hand-off on every request."""
     if kind not in _DEPENDENCIES:
 
-        def dependency(request: Request) -> Any:
+        async def dependency(request: Request) -> Any:
             try:
                 return request.app.state.wired[kind]
             except (AttributeError, KeyError):
@@ -51,4 +52,4 @@ def wired(kind: type[Wired]) -> Callable[[Request], Wired]:
 
         dependency.__name__ = f"wired_{kind.__name__}"
         _DEPENDENCIES[kind] = dependency
-    return cast(Callable[[Request], Wired], _DEPENDENCIES[kind])
+    return cast(Callable[[Request], Awaitable[Wired]], _DEPENDENCIES[kind])

@@ -80,7 +80,7 @@ class SurveysHttp:
 Ctx = Annotated[SurveysHttp, Depends(wired(SurveysHttp))]
 
 
-def _staff_only(who: Caller) -> Principal:
+async def _staff_only(who: Caller) -> Principal:
     """Results and decisions are for support staff and admins (403 for anyone else)."""
     if who.role not in ("support_staff", "admin"):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "support staff or admin role required")
