@@ -53,7 +53,7 @@ from about 20 documents per collection one `insert_many` each is faster (§18)."
 
 
 class WriteBehindCollection:
-    """A collection whose inserts, and upserts that only set on insert, are held until `flush`."""
+    """A collection whose inserts and upserts by `_id` are held until `flush`."""
 
     def __init__(
         self,
