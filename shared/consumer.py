@@ -24,7 +24,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.background import stop_if_cancelled
 from shared.clock import Clock
-from shared.crypto import UndecryptableError
+from shared.crypto import HeldWrites, UndecryptableError
 from shared.events import EVENT_TYPES, CloudEvent, EventSchemaError, data_model_for, parse_event
 from shared.metrics import BackboneMetrics
 from shared.mongo import Transaction, TransactionRunner, is_transient
@@ -93,7 +93,7 @@ class EventConsumer:
         readiness: Readiness,
         clock: Clock,
         max_backoff_seconds: float,
-        batch_scope: Callable[[], AbstractAsyncContextManager[None]] = nullcontext,
+        batch_scope: Callable[[HeldWrites], AbstractAsyncContextManager[object]] = nullcontext,
         prepare: BatchPreparer | None = None,
     ) -> None:
         self.topic = topic
@@ -186,17 +186,18 @@ class EventConsumer:
         handled = [(record, event) for record, event in events if event.type in self._handlers]
         started = time.perf_counter()
         if handled:
-            async with self._runner.transaction() as tx, self._batch_scope():
+            async with self._runner.transaction() as tx:
                 await tx.database[PROCESSED_EVENTS].insert_many(
                     [self._processed(record, event) for record, event in handled],
                     ordered=True,
                     session=tx.session,
                 )
                 batch, held = write_behind(tx)
-                if self._prepare is not None:
-                    await self._prepare([event for _record, event in handled], batch)
-                for _record, event in handled:
-                    await self._handlers[event.type](event, batch)
+                async with self._batch_scope(held):  # its new keys go with the held writes
+                    if self._prepare is not None:
+                        await self._prepare([event for _record, event in handled], batch)
+                    for _record, event in handled:
+                        await self._handlers[event.type](event, batch)
                 await held.flush()
             if tx.staged:
                 self._after_commit()

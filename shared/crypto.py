@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -27,6 +27,14 @@ class UndecryptableError(ValueError):
     """A sealed value whose key exists but that does not open: tampered or corrupt."""
 
 
+class HeldWrites(Protocol):
+    """A transaction's writes, held to be sent together before it commits."""
+
+    def hold_insert(self, namespace: str, document: dict[str, Any]) -> None:
+        """Insert `document` into `namespace` ("database.collection") with them."""
+        ...
+
+
 class KeyStore(Protocol):
     """Per-data-subject data keys."""
 
@@ -38,9 +46,10 @@ class KeyStore(Protocol):
         """The data key of a subject whose id was just made (one that exists is used)."""
         ...
 
-    def batch(self) -> AbstractAsyncContextManager[None]:
+    def batch(self, stored_with: HeldWrites | None = None) -> AbstractAsyncContextManager[None]:
         """The scope of one transaction's work: each key read once, new keys stored together
-        when it ends without error (before that transaction commits)."""
+        when it ends without error: in that transaction's `stored_with` writes (committed with
+        the data sealed with them), else on their own before that transaction commits."""
         ...
 
     async def prime(self, data_subject_ids: Iterable[str]) -> None:
@@ -140,7 +149,7 @@ class InMemoryKeyStore:
     async def create_key(self, data_subject_id: str) -> bytes:
         return await self.key_for(data_subject_id)
 
-    def batch(self) -> AbstractAsyncContextManager[None]:
+    def batch(self, stored_with: HeldWrites | None = None) -> AbstractAsyncContextManager[None]:
         return nullcontext()
 
     async def prime(self, data_subject_ids: Iterable[str]) -> None:

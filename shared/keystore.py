@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 
-from shared.crypto import KeyWrapper, new_data_key
+from shared.crypto import HeldWrites, KeyWrapper, new_data_key
 from shared.mongo import IN_CHUNK, Document, delete_in
 
 
@@ -42,16 +42,23 @@ class MongoKeyStore:
         self._on_shred = on_shred
 
     @asynccontextmanager
-    async def batch(self) -> AsyncIterator[None]:
+    async def batch(self, stored_with: HeldWrites | None = None) -> AsyncIterator[None]:
         """The scope of one batch of events (one transaction): each key is read from the store
-        once, and the keys it creates are stored together when the scope ends without error,
-        which is before the transaction holding data sealed with them commits. A subject given
-        a key by another writer meanwhile fails the store (the batch is then redone)."""
+        once, and the keys it creates are stored together when the scope ends without error.
+        Given the transaction's held writes (`stored_with`), they go with those and commit with
+        the data sealed with them (no round trip of their own, no key left by a transaction
+        that failed); else they are stored on their own, before that transaction commits. A
+        subject given a key by another writer meanwhile fails the store (the batch is then
+        redone)."""
         scope = _KeyBatch()
         token = _current_batch.set(scope)
         try:
             yield
-            if scope.created:
+            if scope.created and stored_with is not None:
+                namespace = f"{self._keys.database.name}.{self._keys.name}"
+                for document in scope.created.values():
+                    stored_with.hold_insert(namespace, document)
+            elif scope.created:
                 await self._keys.insert_many(list(scope.created.values()), ordered=True)
         finally:
             _current_batch.reset(token)

@@ -18,7 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from shared.events import CloudEvent
 from shared.mongo import Document, Transaction, TransactionRunner
 from shared.outbox import add_many_to_outbox, add_to_outbox
-from shared.write_behind import write_behind
+from shared.write_behind import WriteBehindDatabase, write_behind
 
 
 class MongoStore:
@@ -69,6 +69,10 @@ class MongoUnitOfWork:
     def __init__(self, database: AsyncDatabase[Document], tx: Transaction | None = None) -> None:
         self.database = database
         self.tx = tx
+
+    def held_writes(self) -> WriteBehindDatabase | None:
+        """The transaction's held writes, where it holds them (`held_writes=True` below)."""
+        return self.database if isinstance(self.database, WriteBehindDatabase) else None
 
     def _transaction(self) -> Transaction:
         if self.tx is None:

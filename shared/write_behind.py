@@ -238,6 +238,7 @@ class WriteBehindDatabase:
         self._database = database
         self._session = session
         self._collections: dict[str, WriteBehindCollection] = {}
+        self._elsewhere: dict[str, list[Document]] = {}
 
     def __getitem__(self, name: str) -> WriteBehindCollection:
         if name not in self._collections:
@@ -249,16 +250,34 @@ class WriteBehindDatabase:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._database, name)
 
+    def hold_insert(self, namespace: str, document: Document) -> None:
+        """Insert `document` into `namespace` ("database.collection", another database of the
+        same client: the key store's) in this transaction, with the held writes. Nothing in
+        the batch reads it back from the store (the key store keeps what it created)."""
+        self._elsewhere.setdefault(namespace, []).append(document)
+
     async def flush(self) -> None:
         """Send every held write: a few across several collections in one client-level
         `bulkWrite`, else one `bulk_write` per collection."""
         holding = [c for c in self._collections.values() if c.held]
-        if len(holding) > 1 and sum(c.held for c in holding) <= CLIENT_BULK_MAX:
+        elsewhere, self._elsewhere = self._elsewhere, {}
+        count = sum(c.held for c in holding) + sum(len(d) for d in elsewhere.values())
+        if len(holding) + len(elsewhere) > 1 and count <= CLIENT_BULK_MAX:
             operations = [op for c in holding for op in c.take(client_level=True)]
+            operations += [
+                InsertOne(document, namespace=namespace)
+                for namespace, documents in elsewhere.items()
+                for document in documents
+            ]
             await self._database.client.bulk_write(operations, ordered=True, session=self._session)
             return
         for collection in holding:
             await collection.flush()
+        for namespace, documents in elsewhere.items():
+            name, _, collection_name = namespace.partition(".")
+            await self._database.client[name][collection_name].insert_many(
+                documents, ordered=True, session=self._session
+            )
 
 
 def write_behind(

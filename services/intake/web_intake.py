@@ -81,8 +81,9 @@ class WebIntake:
         )
 
         async def store(uow: MongoIntakeUnitOfWork) -> handlers.Submitted:
-            # a new contact's key is stored with the rest, and read once for both events
-            async with self.keys.batch():
+            # a new contact's key is stored with the rest (in the same bulkWrite), and read
+            # once for both events
+            async with self.keys.batch(uow.held_writes()):
                 return await handlers.submit_request(
                     channel="web",
                     requester=requester,

@@ -55,13 +55,14 @@ class Store:
         self, events: list[CloudEvent], prepare: BatchPreparer, handle: Handle
     ) -> list[str]:
         """The batch as a consumer runs it; the commands its handlers sent after `prepare`."""
-        async with self.keys.batch(), self.runner.transaction() as tx:
+        async with self.runner.transaction() as tx:
             seen, held = write_behind(tx)
-            await prepare(events, seen)
-            self.names.clear()
-            for event in events:
-                await handle(event, seen)
-            sent = list(self.names)
+            async with self.keys.batch(held):
+                await prepare(events, seen)
+                self.names.clear()
+                for event in events:
+                    await handle(event, seen)
+                sent = list(self.names)
             await held.flush()
         return sent
 

@@ -281,3 +281,35 @@ async def test_primed_array_fields_and_clauses_are_answered_from_memory(
         assert [d["_id"] for d in await find_any(seen, [{"contacts": "c4"}], session=tx.session)]
         assert sent == ["find"]  # never primed: asked of the store
         await held.flush()
+
+
+async def test_keys_created_in_a_batch_go_in_its_transaction_s_bulk_write_and_commit_with_it(
+    settings: ServiceSettings, counted: tuple[TransactionRunner, list[str]]
+) -> None:
+    runner, sent = counted
+    keys = MongoKeyStore(
+        runner.database.client,
+        database_name=settings.keystore_database_name,
+        wrapper=KeyWrapper.from_base64(settings.key_encryption_key.get_secret_value()),
+    )
+    async with runner.transaction() as tx:
+        batch, held = write_behind(tx)
+        async with keys.batch(held):
+            key = await keys.key_for("subject-held")
+            await batch.database["people"].insert_one({"_id": "p-held"})
+        sent.clear()
+        await held.flush()
+        assert sent == ["bulkWrite"]  # the key and the document: one round trip
+        assert await _outside_the_batch(keys.existing_key("subject-held")) is None  # uncommitted
+    assert await keys.existing_key("subject-held") == key
+
+    with pytest.raises(RuntimeError):
+        async with runner.transaction() as tx:
+            batch, held = write_behind(tx)
+            async with keys.batch(held):
+                await keys.key_for("subject-aborted")
+                await batch.database["people"].insert_one({"_id": "p-aborted"})
+            await held.flush()
+            raise RuntimeError("the transaction failed after the flush")
+    assert await keys.existing_key("subject-aborted") is None  # no key left behind
+    assert await runner.database["people"].find_one({"_id": "p-aborted"}) is None
