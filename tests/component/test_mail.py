@@ -18,6 +18,33 @@ async def test_a_message_reaches_the_relay(mail_sink: SmtpSink) -> None:
     assert received.get_content().strip() == "Hi Ada"
 
 
+async def test_a_subject_typed_with_line_breaks_stays_one_header_and_adds_no_recipient(
+    mail_sink: SmtpSink,
+) -> None:
+    sender = MailSender(host="127.0.0.1", port=mail_sink.port, sender="support@example.org")
+    subject = "Hello\r\nBcc: eve@example.org\nX-Injected: yes"
+    await sender.send(sender.message(to="ada@example.org", subject=subject, body="Hi Ada"))
+    [received] = mail_sink.messages
+    assert received["Subject"] == "Hello Bcc: eve@example.org X-Injected: yes"
+    assert received["Bcc"] is None and received["X-Injected"] is None
+    assert mail_sink.handler.recipients == [["ada@example.org"]]
+
+
+async def test_text_outside_ascii_and_long_lines_arrive_as_written(mail_sink: SmtpSink) -> None:
+    sender = MailSender(host="127.0.0.1", port=mail_sink.port, sender="support@example.org")
+    subject = "[SR-ÆØÅ] Spørsmål om kurset \u2013 timeplanen mangler"
+    body = "Hei,\n\nkurssiden viser en feil \u2013 kan dere se på det?\n" + "x" * 1500 + "\n"
+    message = sender.message(to="bo@example.org", subject=subject, body=body)
+    message["Message-ID"] = "<ack.1@support.example.org>"
+    await sender.send(message)
+    await sender.send(sender.message(to="cy@example.org", subject="Plain", body="y" * 1200))
+    [first, second] = mail_sink.messages
+    assert first["Subject"] == subject
+    assert first["Message-ID"] == "<ack.1@support.example.org>"
+    assert first.get_content().replace("\r\n", "\n") == body
+    assert second.get_content().strip() == "y" * 1200  # a line over 998 characters is encoded
+
+
 async def test_a_relay_that_is_down_raises_a_retryable_error() -> None:
     sender = MailSender(host="127.0.0.1", port=free_port(), sender="support@example.org", timeout=2)
     with pytest.raises(MailRelayUnavailableError):

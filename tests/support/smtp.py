@@ -19,12 +19,15 @@ class SinkHandler:
         self.messages: list[EmailMessage] = []
         self.peers: list[Any] = []
         """The client end of the connection each message came over, in order."""
+        self.recipients: list[list[str]] = []
+        """Each message's envelope recipients (RCPT TO), in order."""
 
     async def handle_DATA(self, _server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
         self.peers.append(session.peer)
+        self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
 
 

@@ -151,3 +151,28 @@ async def test_a_redelivered_call_is_recorded_once(intake: Intake) -> None:
     await intake.publish(call(unique_number()[0], caller_email=later), subject="b")
     await eventually(lambda: intake.find("contacts", {"email_normalised": later}))
     assert len(await intake.requests_of(email)) == 1
+
+
+async def test_a_subject_typed_with_a_line_break_is_acknowledged_and_holds_no_other_up(
+    intake: Intake,
+) -> None:
+    """A line break in a subject once failed its acknowledgement's every try, and the ones
+    queued after it waited behind it for good."""
+    odd, plain = unique_email(), unique_email()
+    for email, subject in ((odd, "Help\nBcc: eve@example.org"), (plain, "Help")):
+        response = await intake.http.post(
+            "/requests",
+            json={"full_name": "Ada E.", "email": email, "subject": subject, "body": "Please."},
+        )
+        assert response.status_code == 202, response.text
+
+    async def acknowledged() -> list[Any]:
+        found = [*intake.sink.to(odd), *intake.sink.to(plain)]
+        return found if len(found) == 2 else []
+
+    [first, second] = await eventually(acknowledged)
+    assert str(first["Subject"]).endswith("] Help Bcc: eve@example.org")
+    assert first["Bcc"] is None
+    assert str(second["Subject"]).endswith("] Help")
+    sent_to = [address for message in intake.sink.handler.recipients for address in message]
+    assert "eve@example.org" not in sent_to
