@@ -20,6 +20,13 @@ class MailRelayUnavailableError(ConnectionError):
     """The SMTP relay could not take the message now; try again later."""
 
 
+class MailRefusedError(MailRelayUnavailableError):
+    """The relay refused this message's recipient for good (a 5xx answer to RCPT TO), or its
+    address cannot be sent at all: sending it again will not help, and the next message may
+    well go through. A subclass of MailRelayUnavailableError, so a caller that does not tell
+    the two apart keeps retrying as before."""
+
+
 _RELAY_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
 
 AS_GIVEN = policy.compat32.clone(linesep="\r\n", max_line_length=998)
@@ -97,26 +104,43 @@ class RelayConnection:
         self._smtp: aiosmtplib.SMTP | None = None
 
     async def send(self, message: EmailMessage) -> None:
-        """Hand the message to the relay; MailRelayUnavailableError when it cannot take it."""
+        """Hand the message to the relay: MailRefusedError when the relay refuses this message
+        for good, MailRelayUnavailableError when it cannot take it now."""
+        smtp = await self._connected()
         try:
-            if self._smtp is None:
-                smtp = aiosmtplib.SMTP(
-                    hostname=self._sender.host,
-                    port=self._sender.port,
-                    timeout=self._sender.timeout,
-                    start_tls=False,
-                    use_tls=False,
-                )
-                await smtp.connect()
-                self._smtp = smtp
             if message.policy is AS_GIVEN:  # flattened as built: no parsing of its headers
                 to = [address for _name, address in getaddresses(message.get_all("To", []))]
-                await self._smtp.sendmail(self._sender.sender, to, message.as_bytes())
+                await smtp.sendmail(self._sender.sender, to, message.as_bytes())
             else:
-                await self._smtp.send_message(message)
+                await smtp.send_message(message)
+        except aiosmtplib.SMTPRecipientsRefused as error:  # aiosmtplib has sent RSET
+            if all(refused.code >= 500 for refused in error.recipients):
+                raise MailRefusedError(type(error).__name__) from None
+            await self.close()
+            raise MailRelayUnavailableError(type(error).__name__) from None
+        except (aiosmtplib.SMTPNotSupported, ValueError) as error:  # an address it cannot send
+            await self.close()
+            raise MailRefusedError(type(error).__name__) from None
         except _RELAY_ERRORS as error:
             await self.close()
             raise MailRelayUnavailableError(type(error).__name__) from None
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        if self._smtp is not None:
+            return self._smtp
+        smtp = aiosmtplib.SMTP(
+            hostname=self._sender.host,
+            port=self._sender.port,
+            timeout=self._sender.timeout,
+            start_tls=False,
+            use_tls=False,
+        )
+        try:
+            await smtp.connect()
+        except _RELAY_ERRORS as error:
+            raise MailRelayUnavailableError(type(error).__name__) from None
+        self._smtp = smtp
+        return smtp
 
     async def close(self) -> None:
         smtp, self._smtp = self._smtp, None

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from services.access.account_store import MongoMailbox
 from services.access.metrics import AccessMetrics
 from shared.background import stop_if_cancelled
-from shared.mail import MailRelayUnavailableError, MailSender
+from shared.mail import MailRefusedError, MailRelayUnavailableError, MailSender
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,8 @@ class MailDispatcher:
         due = [str(mail["_id"]) for mail in await self._mailbox.due(now)]
         if not due:
             return 0
-        sent: list[str] = []
+        done: list[str] = []  # sent, or refused for good: neither is tried again
+        sent = 0
         try:
             async with self._sender.connection() as relay:
                 for mail in await self._mailbox.claim(due, now=now, until=now + SEND_LEASE):
@@ -60,13 +61,18 @@ class MailDispatcher:
                     )
                     try:
                         await relay.send(message)
+                    except MailRefusedError:
+                        self._metrics.mail.labels(outcome="refused").inc()
+                        done.append(str(mail["_id"]))
+                        continue
                     except MailRelayUnavailableError:
                         self._metrics.mail.labels(outcome="relay_unavailable").inc()
                         await self._mailbox.retry_later(mail["_id"], at=now + self._retry)
                         continue
-                    sent.append(str(mail["_id"]))
+                    done.append(str(mail["_id"]))
+                    sent += 1
                     self._metrics.mail.labels(outcome="sent").inc()
         finally:
-            if sent:
-                await self._mailbox.sent(sent)
-        return len(sent)
+            if done:
+                await self._mailbox.sent(done)
+        return sent

@@ -21,7 +21,7 @@ class AccessMetrics:
         )
         self.mail = Counter(
             "access_mail_total",
-            "Outgoing mail, by outcome (sent, relay_unavailable).",
+            "Outgoing mail, by outcome (sent, relay_unavailable, refused for good by the relay).",
             ["outcome"],
             registry=registry,
         )

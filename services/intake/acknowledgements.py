@@ -16,7 +16,7 @@ from services.intake.metrics import IntakeMetrics
 from services.intake.repository import ACKNOWLEDGEMENTS
 from shared.background import stop_if_cancelled
 from shared.clock import Clock
-from shared.mail import MailRelayUnavailableError, MailSender
+from shared.mail import MailRefusedError, MailRelayUnavailableError, MailSender
 from shared.mongo import Document, TransactionRunner, is_transient
 
 log = logging.getLogger(__name__)
@@ -110,30 +110,43 @@ class AcknowledgementDispatcher:
             return 0
         claimed = await self._claim([queued["_id"] for queued in pending])
         sent: list[object] = []
+        refused: list[object] = []
         try:
             async with self._sender.connection() as relay:
                 for document in claimed:
                     mail = acknowledgement_mail(self._sender, document, base_url=self._base_url)
-                    await relay.send(mail)
+                    try:
+                        await relay.send(mail)
+                    except MailRefusedError:  # never deliverable: it must not hold up the rest
+                        refused.append(document["_id"])
+                        self._metrics.acknowledgements_refused.inc()
+                        continue
                     sent.append(document["_id"])
                     self._metrics.acknowledgements_sent.inc()
         except BaseException:
-            unsent = [document["_id"] for document in claimed[len(sent) :]]
+            done = len(sent) + len(refused)
+            unsent = [document["_id"] for document in claimed[done:]]
             await self._collection.update_many(
                 {"_id": {"$in": unsent}}, {"$unset": {"lease_until": "", "claim": ""}}
             )
             raise
         finally:
-            if sent:
-                await self._collection.update_many(
-                    {"_id": {"$in": sent}},
-                    {
-                        "$set": {"sent_at": self._clock.now()},
-                        "$unset": {"to": "", "lease_until": "", "claim": ""},
-                    },
-                )
+            await self._finish(sent)
+            await self._finish(refused, refused=True)
         self._metrics.acknowledgement_backlog.set(0)
         return len(sent)
+
+    async def _finish(self, ids: list[object], *, refused: bool = False) -> None:
+        """Record these as done and drop their address: `sent_at` ends an acknowledgement's
+        time in the queue either way; `refused_at` says the relay refused it for good."""
+        if not ids:
+            return
+        now = self._clock.now()
+        done = {"sent_at": now, "refused_at": now} if refused else {"sent_at": now}
+        await self._collection.update_many(
+            {"_id": {"$in": ids}},
+            {"$set": done, "$unset": {"to": "", "lease_until": "", "claim": ""}},
+        )
 
     async def _claim(self, ids: list[object]) -> list[Document]:
         """Take the unsent of these acknowledgements that no dispatcher holds, in one write;

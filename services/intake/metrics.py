@@ -48,6 +48,11 @@ class IntakeMetrics:
             "Acknowledgement mails handed to the relay.",
             registry=registry,
         )
+        self.acknowledgements_refused = Counter(
+            "intake_acknowledgements_refused_total",
+            "Acknowledgement mails the relay refused for good (their recipient); not retried.",
+            registry=registry,
+        )
         self.acknowledgement_backlog = Gauge(
             "intake_acknowledgement_backlog",
             "Acknowledgement mails waiting for the relay.",

@@ -32,7 +32,7 @@ from services.surveys.repository import MongoSurveysUnitOfWork
 from shared.background import stop_if_cancelled
 from shared.clock import Clock
 from shared.crypto import KeyStore, unseal
-from shared.mail import MailRelayUnavailableError, MailSender
+from shared.mail import MailRefusedError, MailRelayUnavailableError, MailSender
 from shared.mongo import is_transient
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,9 @@ class InvitationDispatcher:
                     continue
                 try:
                     await relay.send(message)
+                except MailRefusedError:  # never deliverable: it must not hold up the rest
+                    await self._mark_refused(invitation_id)
+                    continue
                 except MailRelayUnavailableError:
                     self._metrics.send_failures.inc()
                     await self._release(invitation_id)
@@ -184,6 +187,18 @@ class InvitationDispatcher:
                 invitation_id, state="sent", reason="sent", at=now, sent_at=now, lease_until=None
             )
         self._metrics.decisions.labels(reason="sent").inc()
+
+    async def _mark_refused(self, invitation_id: str) -> None:
+        """The relay refused the address for good: skipped, never retried."""
+        async with self._uow() as uow:
+            await uow.invitations.conclude(
+                invitation_id,
+                state="skipped",
+                reason="refused",
+                at=self._clock.now(),
+                lease_until=None,
+            )
+        self._metrics.decisions.labels(reason="refused").inc()
 
 
 def _due(invitation: Invitation, *, now: datetime) -> bool:

@@ -21,7 +21,9 @@ Reason = Literal[
     "cooldown",
     "not_sampled",
     "reopened",
+    "refused",
 ]
+"""Why an invitation went or did not; `refused`: the relay refused its address for good."""
 InvitationState = Literal["skipped", "scheduled", "sending", "sent", "cancelled"]
 ACTIVE_STATES: tuple[InvitationState, ...] = ("scheduled", "sending", "sent")
 DUE_STATES: tuple[InvitationState, ...] = ("scheduled", "sending")

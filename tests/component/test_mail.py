@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from deploy.local.stack import free_port
-from shared.mail import MailRelayUnavailableError, MailSender
+from shared.mail import MailRefusedError, MailRelayUnavailableError, MailSender
 from tests.support.smtp import SmtpSink
 
 
@@ -43,6 +43,19 @@ async def test_text_outside_ascii_and_long_lines_arrive_as_written(mail_sink: Sm
     assert first["Message-ID"] == "<ack.1@support.example.org>"
     assert first.get_content().replace("\r\n", "\n") == body
     assert second.get_content().strip() == "y" * 1200  # a line over 998 characters is encoded
+
+
+async def test_a_recipient_the_relay_refuses_for_good_is_told_apart_and_the_next_mail_goes(
+    mail_sink: SmtpSink,
+) -> None:
+    mail_sink.handler.refuse.add("gone@example.org")
+    sender = MailSender(host="127.0.0.1", port=mail_sink.port, sender="support@example.org")
+    async with sender.connection() as relay:
+        with pytest.raises(MailRefusedError):
+            await relay.send(sender.message(to="gone@example.org", subject="Hi", body="Hi"))
+        await relay.send(sender.message(to="ada@example.org", subject="Hi", body="Hi"))
+    assert mail_sink.handler.recipients == [["ada@example.org"]]
+    assert mail_sink.connections == 1  # the refusal did not cost the connection
 
 
 async def test_a_relay_that_is_down_raises_a_retryable_error() -> None:

@@ -21,6 +21,16 @@ class SinkHandler:
         """The client end of the connection each message came over, in order."""
         self.recipients: list[list[str]] = []
         """Each message's envelope recipients (RCPT TO), in order."""
+        self.refuse: set[str] = set()
+        """Recipients answered 550, as a relay that knows them to be undeliverable would."""
+
+    async def handle_RCPT(
+        self, _server: Any, _session: Any, envelope: Any, address: str, _options: Any
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, _server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)

@@ -211,3 +211,23 @@ async def test_the_set_password_mail_waits_for_a_relay_that_is_down(
             return await access.document("mailbox", {"account_id": contact_id}) is None
 
         await eventually(delivered)
+
+
+async def test_a_set_password_mail_the_relay_refuses_for_good_is_dropped_not_retried(
+    access: Access,
+) -> None:
+    gone_id, other_id = str(uuid4()), str(uuid4())
+    gone, other = f"gone.{gone_id[:6]}@example.org", f"other.{other_id[:6]}@example.org"
+    access.sink.handler.refuse.add(gone)
+    await access.register_contact(gone_id, gone)
+    await access.register_contact(other_id, other)
+    assert await access.link_token(other)
+
+    async def dropped() -> bool:
+        return await access.document("mailbox", {"account_id": gone_id}) is None
+
+    await eventually(dropped)  # its one-time link and address go with it
+    assert access.sink.to(gone) == []
+    registry = access.runtime.registry
+    assert registry.get_sample_value("access_mail_total", {"outcome": "refused"}) == 1
+    assert registry.get_sample_value("access_mail_total", {"outcome": "relay_unavailable"}) is None

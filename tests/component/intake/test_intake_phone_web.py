@@ -176,3 +176,33 @@ async def test_a_subject_typed_with_a_line_break_is_acknowledged_and_holds_no_ot
     assert str(second["Subject"]).endswith("] Help")
     sent_to = [address for message in intake.sink.handler.recipients for address in message]
     assert "eve@example.org" not in sent_to
+
+
+async def test_an_acknowledgement_the_relay_refuses_for_good_is_recorded_and_holds_no_other_up(
+    intake: Intake,
+) -> None:
+    gone, plain = unique_email(), unique_email()
+    intake.sink.handler.refuse.add(gone)
+    requests = []
+    for email in (gone, plain):
+        response = await intake.http.post(
+            "/requests",
+            json={"full_name": "Ada E.", "email": email, "subject": "Help", "body": "Please."},
+        )
+        assert response.status_code == 202, response.text
+        requests.append(response.json()["request_id"])
+
+    async def acknowledged() -> list[Any]:
+        return intake.sink.to(plain)
+
+    async def refused() -> list[Any]:
+        query = {"request_id": requests[0], "refused_at": {"$ne": None}}
+        return await intake.find("acknowledgements", query)
+
+    await eventually(acknowledged)
+    [acknowledgement] = await eventually(refused)
+    assert "to" not in acknowledgement  # the address is dropped, as once sent
+    assert acknowledgement["sent_at"] is not None  # out of the queue: no round takes it again
+    assert intake.sink.to(gone) == []
+    registry = intake.runtime.registry
+    assert registry.get_sample_value("intake_acknowledgements_refused_total") == 1

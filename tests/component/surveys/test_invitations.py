@@ -86,3 +86,25 @@ async def _mails(surveys: Surveys, email: str) -> list[object]:
 
 async def _state(surveys: Surveys, request_id: str, state: str) -> bool:
     return any(d["state"] == state for d in await surveys.decisions(request_id))
+
+
+async def test_an_invitation_the_relay_refuses_for_good_is_skipped_and_holds_no_other_up(
+    surveys: Surveys,
+) -> None:
+    gone, gone_email = await surveys.register()
+    other, other_email = await surveys.register()
+    surveys.sink.handler.refuse.add(gone_email)
+    refused = await surveys.resolve(gone)
+    surveys.clock.advance(timedelta(minutes=1))
+    delivered = await surveys.resolve(other)
+    surveys.clock.advance(timedelta(days=1))
+
+    await surveys.dispatch()  # the background task may take either round: no count here
+    assert await eventually(lambda: _state(surveys, delivered, "sent"))
+    assert await eventually(lambda: _state(surveys, refused, "skipped"))
+    [decision] = await surveys.decisions(refused)
+    assert decision["reason"] == "refused"
+    await surveys.dispatch()
+    assert len(surveys.sink.to(other_email)) == 1
+    assert surveys.sink.to(gone_email) == []
+    assert surveys.metric("surveys_decisions_total", reason="refused") == 1
