@@ -41,6 +41,21 @@ _BREAKS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]+")
 _LONGEST_LINE = 998  # RFC 5322: longer lines are sent encoded
 
 
+_ENHANCED_STATUS = re.compile(r"5\.\d{1,3}\.\d{1,3}")
+
+
+def refused_for_good(code: int, message: str) -> bool:
+    """Whether the relay's answer to RCPT TO refuses this recipient for good: a 5xx about the
+    address or the mailbox (5.1.x, 5.2.x), not the relay's own policy (5.7.x, "relaying
+    denied"), which would refuse every mail alike until someone mends its configuration."""
+    if code < 500:
+        return False
+    status = message.split(" ", 1)[0]
+    if _ENHANCED_STATUS.fullmatch(status):
+        return status.startswith(("5.1.", "5.2."))
+    return code in (550, 551, 553)
+
+
 def one_line(value: str) -> str:
     """A header value with its line breaks and other control characters made spaces: a subject
     typed with a line break would otherwise end the header (or fail the whole message)."""
@@ -114,7 +129,7 @@ class RelayConnection:
             else:
                 await smtp.send_message(message)
         except aiosmtplib.SMTPRecipientsRefused as error:  # aiosmtplib has sent RSET
-            if all(refused.code >= 500 for refused in error.recipients):
+            if all(refused_for_good(r.code, r.message) for r in error.recipients):
                 raise MailRefusedError(type(error).__name__) from None
             await self.close()
             raise MailRelayUnavailableError(type(error).__name__) from None
