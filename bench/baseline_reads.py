@@ -17,7 +17,8 @@ from fastapi.encoders import jsonable_encoder
 from pymongo import DESCENDING, AsyncMongoClient
 
 from bench.baseline_web import bare_app
-from deploy.local.stack import LocalProcess, free_port, port_open
+from deploy.local.ports import free_port, port_open
+from deploy.local.stack import LocalProcess
 
 NEWEST_FIRST = [("received_at", DESCENDING), ("_id", DESCENDING)]
 

@@ -16,6 +16,7 @@ import psutil
 from fastapi import FastAPI
 
 from deploy.local.groups import commit_at_end
+from deploy.local.ports import free_port, port_open
 from deploy.local.services import ServiceProcess, service_environment
 from deploy.local.stack import (
     JARS,
@@ -23,8 +24,6 @@ from deploy.local.stack import (
     LocalKafka,
     LocalMongo,
     LocalProcess,
-    free_port,
-    port_open,
 )
 from services.catalogue import CATALOGUE
 from shared.kafka import ensure_topics

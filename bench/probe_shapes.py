@@ -28,7 +28,8 @@ from pathlib import Path
 from pymongo import DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
-from deploy.local.stack import LocalMongo, free_port
+from deploy.local.ports import free_port
+from deploy.local.stack import LocalMongo
 from services.access.read_queries import all_of, newest_first, newest_in_windows
 from shared.mongo import Document
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
-from deploy.local.stack import LocalMongo, free_port
+from deploy.local.ports import free_port
+from deploy.local.stack import LocalMongo
 from shared.mongo import Document
 
 

@@ -17,8 +17,9 @@ from pymongo import AsyncMongoClient
 from bench.infra import STAFF, Stack, copy_indexes, environment, resident_mb, services
 from bench.load import LoadResult, drained, post_for, submission
 from bench.measure import Figure, latency_summary
+from deploy.local.ports import free_port, port_open
 from deploy.local.services import ServiceProcess
-from deploy.local.stack import LocalProcess, free_port, port_open
+from deploy.local.stack import LocalProcess
 
 SERVICES = ("intake", "access", "retention", "surveys")
 RSS_LIMIT_MB = 150.0

@@ -19,8 +19,9 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service as ChromeService
 
+from deploy.local.ports import free_port
 from deploy.local.services import ServiceProcess, service_environment
-from deploy.local.stack import REPO, free_port
+from deploy.local.stack import REPO
 from tests.support.infrastructure import Infrastructure
 from tests.support.smtp import SmtpSink, smtp_sink
 from tests.support.system import four_services

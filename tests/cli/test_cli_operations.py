@@ -13,7 +13,7 @@ from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
 
-from deploy.local.stack import free_port
+from deploy.local.ports import free_port
 from shared import topics
 from tests.cli.harness import Cli, Stack, until
 from tests.support.kafka import read_topic

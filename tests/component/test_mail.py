@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from deploy.local.stack import free_port
+from deploy.local.ports import free_port
 from shared.mail import MailRefusedError, MailRelayUnavailableError, MailSender
 from tests.support.smtp import SmtpSink
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
+from deploy.local.ports import free_port
 from deploy.local.services import ServiceProcess, service_environment
-from deploy.local.stack import free_port
 from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
 from tests.support.apps import eventually, running, skip_history_of

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
+from deploy.local.ports import free_port
 from deploy.local.services import SERVICES
-from deploy.local.stack import free_port
 from tests.deploy.dockerfiles import REPO, Dockerfile, runtime_distributions
 
 

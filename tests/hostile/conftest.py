@@ -31,7 +31,7 @@ def start_service(
     async def start(
         name: str, **extra_env: str
     ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-        from deploy.local.stack import free_port
+        from deploy.local.ports import free_port
 
         environment = {
             **infra_env,

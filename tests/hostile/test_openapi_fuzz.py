@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import FlakyStrategyDefinition
 
-from deploy.local.stack import free_port
+from deploy.local.ports import free_port
 from services.catalogue import CATALOGUE
 from tests.hostile.conftest import STAFF, STAFF_TOKEN
 from tests.support.reliability import profile, record

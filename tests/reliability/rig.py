@@ -12,8 +12,9 @@ from pathlib import Path
 
 import httpx
 
+from deploy.local.ports import free_port
 from deploy.local.services import SERVICES, ServiceProcess, service_environment
-from deploy.local.stack import LocalKafka, LocalMongo, LocalProcess, free_port
+from deploy.local.stack import LocalKafka, LocalMongo, LocalProcess
 from tests.reliability.toxiproxy import Toxiproxy
 from tests.support.infrastructure import OWN_BROKER_SESSION_TIMEOUT_MS
 from tests.support.smtp import SmtpSink

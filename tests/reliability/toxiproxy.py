@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 
-from deploy.local.stack import REPO, InfrastructureError, LocalProcess, port_open
+from deploy.local.ports import port_open
+from deploy.local.stack import REPO, InfrastructureError, LocalProcess
 
 SERVER = REPO / ".cache" / "tools" / "toxiproxy" / "server"
 

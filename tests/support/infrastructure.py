@@ -18,7 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploy.local.stack import LocalKafka, LocalMongo, free_port
+from deploy.local.ports import free_port
+from deploy.local.stack import LocalKafka, LocalMongo
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from deploy.local.stack import free_port
+from deploy.local.ports import free_port
 
 
 class SinkHandler:

@@ -7,8 +7,8 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
+from deploy.local.ports import free_port
 from deploy.local.services import SERVICES, ServiceProcess, service_environment
-from deploy.local.stack import free_port
 from tests.support.apps import skip_history_of
 from tests.support.infrastructure import Infrastructure
 

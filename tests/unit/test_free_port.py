@@ -7,12 +7,12 @@ import socket
 
 import pytest
 
-from deploy.local import stack
+from deploy.local import ports as local_ports
 
 
 def test_ports_are_drawn_below_the_ephemeral_range_and_never_twice() -> None:
-    low, _ = stack._ephemeral_ports()
-    ports = [stack.free_port() for _ in range(50)]
+    low, _ = local_ports._ephemeral_ports()
+    ports = [local_ports.free_port() for _ in range(50)]
     assert all(port < low for port in ports)
     assert len(set(ports)) == len(ports)
 
@@ -25,6 +25,6 @@ def test_a_port_something_listens_on_is_skipped(monkeypatch: pytest.MonkeyPatch)
         wanted = other.getsockname()[1]
         other.close()
         draws = iter([taken.getsockname()[1], wanted])
-        monkeypatch.setattr(stack.secrets, "randbelow", lambda _n: next(draws) - 10_000)
-        monkeypatch.setattr(stack, "_ephemeral_ports", lambda: (65_000, 65_535))
-        assert stack.free_port() == wanted
+        monkeypatch.setattr(local_ports.secrets, "randbelow", lambda _n: next(draws) - 10_000)
+        monkeypatch.setattr(local_ports, "_ephemeral_ports", lambda: (65_000, 65_535))
+        assert local_ports.free_port() == wanted

@@ -9,7 +9,7 @@ from contextlib import AbstractAsyncContextManager
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from deploy.local.stack import free_port
+from deploy.local.ports import free_port
 from services.intake.app import create_app
 from services.intake.settings import IntakeSettings
 from tests.support.apps import eventually, running, skip_history
