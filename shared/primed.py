@@ -4,12 +4,11 @@ equality look-ups of those values are answered from memory."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import bson
 
-from shared.held_writes import AS_READ, Held, matches, plain_equality, values_of
+from shared.held_writes import AS_READ, Held, copied, hashable_values_of, matches, plain_equality
 from shared.mongo import Document
 
 
@@ -48,7 +47,7 @@ class PrimedDocuments:
                 return
         stored = bson.decode(bson.encode(write.document), codec_options=AS_READ)
         for field, known in self._known.items():
-            for value in values_of(stored.get(field)):
+            for value in hashable_values_of(stored.get(field)):
                 if value in known:
                     known[value].append(stored)
 
@@ -58,7 +57,7 @@ class PrimedDocuments:
             if value in self._known.get(field, {}):
                 candidates = self._known[field][value]
                 match = next((d for d in candidates if matches(d, query)), None)
-                return True, copy.deepcopy(match)
+                return True, copied(match)
         return False, None
 
     def answer_any(self, clauses: list[Document]) -> list[Document] | None:
@@ -72,5 +71,5 @@ class PrimedDocuments:
             if value not in self._known.get(field, {}):
                 return None
             for document in self._known[field][value]:
-                found.setdefault(document["_id"], copy.deepcopy(document))
+                found.setdefault(document["_id"], copied(document))
         return list(found.values())

@@ -25,7 +25,6 @@ a round trip per collection cost three times the client's CPU (BENCHMARKS.md §1
 
 from __future__ import annotations
 
-import copy
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, cast
@@ -37,7 +36,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.results import InsertManyResult, InsertOneResult, UpdateResult
 
-from shared.held_writes import Held, id_only, plain_equality, values_of
+from shared.held_writes import Held, HeldQueue, copied, id_only, plain_equality, values_of
 from shared.mongo import IN_CHUNK, Document, Transaction
 from shared.primed import PrimedDocuments
 
@@ -64,7 +63,7 @@ class WriteBehindCollection:
         self._collection = collection
         self._session = session
         self._database = database
-        self._held: list[Held] = []
+        self._held = HeldQueue()
         self._primed = PrimedDocuments()
         self._upserted: dict[Any, Document | None] = {}
 
@@ -83,7 +82,7 @@ class WriteBehindCollection:
     ) -> list[InsertOne[Document] | UpdateOne | ReplaceOne[Document]]:
         """The held writes as operations for the caller to send (`client_level`: naming this
         collection, for the client's `bulk_write`); from now on they count as sent."""
-        held, self._held = self._held, []
+        held = self._held.take()
         for write in held:
             self._primed.fold(write)
         namespace = self._collection.full_name if client_level else None
@@ -141,19 +140,19 @@ class WriteBehindCollection:
         transaction and nothing wrote since."""
         if id_ not in self._upserted:
             return False, None
-        return True, copy.deepcopy(self._upserted[id_])
+        return True, copied(self._upserted[id_])
 
     async def primed_any(self, clauses: list[Document]) -> list[Document] | None:
         """The documents matching any of these one-field equality clauses, each once, if
         every clause names a primed value (held writes it concerns sent first); else None."""
-        if any(held.concerns(c) for held in self._held for c in clauses if plain_equality(c)):
+        if any(self._held.concern(c) for c in clauses if plain_equality(c)):
             await self.flush()
         return self._primed.answer_any(clauses)
 
     async def insert_one(self, document: Document, *_args: Any, **_kwargs: Any) -> InsertOneResult:
         document.setdefault("_id", ObjectId())  # as PyMongo does: the caller sees the id
         self._upserted.pop(document["_id"], None)
-        self._held.append(Held(copy.deepcopy(document)))
+        self._held.append(Held(copied(document)))
         return InsertOneResult(document["_id"], acknowledged=True)
 
     async def insert_many(
@@ -171,7 +170,7 @@ class WriteBehindCollection:
         else runs now."""
         if not (upsert and id_only(query) and set(kwargs) <= {"session"}):
             return await self._now("update_one", query, update, upsert=upsert, **kwargs)
-        upserted = (copy.deepcopy(query), copy.deepcopy(update))
+        upserted = (copied(query), copied(update))
         if list(update) == ["$setOnInsert"]:
             self._held.append(Held({**update["$setOnInsert"], **query}, upsert=upserted))
         else:
@@ -186,7 +185,7 @@ class WriteBehindCollection:
         if not (upsert and id_only(query) and set(kwargs) <= {"session"}):
             return await self._now("replace_one", query, replacement, upsert=upsert, **kwargs)
         self._upserted.pop(query["_id"], None)
-        held = (copy.deepcopy(query), copy.deepcopy(replacement))
+        held = (copied(query), copied(replacement))
         self._held.append(Held(dict(query), upsert=held, changes=True, replaces=True))
         return UpdateResult({}, acknowledged=False)
 
@@ -199,7 +198,7 @@ class WriteBehindCollection:
 
     async def find_one(self, query: Any = None, *args: Any, **kwargs: Any) -> Document | None:
         plain = plain_equality(query)
-        if self._held and not (plain and not any(held.concerns(query) for held in self._held)):
+        if self._held and not (plain and not self._held.concern(query)):
             await self.flush()
         if plain and not args and set(kwargs) <= {"session"}:
             answered, document = self._primed.answer(query)

@@ -22,7 +22,12 @@ class EventData(BaseModel):
         """Validate an event's data against this type, or raise EventSchemaError naming the fields."""
         if event.type != cls.event_type:
             raise EventSchemaError(f"expected {cls.event_type}, got {event.type}")
+        known = event.validated_data(cls)
+        if known is not None:  # frozen: the one validated copy can be shared
+            return known
         try:
-            return cls.model_validate(event.data)
+            data = cls.model_validate(event.data)
         except ValidationError as error:
             raise EventSchemaError.from_validation(f"data of {event.type}", error) from None
+        event.keep_validated_data(data)
+        return data

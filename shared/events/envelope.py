@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+Data = TypeVar("Data", bound=BaseModel)
 
 
 class EventSchemaError(ValueError):
@@ -51,6 +54,21 @@ class CloudEvent(BaseModel):
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode()
+
+    def validated_data(self, model: builtins.type[Data]) -> Data | None:
+        """This event's data as `model`, if it was validated as that already
+        (`EventData.from_event`): the consumer checks an event's data before any effect, then
+        a batch's preparer and the handler each ask for it again. Kept on the event itself
+        (outside its fields: equality, copies and serialising ignore it), so it lives no longer
+        than the event does."""
+        found = self.__dict__.get(_VALIDATED)
+        return found if builtins.type(found) is model else None
+
+    def keep_validated_data(self, data: BaseModel) -> None:
+        object.__setattr__(self, _VALIDATED, data)
+
+
+_VALIDATED = "_validated_data"
 
 
 def parse_event(raw: bytes) -> CloudEvent:

@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.events import CloudEvent, EventSchemaError, parse_event
+from shared.events.channels import PhoneCallLogged
 from shared.events.intake import RequestReceived
 
 
 def _event(**changes: object) -> bytes:
-    document = {
+    document: dict[str, object] = {
         "specversion": "1.0",
         "id": "0b6f3a0e-7c55-4d0e-9f5e-0f8a7c4f2a11",
         "source": "/tests",
@@ -61,3 +62,27 @@ def test_data_of_the_wrong_shape_names_fields_never_values() -> None:
 def test_an_envelope_round_trips_through_bytes() -> None:
     event = parse_event(_event())
     assert CloudEvent.model_validate_json(event.to_bytes()) == event
+
+
+def test_an_event_s_data_is_validated_once_and_the_envelope_is_unchanged_by_it() -> None:
+    """The consumer checks the data, then a preparer and the handler ask for it again: they
+    get the one validated copy, and equality and serialising still see only the fields."""
+    call = {
+        "call_id": "c1",
+        "caller_number": "+44 20 7946 0000",
+        "caller_email": "caller@example.org",
+        "agent_id": "agent-1",
+        "call_started_at": "2026-11-28T10:00:00Z",
+        "call_ended_at": "2026-11-28T10:05:00Z",
+        "notes": "Called about an invoice.",
+    }
+    raw = _event(type=PhoneCallLogged.event_type, data=call)
+    event, twin = parse_event(raw), parse_event(raw)
+    first = PhoneCallLogged.from_event(event)
+    assert PhoneCallLogged.from_event(event) is first
+    assert PhoneCallLogged.from_event(twin) is not first  # another event validates its own
+    assert PhoneCallLogged.from_event(twin) == first
+    assert event == parse_event(raw)
+    assert event.to_bytes() == parse_event(raw).to_bytes()
+    with pytest.raises(EventSchemaError):  # a different type is still refused, not answered
+        RequestReceived.from_event(event)
