@@ -7,9 +7,10 @@ commit."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
@@ -19,6 +20,25 @@ from shared.events import CloudEvent
 from shared.mongo import Document, Transaction, TransactionRunner
 from shared.outbox import add_many_to_outbox, add_to_outbox
 from shared.write_behind import WriteBehindDatabase, write_behind
+
+
+def document_of(record: Any) -> Document:
+    """A dataclass as the document that stores it: `dataclasses.asdict` without its deep copy
+    of every value (a held write keeps a copy of its own; a sent one is encoded at once), and
+    tuples as lists, the arrays they are read back as (and match as, in a held write)."""
+    return {
+        field.name: _stored(getattr(record, field.name)) for field in dataclasses.fields(record)
+    }
+
+
+def _stored(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return document_of(value)
+    if isinstance(value, list | tuple):
+        return [_stored(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _stored(item) for key, item in value.items()}
+    return value
 
 
 class MongoStore:

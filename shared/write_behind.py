@@ -150,7 +150,8 @@ class WriteBehindCollection:
         return self._primed.answer_any(clauses)
 
     async def insert_one(self, document: Document, *_args: Any, **_kwargs: Any) -> InsertOneResult:
-        document.setdefault("_id", ObjectId())  # as PyMongo does: the caller sees the id
+        if "_id" not in document:  # as PyMongo does: the caller sees the id
+            document["_id"] = ObjectId()
         self._upserted.pop(document["_id"], None)
         self._held.append(Held(copied(document)))
         return InsertOneResult(document["_id"], acknowledged=True)

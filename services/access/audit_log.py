@@ -8,7 +8,7 @@ not at all without a transaction, and a relay of their own publishes them (`AUDI
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import replace
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
@@ -17,7 +17,7 @@ from services.access.domain import ReadAudit, RequestRead
 from shared.events import CloudEvent
 from shared.mongo import Document
 from shared.outbox import outbox_documents
-from shared.stores import MongoCollection
+from shared.stores import MongoCollection, document_of
 
 AUDIT = "read_audit"
 AUDIT_ORDER = "read_at"
@@ -58,7 +58,7 @@ class MongoAuditLog(MongoCollection):
 
 def audit_document(audit: ReadAudit) -> Document:
     """A read audit as stored: one document per read, the audit id its id."""
-    document = asdict(audit)
+    document = document_of(audit)
     document["_id"] = document.pop("audit_id")
     return document
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from pymongo.errors import DuplicateKeyError
 from services.access.domain import Representative, ShareGrant
 from shared.mongo import Document, Transaction, delete_in
 from shared.read_ahead import find_any
-from shared.stores import MongoCollection, MongoStore
+from shared.stores import MongoCollection, MongoStore, document_of
 
 ORGANISATIONS = "organisations"
 REPRESENTATIVES = "representatives"
@@ -46,7 +46,7 @@ class MongoDirectory(MongoStore):
     async def save_representative(self, rep: Representative) -> None:
         await self._representatives.replace_one(
             {"_id": _rep_id(rep.organisation_id, rep.contact_id)},
-            asdict(rep),
+            document_of(rep),
             upsert=True,
             session=self._session,
         )
@@ -131,7 +131,7 @@ class MongoShareGrants(MongoCollection):
     collection_name = GRANTS
 
     async def add(self, grant: ShareGrant) -> None:
-        document = asdict(grant)
+        document = document_of(grant)
         document["_id"] = document.pop("grant_id")
         await self._insert(document)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -33,7 +33,7 @@ from services.access.read_queries import (
 )
 from shared import erasure_progress
 from shared.mongo import Document, delete_matching, kept_out
-from shared.stores import MongoCollection
+from shared.stores import MongoCollection, document_of
 
 __all__ = ["InvalidCursorError", "encode_cursor", "visibility_filter"]
 
@@ -68,7 +68,7 @@ class MongoRequestReadModel(MongoCollection):
         )
 
     async def upsert(self, view: RequestView, *, organisation_derived: bool = False) -> None:
-        document = asdict(view)
+        document = document_of(view)
         document["organisation_derived"] = organisation_derived
         document["organisation_version"] = 1 if view.organisation_id else 0
         document.pop("request_id")
@@ -87,7 +87,7 @@ class MongoRequestReadModel(MongoCollection):
     async def add_message(self, request_id: str, message: MessageView) -> None:
         await self._collection.update_one(
             {"_id": request_id, "messages.message_id": {"$ne": message.message_id}},
-            {"$push": {"messages": asdict(message)}, "$max": {"updated_at": message.added_at}},
+            {"$push": {"messages": document_of(message)}, "$max": {"updated_at": message.added_at}},
             session=self._session,
         )
 

@@ -22,6 +22,7 @@ from shared.events.intake import (
 )
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+REFERENCE_LENGTH = 8
 REFERENCE_PATTERN = re.compile(r"\bSR-[A-Z0-9]{8}\b")
 
 TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
@@ -63,7 +64,12 @@ def normalise_phone(number: str, *, default_region: str) -> str | None:
 
 def new_reference() -> str:
     """A short, unguessable request reference a person can quote (and reply with by mail)."""
-    return "SR-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    number = secrets.randbelow(len(REFERENCE_ALPHABET) ** REFERENCE_LENGTH)  # one draw, not 8
+    characters = []
+    for _ in range(REFERENCE_LENGTH):
+        number, digit = divmod(number, len(REFERENCE_ALPHABET))
+        characters.append(REFERENCE_ALPHABET[digit])
+    return "SR-" + "".join(characters)
 
 
 def reference_in(text: str) -> str | None:

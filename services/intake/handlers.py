@@ -65,9 +65,11 @@ async def find_or_register(
     uow: IntakeUnitOfWork,
     keys: KeyStore,
     matching: Matching,
+    phone_key: str | None = None,
 ) -> tuple[Contact, bool]:
-    """The contact with this email (registered and announced once if unknown, P3)."""
-    phone_key = matching.phone_key(details.phone)
+    """The contact with this email (registered and announced once if unknown, P3). `phone_key`:
+    the details' phone as `matching` keys it, when the caller has it already."""
+    phone_key = phone_key or matching.phone_key(details.phone)
     contact = await uow.contacts.by_email(matching.email_key(str(details.email)))
     if contact is not None:
         if phone_key and contact.details.phone is None:

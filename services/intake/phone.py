@@ -57,7 +57,12 @@ async def receive_call(
             company=call.caller_company,
         )
         contact, _ = await handlers.find_or_register(
-            details=details, at=call.call_started_at, uow=uow, keys=keys, matching=matching
+            details=details,
+            at=call.call_started_at,
+            uow=uow,
+            keys=keys,
+            matching=matching,
+            phone_key=phone,
         )
     else:
         found = await uow.contacts.by_phone(phone)
@@ -75,6 +80,7 @@ async def receive_call(
                 uow=uow,
                 keys=keys,
                 matching=matching,
+                phone_key=phone,
             )
         contact = found
     if call.request_reference is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from pymongo import ASCENDING
@@ -16,7 +15,7 @@ from shared import erasure_progress
 from shared.crypto import SealedPersonalData
 from shared.events.intake import ContactDetails
 from shared.mongo import Document, Transaction, TransactionRunner
-from shared.stores import MongoCollection, MongoStore, MongoUnitOfWork
+from shared.stores import MongoCollection, MongoStore, MongoUnitOfWork, document_of
 
 CONTACTS = "contacts"
 REQUESTS = "requests"
@@ -99,7 +98,7 @@ class MongoMessages(MongoCollection):
     collection_name = MESSAGES
 
     async def add(self, message: Message) -> None:
-        document = asdict(message)
+        document = document_of(message)
         document["_id"] = document.pop("message_id")
         await self._insert(document)
 
@@ -132,7 +131,7 @@ class MongoAcknowledgements(MongoCollection):
     collection_name = ACKNOWLEDGEMENTS
 
     async def queue(self, acknowledgement: Acknowledgement) -> None:
-        document = asdict(acknowledgement)
+        document = document_of(acknowledgement)
         document["_id"] = document["request_id"]
         document["sent_at"] = None
         await self._insert(document)
@@ -235,7 +234,7 @@ async def create_indexes(runner: TransactionRunner) -> None:
 
 
 def _request_document(request: SupportRequest) -> Document:
-    document = asdict(request)
+    document = document_of(request)
     document["_id"] = document.pop("request_id")
     return document
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +11,7 @@ from pymongo import ASCENDING
 from services.retention.erasure import ParticipantCompletion, Purge, PurgeState
 from shared.events.privacy import ErasureGround
 from shared.mongo import Document, TransactionRunner
-from shared.stores import MongoCollection
+from shared.stores import MongoCollection, document_of
 
 PURGES = "purges"
 CERTIFICATES = "deletion_certificates"
@@ -47,12 +46,12 @@ class MongoPurges(MongoCollection):
     collection_name = PURGES
 
     async def add(self, purge: Purge) -> None:
-        document = asdict(purge)
+        document = document_of(purge)
         document["_id"] = document.pop("erasure_id")
         await self._collection.insert_one(document, session=self._session)
 
     async def save(self, purge: Purge) -> None:
-        document = asdict(purge)
+        document = document_of(purge)
         document["_id"] = document.pop("erasure_id")
         await self._collection.replace_one(
             {"_id": document["_id"]}, document, session=self._session

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.retention.processors import SEED_PROCESSORS, Processor
 from shared.mongo import Document
-from shared.stores import MongoCollection
+from shared.stores import MongoCollection, document_of
 
 PROCESSORS = "processors"
 
@@ -28,14 +26,14 @@ class MongoProcessors(MongoCollection):
         return None if found is None else _processor_from(found)
 
     async def save(self, processor: Processor) -> None:
-        document = asdict(processor)
+        document = document_of(processor)
         document["_id"] = document.pop("processor_id")
         await self._collection.replace_one({"_id": document["_id"]}, document, upsert=True)
 
     async def seed(self) -> None:
         """Record the policy's processors once; later edits are never overwritten."""
         for processor in SEED_PROCESSORS:
-            document = asdict(processor)
+            document = document_of(processor)
             document["_id"] = document.pop("processor_id")
             try:
                 await self._collection.insert_one(document)

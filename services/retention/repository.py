@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +13,7 @@ from services.retention.domain import OrganisationClock, RetentionClock
 from services.retention.legal_holds import HeldItems, LegalHold
 from shared import erasure_progress
 from shared.mongo import Document, TransactionRunner
-from shared.stores import MongoCollection
+from shared.stores import MongoCollection, document_of
 
 CLOCKS = "retention_clocks"
 ORGANISATIONS = "organisation_clocks"
@@ -58,7 +58,7 @@ class MongoRetentionClocks(MongoCollection):
         )
 
     async def save(self, clock: RetentionClock) -> None:
-        document = asdict(clock)
+        document = document_of(clock)
         document["_id"] = document.pop("request_id")
         await self._collection.replace_one(
             {"_id": document["_id"]}, document, upsert=True, session=self._session
@@ -118,7 +118,7 @@ class MongoOrganisationClocks(MongoCollection):
         return None if found is None else _organisation_from(found)
 
     async def save(self, clock: OrganisationClock) -> None:
-        document = asdict(clock)
+        document = document_of(clock)
         document["_id"] = document.pop("organisation_id")
         await self._collection.replace_one(
             {"_id": document["_id"]}, document, upsert=True, session=self._session
@@ -157,7 +157,7 @@ class MongoLegalHolds(MongoCollection):
         return None if found is None else _hold_from(found)
 
     async def save(self, hold: LegalHold) -> None:
-        document = asdict(hold)
+        document = document_of(hold)
         document["_id"] = document.pop("hold_id")
         await self._collection.replace_one(
             {"_id": document["_id"]}, document, upsert=True, session=self._session

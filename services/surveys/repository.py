@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +28,7 @@ from shared.mongo import (
 )
 from shared.person_links import MongoPersonLinks
 from shared.read_ahead import find_any
-from shared.stores import MongoCollection, MongoUnitOfWork
+from shared.stores import MongoCollection, MongoUnitOfWork, document_of
 
 CANDIDATES = "survey_candidates"
 CONTACTS = "contacts"
@@ -47,7 +46,7 @@ class MongoSurveyCandidates(MongoCollection):
         )
 
     async def watch(self, candidate: SurveyCandidate) -> None:
-        document = asdict(candidate)
+        document = document_of(candidate)
         document["_id"] = document.pop("request_id")
         await self._collection.replace_one(
             {"_id": document["_id"]}, document, upsert=True, session=self._session
@@ -82,7 +81,7 @@ class MongoContacts(MongoCollection):
 
     async def register(self, contact: RegisteredContact, *, address: SealedPersonalData) -> None:
         """Remember the contact, tagged with the customer organisations of their requests."""
-        document = asdict(contact)
+        document = document_of(contact)
         document["_id"] = document.pop("contact_id")
         document["address"] = address.model_dump()
         document["organisation_ids"] = await self._organisations_of(contact.contact_id)
@@ -165,7 +164,7 @@ class MongoInvitations(MongoCollection):
         return None if found is None else _invitation(found)
 
     async def record(self, invitation: Invitation) -> None:
-        document = asdict(invitation)
+        document = document_of(invitation)
         document["_id"] = document.pop("invitation_id")
         document["history"] = [{"reason": invitation.reason, "at": invitation.decided_at}]
         await self._insert(document)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from dataclasses import asdict, dataclass
 from typing import Any
 
+import bson
 from bson import ObjectId
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.held_writes import Held, HeldQueue, copied
+from shared.held_writes import AS_READ, Held, HeldQueue, copied
+from shared.stores import document_of
 
 FIELDS = ("_id", "email", "tags", "n")
 plain_values = st.one_of(
@@ -114,3 +117,31 @@ def test_a_copy_equals_a_deep_copy_and_shares_nothing_that_can_change(
     assert made == before
     _change_every_container(document)
     assert made == before
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Whole:
+    whole_id: str
+    parts: tuple[Part, ...]
+    tags: list[str]
+    extra: dict[str, Any]
+    nothing: None = None
+
+
+def test_a_dataclass_is_stored_as_asdict_gives_it_with_tuples_as_the_arrays_read_back() -> None:
+    at = dt.datetime(2026, 12, 6, 10, 0, 0, 123000, tzinfo=dt.UTC)
+    whole = Whole("w1", (Part("a", at), Part("b", at)), ["x"], {"n": [1, (2, 3)]})
+    document = document_of(whole)
+    read_back = bson.decode(bson.encode(asdict(whole)), codec_options=AS_READ)
+    assert document == read_back
+    assert isinstance(document["parts"], list)
+    assert Held(document).concerns({"tags": "x"})  # an array's item matches, as in MongoDB
+    document["tags"].append("y")
+    document["extra"]["n"].append(4)
+    assert whole.tags == ["x"] and whole.extra == {"n": [1, (2, 3)]}

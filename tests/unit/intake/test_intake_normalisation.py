@@ -7,7 +7,14 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.intake.domain import normalise_email, normalise_phone, reference_in
+from services.intake.domain import (
+    REFERENCE_ALPHABET,
+    REFERENCE_LENGTH,
+    new_reference,
+    normalise_email,
+    normalise_phone,
+    reference_in,
+)
 
 local_parts = st.text(
     alphabet=st.characters(categories=("Ll", "Lu", "Nd"), max_codepoint=0x2FF),
@@ -71,3 +78,21 @@ def test_a_reference_is_found_in_a_reply_subject() -> None:
     assert reference_in("Re: [SR-ABCD2345] Login broken") == "SR-ABCD2345"
     assert reference_in("re: about sr-abcd2345 again") == "SR-ABCD2345"
     assert reference_in("Re: Login broken") is None
+
+
+def test_a_new_reference_is_quotable_and_every_character_turns_up_in_every_place() -> None:
+    drawn = [new_reference() for _ in range(2000)]
+    assert len(set(drawn)) == len(drawn)
+    for reference in drawn:
+        assert reference_in(f"Re: [{reference}] Help") == reference
+    for place in range(3, 3 + REFERENCE_LENGTH):
+        assert {reference[place] for reference in drawn} == set(REFERENCE_ALPHABET)
+
+
+@given(number=st.sampled_from(["+47 22 12 34 56", "22123456", "+44 20 7946 0958", "0047 22123456"]))
+def test_a_number_s_e164_form_is_its_own_key(number: str) -> None:
+    """A caller's number is keyed once and the key passed on (`find_or_register(phone_key=)`):
+    keying the E.164 form again gives the same key."""
+    e164 = normalise_phone(number, default_region="NO")
+    assert e164 is not None
+    assert normalise_phone(e164, default_region="NO") == e164
