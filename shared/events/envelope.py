@@ -60,12 +60,16 @@ class CloudEvent(BaseModel):
         (`EventData.from_event`): the consumer checks an event's data before any effect, then
         a batch's preparer and the handler each ask for it again. Kept on the event itself
         (outside its fields: equality, copies and serialising ignore it), so it lives no longer
-        than the event does."""
-        found = self.__dict__.get(_VALIDATED)
-        return found if builtins.type(found) is model else None
+        than the event does, and only for the very `data` it was validated from (a copy with
+        other data validates its own)."""
+        kept = self.__dict__.get(_VALIDATED)
+        if kept is None or kept[0] is not self.data or builtins.type(kept[1]) is not model:
+            return None
+        found: Data = kept[1]
+        return found
 
-    def keep_validated_data(self, data: BaseModel) -> None:
-        object.__setattr__(self, _VALIDATED, data)
+    def keep_validated_data(self, validated: BaseModel) -> None:
+        object.__setattr__(self, _VALIDATED, (self.data, validated))
 
 
 _VALIDATED = "_validated_data"

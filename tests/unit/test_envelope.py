@@ -86,3 +86,5 @@ def test_an_event_s_data_is_validated_once_and_the_envelope_is_unchanged_by_it()
     assert event.to_bytes() == parse_event(raw).to_bytes()
     with pytest.raises(EventSchemaError):  # a different type is still refused, not answered
         RequestReceived.from_event(event)
+    copied_with_other_data = event.model_copy(update={"data": {**call, "call_id": "c2"}})
+    assert PhoneCallLogged.from_event(copied_with_other_data).call_id == "c2"
