@@ -173,7 +173,8 @@ class WriteBehindCollection:
             return await self._now("update_one", query, update, upsert=upsert, **kwargs)
         upserted = (copied(query), copied(update))
         if list(update) == ["$setOnInsert"]:
-            self._held.append(Held({**update["$setOnInsert"], **query}, upsert=upserted))
+            added = {**upserted[1]["$setOnInsert"], **upserted[0]}  # from the copies
+            self._held.append(Held(added, upsert=upserted))
         else:
             self._upserted.pop(query["_id"], None)
             self._held.append(Held(dict(query), upsert=upserted, changes=True))
