@@ -56,9 +56,15 @@ class MailDispatcher:
         try:
             async with self._sender.connection() as relay:
                 for mail in await self._mailbox.claim(due, now=now, until=now + SEND_LEASE):
-                    message = self._sender.message(
-                        to=mail["to"], subject=mail["subject"], body=mail["body"]
-                    )
+                    try:
+                        message = self._sender.message(
+                            to=mail["to"], subject=mail["subject"], body=mail["body"]
+                        )
+                    except Exception as error:  # ours to mend; it must not hold up the rest
+                        log.error("mail cannot be made", extra={"error": type(error).__name__})
+                        self._metrics.mail.labels(outcome="unbuildable").inc()
+                        await self._mailbox.retry_later(mail["_id"], at=now + self._retry)
+                        continue
                     try:
                         await relay.send(message)
                     except MailRefusedError:

@@ -21,7 +21,8 @@ class AccessMetrics:
         )
         self.mail = Counter(
             "access_mail_total",
-            "Outgoing mail, by outcome (sent, relay_unavailable, refused for good by the relay).",
+            "Outgoing mail, by outcome (sent, relay_unavailable, refused for good by the relay, "
+            "unbuildable: no mail could be made of it, tried again later).",
             ["outcome"],
             registry=registry,
         )

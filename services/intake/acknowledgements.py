@@ -111,10 +111,20 @@ class AcknowledgementDispatcher:
         claimed = await self._claim([queued["_id"] for queued in pending])
         sent: list[object] = []
         refused: list[object] = []
+        unbuildable: list[object] = []  # kept, claimed: tried again once the lease runs out
         try:
             async with self._sender.connection() as relay:
                 for document in claimed:
-                    mail = acknowledgement_mail(self._sender, document, base_url=self._base_url)
+                    try:
+                        mail = acknowledgement_mail(self._sender, document, base_url=self._base_url)
+                    except Exception as error:  # ours to mend; it must not hold up the rest
+                        log.error(
+                            "acknowledgement mail cannot be made",
+                            extra={"error": type(error).__name__},
+                        )
+                        self._metrics.acknowledgements_unbuildable.inc()
+                        unbuildable.append(document["_id"])
+                        continue
                     try:
                         await relay.send(mail)
                     except MailRefusedError:  # never deliverable: it must not hold up the rest
@@ -124,7 +134,7 @@ class AcknowledgementDispatcher:
                     sent.append(document["_id"])
                     self._metrics.acknowledgements_sent.inc()
         except BaseException:
-            done = len(sent) + len(refused)
+            done = len(sent) + len(refused) + len(unbuildable)
             unsent = [document["_id"] for document in claimed[done:]]
             await self._collection.update_many(
                 {"_id": {"$in": unsent}}, {"$unset": {"lease_until": "", "claim": ""}}
@@ -133,7 +143,7 @@ class AcknowledgementDispatcher:
         finally:
             await self._finish(sent)
             await self._finish(refused, refused=True)
-        self._metrics.acknowledgement_backlog.set(0)
+        self._metrics.acknowledgement_backlog.set(len(unbuildable))
         return len(sent)
 
     async def _finish(self, ids: list[object], *, refused: bool = False) -> None:

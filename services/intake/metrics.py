@@ -53,6 +53,12 @@ class IntakeMetrics:
             "Acknowledgement mails the relay refused for good (their recipient); not retried.",
             registry=registry,
         )
+        self.acknowledgements_unbuildable = Counter(
+            "intake_acknowledgements_unbuildable_total",
+            "Acknowledgements no mail could be made of (a fault of ours); tried again after the "
+            "send lease, without holding up the rest.",
+            registry=registry,
+        )
         self.acknowledgement_backlog = Gauge(
             "intake_acknowledgement_backlog",
             "Acknowledgement mails waiting for the relay.",

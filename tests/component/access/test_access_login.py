@@ -231,3 +231,39 @@ async def test_a_set_password_mail_the_relay_refuses_for_good_is_dropped_not_ret
     registry = access.runtime.registry
     assert registry.get_sample_value("access_mail_total", {"outcome": "refused"}) == 1
     assert registry.get_sample_value("access_mail_total", {"outcome": "relay_unavailable"}) is None
+
+
+async def test_a_mail_no_message_can_be_made_of_waits_and_holds_no_other_up(
+    start_access, mail_sink
+) -> None:  # type: ignore[no-untyped-def]
+    """A queued mail missing a field (a fault of ours) once failed every round it was due in,
+    and the mail due after it waited: it is now put off like a relay failure and counted."""
+    broken_id, other_id = str(uuid4()), str(uuid4())
+    other = f"other.{other_id[:6]}@example.org"
+    mail_sink.stop()
+    try:
+        async with start_access() as access:
+            await access.register_contact(broken_id, f"broken.{broken_id[:6]}@example.org")
+            await access.register_contact(other_id, other)
+
+            async def queued() -> bool:
+                return await access.document("mailbox", {"account_id": other_id}) is not None
+
+            await eventually(queued)
+            await access.runtime.runner.database["mailbox"].update_one(
+                {"account_id": broken_id}, {"$unset": {"subject": ""}}
+            )
+            mail_sink.start()
+            assert await access.link_token(other)
+            registry = access.runtime.registry
+
+            async def counted() -> bool:
+                value = registry.get_sample_value("access_mail_total", {"outcome": "unbuildable"})
+                return bool(value)
+
+            await eventually(counted)
+            # kept for a later try, not sent and not dropped
+            assert await access.document("mailbox", {"account_id": broken_id}) is not None
+    finally:
+        mail_sink.stop()
+        mail_sink.start()

@@ -206,3 +206,42 @@ async def test_an_acknowledgement_the_relay_refuses_for_good_is_recorded_and_hol
     assert intake.sink.to(gone) == []
     registry = intake.runtime.registry
     assert registry.get_sample_value("intake_acknowledgements_refused_total") == 1
+
+
+async def test_an_acknowledgement_no_mail_can_be_made_of_is_kept_and_holds_no_other_up(
+    intake: Intake,
+) -> None:
+    """A queued acknowledgement missing a field (a fault of ours, e.g. a document an older
+    version wrote) once failed every round at the head of the queue: it is now kept, counted and
+    tried again after the send lease, and the ones after it go."""
+    broken, plain = unique_email(), unique_email()
+    intake.sink.stop()
+    try:
+        requests = []
+        for email in (broken, plain):
+            response = await intake.http.post(
+                "/requests",
+                json={"full_name": "Ada E.", "email": email, "subject": "Help", "body": "Please."},
+            )
+            assert response.status_code == 202, response.text
+            requests.append(response.json()["request_id"])
+        await intake.collection("acknowledgements").update_one(
+            {"request_id": requests[0]}, {"$unset": {"reference": ""}}
+        )
+    finally:
+        intake.sink.start()
+
+    async def acknowledged() -> list[Any]:
+        return intake.sink.to(plain)
+
+    await eventually(acknowledged)
+    registry = intake.runtime.registry
+
+    async def counted() -> bool:
+        return bool(registry.get_sample_value("intake_acknowledgements_unbuildable_total"))
+
+    await eventually(counted)
+    [kept] = await intake.find("acknowledgements", {"request_id": requests[0]})
+    assert kept["sent_at"] is None  # still queued: the next try may succeed once mended
+    assert kept["to"] == broken
+    assert intake.sink.to(broken) == []
