@@ -153,6 +153,16 @@ async def test_a_redelivered_call_is_recorded_once(intake: Intake) -> None:
     assert len(await intake.requests_of(email)) == 1
 
 
+async def _submitted(intake: Intake, email: str, subject: str = "Help") -> str:
+    """A web form's submission from `email`; its request id."""
+    response = await intake.http.post(
+        "/requests",
+        json={"full_name": "Ada E.", "email": email, "subject": subject, "body": "Please."},
+    )
+    assert response.status_code == 202, response.text
+    return str(response.json()["request_id"])
+
+
 async def test_a_subject_typed_with_a_line_break_is_acknowledged_and_holds_no_other_up(
     intake: Intake,
 ) -> None:
@@ -160,11 +170,7 @@ async def test_a_subject_typed_with_a_line_break_is_acknowledged_and_holds_no_ot
     queued after it waited behind it for good."""
     odd, plain = unique_email(), unique_email()
     for email, subject in ((odd, "Help\nBcc: eve@example.org"), (plain, "Help")):
-        response = await intake.http.post(
-            "/requests",
-            json={"full_name": "Ada E.", "email": email, "subject": subject, "body": "Please."},
-        )
-        assert response.status_code == 202, response.text
+        await _submitted(intake, email, subject)
 
     async def acknowledged() -> list[Any]:
         found = [*intake.sink.to(odd), *intake.sink.to(plain)]
@@ -183,14 +189,7 @@ async def test_an_acknowledgement_the_relay_refuses_for_good_is_recorded_and_hol
 ) -> None:
     gone, plain = unique_email(), unique_email()
     intake.sink.handler.refuse.add(gone)
-    requests = []
-    for email in (gone, plain):
-        response = await intake.http.post(
-            "/requests",
-            json={"full_name": "Ada E.", "email": email, "subject": "Help", "body": "Please."},
-        )
-        assert response.status_code == 202, response.text
-        requests.append(response.json()["request_id"])
+    requests = [await _submitted(intake, email) for email in (gone, plain)]
 
     async def acknowledged() -> list[Any]:
         return intake.sink.to(plain)
@@ -217,14 +216,7 @@ async def test_an_acknowledgement_no_mail_can_be_made_of_is_kept_and_holds_no_ot
     broken, plain = unique_email(), unique_email()
     intake.sink.stop()
     try:
-        requests = []
-        for email in (broken, plain):
-            response = await intake.http.post(
-                "/requests",
-                json={"full_name": "Ada E.", "email": email, "subject": "Help", "body": "Please."},
-            )
-            assert response.status_code == 202, response.text
-            requests.append(response.json()["request_id"])
+        requests = [await _submitted(intake, email) for email in (broken, plain)]
         await intake.collection("acknowledgements").update_one(
             {"request_id": requests[0]}, {"$unset": {"reference": ""}}
         )
