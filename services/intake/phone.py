@@ -49,13 +49,16 @@ async def receive_call(
     phone = matching.phone_key(call.caller_number)
     if phone is None:
         raise UnusableCall("caller_number: not a possible phone number")
-    if call.caller_email is not None:
-        details = ContactDetails(
-            full_name=call.caller_name or str(call.caller_email).split("@", 1)[0],
-            email=call.caller_email,
-            phone=phone,
-            company=call.caller_company,
+    # a caller who gave no email is a contact of ours by number, or a representative by it
+    contact = await uow.contacts.by_phone(phone) if call.caller_email is None else None
+    if contact is None:
+        details = (
+            _as_logged(call, email=call.caller_email, phone=phone)
+            if call.caller_email is not None
+            else await caller_details(phone, caller_name=call.caller_name, uow=uow, keys=keys)
         )
+        if details is None:
+            raise UnusableCall("caller_email: required when caller_number matches no known contact")
         contact, _ = await handlers.find_or_register(
             details=details,
             at=call.call_started_at,
@@ -64,25 +67,6 @@ async def receive_call(
             matching=matching,
             phone_key=phone,
         )
-    else:
-        found = await uow.contacts.by_phone(phone)
-        if found is None:
-            representative = await caller_details(
-                phone, caller_name=call.caller_name, uow=uow, keys=keys
-            )
-            if representative is None:
-                raise UnusableCall(
-                    "caller_email: required when caller_number matches no known contact"
-                )
-            found, _ = await handlers.find_or_register(
-                details=representative,
-                at=call.call_started_at,
-                uow=uow,
-                keys=keys,
-                matching=matching,
-                phone_key=phone,
-            )
-        contact = found
     if call.request_reference is not None:
         request = await uow.requests.by_reference(call.request_reference)
         if request is None or request.requester_id != contact.contact_id:
@@ -121,3 +105,13 @@ async def receive_call(
         organisation_id=outcome.organisation_id,
     )
     return outcome
+
+
+def _as_logged(call: PhoneCallLogged, *, email: str, phone: str) -> ContactDetails:
+    """The caller as the call names them (with no name: the email's local part)."""
+    return ContactDetails(
+        full_name=call.caller_name or email.split("@", 1)[0],
+        email=email,
+        phone=phone,
+        company=call.caller_company,
+    )
