@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -33,7 +34,7 @@ from shared.background import stop_if_cancelled
 from shared.clock import Clock
 from shared.crypto import KeyStore, unseal
 from shared.mail import MailRefusedError, MailRelayUnavailableError, MailSender
-from shared.mongo import is_transient
+from shared.mongo import is_conflict, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,32 @@ class InvitationDispatcher:
         return sent
 
     async def _claim(self, invitation_id: str) -> EmailMessage | None:
-        """Record the intent to send (or why not to), and compose the mail."""
+        """Record the intent to send (or why not to), and compose the mail. A claim that loses a
+        write conflict is another dispatcher's (another replica, or a round run by hand) deciding
+        about the same invitation at this moment: theirs to send, so this round goes past it."""
+        try:
+            decided = await self._decide(invitation_id)
+        except Exception as error:
+            if not is_conflict(error):
+                raise
+            self._metrics.claims_lost.inc()
+            return None
+        if decided is None:
+            return None
+        if not isinstance(decided, str):
+            self._metrics.decisions.labels(reason=decided.reason).inc()
+            return None
+        return invitation_message(
+            sender=self._sender,
+            to=decided,
+            invitation_id=invitation_id,
+            links=self._links,
+            domain=self._domain,
+        )
+
+    async def _decide(self, invitation_id: str) -> str | _Skipped | None:
+        """In one transaction: the address to send to, leased; or why not (recorded); or None if
+        the invitation is no longer due."""
         now = self._clock.now()
         async with self._uow() as uow:
             invitation = await uow.invitations.get(invitation_id)
@@ -133,8 +159,7 @@ class InvitationDispatcher:
                 await uow.invitations.conclude(
                     invitation_id, state="skipped", reason=skipped, at=now
                 )
-                self._metrics.decisions.labels(reason=skipped).inc()
-                return None
+                return _Skipped(skipped)
             await uow.invitations.set_fields(
                 invitation_id,
                 state="sending",
@@ -146,13 +171,7 @@ class InvitationDispatcher:
                 response_token_hash=token_hash(self._secrets.token(invitation_id, "respond")),
                 opt_out_token_hash=token_hash(self._secrets.token(invitation_id, "opt_out")),
             )
-        return invitation_message(
-            sender=self._sender,
-            to=email,
-            invitation_id=invitation_id,
-            links=self._links,
-            domain=self._domain,
-        )
+        return email
 
     async def _recheck(
         self, uow: MongoSurveysUnitOfWork, invitation: Invitation
@@ -199,6 +218,11 @@ class InvitationDispatcher:
                 lease_until=None,
             )
         self._metrics.decisions.labels(reason="refused").inc()
+
+
+@dataclass(frozen=True)
+class _Skipped:
+    reason: Reason
 
 
 def _due(invitation: Invitation, *, now: datetime) -> bool:

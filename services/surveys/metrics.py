@@ -23,6 +23,11 @@ class SurveyMetrics:
             "Invitation sends the SMTP relay did not take (retried later).",
             registry=registry,
         )
+        self.claims_lost = Counter(
+            "surveys_invitation_claims_lost_total",
+            "Invitation claims that lost a write conflict to another dispatcher (left to it).",
+            registry=registry,
+        )
         self.responses = Counter(
             "surveys_responses_total",
             "Survey responses recorded, by channel and score.",
