@@ -20,11 +20,10 @@ from deploy.local.ports import free_port, port_open
 from deploy.local.services import ServiceProcess, service_environment
 from deploy.local.stack import (
     JARS,
-    SECANTUS_MDB_VERSION,
     LocalKafka,
-    LocalMongo,
     LocalProcess,
 )
+from deploy.local.store import SECANTUS_MDB_VERSION, LocalMongo
 from services.catalogue import CATALOGUE
 from shared.kafka import ensure_topics
 from shared.service import ServiceRuntime

@@ -32,7 +32,7 @@ from bench import purge_seed
 from bench.infra import Stack, environment, runtime_of
 from bench.s5_purge import _drop, _secrets
 from deploy.local.ports import free_port
-from deploy.local.stack import LocalMongo
+from deploy.local.store import LocalMongo
 from services.surveys.settings import SurveySettings
 from shared.mongo import DELETE_CHUNK, Document
 

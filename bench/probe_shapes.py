@@ -29,7 +29,7 @@ from pymongo import DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
 from deploy.local.ports import free_port
-from deploy.local.stack import LocalMongo
+from deploy.local.store import LocalMongo
 from services.access.read_queries import all_of, newest_first, newest_in_windows
 from shared.mongo import Document
 

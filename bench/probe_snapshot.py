@@ -21,7 +21,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
 from deploy.local.ports import free_port
-from deploy.local.stack import LocalMongo
+from deploy.local.store import LocalMongo
 from shared.mongo import Document
 
 

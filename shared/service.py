@@ -13,14 +13,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from fastapi import APIRouter, FastAPI, Response
-from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from fastapi import APIRouter, FastAPI
+from prometheus_client import CollectorRegistry
 from pymongo import AsyncMongoClient
 
 from shared.clock import Clock, SystemClock
 from shared.consumer import BatchPreparer, DeadLetter, EventConsumer, EventHandler, Readiness
 from shared.crypto import KeyWrapper
+from shared.health import health_router
 from shared.kafka import (
     KafkaPublisher,
     configure_topics,
@@ -279,27 +279,7 @@ class ServiceRuntime:
 
     def health_router(self) -> APIRouter:
         """`/healthz` (alive), `/readyz` (Kafka and MongoDB reachable) and `/metrics`."""
-        router = APIRouter(tags=["operations"])
-
-        @router.get("/healthz")
-        async def healthz() -> dict[str, str]:
-            return {"status": "alive", "service": self.settings.service_name}
-
-        @router.get(
-            "/readyz",
-            responses={503: {"description": "not ready: the problems, by component name"}},
-        )
-        async def readyz() -> JSONResponse:
-            problems = await self.problems()
-            if problems:
-                return JSONResponse({"status": "not ready", "problems": problems}, 503)
-            return JSONResponse({"status": "ready"})
-
-        @router.get("/metrics")
-        async def metrics() -> Response:
-            return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
-
-        return router
+        return health_router(self)
 
 
 async def _coroutine(task: Callable[[], Awaitable[None]]) -> None:

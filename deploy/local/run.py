@@ -24,9 +24,9 @@ from deploy.local.stack import (
     InfrastructureError,
     LocalKafka,
     LocalMailbox,
-    LocalMongo,
     LocalProcess,
 )
+from deploy.local.store import LocalMongo
 from deploy.local.supervisor import Supervisor
 
 DATA = REPO / ".data"

@@ -12,7 +12,7 @@ import json
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
-from services.access.domain import Visibility
+from services.access.domain import RequestFilters, Visibility
 from shared.mongo import Document
 
 
@@ -38,6 +38,28 @@ def visibility_clauses(visibility: Visibility) -> list[Document]:
     if visibility.granted:
         clauses.append({"_id": {"$in": sorted(visibility.granted)}})
     return clauses
+
+
+def visibility_filter(visibility: Visibility) -> Document:
+    """The Mongo filter of exactly the requests a principal may read (P6), as one document."""
+    if visibility.everything:
+        return {}
+    clauses = visibility_clauses(visibility)
+    return {"$or": clauses} if clauses else {"_id": {"$in": []}}
+
+
+def criteria_of(filters: RequestFilters) -> Document:
+    """The list filters as a Mongo filter."""
+    criteria: Document = {}
+    if filters.status:
+        criteria["status"] = filters.status
+    if filters.channel:
+        criteria["channel"] = filters.channel
+    if filters.organisation_id:
+        criteria["organisation_id"] = filters.organisation_id
+    if filters.updated_since:
+        criteria["updated_at"] = {"$gte": filters.updated_since}
+    return criteria
 
 
 def all_of(*conditions: Document) -> Document:

@@ -25,6 +25,7 @@ from services.access.read_queries import (
     InvalidCursorError,
     after,
     all_of,
+    criteria_of,
     cursor_position,
     encode_position,
     erasure_scope,
@@ -35,7 +36,7 @@ from shared import erasure_progress
 from shared.mongo import Document, delete_matching, kept_out
 from shared.stores import MongoCollection, document_of
 
-__all__ = ["InvalidCursorError", "encode_cursor", "visibility_filter"]
+__all__ = ["InvalidCursorError", "encode_cursor"]
 
 REQUESTS = "request_views"
 
@@ -43,14 +44,6 @@ NEWEST_FIRST = [("received_at", DESCENDING), ("_id", DESCENDING)]
 _VIEW_FIELDS = [
     f.name for f in fields(RequestView) if f.name not in {"request_id", "messages", "attachments"}
 ]
-
-
-def visibility_filter(visibility: Visibility) -> Document:
-    """The Mongo filter of exactly the requests a principal may read (P6), as one document."""
-    if visibility.everything:
-        return {}
-    clauses = visibility_clauses(visibility)
-    return {"$or": clauses} if clauses else {"_id": {"$in": []}}
 
 
 def encode_cursor(view: RequestView) -> str:
@@ -189,7 +182,7 @@ class MongoRequestReadModel(MongoCollection):
         one `$or` of their visibility clauses (and cursor parts); for support staff, one query
         per cursor part in windows of receipt time, merged (see read_queries)."""
         position = cursor_position(cursor) if cursor else None
-        criteria = _criteria(filters)
+        criteria = criteria_of(filters)
         queries = [
             all_of(clause, criteria, part)
             for clause in visibility_clauses(visibility)
@@ -265,20 +258,6 @@ def _filed_by(contact_id: str, email_normalised: str | None) -> list[Document]:
     if email_normalised:
         who.append({"requester_email_normalised": email_normalised})
     return who
-
-
-def _criteria(filters: RequestFilters) -> Document:
-    """The list filters as a Mongo filter."""
-    criteria: Document = {}
-    if filters.status:
-        criteria["status"] = filters.status
-    if filters.channel:
-        criteria["channel"] = filters.channel
-    if filters.organisation_id:
-        criteria["organisation_id"] = filters.organisation_id
-    if filters.updated_since:
-        criteria["updated_at"] = {"$gte": filters.updated_since}
-    return criteria
 
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:

@@ -21,11 +21,7 @@ from services.surveys.response_store import RESPONSES as RESPONSES
 from services.surveys.response_store import MongoResponses
 from shared import erasure_progress, person_links
 from shared.crypto import SealedPersonalData
-from shared.mongo import (
-    Document,
-    Transaction,
-    TransactionRunner,
-)
+from shared.mongo import Document, Transaction, TransactionRunner
 from shared.person_links import MongoPersonLinks
 from shared.read_ahead import find_any
 from shared.stores import MongoCollection, MongoUnitOfWork, document_of
@@ -124,10 +120,9 @@ class MongoContacts(MongoCollection):
 
 
 class MongoKeyedSet(MongoCollection):
-    """A set of keys (opt-outs, erased persons); `name=` says which."""
-
-    """A set of keyed hashes (opt-outs, erased subjects): nothing reversible is kept. A key is in
-    the set once it has `added_at`; a document with only `seen_at` is a held check."""
+    """A set of keyed hashes (opt-outs, erased subjects; `name=` says which): nothing
+    reversible is kept. A key is in the set once it has `added_at`; a document with only
+    `seen_at` is a held check."""
 
     async def contains(self, key: str, *, hold: bool = False) -> bool:
         """Whether the key is in the set. With `hold` the answer holds until the caller's

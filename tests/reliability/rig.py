@@ -14,7 +14,8 @@ import httpx
 
 from deploy.local.ports import free_port
 from deploy.local.services import SERVICES, ServiceProcess, service_environment
-from deploy.local.stack import LocalKafka, LocalMongo, LocalProcess
+from deploy.local.stack import LocalKafka, LocalProcess
+from deploy.local.store import LocalMongo
 from tests.reliability.toxiproxy import Toxiproxy
 from tests.support.infrastructure import OWN_BROKER_SESSION_TIMEOUT_MS
 from tests.support.smtp import SmtpSink

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploy.local.ports import free_port
-from deploy.local.stack import LocalKafka, LocalMongo
+from deploy.local.stack import LocalKafka
+from deploy.local.store import LocalMongo
 
 
 @dataclass

@@ -48,20 +48,20 @@ def test_local_processes_are_chosen_even_where_docker_answers(
 def test_the_store_is_the_rust_server_where_built_else_the_python_one(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from deploy.local import stack
+    from deploy.local import store
 
     built = tmp_path / "secantusd-rs"
     monkeypatch.delenv("SECANTUS_SERVER", raising=False)
-    monkeypatch.setattr(stack, "SECANTUS_RS", built)
-    assert stack.store_command()[1:] == ["-m", "secantus"]  # not built: the Python server
+    monkeypatch.setattr(store, "SECANTUS_RS", built)
+    assert store.store_command()[1:] == ["-m", "secantus"]  # not built: the Python server
     built.write_text("#!/bin/sh\n")
     built.chmod(0o755)
-    assert stack.store_command() == [str(built)]
+    assert store.store_command() == [str(built)]
     monkeypatch.setenv("SECANTUS_SERVER", "python")
-    assert stack.store_command()[1:] == ["-m", "secantus"]
+    assert store.store_command()[1:] == ["-m", "secantus"]
     monkeypatch.setenv("SECANTUS_SERVER", str(tmp_path / "missing"))
-    with pytest.raises(stack.InfrastructureError, match="SECANTUS_SERVER"):
-        stack.store_command()
+    with pytest.raises(store.InfrastructureError, match="SECANTUS_SERVER"):
+        store.store_command()
 
 
 def test_containers_are_chosen_when_asked_for_and_refused_without_an_engine(

@@ -18,7 +18,7 @@ from services.access.domain import (
     with_membership,
     with_official,
 )
-from services.access.repository import visibility_filter
+from services.access.read_queries import visibility_filter
 from shared.tokens import Principal
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
