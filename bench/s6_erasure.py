@@ -9,6 +9,7 @@ import uuid
 
 import httpx
 
+from bench.erasure_hops import erasure_hops
 from bench.infra import STAFF, Stack, environment, services
 from bench.load import submission
 from bench.measure import Figure, latency_summary
@@ -45,6 +46,7 @@ async def run(
     env = environment(stack, prefix=prefix, CONSUMER_WORKERS=str(workers))
     run_tag = prefix.rstrip("_")
     seconds: list[float] = []
+    certified: list[str] = []
     failures = 0
     async with (
         services(stack, SERVICES, env=env) as processes,
@@ -89,12 +91,14 @@ async def run(
                     failures += 1
                     return
                 seconds.append(time.perf_counter() - started)
+                certified.append(str(erasure_id))
 
         # Everyone's request first, then the erasures: the measured erasures share the machine
         # with each other, not with the set-up's submissions and the polls that wait for them.
         persons = await asyncio.gather(*(known_person(number) for number in range(people)))
         failures += sum(1 for person in persons if person is None)
         await asyncio.gather(*(erase(person) for person in persons if person is not None))
+    steps = await erasure_hops(stack.mongodb_url, prefix=prefix, erasure_ids=certified)
     summary = latency_summary(seconds)
     return [
         Figure(
@@ -111,6 +115,7 @@ async def run(
                     "in_flight": concurrency,
                     "certificates": len(seconds),
                     "failures": failures,
+                    "steps_p50_p90_ms": steps,
                 }
                 if level == "p50_ms"
                 else {}
