@@ -22,7 +22,7 @@ from tests.support import producers
 from tests.support.memory import STAFF, MemorySystem
 from tests.support.producers import Person
 from tests.support.real_system import RealSystem
-from tests.unit.policy.test_customer_relationship import export_of, file_of, with_a_file
+from tests.unit.policy.customers import export_of, file_of, with_a_file
 
 System = MemorySystem | RealSystem
 
