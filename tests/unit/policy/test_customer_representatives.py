@@ -1,12 +1,10 @@
 """P4, P5, P11: a customer's representatives, through the real producers (a CRM on crm.ingress,
-the web form, a phone call), in the four services wired in memory (and, where marked, as real
-processes): named by the order form and the CRM, known by their number, leaving, moving to a new
-address, and erased under the CRM's id.
+the web form, a phone call), in memory (and, where marked, as real processes): named by the
+order form and the CRM, known by their number, leaving, moving, erased under the CRM's id.
 
 The policy: "For customer representatives, we initially collect personal information from the
 order form given to us by the customer. We update this information when requested by a
-customer." and "we maintain records of all current and historical cases submitted by a customer
-representative. When we do, our lawful reason for the processing is the contractual
+customer." Their cases are kept, and "our lawful reason for the processing is the contractual
 relationship between us and our customers."
 """
 
@@ -25,6 +23,7 @@ from tests.unit.policy.customers import (
     ORG,
     SIGNED,
     System,
+    calls,
     certificates,
     copies_of,
     customer_with_a_request,
@@ -179,17 +178,6 @@ async def test_a_former_representatives_account_goes_with_their_last_request(
         topics.CRM_INGRESS,
         "access.representatives",
     }
-
-
-async def calls(system: System, person: Person) -> str | None:
-    """The telephony system logs a call from the person's number with their name but no
-    email; the request it opened, if any."""
-    before = await system.database("intake")["requests"].distinct("_id")
-    system.publish(*producers.phone_call(person, at=system.clock.now(), with_email=False))
-    await system.settle()
-    after = await system.database("intake")["requests"].distinct("_id")
-    opened = set(after) - set(before)
-    return str(opened.pop()) if opened else None
 
 
 @pytest.mark.both_layers
