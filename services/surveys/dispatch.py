@@ -14,7 +14,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -125,53 +124,45 @@ class InvitationDispatcher:
         """Record the intent to send (or why not to), and compose the mail. A claim that loses a
         write conflict is another dispatcher's (another replica, or a round run by hand) deciding
         about the same invitation at this moment: theirs to send, so this round goes past it."""
+        now = self._clock.now()
         try:
-            decided = await self._decide(invitation_id)
+            async with self._uow() as uow:
+                invitation = await uow.invitations.get(invitation_id)
+                if invitation is None or not _due(invitation, now=now):
+                    return None
+                reason, email, opt_out_key = await self._recheck(uow, invitation)
+                if reason is not None or email is None:
+                    skipped: Reason = reason or "erased"
+                    await uow.invitations.conclude(
+                        invitation_id, state="skipped", reason=skipped, at=now
+                    )
+                    uow.tx.after_commit(
+                        lambda: self._metrics.decisions.labels(reason=skipped).inc()
+                    )
+                    return None
+                await uow.invitations.set_fields(
+                    invitation_id,
+                    state="sending",
+                    message_id=message_id(invitation_id=invitation_id, domain=self._domain),
+                    opt_out_key=opt_out_key,
+                    attempts=invitation.attempts + 1,
+                    lease_until=now + SEND_LEASE,
+                    response_expires_at=now + self._link_ttl,
+                    response_token_hash=token_hash(self._secrets.token(invitation_id, "respond")),
+                    opt_out_token_hash=token_hash(self._secrets.token(invitation_id, "opt_out")),
+                )
         except Exception as error:
             if not is_conflict(error):
                 raise
             self._metrics.claims_lost.inc()
             return None
-        if decided is None:
-            return None
-        if not isinstance(decided, str):
-            self._metrics.decisions.labels(reason=decided.reason).inc()
-            return None
         return invitation_message(
             sender=self._sender,
-            to=decided,
+            to=email,
             invitation_id=invitation_id,
             links=self._links,
             domain=self._domain,
         )
-
-    async def _decide(self, invitation_id: str) -> str | _Skipped | None:
-        """In one transaction: the address to send to, leased; or why not (recorded); or None if
-        the invitation is no longer due."""
-        now = self._clock.now()
-        async with self._uow() as uow:
-            invitation = await uow.invitations.get(invitation_id)
-            if invitation is None or not _due(invitation, now=now):
-                return None
-            reason, email, opt_out_key = await self._recheck(uow, invitation)
-            if reason is not None or email is None:
-                skipped: Reason = reason or "erased"
-                await uow.invitations.conclude(
-                    invitation_id, state="skipped", reason=skipped, at=now
-                )
-                return _Skipped(skipped)
-            await uow.invitations.set_fields(
-                invitation_id,
-                state="sending",
-                message_id=message_id(invitation_id=invitation_id, domain=self._domain),
-                opt_out_key=opt_out_key,
-                attempts=invitation.attempts + 1,
-                lease_until=now + SEND_LEASE,
-                response_expires_at=now + self._link_ttl,
-                response_token_hash=token_hash(self._secrets.token(invitation_id, "respond")),
-                opt_out_token_hash=token_hash(self._secrets.token(invitation_id, "opt_out")),
-            )
-        return email
 
     async def _recheck(
         self, uow: MongoSurveysUnitOfWork, invitation: Invitation
@@ -218,11 +209,6 @@ class InvitationDispatcher:
                 lease_until=None,
             )
         self._metrics.decisions.labels(reason="refused").inc()
-
-
-@dataclass(frozen=True)
-class _Skipped:
-    reason: Reason
 
 
 def _due(invitation: Invitation, *, now: datetime) -> bool:
