@@ -130,12 +130,13 @@ class RetentionHoldings:
         )
 
 
-async def track_erasure_completion(event: CloudEvent, *, purges: Purges) -> None:
-    """Orchestrator side: note each participant's answer to a purge we drive."""
+async def track_erasure_completion(event: CloudEvent, *, purges: Purges) -> bool:
+    """Orchestrator side: note each participant's answer to a purge we drive. True when this
+    answer was the last one missing: the purge's keys and certificate are due now."""
     completed = ErasureCompleted.from_event(event)
     purge = await purges.get(completed.erasure_id)
     if purge is None:
-        return
+        return False
     updated = record_completion(
         purge,
         participant=completed.participant,
@@ -148,8 +149,10 @@ async def track_erasure_completion(event: CloudEvent, *, purges: Purges) -> None
             kept_data_subject_ids=completed.kept_data_subject_ids,
         ),
     )
-    if updated != purge:
-        await purges.save(updated)
+    if updated == purge:
+        return False
+    await purges.save(updated)
+    return updated.state == "participants_completed"
 
 
 async def collect_export_contribution(event: CloudEvent, *, exports: Exports) -> None:

@@ -78,14 +78,15 @@ class PurgeScheduler:
         self._wake.set()
 
     def move_on(self) -> None:
-        """A participant's completion committed: run a pass that takes the purges under way
-        further (keys, certificate). Nothing can have become due, so it does not look."""
+        """An erasure's last missing completion committed: run a pass that takes the purges
+        under way further (keys, certificate). Nothing can have become due, so it does not
+        look."""
         self._wake.set()
 
     async def run(self) -> None:
         """Forever: one pass, then wait; transient failures are retried on the next pass. A
         whole pass (due purges, late participants, the gauges) runs about once per interval
-        and when woken for it; a pass woken by a completion (four per erasure) only moves the
+        and when woken for it; a pass woken by an erasure's last completion only moves the
         purges under way on."""
         whole_at = -math.inf
         while True:
