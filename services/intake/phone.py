@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from services.intake import handlers
+from services.intake.domain import Contact
 from services.intake.handlers import Matching, call_key
 from services.intake.ports import IntakeUnitOfWork
 from services.intake.representatives import RepresentativesUnitOfWork, caller_details
@@ -49,14 +50,17 @@ async def receive_call(
     phone = matching.phone_key(call.caller_number)
     if phone is None:
         raise UnusableCall("caller_number: not a possible phone number")
-    # a caller who gave no email is a contact of ours by number, or a representative by it
-    contact = await uow.contacts.by_phone(phone) if call.caller_email is None else None
+    # a caller who gave no email is the representative the CRM names with the number now, or
+    # else a contact of ours by it (the CRM's word is the later: a number it moved to another
+    # representative is theirs)
+    contact: Contact | None = None
+    if call.caller_email is not None:
+        details: ContactDetails | None = _as_logged(call, email=call.caller_email, phone=phone)
+    else:
+        details = await caller_details(phone, caller_name=call.caller_name, uow=uow, keys=keys)
+        if details is None:
+            contact = await uow.contacts.by_phone(phone)
     if contact is None:
-        details = (
-            _as_logged(call, email=call.caller_email, phone=phone)
-            if call.caller_email is not None
-            else await caller_details(phone, caller_name=call.caller_name, uow=uow, keys=keys)
-        )
         if details is None:
             raise UnusableCall("caller_email: required when caller_number matches no known contact")
         contact, _ = await handlers.find_or_register(

@@ -8,14 +8,22 @@ as the CRM's event sealed them (the contact's own key, so an erasure's shredding
 unreadable), and only while the contact is a member: leaving, the organisation's purge and the
 person's erasure take the entry away. Statements apply latest first, as in access: one older
 than the entry's arriving late changes nothing.
+
+A statement also updates intake's contact of the person, if they wrote or called before (found
+by the email it names): the customer's word on their representative's name and number is the
+latest (P4). A number the CRM names for a member is theirs when it calls: it is matched before
+the contacts' own numbers, so a number moved to another representative is not filed under the
+person who had it before.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
 from services.intake.handlers import Matching
+from services.intake.ports import Contacts
 from shared.crypto import KeyStore, SealedPersonalData, unseal
 from shared.events.crm import ContactLeftOrganization, ContactUpserted, ContractSigned
 from shared.events.intake import ContactDetails
@@ -44,6 +52,8 @@ class Representatives(Protocol):
 class RepresentativesUnitOfWork(Protocol):
     @property
     def representatives(self) -> Representatives: ...
+    @property
+    def contacts(self) -> Contacts: ...
 
 
 async def contract_signed(
@@ -137,3 +147,27 @@ async def _named(
         details=details if phone is not None else None,
         at=at,
     )
+    if opened is not None:
+        await _contact_follows(opened, contacts=uow.contacts, matching=matching)
+
+
+async def _contact_follows(
+    stated: ContactDetails, *, contacts: Contacts, matching: Matching
+) -> None:
+    """P4: intake's contact of the person (by the email the CRM names) takes the name, number
+    and company the customer gave; a number or company the CRM leaves out stays as the person
+    gave it, and the email, by which they are matched, stays."""
+    contact = await contacts.by_email(matching.email_key(str(stated.email)))
+    if contact is None:
+        return
+    now = contact.details.model_copy(
+        update={
+            "full_name": stated.full_name,
+            "phone": stated.phone or contact.details.phone,
+            "company": stated.company or contact.details.company,
+        }
+    )
+    if now != contact.details:
+        await contacts.replace_details(
+            replace(contact, details=now), email_key=None, phone_key=matching.phone_key(now.phone)
+        )

@@ -1,0 +1,88 @@
+"""P4, P6: a representative's details are what the customer last told us, through the real
+producers (a CRM on crm.ingress, the telephony system on intake.phone), in memory (and, where
+marked, as real processes).
+
+The policy: "We update this information when requested by a customer." When the CRM gives a
+representative a new name or number, intake's contact record of them follows; and a number the
+CRM now names for another representative is that representative's: their call is not filed as
+the request of the person who had the number before (who, as its requester, could read it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from tests.support import producers
+from tests.support.producers import Person
+from tests.unit.policy.customers import NOW as NOW  # where the `system` fixture's clock starts
+from tests.unit.policy.customers import ORG, SIGNED, System, calls, publish
+
+
+async def contact_of(system: System, person: Person) -> dict[str, object]:
+    """intake's contact record of the person (found by their email, which does not change)."""
+    found = await system.database("intake")["contacts"].find_one({"email": person.email})
+    assert found is not None
+    return dict(found)
+
+
+async def requester_of(system: System, request_id: str) -> str:
+    found = await system.database("intake")["requests"].find_one({"_id": request_id})
+    return str(found["requester_id"])
+
+
+@pytest.mark.both_layers
+async def test_a_number_the_crm_moves_to_another_representative_files_their_calls_under_them(
+    system: System,
+) -> None:
+    rita = Person.new("Rita Rep", phone="+47 912 34 001")
+    publish(
+        system,
+        producers.contract_signed(
+            ORG,
+            representatives={"c-o": Person.new("O"), "c-rita": rita},
+            official="c-o",
+            signed_at=SIGNED,
+        ),
+    )
+    await system.settle()
+    first = await calls(system, rita)  # from the order form's number, without an email
+    assert first is not None
+    ritas = str((await contact_of(system, rita))["_id"])
+    assert await requester_of(system, first) == ritas
+
+    # the customer tells us: Rita has a new name and number; her old number is Bob's now
+    renamed = replace(
+        rita, full_name=f"Rita Renamed {rita.full_name.split()[-1]}", phone="+47 912 34 002"
+    )
+    bob = Person.new("Bob Rep", phone=rita.phone)
+    publish(system, producers.contact_upserted(ORG, "c-rita", renamed, at=system.clock.now()))
+    publish(system, producers.contact_upserted(ORG, "c-bob", bob, at=system.clock.now()))
+    await system.settle()
+
+    contact = await contact_of(system, rita)
+    assert (contact["_id"], contact["full_name"]) == (ritas, renamed.full_name)
+    assert (contact["phone"], contact["phone_e164"]) == (renamed.phone, "+4791234002")
+
+    bobs_call = await calls(system, bob)
+    assert bobs_call is not None
+    assert await requester_of(system, bobs_call) == str((await contact_of(system, bob))["_id"])
+    assert await requester_of(system, bobs_call) != ritas
+    ritas_call = await calls(system, renamed)  # from her new number
+    assert ritas_call is not None and await requester_of(system, ritas_call) == ritas
+
+
+async def test_the_crm_saying_nothing_of_a_number_leaves_the_one_the_person_gave(
+    system: System,
+) -> None:
+    """A statement without a phone number renames; the number the person gave stays theirs."""
+    carl = Person.new("Carl Customer", phone="+47 912 34 003")
+    written = await system.http("intake").post("/requests", json=carl.web_form())
+    assert written.status_code == 202, written.text
+    await system.settle()
+    renamed = replace(carl, full_name=f"Carl Renamed {carl.full_name.split()[-1]}", phone=None)
+    publish(system, producers.contact_upserted(ORG, "c-carl", renamed, at=system.clock.now()))
+    await system.settle()
+    contact = await contact_of(system, carl)
+    assert (contact["full_name"], contact["phone_e164"]) == (renamed.full_name, "+4791234003")
