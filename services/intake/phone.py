@@ -41,8 +41,8 @@ async def receive_call(
     matching: Matching,
     mail_domain: str,
 ) -> CallOutcome:
-    """Match the caller (by email, else by E.164 number: a contact of ours, or a customer's
-    representative the CRM named with it) and record the call."""
+    """Match the caller (by email, else by E.164 number: the customer's representative the
+    CRM names with it now, else a contact of ours) and record the call."""
     key = call_key(call.call_id)
     seen = await uow.channel_items.request_for(key)
     if seen is not None:
