@@ -32,10 +32,11 @@ class Contacts(Protocol):
     async def get(self, contact_id: str) -> Contact | None: ...
     async def add(self, contact: Contact, *, email_key: str, phone_key: str | None) -> None: ...
     async def set_phone(self, contact: Contact, *, phone_key: str) -> None: ...
-    async def replace_details(
-        self, contact: Contact, *, email_key: str | None, phone_key: str | None
+    async def follow_statement(
+        self, contact: Contact, *, phone_key: str | None, at: datetime
     ) -> None:
-        """Overwrite the P2 fields with the contact's; the email is kept when email_key is None."""
+        """The contact's details but its email, as the customer stated them `at`; a statement
+        older than one taken already changes nothing."""
         ...
 
     async def retag(self, contact_id: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
@@ -73,6 +74,18 @@ class MongoContacts(MongoCollection):
         else:
             values["email_normalised"] = email_key
         await self._set({"_id": contact.contact_id}, values)
+
+    async def follow_statement(
+        self, contact: Contact, *, phone_key: str | None, at: datetime
+    ) -> None:
+        """Take the contact's details (but its email) as the customer stated them `at`, unless
+        a later statement was taken already (two customers' CRMs, or one read late)."""
+        values: Document = {**contact.details.model_dump(mode="json"), "phone_e164": phone_key}
+        values.pop("email")
+        await self._set(
+            {"_id": contact.contact_id, "stated_at": {"$not": {"$gt": at}}},
+            {**values, "stated_at": at},
+        )
 
 
 class MongoRequests(MongoCollection):

@@ -148,15 +148,16 @@ async def _named(
         at=at,
     )
     if opened is not None:
-        await _contact_follows(opened, contacts=uow.contacts, matching=matching)
+        await _contact_follows(opened, at=at, contacts=uow.contacts, matching=matching)
 
 
 async def _contact_follows(
-    stated: ContactDetails, *, contacts: Contacts, matching: Matching
+    stated: ContactDetails, *, at: datetime, contacts: Contacts, matching: Matching
 ) -> None:
     """P4: intake's contact of the person (by the email the CRM names) takes the name, number
-    and company the customer gave; a number or company the CRM leaves out stays as the person
-    gave it, and the email, by which they are matched, stays."""
+    and company the customer gave, unless it took a later statement already; a number or
+    company the CRM leaves out stays as the person gave it, and the email, by which they are
+    matched, stays."""
     contact = await contacts.by_email(matching.email_key(str(stated.email)))
     if contact is None:
         return
@@ -168,6 +169,6 @@ async def _contact_follows(
         }
     )
     if now != contact.details:
-        await contacts.replace_details(
-            replace(contact, details=now), email_key=None, phone_key=matching.phone_key(now.phone)
+        await contacts.follow_statement(
+            replace(contact, details=now), phone_key=matching.phone_key(now.phone), at=at
         )

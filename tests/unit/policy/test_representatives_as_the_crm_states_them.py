@@ -11,6 +11,7 @@ the request of the person who had the number before (who, as its requester, coul
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -86,3 +87,23 @@ async def test_the_crm_saying_nothing_of_a_number_leaves_the_one_the_person_gave
     await system.settle()
     contact = await contact_of(system, carl)
     assert (contact["full_name"], contact["phone_e164"]) == (renamed.full_name, "+4791234003")
+
+
+@pytest.mark.both_layers
+async def test_an_older_statement_read_later_does_not_undo_a_newer_one(system: System) -> None:
+    """Two customers name the same person: the statement made later stands, whichever of the
+    two is read last (their CRMs' events travel apart)."""
+    dana = Person.new("Dana Double", phone="+47 912 34 004")
+    written = await system.http("intake").post("/requests", json=dana.web_form())
+    assert written.status_code == 202, written.text
+    await system.settle()
+    tag, now = dana.full_name.split()[-1], system.clock.now()
+    newer = replace(dana, full_name=f"Dana Newer {tag}", phone="+47 912 34 005")
+    older = replace(dana, full_name=f"Dana Older {tag}", phone="+47 912 34 006")
+    publish(system, producers.contact_upserted(ORG, "c-d1", newer, at=now))
+    await system.settle()
+    yesterday = now - timedelta(days=1)
+    publish(system, producers.contact_upserted(f"{ORG}-b", "c-d2", older, at=yesterday))
+    await system.settle()
+    contact = await contact_of(system, dana)
+    assert (contact["full_name"], contact["phone_e164"]) == (newer.full_name, "+4791234005")
