@@ -157,6 +157,7 @@ async def record_message_added(event: CloudEvent, *, uow: AccessUnitOfWork, keys
             body=content.body if content else None,
             attachments=attachment_views(content.attachments if content else ()),
         ),
+        correspondent_id=added.correspondent_id,
     )
 
 

@@ -10,10 +10,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from services.access import correspondence
 from services.access.account_store import ACCOUNTS, MAILBOX
 from services.access.directory import GRANTS, ORGANISATIONS, REPRESENTATIVES
-from services.access.domain import Representative, normalise_email
+from services.access.domain import Representative
 from services.access.ports import AccessUnitOfWork
+from services.access.rectification import rectify
 from services.access.repository import REQUESTS
 from services.access.unit_of_work import MongoAccessUnitOfWork
 from shared.events.intake import ContactDetails
@@ -106,9 +108,13 @@ class AccessHoldings:
         return found
 
     async def delete(self, scope: ErasureScope, *, notes: ErasureNotes) -> None:
+        if scope.kind == "person":  # what they wrote on others' requests
+            written = await correspondence.erase_written(self._views.database, scope)
+            await notes.deleted("messages", written)
         views, grants = in_scope(scope), in_scope(scope, field="request_id")
         if views is not None and grants is not None:
             doomed = [str(d) for d in await self._views.distinct("_id", views)]
+            await correspondence.forget_requests(self._views.database, doomed)
             deleted = await self._outside.grants.delete_for_requests(doomed)  # untagged grants
             deleted += await delete_matching(self._grants, grants)
             await notes.deleted("share_grants", deleted)
@@ -217,10 +223,16 @@ class AccessHoldings:
             counting["representatives"] = self._representatives.count_documents(
                 {"contact_id": {"$in": released_ids}}
             )
+        if scope.kind == "person":
+            counting["messages"] = self._written_left(scope)
         counted = await each_at_once(counting)
         if "organisations" in counted:  # the organisation's own record counts with its people
             counted["organisation_records"] += counted.pop("organisations")
         return {**left, **counted}
+
+    async def _written_left(self, scope: ErasureScope) -> int:
+        written = await correspondence.written_by(self._views.database, scope)
+        return sum(len(messages) for messages in written.values())
 
     async def export(self, data_subject_id: str) -> AccessExport:
         return await holdings_of(data_subject_id, uow=self._uow)
@@ -270,26 +282,3 @@ async def holdings_of(person: str, *, uow: AccessUnitOfWork) -> AccessExport:
             for v in views
         ],
     )
-
-
-async def rectify(person: str, details: ContactDetails, *, uow: AccessUnitOfWork) -> None:
-    """Replace the person's name and email in request views, memberships and account login."""
-    email = str(details.email)
-    email_normalised = normalise_email(email)
-    account = await uow.accounts.by_contact(person)
-    contact_ids = sorted({person, *(account["contact_ids"] if account else [])})
-    old = [account["email_normalised"]] if account and account.get("email_normalised") else []
-    await uow.directory.serialise(
-        [*(f"contact:{c}" for c in contact_ids), f"email:{email_normalised}"]
-        + [f"email:{e}" for e in old]
-    )
-    await uow.requests.rectify_requester(contact_ids, name=details.full_name, email=email)
-    await uow.directory.rectify_email(contact_ids, email_normalised)
-    if account is None or account["email_normalised"] == email_normalised:
-        return
-    holder = await uow.accounts.by_email(email_normalised)
-    if holder is not None and holder["_id"] != account["_id"]:
-        return  # the corrected address is another account's login (P3: one per email)
-    # only the login email changes: the password hash stays
-    await uow.accounts.update(account["_id"], {"email_normalised": email_normalised})
-    await uow.mailbox.readdress(account["_id"], email)

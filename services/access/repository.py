@@ -10,7 +10,7 @@ from typing import Any
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.access import audit_log
+from services.access import audit_log, correspondence
 from services.access.domain import (
     AttachmentView,
     MessageView,
@@ -77,12 +77,23 @@ class MongoRequestReadModel(MongoCollection):
             session=self._session,
         )
 
-    async def add_message(self, request_id: str, message: MessageView) -> None:
-        await self._collection.update_one(
+    async def add_message(
+        self, request_id: str, message: MessageView, *, correspondent_id: str | None = None
+    ) -> None:
+        """Keep a message; one by a correspondent is named so their erasure finds it."""
+        kept = await self._collection.update_one(
             {"_id": request_id, "messages.message_id": {"$ne": message.message_id}},
             {"$push": {"messages": document_of(message)}, "$max": {"updated_at": message.added_at}},
             session=self._session,
         )
+        if correspondent_id is not None and kept.matched_count:
+            await correspondence.remember(
+                self._collection.database,
+                message_id=message.message_id,
+                request_id=request_id,
+                correspondent_id=correspondent_id,
+                session=self._session,
+            )
 
     async def change_status(self, request_id: str, *, status: str, at: datetime) -> None:
         await self._collection.update_one(
@@ -266,6 +277,7 @@ async def create_indexes(database: AsyncDatabase[Document]) -> None:
     await database[REQUESTS].create_index("requester_email_normalised")
     await database[REQUESTS].create_index("organisation_id")
     await audit_log.create_indexes(database)
+    await correspondence.create_indexes(database)
 
 
 def _view_from(document: Document) -> RequestView:

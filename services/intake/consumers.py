@@ -65,6 +65,7 @@ def email_handler(
                 "size": received.size,
                 "raw": raw if kept and len(raw) <= raw_mail_store_bytes else None,
             }
+            | ({"correspondent_id": outcome.correspondent_id} if outcome.correspondent_id else {})
         )
         if not kept:
             await keys.shred(mail_key_id(received.mail_id))  # not kept, so not kept in Kafka

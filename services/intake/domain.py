@@ -194,6 +194,26 @@ class Message:
     attachments: tuple[Attachment, ...] = ()
     organisation_id: str | None = None
 
+    @property
+    def correspondent_id(self) -> str | None:
+        """A contact of ours, not the requester, who wrote on the thread by mail (copied in,
+        or replying): their export and erasure find it (P11). None for everyone else."""
+        return self.author_id if self.author_role == "colleague" else None
+
+    @property
+    def sealed_under(self) -> str:
+        """The key-store id sealing its content in events: the requester's, or for a
+        correspondent's message a key of its own, shredded when the message goes (with its
+        request, which it may quote, or with its author's erasure)."""
+        if self.correspondent_id is None:
+            return self.requester_id
+        return message_key_id(self.message_id)
+
+
+def message_key_id(message_id: str) -> str:
+    """The key-store id sealing one correspondent's message (`Message.sealed_under`)."""
+    return f"message-{message_id}"
+
 
 def open_request(
     *, channel: Channel, requester: Contact, subject: str, body: str, received_at: datetime

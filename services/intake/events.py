@@ -93,7 +93,7 @@ async def message_added(message: Message, *, keys: KeyStore) -> Staged:
         author_role=message.author_role,
         author_id=message.author_id,
         added_at=message.added_at,
-        content=await seal(content, data_subject_id=message.requester_id, keys=keys),
+        content=await seal(content, data_subject_id=message.sealed_under, keys=keys),
     )
     return topics.SUPPORT_REQUESTS, INTAKE.event(
         subject=message.request_id,

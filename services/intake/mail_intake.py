@@ -25,6 +25,8 @@ class MailOutcome:
     request_id: str | None = None
     requester_id: str | None = None
     organisation_id: str | None = None
+    correspondent_id: str | None = None
+    """A threaded mail's sender, when a contact of ours other than the requester."""
 
 
 class RawMails(Protocol):
@@ -73,14 +75,16 @@ async def receive_mail(
     body = mail.body[: policy.max_body_chars] or "(no text)"
     request = await _thread_of(mail, uow)
     if request is not None:
+        # someone else on the thread (copied in, or replying) is its correspondent; one who is
+        # a contact of ours is named, so their export and erasure find what they wrote (P11)
         author = await uow.contacts.by_email(policy.matching.email_key(sender))
         is_requester = author is not None and author.contact_id == request.requester_id
-        await handlers.add_message(
+        added = await handlers.add_message(
             request=request,
             body=body,
             channel="email",
             author_role="requester" if is_requester else "colleague",
-            author_id=request.requester_id if is_requester else None,
+            author_id=None if author is None else author.contact_id,
             at=received_at,
             uow=uow,
             keys=keys,
@@ -91,6 +95,7 @@ async def receive_mail(
             request_id=request.request_id,
             requester_id=request.requester_id,
             organisation_id=request.organisation_id,
+            correspondent_id=added.correspondent_id,
         )
     else:
         submitted = await handlers.submit_request(

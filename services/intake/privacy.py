@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Awaitable, Sequence, Set
-from dataclasses import replace
-from typing import Any, Literal, Protocol
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.intake.domain import Contact, attachment_key_id
+from services.intake.domain import attachment_key_id, message_key_id
 from services.intake.handlers import Matching
+from services.intake.rectification import rectify_contact
 from services.intake.repository import (
     ACKNOWLEDGEMENTS,
     ATTACHMENTS,
@@ -59,6 +59,20 @@ def representatives_in(scope: ErasureScope) -> Document | None:
     return None
 
 
+def correspondence_in(scope: ErasureScope) -> Document | None:
+    """What a person wrote on other people's requests (their messages and raw mails) that
+    their own erasure takes: not on a customer's request, which stays in the organisation's
+    records (P7), nor on a request the scope keeps, nor on a held person's."""
+    if scope.kind != "person":
+        return None
+    return {
+        "correspondent_id": {"$in": person_ids(scope)},
+        "organisation_id": None,
+        "request_id": {"$nin": list(scope.keep_request_ids)},
+        "requester_id": {"$nin": list(scope.keep_data_subject_ids)},
+    }
+
+
 def scoped(scope: ErasureScope) -> tuple[Document, Document] | None:
     """(requests in scope, copies of their parts in scope) as filters; None if all is kept."""
     keep = list(scope.keep_request_ids)
@@ -98,10 +112,18 @@ class IntakeHoldings:
         return found
 
     async def delete(self, scope: ErasureScope, *, notes: ErasureNotes) -> None:
+        written = correspondence_in(scope)
+        if written is not None:
+            await self._delete_correspondence(written, notes=notes)
         filters = scoped(scope)
         if filters is None:
             return
         requests, copies = filters
+        # a correspondent's message, sealed with its own key, may quote the request
+        quoting = self._database[MESSAGES].find(
+            {**copies, "correspondent_id": {"$gt": ""}}, {"_id": 1}
+        )
+        await self._keys.shred_many([message_key_id(str(m["_id"])) async for m in quoting])
         mails = self._database[RAW_MAILS].find(copies, {"_id": 1})
         mail_ids = [mail["_id"] async for mail in mails]
         await self._keys.shred_many([mail_key_id(str(mail_id)) for mail_id in mail_ids])
@@ -122,6 +144,30 @@ class IntakeHoldings:
         if named is not None:
             deleted = await delete_matching(self._database[REPRESENTATIVES], named)
             await notes.deleted("representatives", deleted)
+
+    async def _delete_correspondence(self, written: Document, *, notes: ErasureNotes) -> None:
+        """A person's messages and raw mails on others' requests, with their files and keys."""
+        messages = self._database[MESSAGES].find(written, {"_id": 1, "request_id": 1})
+        found = {str(m["_id"]): str(m["request_id"]) async for m in messages}
+        if not found:  # its mail and files are deleted before it: nothing else is left either
+            return
+        mails = [str(m["_id"]) async for m in self._database[RAW_MAILS].find(written, {"_id": 1})]
+        files = self._database[ATTACHMENTS].find(
+            {
+                "request_id": {"$in": sorted(set(found.values()))},
+                "message_id": {"$in": list(found)},
+            },
+            {"_id": 1},
+        )
+        file_ids = [str(file["_id"]) async for file in files]
+        await self._keys.shred_many(
+            [message_key_id(m) for m in found]
+            + [mail_key_id(m) for m in mails]
+            + [attachment_key_id(f) for f in file_ids]
+        )
+        for name, ids in ((ATTACHMENTS, file_ids), (RAW_MAILS, mails), (MESSAGES, list(found))):
+            if ids:
+                await notes.deleted(name, await delete_in(self._database[name], "_id", ids))
 
     async def release(
         self, persons: Sequence[str], scope: ErasureScope, *, held: Set[str], notes: ErasureNotes
@@ -173,7 +219,14 @@ class IntakeHoldings:
         named = representatives_in(scope)
         if named is not None:
             counting[REPRESENTATIVES] = self._database[REPRESENTATIVES].count_documents(named)
-        return {**left, **await each_at_once(counting)}
+        written = correspondence_in(scope)
+        if written is not None:
+            for name in (MESSAGES, RAW_MAILS):
+                counting[f"written.{name}"] = self._database[name].count_documents(written)
+        counted = await each_at_once(counting)
+        for name in (MESSAGES, RAW_MAILS):  # what they wrote elsewhere counts as those copies
+            counted[name] = counted.get(name, 0) + counted.pop(f"written.{name}", 0)
+        return {**left, **counted}
 
     async def export(self, data_subject_id: str) -> IntakeExport:
         return await holdings_of(
@@ -204,22 +257,19 @@ async def holdings_of(
     keys: KeyStore | None = None,
 ) -> IntakeExport:
     """What intake holds on one person, JSON-serialisable: requests with their lawful basis
-    and customer organisation (P5), messages, mails, and the contact record."""
+    and customer organisation (P5), messages and mails (theirs, and on their requests), and
+    the contact record."""
     contact = await database[CONTACTS].find_one({"_id": data_subject_id}, session=session)
     requests = (
         await database[REQUESTS].find({"requester_id": data_subject_id}, session=session).to_list()
     )
     request_ids = [request["_id"] for request in requests]
-    messages = (
-        await database[MESSAGES]
-        .find({"request_id": {"$in": request_ids}}, session=session)
-        .to_list()
-    )
-    mails = (
-        await database[RAW_MAILS]
-        .find({"request_id": {"$in": request_ids}}, session=session)
-        .to_list()
-    )
+    messages: list[Document] = []
+    mails: list[Document] = []
+    for name, found in ((MESSAGES, messages), (RAW_MAILS, mails)):
+        # on their requests, and what they wrote on others' (as a correspondent)
+        for query in ({"request_id": {"$in": request_ids}}, {"correspondent_id": data_subject_id}):
+            found += await database[name].find(query, session=session).to_list()
     for mail in mails:
         raw = mail.pop("raw", None)
         mail["raw_base64"] = base64.b64encode(raw).decode() if raw else None
@@ -245,39 +295,3 @@ async def holdings_of(
         attachments=files,
         representative_of=await named.to_list(),
     )
-
-
-Rectified = Literal["rectified", "email_kept", "unknown_contact"]
-
-
-class RectifiableContacts(Protocol):
-    async def get(self, contact_id: str) -> Contact | None: ...
-    async def by_email(self, normalised_email: str) -> Contact | None: ...
-    async def replace_details(
-        self, contact: Contact, *, email_key: str | None, phone_key: str | None
-    ) -> None: ...
-
-
-async def rectify_contact(
-    *,
-    contact_id: str,
-    details: ContactDetails,
-    contacts: RectifiableContacts,
-    matching: Matching,
-) -> Rectified:
-    """Replace a contact's P2 fields; an email another contact matches on is not taken over."""
-    contact = await contacts.get(contact_id)
-    if contact is None:
-        return "unknown_contact"
-    wanted = matching.email_key(str(details.email))
-    email_key: str | None = wanted
-    holder = await contacts.by_email(wanted)
-    if holder is not None and holder.contact_id != contact_id:
-        details = details.model_copy(update={"email": contact.details.email})
-        email_key = None
-    await contacts.replace_details(
-        replace(contact, details=details),
-        email_key=email_key,
-        phone_key=matching.phone_key(details.phone),
-    )
-    return "rectified" if email_key is not None else "email_kept"

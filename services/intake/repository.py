@@ -113,6 +113,8 @@ class MongoMessages(MongoCollection):
     async def add(self, message: Message) -> None:
         document = document_of(message)
         document["_id"] = document.pop("message_id")
+        if message.correspondent_id is not None:  # sparse: found by it, and only it has one
+            document["correspondent_id"] = message.correspondent_id
         await self._insert(document)
 
 
@@ -242,6 +244,8 @@ async def create_indexes(runner: TransactionRunner) -> None:
         [("sent_at", ASCENDING), ("queued_at", ASCENDING)]
     )
     await database[RAW_MAILS].create_index("request_id")
+    for name in (MESSAGES, RAW_MAILS):  # a correspondent's, for their export and erasure
+        await database[name].create_index("correspondent_id", sparse=True)
     await database[ATTACHMENTS].create_index("request_id")
     await representative_store.create_indexes(runner)
 

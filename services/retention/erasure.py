@@ -157,7 +157,7 @@ def certificate(purge: Purge, *, certified_at: datetime) -> dict[str, Any]:
     return {
         "erasure_id": purge.erasure_id,
         "scope": {"kind": purge.scope_kind, "id": purge.scope_id},
-        "kept_request_count": len(purge.keep_request_ids),
+        "kept_request_count": sum(purge.kept_requests.values()),
         "kept": [
             {"records": "requests", "count": count, "ground": ground}
             for ground, count in sorted(purge.kept_requests.items())

@@ -58,7 +58,9 @@ async def start_person_erasure(
         ground=ground,
         requested_at=now,
         within=within,
-        keep_request_ids=plan.keep_request_ids,
+        # and every request a hold names: what the person wrote on others' (as a correspondent)
+        # stays on those too; counted as kept only where it is the person's own (kept_requests)
+        keep_request_ids=tuple(sorted({*plan.keep_request_ids, *held.requests})),
         kept_requests=dict(Counter(k.ground for k in plan.kept if k.kind == "request")),
         keep_data_subject_ids=tuple(sorted(held.persons)),
         data_subject_ids=person_ids[1:],  # the person's other ids: erased with them

@@ -100,12 +100,23 @@ class MessageAdded(EventData):
 
     request_id: str = Field(min_length=1)
     message_id: str = Field(min_length=1)
-    requester_id: str = Field(min_length=1, description="The data subject whose key seals it.")
+    requester_id: str = Field(
+        min_length=1,
+        description=(
+            "The request's requester, whose key seals `content`; a correspondent's message "
+            "(`author_role` colleague with an `author_id`) is sealed with a key of its own."
+        ),
+    )
     channel: Channel
     author_role: AuthorRole
     author_id: str | None = None
     added_at: AwareDatetime
     content: SealedPersonalData
+
+    @property
+    def correspondent_id(self) -> str | None:
+        """The author, when a contact of ours other than the requester wrote it by mail."""
+        return self.author_id if self.author_role == "colleague" else None
 
 
 class StatusChanged(EventData):

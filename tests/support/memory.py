@@ -15,11 +15,16 @@ import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.message import EmailMessage
+from types import SimpleNamespace
 
 import httpx
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 
 from services.catalogue import CATALOGUE
+from services.intake.metrics import IntakeMetrics
+from services.intake.smtp import MailReceiver
 from shared.clock import FixedClock
 from shared.consumer import DeadLetter, EventConsumer, Record
 from shared.events import CloudEvent, parse_event
@@ -113,6 +118,29 @@ class MemorySystem:
     def publish(self, topic: str, event: CloudEvent) -> None:
         """Put an event on a topic as an outside producer (CRM, telephony, legal) would."""
         self.bus.append(topic, event.subject.encode(), event.to_bytes())
+
+    async def send_mail(self, message: EmailMessage) -> None:
+        """Hand a mail to intake's SMTP handler as its server does once the message is in
+        (the SMTP conversation itself runs on the real layer)."""
+
+        async def publish(topic: str, key: bytes, value: bytes) -> None:
+            self.bus.append(topic, key, value)
+
+        receiver = MailReceiver(
+            publish=publish,
+            keys=self.services["intake"].runtime.keys,
+            clock=self.clock,
+            metrics=IntakeMetrics(CollectorRegistry()),
+            max_message_bytes=10_000_000,
+        )
+        envelope = SimpleNamespace(
+            original_content=message.as_bytes(),
+            content=None,
+            mail_from=message["From"],
+            rcpt_tos=[message["To"]],
+        )
+        answer = await receiver.handle_DATA(None, None, envelope)
+        assert answer.startswith("250"), answer
 
     def http(self, name: str) -> httpx.AsyncClient:
         return self.services[name].http

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import smtplib
 import time
 from collections.abc import AsyncIterator, Iterable
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +112,16 @@ class RealSystem:
         """Every valid event put on a topic since this system started (not other tests')."""
         bootstrap = self._infrastructure.kafka_bootstrap
         return await read_events(bootstrap, topic, since=self._start.get(topic, {}))
+
+    async def send_mail(self, message: EmailMessage) -> None:
+        """Send a mail through intake's SMTP server (smtplib, in a thread: it blocks)."""
+        port = int(self._processes["intake"].env["INTAKE_SMTP_PORT"])
+
+        def send() -> None:
+            with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+                client.send_message(message)
+
+        await asyncio.to_thread(send)
 
     def http(self, name: str) -> httpx.AsyncClient:
         return self._clients[name]

@@ -147,16 +147,20 @@ async def test_erasure_keeps_customer_records_and_held_requests_and_says_why(
         retention_app, producer, http, clock, requester_id=person, organisation_id="org-keep"
     )
     held, _ = await seen_request(retention_app, producer, http, clock, requester_id=person)
-    hold = await http.post(
-        "/retention/legal-holds",
-        headers=STAFF,
-        json={
-            "scope": {"kind": "request", "id": held},
-            "reason": "legal_obligation",
-            "case_reference": "CASE-9",
-        },
-    )
-    assert hold.status_code == 201
+    # someone else's request under a hold: what the person wrote on it (as a correspondent)
+    # stays, so the scope names it; it is not theirs, so it is not counted as kept
+    elsewhere, _ = await seen_request(retention_app, producer, http, clock)
+    for request_id in (held, elsewhere):
+        hold = await http.post(
+            "/retention/legal-holds",
+            headers=STAFF,
+            json={
+                "scope": {"kind": "request", "id": request_id},
+                "reason": "legal_obligation",
+                "case_reference": "CASE-9",
+            },
+        )
+        assert hold.status_code == 201
 
     answer = await http.post(
         "/privacy/erasures",
@@ -173,7 +177,7 @@ async def test_erasure_keeps_customer_records_and_held_requests_and_says_why(
         lambda: erasure_requests(infrastructure.kafka_bootstrap, scope_id=person)
     )
     assert requested.ground == "objection"
-    assert set(requested.scope.keep_request_ids) == {customer, held}
+    assert set(requested.scope.keep_request_ids) == {customer, held, elsewhere}
 
     async def status(request_id: str) -> int:
         return (await http.get(f"/retention/requests/{request_id}", headers=STAFF)).status_code

@@ -159,3 +159,33 @@ async def test_someone_else_in_the_thread_is_not_registered_as_a_contact() -> No
     assert len(uow.contact_rows) == 1
     assert uow.message_rows[-1].author_role == "colleague"
     assert uow.message_rows[-1].author_id is None
+
+
+async def test_a_contact_of_ours_writing_on_anothers_thread_is_named_as_its_correspondent() -> None:
+    """P11: Bob (a requester himself) replies on Ada's thread: the message is named as his,
+    so his export and erasure find it, and it is sealed with a key of its own, not Ada's
+    (shredded when it goes, with his erasure or with Ada's request, which it may quote)."""
+    uow, keys = FakeUnitOfWork(), InMemoryKeyStore()
+    for mail in (parsed(), parsed(sender_email="bob@example.org", message_id="<b1@x>")):
+        await receive_mail(mail=mail, received_at=AT, uow=uow, keys=keys, policy=POLICY)
+    ada, bob = (uow.request_rows[r].requester_id for r in uow.request_rows)
+    reply = parsed(sender_email="bob@example.org", in_reply_to=("<m1@x>",), message_id="<b2@x>")
+    outcome = await receive_mail(mail=reply, received_at=AT, uow=uow, keys=keys, policy=POLICY)
+    assert (outcome.kind, outcome.requester_id, outcome.correspondent_id) == ("threaded", ada, bob)
+    written = uow.message_rows[-1]
+    assert (written.author_role, written.author_id, written.correspondent_id) == (
+        "colleague",
+        bob,
+        bob,
+    )
+    (_, added) = uow.published[-1]
+    assert added.data["content"]["data_subject_id"] == f"message-{written.message_id}"
+    # Ada's own reply stays hers, sealed with her key
+    mine = parsed(in_reply_to=("<m1@x>",), message_id="<m3@x>")
+    answer = await receive_mail(mail=mine, received_at=AT, uow=uow, keys=keys, policy=POLICY)
+    assert (answer.kind, answer.correspondent_id) == ("threaded", None)
+    assert (uow.message_rows[-1].author_role, uow.message_rows[-1].correspondent_id) == (
+        "requester",
+        None,
+    )
+    assert uow.published[-1][1].data["content"]["data_subject_id"] == ada

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from services.intake.domain import Contact
 from services.intake.handlers import Matching
-from services.intake.privacy import rectify_contact
+from services.intake.rectification import rectify_contact
 from shared.events.intake import ContactDetails
 
 

@@ -1,0 +1,86 @@
+"""What a correspondent wrote on other people's requests (P11): someone other than the
+requester, a contact of ours, who wrote on a request's thread by mail (copied in, or
+replying). Their messages live in the requests' views; `correspondence` names which are theirs,
+so that their erasure finds them without reading every view.
+
+Their erasure takes them out of the views, except on a customer's request (the organisation's
+records, P7), on a request the scope keeps, and on a held person's: the same rule as intake's
+(`services.intake.privacy.correspondence_in`).
+"""
+
+from __future__ import annotations
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.events.privacy import ErasureScope
+from shared.mongo import Document, delete_in
+from shared.participant import person_ids
+
+CORRESPONDENCE = "correspondence"
+VIEWS = "request_views"
+
+
+async def remember(
+    database: AsyncDatabase[Document],
+    *,
+    message_id: str,
+    request_id: str,
+    correspondent_id: str,
+    session: AsyncClientSession | None,
+) -> None:
+    """Name the correspondent of a message (a redelivery changes nothing)."""
+    await database[CORRESPONDENCE].update_one(
+        {"_id": message_id},
+        {"$setOnInsert": {"request_id": request_id, "correspondent_id": correspondent_id}},
+        upsert=True,
+        session=session,
+    )
+
+
+async def written_by(
+    database: AsyncDatabase[Document], scope: ErasureScope
+) -> dict[str, list[str]]:
+    """The messages a person's erasure takes from other people's requests, by request."""
+    if scope.kind != "person":
+        return {}
+    named = database[CORRESPONDENCE].find(
+        {"correspondent_id": {"$in": person_ids(scope)}}, {"request_id": 1}
+    )
+    by_request: dict[str, list[str]] = {}
+    async for found in named:
+        by_request.setdefault(str(found["request_id"]), []).append(str(found["_id"]))
+    candidates = sorted(set(by_request) - set(scope.keep_request_ids))
+    if not candidates:
+        return {}
+    eligible: Document = {
+        "_id": {"$in": candidates},
+        "organisation_id": None,
+        "requester_id": {"$nin": list(scope.keep_data_subject_ids)},
+    }
+    taken = await database[VIEWS].distinct("_id", eligible)
+    return {str(r): by_request[str(r)] for r in taken}
+
+
+async def erase_written(database: AsyncDatabase[Document], scope: ErasureScope) -> int:
+    """Take a person's messages out of other people's request views; how many were taken."""
+    written = await written_by(database, scope)
+    messages = [m for ids in written.values() for m in ids]
+    if not messages:
+        return 0
+    await database[VIEWS].update_many(
+        {"_id": {"$in": sorted(written)}},
+        {"$pull": {"messages": {"message_id": {"$in": messages}}}},
+    )
+    return await delete_in(database[CORRESPONDENCE], "_id", messages)
+
+
+async def forget_requests(database: AsyncDatabase[Document], request_ids: list[str]) -> None:
+    """The names of the correspondents of erased requests (ids only) go with them."""
+    if request_ids:
+        await delete_in(database[CORRESPONDENCE], "request_id", request_ids)
+
+
+async def create_indexes(database: AsyncDatabase[Document]) -> None:
+    await database[CORRESPONDENCE].create_index("correspondent_id")
+    await database[CORRESPONDENCE].create_index("request_id")

@@ -1,0 +1,143 @@
+"""P11 (and P7, P8) for what someone writes on another person's request: a contact of ours
+copied in on a thread, or replying to it, through the real producers (the web form, a mail to
+intake's SMTP server), in memory (and, where marked, as real processes).
+
+The policy: "Information you provide: the content of your request or feedback as submitted via
+telephone, web or email"; the access right covers everything held on a person, across all
+services, and an erasure completes in every service and in Kafka history. So Bob's reply on Ada's
+request is in Bob's export and goes with his erasure (not on a customer's request, which stays
+in the organisation's records); and it goes with Ada's request, which it may quote.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.intake import mail
+from tests.support.memory import STAFF, MemorySystem
+from tests.support.producers import Person
+from tests.support.real_system import RealSystem
+from tests.unit.policy.customers import NOW as NOW  # where the `system` fixture's clock starts
+from tests.unit.policy.customers import certificates, customer_with_a_request, export_of
+
+System = MemorySystem | RealSystem
+
+
+async def files(system: System, person: Person) -> tuple[str, str]:
+    """The person writes in on the web form: (request id, their contact id)."""
+    accepted = await system.http("intake").post("/requests", json=person.web_form())
+    assert accepted.status_code == 202, accepted.text
+    await system.settle()
+    request_id = str(accepted.json()["request_id"])
+    found = await system.database("intake")["requests"].find_one({"_id": request_id})
+    return request_id, str(found["requester_id"])
+
+
+async def replies(system: System, person: Person, request_id: str, text: str) -> str:
+    """The person answers the request's thread by mail (its reference in the subject), quoting
+    the request; the id of the message it became."""
+    found = await system.database("intake")["requests"].find_one({"_id": request_id})
+    quoted = f"> {found['subject']}"
+    subject = f"Re: [{found['reference']}] {found['subject']}"
+    await system.send_mail(
+        mail(sender=person.email, name=person.full_name, subject=subject, body=f"{text}\n{quoted}")
+    )
+    await system.settle()
+    written = await system.database("intake")["messages"].find_one(
+        {"request_id": request_id, "body": {"$regex": text}}
+    )
+    assert written is not None, "the reply did not thread into the request"
+    return str(written["_id"])
+
+
+async def messages_read(system: System, request_id: str) -> list[dict[str, Any]]:
+    view = await system.http("access").get(f"/requests/{request_id}", headers=STAFF)
+    assert view.status_code == 200, view.text
+    return list(view.json()["messages"])
+
+
+async def erase(system: System, person_id: str) -> dict[str, Any]:
+    """Support staff erase the person; the certificate of it."""
+    answer = await system.http("retention").post(
+        "/privacy/erasures", headers=STAFF, json={"data_subject_id": person_id}
+    )
+    assert answer.status_code == 200, answer.text
+    await system.settle()
+    (certificate,) = [c for c in await certificates(system) if c["scope"]["id"] == person_id]
+    return certificate
+
+
+async def key_kept(system: System, key_id: str) -> bool:
+    """Whether intake's key store still holds a key (a shredded one leaves Kafka's copy
+    sealed for good)."""
+    if isinstance(system, MemorySystem):
+        return await system.services["intake"].runtime.keys.existing_key(key_id) is not None
+    found = await system.database("keystore")["data_keys"].count_documents({"_id": key_id})
+    return bool(found)
+
+
+@pytest.mark.both_layers
+async def test_a_reply_on_someone_elses_request_is_in_the_writers_export_and_goes_with_them(
+    system: System,
+) -> None:
+    ada, bob = Person.new("Ada Asker"), Person.new("Bob Replier")
+    adas, _ = await files(system, ada)
+    _, bob_id = await files(system, bob)  # Bob is a contact of ours: he wrote in himself
+    text = f"Same error here, Bob {bob.email.split('@')[0]}"
+    reply = await replies(system, bob, adas, text)
+    (read,) = [m for m in await messages_read(system, adas) if text in (m["body"] or "")]
+    assert read["author_role"] == "colleague"
+
+    export = (await export_of(system, bob_id))["services"]["intake"]
+    assert [m["_id"] for m in export["messages"] if text in m["body"]] == [reply]
+    assert len(export["mails"]) == 1  # the raw mail of his reply
+
+    certificate = await erase(system, bob_id)
+    assert certificate["remaining_total"] == 0
+    assert certificate["participants"]["access"]["counts"]["messages"] == 1
+    # Ada's request stays, without what Bob wrote on it, everywhere and in Kafka history
+    assert await messages_read(system, adas) == []  # a web request's text is not a message
+    assert await system.plaintext([text, bob.email, bob.full_name]) == {}
+    assert not await key_kept(system, f"message-{reply}")
+    assert await system.database("intake")["requests"].count_documents({"_id": adas}) == 1
+
+
+async def test_a_reply_goes_with_the_request_it_was_written_on(system: System) -> None:
+    """Ada's erasure takes Bob's reply with her request (it quotes it), and his key-less copy
+    in Kafka history is sealed for good; Bob and his own request stay."""
+    ada, bob = Person.new("Ada Asker"), Person.new("Bob Replier")
+    adas, ada_id = await files(system, ada)
+    bobs, bob_id = await files(system, bob)
+    text = "Bob's answer on Ada's thread"
+    reply = await replies(system, bob, adas, text)
+    assert await key_kept(system, f"message-{reply}")
+
+    certificate = await erase(system, ada_id)
+    assert certificate["remaining_total"] == 0
+    assert not await key_kept(system, f"message-{reply}")
+    assert await system.plaintext([text]) == {}
+    assert await system.database("intake")["contacts"].count_documents({"_id": bob_id}) == 1
+    assert await system.database("intake")["requests"].count_documents({"_id": bobs}) == 1
+
+
+async def test_a_reply_on_a_customers_request_stays_in_the_organisations_records(
+    system: System,
+) -> None:
+    """P7 over P11: what Bob wrote on a customer's request is part of the organisation's
+    records, like the requests a representative filed; his erasure takes the rest."""
+    rep = Person.new("Rita Rep")
+    customer = await customer_with_a_request(system, official=Person.new("Olga"), rep=rep)
+    bob = Person.new("Bob Replier")
+    _, bob_id = await files(system, bob)
+    text = "Bob's note on the customer's request"
+    reply = await replies(system, bob, customer, text)
+
+    certificate = await erase(system, bob_id)
+    assert certificate["remaining_total"] == 0
+    assert [
+        m["message_id"] for m in await messages_read(system, customer) if text in m["body"]
+    ] == [reply]
+    assert await key_kept(system, f"message-{reply}")
+    assert await system.database("intake")["contacts"].count_documents({"_id": bob_id}) == 0
