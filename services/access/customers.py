@@ -179,6 +179,9 @@ async def _representative_joined(
         )
         if latest:
             await _login_follows_the_crm(uow, account_id, previous=previous, email=opened.email)
+        await uow.requests.follow_statement(
+            email_normalised=normalise_email(str(opened.email)), name=opened.full_name, at=at
+        )
     await uow.directory.save_representative(rep)
     if rep.member_since is not None:
         decisions = await uow.requests.assign_organisation(

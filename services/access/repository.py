@@ -248,6 +248,19 @@ class MongoRequestReadModel(MongoCollection):
         found = self._collection.find({"requester_id": {"$in": contact_ids}}, session=self._session)
         return [_view_from(document) for document in await found.to_list()]
 
+    async def follow_statement(self, *, email_normalised: str, name: str, at: datetime) -> None:
+        """P4: the name a customer last stated for its representative, on the requests filed
+        from that address (as intake's contact follows it); an older statement read later,
+        from another customer naming the same person, changes nothing."""
+        await self._collection.update_many(
+            {
+                "requester_email_normalised": email_normalised,
+                "requester_stated_at": {"$not": {"$gt": at}},
+            },
+            {"$set": {"requester_name": name, "requester_stated_at": at}},
+            session=self._session,
+        )
+
     async def rectify_requester(self, contact_ids: list[str], *, name: str, email: str) -> int:
         """Replace the requester's name and email in the views of these contacts (P11)."""
         result = await self._collection.update_many(

@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 
 from tests.support import producers
+from tests.support.memory import STAFF
 from tests.support.producers import Person
 from tests.unit.policy.customers import NOW as NOW  # where the `system` fixture's clock starts
 from tests.unit.policy.customers import ORG, SIGNED, System, calls, publish
@@ -26,6 +27,13 @@ async def contact_of(system: System, person: Person) -> dict[str, object]:
     found = await system.database("intake")["contacts"].find_one({"email": person.email})
     assert found is not None
     return dict(found)
+
+
+async def name_read(system: System, request_id: str) -> str:
+    """The requester's name as support staff read the request in access."""
+    view = await system.http("access").get(f"/requests/{request_id}", headers=STAFF)
+    assert view.status_code == 200, view.text
+    return str(view.json()["requester_name"])
 
 
 async def requester_of(system: System, request_id: str) -> str:
@@ -64,6 +72,7 @@ async def test_a_number_the_crm_moves_to_another_representative_files_their_call
 
     contact = await contact_of(system, rita)
     assert (contact["_id"], contact["full_name"]) == (ritas, renamed.full_name)
+    assert await name_read(system, first) == renamed.full_name  # also on what she filed before
     assert (contact["phone"], contact["phone_e164"]) == (renamed.phone, "+4791234002")
 
     bobs_call = await calls(system, bob)
@@ -87,6 +96,7 @@ async def test_the_crm_saying_nothing_of_a_number_leaves_the_one_the_person_gave
     await system.settle()
     contact = await contact_of(system, carl)
     assert (contact["full_name"], contact["phone_e164"]) == (renamed.full_name, "+4791234003")
+    assert await name_read(system, written.json()["request_id"]) == renamed.full_name
 
 
 @pytest.mark.both_layers
@@ -107,3 +117,4 @@ async def test_an_older_statement_read_later_does_not_undo_a_newer_one(system: S
     await system.settle()
     contact = await contact_of(system, dana)
     assert (contact["full_name"], contact["phone_e164"]) == (newer.full_name, "+4791234005")
+    assert await name_read(system, written.json()["request_id"]) == newer.full_name
