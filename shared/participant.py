@@ -119,8 +119,9 @@ class Holdings(Protocol):
         """Everything held on the person, machine-readable."""
         ...
 
-    async def rectify(self, data_subject_id: str, details: ContactDetails) -> None:
-        """Replace the person's contact details wherever they are held here."""
+    async def rectify(self, data_subject_id: str, details: ContactDetails, *, at: datetime) -> None:
+        """Replace the person's contact details wherever they are held here, as the person
+        stated them `at` (a customer's statement about them made before stays overruled)."""
         ...
 
 
@@ -233,7 +234,7 @@ async def rectify(requested: RectificationRequested, *, holdings: Holdings, keys
         raise EventSchemaError("details: must be sealed for data_subject_id")
     details = await unseal(requested.details, ContactDetails, keys=keys)
     if details is not None:
-        await holdings.rectify(requested.data_subject_id, details)
+        await holdings.rectify(requested.data_subject_id, details, at=requested.requested_at)
 
 
 def participant_handlers(

@@ -237,8 +237,8 @@ class AccessHoldings:
     async def export(self, data_subject_id: str) -> AccessExport:
         return await holdings_of(data_subject_id, uow=self._uow)
 
-    async def rectify(self, data_subject_id: str, details: ContactDetails) -> None:
-        await rectify(data_subject_id, details, uow=self._uow)
+    async def rectify(self, data_subject_id: str, details: ContactDetails, *, at: datetime) -> None:
+        await rectify(data_subject_id, details, uow=self._uow, at=at)
 
 
 def _picture(account: Document | None) -> ExportedPicture | None:

@@ -261,8 +261,11 @@ class MongoRequestReadModel(MongoCollection):
             session=self._session,
         )
 
-    async def rectify_requester(self, contact_ids: list[str], *, name: str, email: str) -> int:
-        """Replace the requester's name and email in the views of these contacts (P11)."""
+    async def rectify_requester(
+        self, contact_ids: list[str], *, name: str, email: str, at: datetime
+    ) -> int:
+        """Replace the requester's name and email in the views of these contacts (P11), as
+        the person stated them `at`."""
         result = await self._collection.update_many(
             {"requester_id": {"$in": contact_ids}},
             {
@@ -270,7 +273,8 @@ class MongoRequestReadModel(MongoCollection):
                     "requester_name": name,
                     "requester_email": email,
                     "requester_email_normalised": email.strip().casefold(),
-                }
+                },
+                "$max": {"requester_stated_at": at},
             },
             session=self._session,
         )

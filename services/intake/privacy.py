@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Awaitable, Sequence, Set
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -233,12 +234,13 @@ class IntakeHoldings:
             data_subject_id, database=self._database, session=self._session, keys=self._keys
         )
 
-    async def rectify(self, data_subject_id: str, details: ContactDetails) -> None:
+    async def rectify(self, data_subject_id: str, details: ContactDetails, *, at: datetime) -> None:
         await rectify_contact(
             contact_id=data_subject_id,
             details=details,
             contacts=self._contacts,
             matching=self._matching,
+            at=at,
         )
         phone = self._matching.phone_key(details.phone)
         sealed = await seal(details, data_subject_id=data_subject_id, keys=self._keys)

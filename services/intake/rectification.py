@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Literal, Protocol
 
 from services.intake.domain import Contact
@@ -16,7 +17,7 @@ class RectifiableContacts(Protocol):
     async def get(self, contact_id: str) -> Contact | None: ...
     async def by_email(self, normalised_email: str) -> Contact | None: ...
     async def replace_details(
-        self, contact: Contact, *, email_key: str | None, phone_key: str | None
+        self, contact: Contact, *, email_key: str | None, phone_key: str | None, at: datetime
     ) -> None: ...
 
 
@@ -26,8 +27,11 @@ async def rectify_contact(
     details: ContactDetails,
     contacts: RectifiableContacts,
     matching: Matching,
+    at: datetime,
 ) -> Rectified:
-    """Replace a contact's P2 fields; an email another contact matches on is not taken over."""
+    """Replace a contact's P2 fields as the person stated them `at` (a customer's statement
+    made before then no longer replaces them); an email another contact matches on is not
+    taken over."""
     contact = await contacts.get(contact_id)
     if contact is None:
         return "unknown_contact"
@@ -41,5 +45,6 @@ async def rectify_contact(
         replace(contact, details=details),
         email_key=email_key,
         phone_key=matching.phone_key(details.phone),
+        at=at,
     )
     return "rectified" if email_key is not None else "email_kept"

@@ -65,15 +65,21 @@ class MongoContacts(MongoCollection):
         )
 
     async def replace_details(
-        self, contact: Contact, *, email_key: str | None, phone_key: str | None
+        self, contact: Contact, *, email_key: str | None, phone_key: str | None, at: datetime
     ) -> None:
-        """Overwrite the P2 fields with the contact's details; email kept when email_key is None."""
+        """Overwrite the P2 fields with the contact's details as the person stated them `at`
+        (rectification: a customer's statement made before it no longer applies); email kept
+        when email_key is None."""
         values: Document = {**contact.details.model_dump(mode="json"), "phone_e164": phone_key}
         if email_key is None:
             values.pop("email")
         else:
             values["email_normalised"] = email_key
-        await self._set({"_id": contact.contact_id}, values)
+        await self._collection.update_one(
+            {"_id": contact.contact_id},
+            {"$set": values, "$max": {"stated_at": at}},
+            session=self._session,
+        )
 
     async def follow_statement(
         self, contact: Contact, *, phone_key: str | None, at: datetime

@@ -5,6 +5,7 @@ answers."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence, Set
+from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -122,7 +123,7 @@ class RetentionHoldings:
             ],
         )
 
-    async def rectify(self, data_subject_id: str, details: ContactDetails) -> None:
+    async def rectify(self, data_subject_id: str, details: ContactDetails, *, at: datetime) -> None:
         """retention keeps no contact details, so it only notes (without them) that it was asked."""
         await self._database[RECTIFICATIONS].insert_one(
             {"data_subject_id": data_subject_id, "applied": "no contact details held by retention"},

@@ -246,7 +246,7 @@ class SurveysHoldings:
     async def export(self, data_subject_id: str) -> SurveysExport:
         return await holdings_of(data_subject_id, uow=self._uow, keys=self._keys)
 
-    async def rectify(self, data_subject_id: str, details: ContactDetails) -> None:
+    async def rectify(self, data_subject_id: str, details: ContactDetails, *, at: datetime) -> None:
         await rectify(
             data_subject_id,
             details,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from services.intake.domain import Contact
 from services.intake.handlers import Matching
@@ -32,7 +33,7 @@ class FakeContacts:
         return None
 
     async def replace_details(
-        self, contact: Contact, *, email_key: str | None, phone_key: str | None
+        self, contact: Contact, *, email_key: str | None, phone_key: str | None, at: datetime
     ) -> None:
         if email_key is not None:
             self.email_keys[contact.contact_id] = email_key
@@ -40,6 +41,7 @@ class FakeContacts:
         self.phone_keys[contact.contact_id] = phone_key
 
 
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MATCHING = Matching(fold_plus_addressing=True, default_phone_region="NO")
 
 
@@ -57,7 +59,7 @@ async def test_corrected_details_replace_the_old_and_keys_are_recomputed() -> No
         full_name="Ada Lovelace", email="Ada.L+work@Example.org", phone="22 33 44 55"
     )
     outcome = await rectify_contact(
-        contact_id="a", details=corrected, contacts=fake, matching=MATCHING
+        contact_id="a", details=corrected, contacts=fake, matching=MATCHING, at=AT
     )
     assert outcome == "rectified"
     assert fake.contacts["a"].details == corrected
@@ -69,7 +71,7 @@ async def test_an_email_another_contact_matches_on_is_not_taken_over() -> None:
     fake = contacts()
     corrected = ContactDetails(full_name="Ada Lovelace", email="BOB+x@example.org", company="X")
     outcome = await rectify_contact(
-        contact_id="a", details=corrected, contacts=fake, matching=MATCHING
+        contact_id="a", details=corrected, contacts=fake, matching=MATCHING, at=AT
     )
     assert outcome == "email_kept"
     assert fake.contacts["a"].details == ContactDetails(
@@ -83,7 +85,7 @@ async def test_an_unknown_contact_is_left_alone() -> None:
     fake = contacts()
     details = ContactDetails(full_name="Nobody", email="nobody@example.org")
     outcome = await rectify_contact(
-        contact_id="zz", details=details, contacts=fake, matching=MATCHING
+        contact_id="zz", details=details, contacts=fake, matching=MATCHING, at=AT
     )
     assert outcome == "unknown_contact"
     assert set(fake.contacts) == {"a", "b"}

@@ -118,3 +118,35 @@ async def test_an_older_statement_read_later_does_not_undo_a_newer_one(system: S
     contact = await contact_of(system, dana)
     assert (contact["full_name"], contact["phone_e164"]) == (newer.full_name, "+4791234005")
     assert await name_read(system, written.json()["request_id"]) == newer.full_name
+
+
+async def test_the_persons_own_correction_stands_against_a_statement_made_before_it(
+    system: System,
+) -> None:
+    """P4 and P11: a customer's statement made before the person corrected their details,
+    read after the correction, does not undo it; one made after it stands."""
+    eve = Person.new("Eve Early", phone="+47 912 34 007")
+    written = await system.http("intake").post("/requests", json=eve.web_form())
+    assert written.status_code == 202, written.text
+    await system.settle()
+    request_id = written.json()["request_id"]
+    tag, now = eve.full_name.split()[-1], system.clock.now()
+    corrected = {"full_name": f"Eve Corrected {tag}", "email": eve.email}
+    rectified = await system.http("retention").post(
+        "/privacy/rectifications",
+        headers=STAFF,
+        json={"data_subject_id": await requester_of(system, request_id), "details": corrected},
+    )
+    assert rectified.status_code == 202, rectified.text
+    await system.settle()
+    stale = replace(eve, full_name=f"Eve Stale {tag}")
+    publish(system, producers.contact_upserted(ORG, "c-eve", stale, at=now - timedelta(hours=1)))
+    await system.settle()
+    assert (await contact_of(system, eve))["full_name"] == corrected["full_name"]
+    assert await name_read(system, request_id) == corrected["full_name"]
+
+    later = replace(eve, full_name=f"Eve Later {tag}")
+    publish(system, producers.contact_upserted(ORG, "c-eve", later, at=now + timedelta(minutes=1)))
+    await system.settle()
+    assert (await contact_of(system, eve))["full_name"] == later.full_name
+    assert await name_read(system, request_id) == later.full_name
