@@ -35,15 +35,20 @@ async def files(system: System, person: Person) -> tuple[str, str]:
     return request_id, str(found["requester_id"])
 
 
-async def replies(system: System, person: Person, request_id: str, text: str) -> str:
+async def replies(
+    system: System, person: Person, request_id: str, text: str, *, file: bytes | None = None
+) -> str:
     """The person answers the request's thread by mail (its reference in the subject), quoting
-    the request; the id of the message it became."""
+    the request, with a file if given; the id of the message it became."""
     found = await system.database("intake")["requests"].find_one({"_id": request_id})
     quoted = f"> {found['subject']}"
     subject = f"Re: [{found['reference']}] {found['subject']}"
-    await system.send_mail(
-        mail(sender=person.email, name=person.full_name, subject=subject, body=f"{text}\n{quoted}")
+    sent = mail(
+        sender=person.email, name=person.full_name, subject=subject, body=f"{text}\n{quoted}"
     )
+    if file is not None:
+        sent.add_attachment(file, maintype="text", subtype="plain", filename="same-error.txt")
+    await system.send_mail(sent)
     await system.settle()
     written = await system.database("intake")["messages"].find_one(
         {"request_id": request_id, "body": {"$regex": text}}
@@ -86,9 +91,11 @@ async def test_a_reply_on_someone_elses_request_is_in_the_writers_export_and_goe
     adas, _ = await files(system, ada)
     _, bob_id = await files(system, bob)  # Bob is a contact of ours: he wrote in himself
     text = f"Same error here, Bob {bob.email.split('@')[0]}"
-    reply = await replies(system, bob, adas, text)
+    log = f"the log Bob sent {bob.email}".encode()
+    reply = await replies(system, bob, adas, text, file=log)
     (read,) = [m for m in await messages_read(system, adas) if text in (m["body"] or "")]
     assert read["author_role"] == "colleague"
+    (file,) = await system.database("intake")["attachments"].find({"message_id": reply}).to_list()
 
     export = (await export_of(system, bob_id))["services"]["intake"]
     assert [m["_id"] for m in export["messages"] if text in m["body"]] == [reply]
@@ -101,6 +108,8 @@ async def test_a_reply_on_someone_elses_request_is_in_the_writers_export_and_goe
     assert await messages_read(system, adas) == []  # a web request's text is not a message
     assert await system.plaintext([text, bob.email, bob.full_name]) == {}
     assert not await key_kept(system, f"message-{reply}")
+    assert not await key_kept(system, f"attachment-{file['_id']}")
+    assert await system.database("intake")["attachments"].count_documents({}) == 0
     assert await system.database("intake")["requests"].count_documents({"_id": adas}) == 1
 
 
