@@ -115,6 +115,11 @@ class Holdings(Protocol):
         own records of the `released` persons (those no ground keeps)."""
         ...
 
+    async def kept_alongside(self, scope: ErasureScope) -> tuple[KeptRecords, ...]:
+        """A person's records that stay with someone else's (what they wrote on another's
+        request, kept with it), counted from the store after the deletes, by ground."""
+        ...
+
     async def export(self, data_subject_id: str) -> BaseModel:
         """Everything held on the person, machine-readable."""
         ...
@@ -158,7 +163,8 @@ async def erase(
         kept=tuple(
             KeptRecords(records=holdings.person_records, count=count, ground=ground)
             for ground, count in sorted(by_ground.items())
-        ),
+        )
+        + await holdings.kept_alongside(scope),
         kept_data_subject_ids=tuple(sorted(kept)),
     )
 

@@ -10,10 +10,13 @@ records, P7), on a request the scope keeps, and on a held person's: the same rul
 
 from __future__ import annotations
 
+from collections import Counter
+
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.events.privacy import ErasureScope
+from shared.correspondence import kept_records, kept_with_another
+from shared.events.privacy import ErasureScope, KeptRecords
 from shared.mongo import Document, delete_in
 from shared.participant import person_ids
 
@@ -60,6 +63,34 @@ async def written_by(
     }
     taken = await database[VIEWS].distinct("_id", eligible)
     return {str(r): by_request[str(r)] for r in taken}
+
+
+async def kept_with_others(
+    database: AsyncDatabase[Document], scope: ErasureScope
+) -> tuple[KeptRecords, ...]:
+    """The person's messages that stay in other people's request views, by ground."""
+    if scope.kind != "person":
+        return ()
+    named = database[CORRESPONDENCE].find(
+        {"correspondent_id": {"$in": person_ids(scope)}}, {"request_id": 1}
+    )
+    per_request = Counter([str(found["request_id"]) async for found in named])
+    if not per_request:
+        return ()
+    views = database[VIEWS].find(
+        {"_id": {"$in": sorted(per_request)}}, {"requester_id": 1, "organisation_id": 1}
+    )
+    grounds = [
+        kept_with_another(
+            scope,
+            request_id=view["_id"],
+            requester_id=view["requester_id"],
+            organisation_id=view.get("organisation_id"),
+        )
+        async for view in views
+        for _ in range(per_request[view["_id"]])
+    ]
+    return kept_records("messages", grounds)
 
 
 async def erase_written(database: AsyncDatabase[Document], scope: ErasureScope) -> int:

@@ -19,7 +19,7 @@ from services.access.rectification import rectify
 from services.access.repository import REQUESTS
 from services.access.unit_of_work import MongoAccessUnitOfWork
 from shared.events.intake import ContactDetails
-from shared.events.privacy import ErasureScope, KeptGround
+from shared.events.privacy import ErasureScope, KeptGround, KeptRecords
 from shared.mongo import Document, Transaction, delete_in, delete_matching, each_at_once, kept_out
 from shared.participant import ErasureNotes, Kept, owned_by
 
@@ -233,6 +233,9 @@ class AccessHoldings:
     async def _written_left(self, scope: ErasureScope) -> int:
         written = await correspondence.written_by(self._views.database, scope)
         return sum(len(messages) for messages in written.values())
+
+    async def kept_alongside(self, scope: ErasureScope) -> tuple[KeptRecords, ...]:
+        return await correspondence.kept_with_others(self._views.database, scope)
 
     async def export(self, data_subject_id: str) -> AccessExport:
         return await holdings_of(data_subject_id, uow=self._uow)

@@ -13,6 +13,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.intake import correspondence
 from services.intake.domain import attachment_key_id, message_key_id
 from services.intake.handlers import Matching
 from services.intake.rectification import rectify_contact
@@ -31,9 +32,14 @@ from services.intake.representative_store import REPRESENTATIVES
 from services.intake.smtp import mail_key_id
 from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
 from shared.events.intake import AttachmentContent, ContactDetails
-from shared.events.privacy import ErasureScope, KeptGround
+from shared.events.privacy import ErasureScope, KeptGround, KeptRecords
 from shared.mongo import Document, Transaction, delete_in, delete_matching, each_at_once, kept_out
-from shared.participant import ErasureNotes, Kept, owned_by, person_ids
+from shared.participant import (
+    ErasureNotes,
+    Kept,
+    owned_by,
+    person_ids,
+)
 
 
 class IntakeExport(BaseModel):
@@ -58,20 +64,6 @@ def representatives_in(scope: ErasureScope) -> Document | None:
     if scope.kind == "person":
         return {"contact_id": {"$in": person_ids(scope)}}
     return None
-
-
-def correspondence_in(scope: ErasureScope) -> Document | None:
-    """What a person wrote on other people's requests (their messages and raw mails) that
-    their own erasure takes: not on a customer's request, which stays in the organisation's
-    records (P7), nor on a request the scope keeps, nor on a held person's."""
-    if scope.kind != "person":
-        return None
-    return {
-        "correspondent_id": {"$in": person_ids(scope)},
-        "organisation_id": None,
-        "request_id": {"$nin": list(scope.keep_request_ids)},
-        "requester_id": {"$nin": list(scope.keep_data_subject_ids)},
-    }
 
 
 def scoped(scope: ErasureScope) -> tuple[Document, Document] | None:
@@ -113,9 +105,11 @@ class IntakeHoldings:
         return found
 
     async def delete(self, scope: ErasureScope, *, notes: ErasureNotes) -> None:
-        written = correspondence_in(scope)
+        written = correspondence.written_in(scope)
         if written is not None:
-            await self._delete_correspondence(written, notes=notes)
+            await correspondence.delete_written(
+                self._database, written, keys=self._keys, notes=notes
+            )
         filters = scoped(scope)
         if filters is None:
             return
@@ -145,30 +139,6 @@ class IntakeHoldings:
         if named is not None:
             deleted = await delete_matching(self._database[REPRESENTATIVES], named)
             await notes.deleted("representatives", deleted)
-
-    async def _delete_correspondence(self, written: Document, *, notes: ErasureNotes) -> None:
-        """A person's messages and raw mails on others' requests, with their files and keys."""
-        messages = self._database[MESSAGES].find(written, {"_id": 1, "request_id": 1})
-        found = {str(m["_id"]): str(m["request_id"]) async for m in messages}
-        if not found:  # its mail and files are deleted before it: nothing else is left either
-            return
-        mails = [str(m["_id"]) async for m in self._database[RAW_MAILS].find(written, {"_id": 1})]
-        files = self._database[ATTACHMENTS].find(
-            {
-                "request_id": {"$in": sorted(set(found.values()))},
-                "message_id": {"$in": list(found)},
-            },
-            {"_id": 1},
-        )
-        file_ids = [str(file["_id"]) async for file in files]
-        await self._keys.shred_many(
-            [message_key_id(m) for m in found]
-            + [mail_key_id(m) for m in mails]
-            + [attachment_key_id(f) for f in file_ids]
-        )
-        for name, ids in ((ATTACHMENTS, file_ids), (RAW_MAILS, mails), (MESSAGES, list(found))):
-            if ids:
-                await notes.deleted(name, await delete_in(self._database[name], "_id", ids))
 
     async def release(
         self, persons: Sequence[str], scope: ErasureScope, *, held: Set[str], notes: ErasureNotes
@@ -220,7 +190,7 @@ class IntakeHoldings:
         named = representatives_in(scope)
         if named is not None:
             counting[REPRESENTATIVES] = self._database[REPRESENTATIVES].count_documents(named)
-        written = correspondence_in(scope)
+        written = correspondence.written_in(scope)
         if written is not None:
             for name in (MESSAGES, RAW_MAILS):
                 counting[f"written.{name}"] = self._database[name].count_documents(written)
@@ -228,6 +198,9 @@ class IntakeHoldings:
         for name in (MESSAGES, RAW_MAILS):  # what they wrote elsewhere counts as those copies
             counted[name] = counted.get(name, 0) + counted.pop(f"written.{name}", 0)
         return {**left, **counted}
+
+    async def kept_alongside(self, scope: ErasureScope) -> tuple[KeptRecords, ...]:
+        return await correspondence.kept_with_others(self._database, scope)
 
     async def export(self, data_subject_id: str) -> IntakeExport:
         return await holdings_of(

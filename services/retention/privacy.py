@@ -21,6 +21,7 @@ from shared.events.privacy import (
     ErasureCompleted,
     ErasureScope,
     ExportContributed,
+    KeptRecords,
 )
 from shared.mongo import Document, Transaction, delete_matching, each_at_once, kept_out
 from shared.participant import ErasureNotes, Kept, owned_by, person_ids
@@ -100,6 +101,9 @@ class RetentionHoldings:
         if scope.kind == "person":
             counting["person_links"] = self._links.count_of(person_ids(scope))
         return {"retention_clocks": 0, **await each_at_once(counting)}
+
+    async def kept_alongside(self, scope: ErasureScope) -> tuple[KeptRecords, ...]:
+        return ()  # nothing of a person's is kept with another's here
 
     async def export(self, data_subject_id: str) -> RetentionRecord:
         clocks = await MongoRetentionClocks(self._database).of_requester(data_subject_id)

@@ -24,7 +24,7 @@ from shared import erasure_progress
 from shared.clock import Clock
 from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
 from shared.events.intake import ContactDetails
-from shared.events.privacy import ErasureScope
+from shared.events.privacy import ErasureScope, KeptRecords
 from shared.events.surveys import ResponseComment
 from shared.mongo import Document, delete_in, delete_matching, each_at_once, kept_out
 from shared.participant import ErasureNotes, Kept, owned_by
@@ -242,6 +242,9 @@ class SurveysHoldings:
         )
         counting["person_links"] = MongoPersonLinks(self._database).count_of(sorted(released))
         return {**left, **await each_at_once(counting)}
+
+    async def kept_alongside(self, scope: ErasureScope) -> tuple[KeptRecords, ...]:
+        return ()  # nothing of a person's is kept with another's here
 
     async def export(self, data_subject_id: str) -> SurveysExport:
         return await holdings_of(data_subject_id, uow=self._uow, keys=self._keys)

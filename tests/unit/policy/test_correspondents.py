@@ -104,6 +104,7 @@ async def test_a_reply_on_someone_elses_request_is_in_the_writers_export_and_goe
     certificate = await erase(system, bob_id)
     assert certificate["remaining_total"] == 0
     assert certificate["participants"]["access"]["counts"]["messages"] == 1
+    assert certificate["kept"] == []  # Ada's request is nobody's record but Ada's
     # Ada's request stays, without what Bob wrote on it, everywhere and in Kafka history
     assert await messages_read(system, adas) == []  # a web request's text is not a message
     assert await system.plaintext([text, bob.email, bob.full_name]) == {}
@@ -145,8 +146,37 @@ async def test_a_reply_on_a_customers_request_stays_in_the_organisations_records
 
     certificate = await erase(system, bob_id)
     assert certificate["remaining_total"] == 0
+    kept = {"records": "messages", "count": 1, "ground": "customer_records"}  # said, by each
+    assert [certificate["participants"][p]["kept"] for p in ("intake", "access")] == [[kept]] * 2
     assert [
         m["message_id"] for m in await messages_read(system, customer) if text in m["body"]
     ] == [reply]
     assert await key_kept(system, f"message-{reply}")
     assert await system.database("intake")["contacts"].count_documents({"_id": bob_id}) == 0
+
+
+async def test_a_reply_on_a_held_request_stays_with_the_hold(system: System) -> None:
+    """A legal hold on Ada's request keeps it whole: Bob's reply on it stays when Bob is erased,
+    and each service's part of the certificate says so."""
+    ada, bob = Person.new("Ada Asker"), Person.new("Bob Replier")
+    adas, _ = await files(system, ada)
+    _, bob_id = await files(system, bob)
+    text = "Bob's note on a held request"
+    reply = await replies(system, bob, adas, text)
+    hold = await system.http("retention").post(
+        "/retention/legal-holds",
+        headers=STAFF,
+        json={
+            "scope": {"kind": "request", "id": adas},
+            "reason": "contractual_dispute",
+            "case_reference": "CASE-17",
+        },
+    )
+    assert hold.status_code == 201, hold.text
+
+    certificate = await erase(system, bob_id)
+    assert certificate["remaining_total"] == 0
+    kept = {"records": "messages", "count": 1, "ground": "legal_hold"}
+    assert [certificate["participants"][p]["kept"] for p in ("intake", "access")] == [[kept]] * 2
+    assert [m["message_id"] for m in await messages_read(system, adas)] == [reply]
+    assert await key_kept(system, f"message-{reply}")

@@ -1,0 +1,79 @@
+"""What a correspondent wrote on other people's requests (P11): a contact of ours, not the
+requester, who wrote on a request's thread by mail (copied in, or replying). Their messages and
+raw mails carry a sparse `correspondent_id`; each message is sealed in events with a key of its
+own (`Message.sealed_under`). Their own erasure takes them, with their files and keys, except
+what stays with the request (`shared.correspondence.kept_with_another`); their export holds
+them (`services.intake.privacy.holdings_of`)."""
+
+from __future__ import annotations
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.intake.domain import attachment_key_id, message_key_id
+from services.intake.repository import ATTACHMENTS, MESSAGES, RAW_MAILS
+from services.intake.smtp import mail_key_id
+from shared.correspondence import kept_records, kept_with_another
+from shared.crypto import KeyStore
+from shared.events.privacy import ErasureScope, KeptRecords
+from shared.mongo import Document, delete_in
+from shared.participant import ErasureNotes, person_ids
+
+
+def written_in(scope: ErasureScope) -> Document | None:
+    """What a person wrote on other people's requests (their messages and raw mails) that
+    their own erasure takes: not on a customer's request, which stays in the organisation's
+    records (P7), nor on a request the scope keeps, nor on a held person's."""
+    if scope.kind != "person":
+        return None
+    return {
+        "correspondent_id": {"$in": person_ids(scope)},
+        "organisation_id": None,
+        "request_id": {"$nin": list(scope.keep_request_ids)},
+        "requester_id": {"$nin": list(scope.keep_data_subject_ids)},
+    }
+
+
+async def delete_written(
+    database: AsyncDatabase[Document], written: Document, *, keys: KeyStore, notes: ErasureNotes
+) -> None:
+    """A person's messages and raw mails on others' requests, with their files and keys."""
+    messages = database[MESSAGES].find(written, {"_id": 1, "request_id": 1})
+    found = {str(m["_id"]): str(m["request_id"]) async for m in messages}
+    if not found:  # its mail and files are deleted before it: nothing else is left either
+        return
+    mails = [str(m["_id"]) async for m in database[RAW_MAILS].find(written, {"_id": 1})]
+    files = database[ATTACHMENTS].find(
+        {"request_id": {"$in": sorted(set(found.values()))}, "message_id": {"$in": list(found)}},
+        {"_id": 1},
+    )
+    file_ids = [str(file["_id"]) async for file in files]
+    await keys.shred_many(
+        [message_key_id(m) for m in found]
+        + [mail_key_id(m) for m in mails]
+        + [attachment_key_id(f) for f in file_ids]
+    )
+    for name, ids in ((ATTACHMENTS, file_ids), (RAW_MAILS, mails), (MESSAGES, list(found))):
+        if ids:
+            await notes.deleted(name, await delete_in(database[name], "_id", ids))
+
+
+async def kept_with_others(
+    database: AsyncDatabase[Document], scope: ErasureScope
+) -> tuple[KeptRecords, ...]:
+    """What the person wrote on others' requests that stays with them, by ground."""
+    if scope.kind != "person":
+        return ()
+    written = database[MESSAGES].find(
+        {"correspondent_id": {"$in": person_ids(scope)}},
+        {"request_id": 1, "requester_id": 1, "organisation_id": 1},
+    )
+    grounds = [
+        kept_with_another(
+            scope,
+            request_id=m["request_id"],
+            requester_id=m["requester_id"],
+            organisation_id=m.get("organisation_id"),
+        )
+        async for m in written
+    ]
+    return kept_records("messages", grounds)
