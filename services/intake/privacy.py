@@ -34,12 +34,7 @@ from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
 from shared.events.intake import AttachmentContent, ContactDetails
 from shared.events.privacy import ErasureScope, KeptGround, KeptRecords
 from shared.mongo import Document, Transaction, delete_in, delete_matching, each_at_once, kept_out
-from shared.participant import (
-    ErasureNotes,
-    Kept,
-    owned_by,
-    person_ids,
-)
+from shared.participant import ErasureNotes, Kept, owned_by, person_ids
 
 
 class IntakeExport(BaseModel):
