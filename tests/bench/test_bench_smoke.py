@@ -73,7 +73,7 @@ async def test_bench_harness_measures_and_writes_the_report(stack: Stack, tmp_pa
     written = json.loads(data.read_text())
     assert len(written["figures"]) == 26
     assert written["figures"][0]["ratio"] == intake.ratio
-    table = [line for line in markdown.read_text().splitlines() if line.startswith("| 4 ")]
+    table = [line for line in markdown.read_text().splitlines() if line.startswith("| 4 access")]
     assert len(table) == 24
     again = tmp_path / "again.md"
     report.rerender(data=data, markdown=again)  # the markdown again from the JSON alone
