@@ -7,17 +7,18 @@ from collections import Counter
 from collections.abc import Iterable
 
 from shared.events.privacy import ErasureScope, KeptGround, KeptRecords
+from shared.mongo import Document
 
 
-def kept_with_another(
-    scope: ErasureScope, *, request_id: str, requester_id: str, organisation_id: str | None
-) -> KeptGround | None:
+def kept_with_another(scope: ErasureScope, request_id: str, request: Document) -> KeptGround | None:
     """Why what a person wrote on someone else's request stays when the person is erased:
     the request is held (retention names every held request, and held persons, in the
-    scope), or it is a customer's (P7: the organisation's records); None if it goes."""
-    if request_id in scope.keep_request_ids or requester_id in scope.keep_data_subject_ids:
+    scope), or it is a customer's (P7: the organisation's records); None if it goes.
+    `request` is any copy that carries the request's `requester_id` and `organisation_id`."""
+    held = request_id in scope.keep_request_ids
+    if held or request["requester_id"] in scope.keep_data_subject_ids:
         return "legal_hold"
-    return "customer_records" if organisation_id else None
+    return "customer_records" if request.get("organisation_id") else None
 
 
 def kept_records(records: str, grounds: Iterable[KeptGround | None]) -> tuple[KeptRecords, ...]:

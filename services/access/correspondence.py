@@ -81,12 +81,7 @@ async def kept_with_others(
         {"_id": {"$in": sorted(per_request)}}, {"requester_id": 1, "organisation_id": 1}
     )
     grounds = [
-        kept_with_another(
-            scope,
-            request_id=view["_id"],
-            requester_id=view["requester_id"],
-            organisation_id=view.get("organisation_id"),
-        )
+        kept_with_another(scope, view["_id"], view)
         async for view in views
         for _ in range(per_request[view["_id"]])
     ]

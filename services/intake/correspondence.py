@@ -67,13 +67,5 @@ async def kept_with_others(
         {"correspondent_id": {"$in": person_ids(scope)}},
         {"request_id": 1, "requester_id": 1, "organisation_id": 1},
     )
-    grounds = [
-        kept_with_another(
-            scope,
-            request_id=m["request_id"],
-            requester_id=m["requester_id"],
-            organisation_id=m.get("organisation_id"),
-        )
-        async for m in written
-    ]
+    grounds = [kept_with_another(scope, m["request_id"], m) async for m in written]
     return kept_records("messages", grounds)
