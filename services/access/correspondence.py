@@ -11,6 +11,7 @@ records, P7), on a request the scope keeps, and on a held person's: the same rul
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -42,13 +43,14 @@ async def remember(
 
 
 async def written_by(
-    database: AsyncDatabase[Document], scope: ErasureScope
+    database: AsyncDatabase[Document], persons: Sequence[str], scope: ErasureScope
 ) -> dict[str, list[str]]:
-    """The messages a person's erasure takes from other people's requests, by request."""
-    if scope.kind != "person":
+    """The messages of these persons that go with them (their own erasure, or their last
+    request, P8) from other people's requests, by request."""
+    if not persons:
         return {}
     named = database[CORRESPONDENCE].find(
-        {"correspondent_id": {"$in": person_ids(scope)}}, {"request_id": 1}
+        {"correspondent_id": {"$in": list(persons)}}, {"request_id": 1}
     )
     by_request: dict[str, list[str]] = {}
     async for found in named:
@@ -88,9 +90,11 @@ async def kept_with_others(
     return kept_records("messages", grounds)
 
 
-async def erase_written(database: AsyncDatabase[Document], scope: ErasureScope) -> int:
-    """Take a person's messages out of other people's request views; how many were taken."""
-    written = await written_by(database, scope)
+async def erase_written(
+    database: AsyncDatabase[Document], persons: Sequence[str], scope: ErasureScope
+) -> int:
+    """Take these persons' messages out of other people's request views; how many."""
+    written = await written_by(database, persons, scope)
     messages = [m for ids in written.values() for m in ids]
     if not messages:
         return 0

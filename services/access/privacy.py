@@ -21,7 +21,7 @@ from services.access.unit_of_work import MongoAccessUnitOfWork
 from shared.events.intake import ContactDetails
 from shared.events.privacy import ErasureScope, KeptGround, KeptRecords
 from shared.mongo import Document, Transaction, delete_in, delete_matching, each_at_once, kept_out
-from shared.participant import ErasureNotes, Kept, owned_by
+from shared.participant import ErasureNotes, Kept, owned_by, person_ids
 
 
 class ExportedRequest(BaseModel):
@@ -109,7 +109,9 @@ class AccessHoldings:
 
     async def delete(self, scope: ErasureScope, *, notes: ErasureNotes) -> None:
         if scope.kind == "person":  # what they wrote on others' requests
-            written = await correspondence.erase_written(self._views.database, scope)
+            written = await correspondence.erase_written(
+                self._views.database, person_ids(scope), scope
+            )
             await notes.deleted("messages", written)
         views, grants = in_scope(scope), in_scope(scope, field="request_id")
         if views is not None and grants is not None:
@@ -151,6 +153,10 @@ class AccessHoldings:
             if not set(account["contact_ids"]) <= set(linked[p])
         }
         grounds.update(await self._grounds(grown, scope, held=held))
+        writers = [c for p in free if grounds[p] is None for c in linked[p]]
+        if writers and scope.kind != "person":  # with their last request, what they wrote (P8)
+            taken = await correspondence.erase_written(self._views.database, writers, scope)
+            await notes.deleted("messages", taken)
         kept = {
             p: Kept(g, str(accounts[p]["_id"])) for p, g in grounds.items() if g and p in accounts
         }
@@ -223,15 +229,16 @@ class AccessHoldings:
             counting["representatives"] = self._representatives.count_documents(
                 {"contact_id": {"$in": released_ids}}
             )
-        if scope.kind == "person":
-            counting["messages"] = self._written_left(scope)
+        writers = person_ids(scope) if scope.kind == "person" else released_ids
+        if writers:
+            counting["messages"] = self._written_left(writers, scope)
         counted = await each_at_once(counting)
         if "organisations" in counted:  # the organisation's own record counts with its people
             counted["organisation_records"] += counted.pop("organisations")
         return {**left, **counted}
 
-    async def _written_left(self, scope: ErasureScope) -> int:
-        written = await correspondence.written_by(self._views.database, scope)
+    async def _written_left(self, writers: list[str], scope: ErasureScope) -> int:
+        written = await correspondence.written_by(self._views.database, writers, scope)
         return sum(len(messages) for messages in written.values())
 
     async def kept_alongside(self, scope: ErasureScope) -> tuple[KeptRecords, ...]:

@@ -7,6 +7,8 @@ them (`services.intake.privacy.holdings_of`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.intake.domain import attachment_key_id, message_key_id
@@ -19,14 +21,13 @@ from shared.mongo import Document, delete_in
 from shared.participant import ErasureNotes, person_ids
 
 
-def written_in(scope: ErasureScope) -> Document | None:
-    """What a person wrote on other people's requests (their messages and raw mails) that
-    their own erasure takes: not on a customer's request, which stays in the organisation's
-    records (P7), nor on a request the scope keeps, nor on a held person's."""
-    if scope.kind != "person":
-        return None
+def written_by(persons: Sequence[str], scope: ErasureScope) -> Document:
+    """What these persons wrote on other people's requests (their messages and raw mails) that
+    goes with them (their own erasure, or their last request, P8): not on a customer's
+    request, which stays in the organisation's records (P7), nor on a request the scope keeps,
+    nor on a held person's."""
     return {
-        "correspondent_id": {"$in": person_ids(scope)},
+        "correspondent_id": {"$in": list(persons)},
         "organisation_id": None,
         "request_id": {"$nin": list(scope.keep_request_ids)},
         "requester_id": {"$nin": list(scope.keep_data_subject_ids)},

@@ -100,8 +100,8 @@ class IntakeHoldings:
         return found
 
     async def delete(self, scope: ErasureScope, *, notes: ErasureNotes) -> None:
-        written = correspondence.written_in(scope)
-        if written is not None:
+        if scope.kind == "person":  # what they wrote on others' requests
+            written = correspondence.written_by(person_ids(scope), scope)
             await correspondence.delete_written(
                 self._database, written, keys=self._keys, notes=notes
             )
@@ -159,6 +159,11 @@ class IntakeHoldings:
         doomed = sorted(set(left) - set(kept))
         if doomed:
             await notes.deleted("contacts", await delete_in(contacts, "_id", doomed))
+        if doomed and scope.kind != "person":  # with their last request, what they wrote (P8)
+            written = correspondence.written_by(doomed, scope)
+            await correspondence.delete_written(
+                self._database, written, keys=self._keys, notes=notes
+            )
         if kept:  # the organisations of what is left
             await contacts.bulk_write(
                 [
@@ -185,8 +190,9 @@ class IntakeHoldings:
         named = representatives_in(scope)
         if named is not None:
             counting[REPRESENTATIVES] = self._database[REPRESENTATIVES].count_documents(named)
-        written = correspondence.written_in(scope)
-        if written is not None:
+        writers = person_ids(scope) if scope.kind == "person" else sorted(released)
+        if writers:
+            written = correspondence.written_by(writers, scope)
             for name in (MESSAGES, RAW_MAILS):
                 counting[f"written.{name}"] = self._database[name].count_documents(written)
         counted = await each_at_once(counting)

@@ -11,6 +11,7 @@ in the organisation's records); and it goes with Ada's request, which it may quo
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -180,3 +181,30 @@ async def test_a_reply_on_a_held_request_stays_with_the_hold(system: System) -> 
     assert [certificate["participants"][p]["kept"] for p in ("intake", "access")] == [[kept]] * 2
     assert [m["message_id"] for m in await messages_read(system, adas)] == [reply]
     assert await key_kept(system, f"message-{reply}")
+
+
+async def test_what_a_person_wrote_elsewhere_goes_with_their_last_request(system: System) -> None:
+    """P8: Bob's only request goes after a year without activity, and all his personal data
+    with it: his reply on Ada's request too (Ada's request, still active, stays)."""
+    ada, bob = Person.new("Ada Asker"), Person.new("Bob Replier")
+    adas, _ = await files(system, ada)
+    bobs, bob_id = await files(system, bob)
+    text = "Bob's reply, a year ago"
+    reply = await replies(system, bob, adas, text)
+    system.clock.advance(timedelta(days=300))
+    answered = await system.http("intake").post(
+        f"/requests/{adas}/messages", json={"body": "Fixed now?"}, headers=STAFF
+    )
+    assert answered.status_code == 201, answered.text
+    await system.settle()
+    system.clock.advance(timedelta(days=66))
+    await system.settle()
+
+    (certificate,) = await certificates(system)
+    assert certificate["scope"] == {"kind": "request", "id": bobs}
+    assert certificate["remaining_total"] == 0
+    assert certificate["participants"]["access"]["counts"]["messages"] == 1
+    assert [m["body"] for m in await messages_read(system, adas)] == ["Fixed now?"]
+    assert await system.plaintext([text, bob.email, bob.full_name]) == {}
+    assert not await key_kept(system, f"message-{reply}")
+    assert await system.database("intake")["contacts"].count_documents({"_id": bob_id}) == 0
