@@ -115,9 +115,12 @@ class Holdings(Protocol):
         own records of the `released` persons (those no ground keeps)."""
         ...
 
-    async def kept_alongside(self, scope: ErasureScope) -> tuple[KeptRecords, ...]:
-        """A person's records that stay with someone else's (what they wrote on another's
-        request, kept with it), counted from the store after the deletes, by ground."""
+    async def kept_alongside(
+        self, scope: ErasureScope, *, released: set[str]
+    ) -> tuple[KeptRecords, ...]:
+        """Records of the scope's person, or of the `released` persons, that stay with someone
+        else's (what they wrote on another's request, kept with it), counted from the store
+        after the deletes, by ground."""
         ...
 
     async def export(self, data_subject_id: str) -> BaseModel:
@@ -164,7 +167,7 @@ async def erase(
             KeptRecords(records=holdings.person_records, count=count, ground=ground)
             for ground, count in sorted(by_ground.items())
         )
-        + await holdings.kept_alongside(scope),
+        + await holdings.kept_alongside(scope, released=subjects - set(kept)),
         kept_data_subject_ids=tuple(sorted(kept)),
     )
 

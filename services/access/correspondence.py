@@ -19,7 +19,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 from shared.correspondence import kept_records, kept_with_another
 from shared.events.privacy import ErasureScope, KeptRecords
 from shared.mongo import Document, delete_in
-from shared.participant import person_ids
 
 CORRESPONDENCE = "correspondence"
 VIEWS = "request_views"
@@ -68,13 +67,13 @@ async def written_by(
 
 
 async def kept_with_others(
-    database: AsyncDatabase[Document], scope: ErasureScope
+    database: AsyncDatabase[Document], persons: Sequence[str], scope: ErasureScope
 ) -> tuple[KeptRecords, ...]:
     """The person's messages that stay in other people's request views, by ground."""
-    if scope.kind != "person":
+    if not persons:
         return ()
     named = database[CORRESPONDENCE].find(
-        {"correspondent_id": {"$in": person_ids(scope)}}, {"request_id": 1}
+        {"correspondent_id": {"$in": list(persons)}}, {"request_id": 1}
     )
     per_request = Counter([str(found["request_id"]) async for found in named])
     if not per_request:

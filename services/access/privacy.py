@@ -241,8 +241,11 @@ class AccessHoldings:
         written = await correspondence.written_by(self._views.database, writers, scope)
         return sum(len(messages) for messages in written.values())
 
-    async def kept_alongside(self, scope: ErasureScope) -> tuple[KeptRecords, ...]:
-        return await correspondence.kept_with_others(self._views.database, scope)
+    async def kept_alongside(
+        self, scope: ErasureScope, *, released: set[str]
+    ) -> tuple[KeptRecords, ...]:
+        writers = person_ids(scope) if scope.kind == "person" else sorted(released)
+        return await correspondence.kept_with_others(self._views.database, writers, scope)
 
     async def export(self, data_subject_id: str) -> AccessExport:
         return await holdings_of(data_subject_id, uow=self._uow)

@@ -18,7 +18,7 @@ from shared.correspondence import kept_records, kept_with_another
 from shared.crypto import KeyStore
 from shared.events.privacy import ErasureScope, KeptRecords
 from shared.mongo import Document, delete_in
-from shared.participant import ErasureNotes, person_ids
+from shared.participant import ErasureNotes
 
 
 def written_by(persons: Sequence[str], scope: ErasureScope) -> Document:
@@ -59,13 +59,13 @@ async def delete_written(
 
 
 async def kept_with_others(
-    database: AsyncDatabase[Document], scope: ErasureScope
+    database: AsyncDatabase[Document], persons: Sequence[str], scope: ErasureScope
 ) -> tuple[KeptRecords, ...]:
     """What the person wrote on others' requests that stays with them, by ground."""
-    if scope.kind != "person":
+    if not persons:
         return ()
     written = database[MESSAGES].find(
-        {"correspondent_id": {"$in": person_ids(scope)}},
+        {"correspondent_id": {"$in": list(persons)}},
         {"request_id": 1, "requester_id": 1, "organisation_id": 1},
     )
     grounds = [kept_with_another(scope, m["request_id"], m) async for m in written]

@@ -200,8 +200,11 @@ class IntakeHoldings:
             counted[name] = counted.get(name, 0) + counted.pop(f"written.{name}", 0)
         return {**left, **counted}
 
-    async def kept_alongside(self, scope: ErasureScope) -> tuple[KeptRecords, ...]:
-        return await correspondence.kept_with_others(self._database, scope)
+    async def kept_alongside(
+        self, scope: ErasureScope, *, released: set[str]
+    ) -> tuple[KeptRecords, ...]:
+        writers = person_ids(scope) if scope.kind == "person" else sorted(released)
+        return await correspondence.kept_with_others(self._database, writers, scope)
 
     async def export(self, data_subject_id: str) -> IntakeExport:
         return await holdings_of(

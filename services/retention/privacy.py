@@ -102,7 +102,9 @@ class RetentionHoldings:
             counting["person_links"] = self._links.count_of(person_ids(scope))
         return {"retention_clocks": 0, **await each_at_once(counting)}
 
-    async def kept_alongside(self, scope: ErasureScope) -> tuple[KeptRecords, ...]:
+    async def kept_alongside(
+        self, scope: ErasureScope, *, released: set[str]
+    ) -> tuple[KeptRecords, ...]:
         return ()  # nothing of a person's is kept with another's here
 
     async def export(self, data_subject_id: str) -> RetentionRecord:

@@ -243,7 +243,9 @@ class SurveysHoldings:
         counting["person_links"] = MongoPersonLinks(self._database).count_of(sorted(released))
         return {**left, **await each_at_once(counting)}
 
-    async def kept_alongside(self, scope: ErasureScope) -> tuple[KeptRecords, ...]:
+    async def kept_alongside(
+        self, scope: ErasureScope, *, released: set[str]
+    ) -> tuple[KeptRecords, ...]:
         return ()  # nothing of a person's is kept with another's here
 
     async def export(self, data_subject_id: str) -> SurveysExport:

@@ -208,3 +208,25 @@ async def test_what_a_person_wrote_elsewhere_goes_with_their_last_request(system
     assert await system.plaintext([text, bob.email, bob.full_name]) == {}
     assert not await key_kept(system, f"message-{reply}")
     assert await system.database("intake")["contacts"].count_documents({"_id": bob_id}) == 0
+
+
+async def test_what_stays_of_a_released_persons_writing_is_said(system: System) -> None:
+    """P8 with P7: Bob's last request goes; his reply on a customer's request stays in the
+    organisation's records, and the purge's certificate says so, service by service."""
+    customer = await customer_with_a_request(
+        system, official=Person.new("Olga"), rep=Person.new("Rita Rep")
+    )
+    bob = Person.new("Bob Replier")
+    bobs, _ = await files(system, bob)
+    text = "Bob's note on the customer's request, a year ago"
+    reply = await replies(system, bob, customer, text)
+    system.clock.advance(timedelta(days=366))
+    await system.settle()
+
+    (certificate,) = await certificates(system)
+    assert certificate["scope"] == {"kind": "request", "id": bobs}
+    assert certificate["remaining_total"] == 0
+    kept = {"records": "messages", "count": 1, "ground": "customer_records"}
+    for participant in ("intake", "access"):
+        assert kept in certificate["participants"][participant]["kept"]
+    assert [m["message_id"] for m in await messages_read(system, customer)] == [reply]
