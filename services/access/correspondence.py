@@ -4,20 +4,20 @@ replying). Their messages live in the requests' views; `correspondence` names wh
 so that their erasure finds them without reading every view.
 
 Their erasure takes them out of the views, except on a customer's request (the organisation's
-records, P7), on a request the scope keeps, and on a held person's: the same rule as intake's
-(`services.intake.privacy.correspondence_in`).
+records, P7), on a held request, and on a held person's: the rule of
+`shared.correspondence.kept_with_another`, which intake's `written_by` puts as a query. So does
+the purge of their last request (P8).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.correspondence import kept_records, kept_with_another
-from shared.events.privacy import ErasureScope, KeptRecords
+from shared.events.privacy import ErasureScope, KeptGround, KeptRecords
 from shared.mongo import Document, delete_in
 
 CORRESPONDENCE = "correspondence"
@@ -41,52 +41,45 @@ async def remember(
     )
 
 
-async def written_by(
+async def _sorted_out(
     database: AsyncDatabase[Document], persons: Sequence[str], scope: ErasureScope
-) -> dict[str, list[str]]:
-    """The messages of these persons that go with them (their own erasure, or their last
-    request, P8) from other people's requests, by request."""
+) -> list[tuple[str, list[str], KeptGround | None]]:
+    """These persons' messages in other people's request views, by request, each request with
+    why what they wrote on it stays (`kept_with_another`), or None if it goes."""
     if not persons:
-        return {}
+        return []
     named = database[CORRESPONDENCE].find(
         {"correspondent_id": {"$in": list(persons)}}, {"request_id": 1}
     )
     by_request: dict[str, list[str]] = {}
     async for found in named:
         by_request.setdefault(str(found["request_id"]), []).append(str(found["_id"]))
-    candidates = sorted(set(by_request) - set(scope.keep_request_ids))
-    if not candidates:
-        return {}
-    eligible: Document = {
-        "_id": {"$in": candidates},
-        "organisation_id": None,
-        "requester_id": {"$nin": list(scope.keep_data_subject_ids)},
-    }
-    taken = await database[VIEWS].distinct("_id", eligible)
-    return {str(r): by_request[str(r)] for r in taken}
+    if not by_request:
+        return []
+    views = database[VIEWS].find(
+        {"_id": {"$in": sorted(by_request)}}, {"requester_id": 1, "organisation_id": 1}
+    )
+    return [
+        (view["_id"], by_request[view["_id"]], kept_with_another(scope, view["_id"], view))
+        async for view in views
+    ]
+
+
+async def written_by(
+    database: AsyncDatabase[Document], persons: Sequence[str], scope: ErasureScope
+) -> dict[str, list[str]]:
+    """The messages of these persons that go with them (their own erasure, or their last
+    request, P8) from other people's requests, by request."""
+    found = await _sorted_out(database, persons, scope)
+    return {request_id: messages for request_id, messages, ground in found if ground is None}
 
 
 async def kept_with_others(
     database: AsyncDatabase[Document], persons: Sequence[str], scope: ErasureScope
 ) -> tuple[KeptRecords, ...]:
-    """The person's messages that stay in other people's request views, by ground."""
-    if not persons:
-        return ()
-    named = database[CORRESPONDENCE].find(
-        {"correspondent_id": {"$in": list(persons)}}, {"request_id": 1}
-    )
-    per_request = Counter([str(found["request_id"]) async for found in named])
-    if not per_request:
-        return ()
-    views = database[VIEWS].find(
-        {"_id": {"$in": sorted(per_request)}}, {"requester_id": 1, "organisation_id": 1}
-    )
-    grounds = [
-        kept_with_another(scope, view["_id"], view)
-        async for view in views
-        for _ in range(per_request[view["_id"]])
-    ]
-    return kept_records("messages", grounds)
+    """These persons' messages that stay in other people's request views, by ground."""
+    found = await _sorted_out(database, persons, scope)
+    return kept_records("messages", (g for _, messages, g in found for _ in messages))
 
 
 async def erase_written(
