@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.support import producers
 from tests.support.intake import mail
 from tests.support.memory import STAFF, MemorySystem
 from tests.support.producers import Person
@@ -164,16 +165,8 @@ async def test_a_reply_on_a_held_request_stays_with_the_hold(system: System) -> 
     _, bob_id = await files(system, bob)
     text = "Bob's note on a held request"
     reply = await replies(system, bob, adas, text)
-    hold = await system.http("retention").post(
-        "/retention/legal-holds",
-        headers=STAFF,
-        json={
-            "scope": {"kind": "request", "id": adas},
-            "reason": "contractual_dispute",
-            "case_reference": "CASE-17",
-        },
-    )
-    assert hold.status_code == 201, hold.text
+    system.publish(*producers.hold_placed("request", adas, at=system.clock.now()))  # legal
+    await system.settle()
 
     certificate = await erase(system, bob_id)
     assert certificate["remaining_total"] == 0
