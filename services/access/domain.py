@@ -27,13 +27,16 @@ class AttachmentView:
 
 @dataclass(frozen=True)
 class MessageView:
-    """One message of a request; its body is None once erased."""
+    """One message of a request; its body is None once erased. `correspondent_id`: the contact
+    who wrote it when not the requester (copied in, or replying), for a data-subject request to
+    name them (P11)."""
 
     message_id: str
     author_role: str
     added_at: datetime
     body: str | None
     attachments: tuple[AttachmentView, ...] = ()
+    correspondent_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -156,8 +156,8 @@ async def record_message_added(event: CloudEvent, *, uow: AccessUnitOfWork, keys
             added_at=added.added_at,
             body=content.body if content else None,
             attachments=attachment_views(content.attachments if content else ()),
+            correspondent_id=added.correspondent_id,
         ),
-        correspondent_id=added.correspondent_id,
     )
 
 

@@ -39,6 +39,9 @@ class MessageOut(BaseModel):
     added_at: datetime
     body: str | None
     attachments: list[AttachmentOut] = []
+    correspondent_id: str | None = None
+    """The contact who wrote it, when not the requester (copied in, or replying): the id a
+    data-subject request about them names (P11)."""
 
 
 class DownloadGrantOut(BaseModel):

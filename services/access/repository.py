@@ -77,21 +77,19 @@ class MongoRequestReadModel(MongoCollection):
             session=self._session,
         )
 
-    async def add_message(
-        self, request_id: str, message: MessageView, *, correspondent_id: str | None = None
-    ) -> None:
+    async def add_message(self, request_id: str, message: MessageView) -> None:
         """Keep a message; one by a correspondent is named so their erasure finds it."""
         kept = await self._collection.update_one(
             {"_id": request_id, "messages.message_id": {"$ne": message.message_id}},
             {"$push": {"messages": document_of(message)}, "$max": {"updated_at": message.added_at}},
             session=self._session,
         )
-        if correspondent_id is not None and kept.matched_count:
+        if message.correspondent_id is not None and kept.matched_count:
             await correspondence.remember(
                 self._collection.database,
                 message_id=message.message_id,
                 request_id=request_id,
-                correspondent_id=correspondent_id,
+                correspondent_id=message.correspondent_id,
                 session=self._session,
             )
 
@@ -301,7 +299,10 @@ def _view_from(document: Document) -> RequestView:
     values: dict[str, Any] = {name: document.get(name) for name in _VIEW_FIELDS}
     messages = tuple(
         MessageView(
-            **{k: m.get(k) for k in ("message_id", "author_role", "added_at", "body")},
+            **{
+                k: m.get(k)
+                for k in ("message_id", "author_role", "added_at", "body", "correspondent_id")
+            },
             attachments=_attachments(m),
         )
         for m in document.get("messages", [])

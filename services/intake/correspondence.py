@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.intake.domain import attachment_key_id, message_key_id
-from services.intake.repository import ATTACHMENTS, MESSAGES, RAW_MAILS
+from services.intake.repository import ATTACHMENTS, CONTACTS, MESSAGES, RAW_MAILS
 from services.intake.smtp import mail_key_id
 from shared.correspondence import kept_records, kept_with_another
 from shared.crypto import KeyStore
 from shared.events.privacy import ErasureScope, KeptRecords
 from shared.mongo import Document, delete_in
-from shared.participant import ErasureNotes
+from shared.participant import ErasureNotes, person_ids
 
 
 def written_by(persons: Sequence[str], scope: ErasureScope) -> Document:
@@ -70,3 +70,39 @@ async def kept_with_others(
     )
     grounds = [kept_with_another(scope, m["request_id"], m) async for m in written]
     return kept_records("messages", grounds)
+
+
+async def only_correspondents_on(database: AsyncDatabase[Document], copies: Document) -> list[str]:
+    """The contacts who wrote on these requests and filed none of their own: a purge of the
+    requests may be the last of what they wrote (P8)."""
+    writers = await database[MESSAGES].distinct(
+        "correspondent_id", {**copies, "correspondent_id": {"$gt": ""}}
+    )
+    if not writers:
+        return []
+    return [
+        str(contact_id)
+        for contact_id in await database[CONTACTS].distinct(
+            "_id", {"_id": {"$in": writers}, "correspondent_only": True}
+        )
+    ]
+
+
+async def still_writing(
+    database: AsyncDatabase[Document], persons: Sequence[str], scope: ErasureScope
+) -> set[str]:
+    """Which of these correspondent-only contacts still have writing on a request that stays:
+    their contact stays with it until the last goes (their own erasure takes it at once, and
+    what stays with others is said by `kept_with_others`)."""
+    others = sorted(set(persons) - set(person_ids(scope) if scope.kind == "person" else ()))
+    if not others:
+        return set()
+    only = await database[CONTACTS].distinct(
+        "_id", {"_id": {"$in": others}, "correspondent_only": True}
+    )
+    if not only:
+        return set()
+    writing = await database[MESSAGES].distinct(
+        "correspondent_id", {"correspondent_id": {"$in": only}}
+    )
+    return {str(person) for person in writing}

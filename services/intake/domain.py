@@ -86,15 +86,19 @@ def lawful_basis_for(organisation_id: str | None) -> LawfulBasis:
 @dataclass(frozen=True)
 class Contact:
     """A request party, holding P2 fields only. `organisation_ids` are the customer
-    organisations its requests belong to (access decides them from the CRM; P5, P7)."""
+    organisations its requests belong to (access decides them from the CRM; P5, P7).
+    `correspondent_only`: someone who has only written on other people's threads (copied in,
+    or replying), named so their export and erasure find it (P11); not announced, so no
+    account, until their own first request (P3)."""
 
     contact_id: str
     details: ContactDetails
     organisation_ids: tuple[str, ...] = ()
+    correspondent_only: bool = False
 
 
-def new_contact(*, details: ContactDetails) -> Contact:
-    return Contact(contact_id=str(uuid4()), details=details)
+def new_contact(*, details: ContactDetails, correspondent_only: bool = False) -> Contact:
+    return Contact(contact_id=str(uuid4()), details=details, correspondent_only=correspondent_only)
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,13 @@ async def find_or_register(
                 contact, details=contact.details.model_copy(update={"phone": details.phone})
             )
             await uow.contacts.set_phone(contact, phone_key=phone_key)
-        return contact, False
+        if not contact.correspondent_only:
+            return contact, False
+        # they wrote only on others' threads so far: their first request makes them known (P3)
+        contact = replace(contact, correspondent_only=False)
+        await uow.contacts.announced(contact.contact_id)
+        await uow.publish(*await events.contact_registered(contact, at=at, keys=keys))
+        return contact, True
     contact = new_contact(details=details)
     await keys.create_key(contact.contact_id)
     await uow.contacts.add(
@@ -85,6 +91,20 @@ async def find_or_register(
     )
     await uow.publish(*await events.contact_registered(contact, at=at, keys=keys))
     return contact, True
+
+
+async def register_correspondent(
+    *, details: ContactDetails, uow: IntakeUnitOfWork, matching: Matching
+) -> Contact:
+    """Someone we do not know who wrote on a request's thread (copied in, or replying): kept
+    as a contact, not announced (no account: they filed no request, P3), so that what they
+    wrote is theirs to export and erase (P11) and goes with the last request it is on (P8).
+    Nothing is sealed under their own key until they file a request: no key is made."""
+    contact = new_contact(details=details, correspondent_only=True)
+    await uow.contacts.add(
+        contact, email_key=matching.email_key(str(details.email)), phone_key=None
+    )
+    return contact
 
 
 async def submit_request(

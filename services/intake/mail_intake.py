@@ -75,16 +75,20 @@ async def receive_mail(
     body = mail.body[: policy.max_body_chars] or "(no text)"
     request = await _thread_of(mail, uow)
     if request is not None:
-        # someone else on the thread (copied in, or replying) is its correspondent; one who is
-        # a contact of ours is named, so their export and erasure find what they wrote (P11)
+        # someone else on the thread (copied in, or replying) is its correspondent, named
+        # (kept as a contact if new to us) so their export and erasure find what they wrote
         author = await uow.contacts.by_email(policy.matching.email_key(sender))
-        is_requester = author is not None and author.contact_id == request.requester_id
+        if author is None:
+            author = await handlers.register_correspondent(
+                details=details, uow=uow, matching=policy.matching
+            )
+        is_requester = author.contact_id == request.requester_id
         added = await handlers.add_message(
             request=request,
             body=body,
             channel="email",
             author_role="requester" if is_requester else "colleague",
-            author_id=None if author is None else author.contact_id,
+            author_id=author.contact_id,
             at=received_at,
             uow=uow,
             keys=keys,

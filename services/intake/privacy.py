@@ -87,10 +87,12 @@ class IntakeHoldings:
         self._contacts = MongoContacts(tx.database, tx)
 
     async def persons_in(self, scope: ErasureScope) -> set[str]:
-        if scope.kind == "person":
-            return {scope.id}
         filters = scoped(scope)
-        found: set[str] = set()
+        found: set[str] = {scope.id} if scope.kind == "person" else set()
+        if filters is not None:  # and who wrote only on the requests that go (P8)
+            found.update(await correspondence.only_correspondents_on(self._database, filters[1]))
+        if scope.kind == "person":
+            return found
         if filters is not None:
             requesters = await self._database[REQUESTS].distinct("requester_id", filters[0])
             found.update(str(r) for r in requesters)
@@ -147,11 +149,13 @@ class IntakeHoldings:
         )
         async for request in others:
             left[request["requester_id"]].add(request.get("organisation_id"))
+        writing = await correspondence.still_writing(self._database, list(left), scope)
         kept: dict[str, Kept] = {}
         for person, organisations in left.items():
             if person in held:
                 kept[person] = Kept("legal_hold", person)
-            elif organisations and scope.kind != "person":
+            elif (organisations and scope.kind != "person") or person in writing:
+                # requests of theirs stay (or, never a requester, one they wrote on)
                 kept[person] = Kept("other_requests", person)
             elif organisations:  # the requests a person's erasure keeps: the customer's, or held
                 ground: KeptGround = "customer_records" if any(organisations) else "legal_hold"

@@ -47,7 +47,14 @@ class MongoContacts(MongoCollection):
                 "phone_e164": phone_key,
                 "organisation_ids": list(contact.organisation_ids),
                 **contact.details.model_dump(mode="json"),
+                **({"correspondent_only": True} if contact.correspondent_only else {}),
             }
+        )
+
+    async def announced(self, contact_id: str) -> None:
+        """A correspondent who filed a request of their own is a requester from now on."""
+        await self._collection.update_one(
+            {"_id": contact_id}, {"$unset": {"correspondent_only": ""}}, session=self._session
         )
 
     async def set_phone(self, contact: Contact, *, phone_key: str) -> None:
@@ -279,6 +286,7 @@ def _contact_or_none(document: Document | None) -> Contact | None:
         contact_id=document["_id"],
         details=details,
         organisation_ids=tuple(document.get("organisation_ids") or ()),
+        correspondent_only=bool(document.get("correspondent_only")),
     )
 
 

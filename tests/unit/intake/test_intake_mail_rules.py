@@ -59,6 +59,14 @@ class FakeUnitOfWork:
         _, email_key, _ = self.contact_rows[contact.contact_id]
         self.contact_rows[contact.contact_id] = (contact, email_key, phone_key)
 
+    async def announced(self, contact_id: str) -> None:
+        contact, email_key, phone_key = self.contact_rows[contact_id]
+        self.contact_rows[contact_id] = (
+            replace(contact, correspondent_only=False),
+            email_key,
+            phone_key,
+        )
+
     async def by_reference(self, reference: str) -> SupportRequest | None:
         return next((r for r in self.request_rows.values() if r.reference == reference), None)
 
@@ -150,15 +158,31 @@ async def test_machines_loops_and_duplicates_open_nothing() -> None:
     assert len(uow.request_rows) == 1
 
 
-async def test_someone_else_in_the_thread_is_not_registered_as_a_contact() -> None:
+async def test_someone_new_in_the_thread_is_kept_as_its_correspondent_not_as_a_requester() -> None:
+    """P11 with P3: Carol, whom we do not know, replies on Ada's thread. She is kept as a
+    contact so what she wrote is hers to export and erase, but not announced: she filed no
+    request, so she gets no account (and no survey) until she files one of her own."""
     uow = FakeUnitOfWork()
     await receive(uow, parsed())
-    await receive(
-        uow, parsed(sender_email="bob@example.org", in_reply_to=("<m1@x>",), message_id="<m2@x>")
+    carols = parsed(sender_email="carol@example.org", in_reply_to=("<m1@x>",), message_id="<m2@x>")
+    assert await receive(uow, carols) == "threaded"
+    (carol,) = [c for c, email, _ in uow.contact_rows.values() if email == "carol@example.org"]
+    assert carol.correspondent_only
+    written = uow.message_rows[-1]
+    assert (written.author_role, written.correspondent_id) == ("colleague", carol.contact_id)
+    assert uow.types().count("contact.registered.v1") == 1  # Ada's only
+    # a second reply is hers too; her own first request makes her a requester, announced once
+    again = parsed(sender_email="carol@example.org", in_reply_to=("<m1@x>",), message_id="<m3@x>")
+    await receive(uow, again)
+    assert uow.message_rows[-1].correspondent_id == carol.contact_id
+    assert await receive(uow, parsed(sender_email="carol@example.org", message_id="<c1@x>")) == (
+        "opened"
     )
-    assert len(uow.contact_rows) == 1
-    assert uow.message_rows[-1].author_role == "colleague"
-    assert uow.message_rows[-1].author_id is None
+    assert len(uow.contact_rows) == 2
+    assert not uow.contact_rows[carol.contact_id][0].correspondent_only
+    assert uow.types().count("contact.registered.v1") == 2
+    registered = [e for _, e in uow.published if e.type.endswith("contact.registered.v1")]
+    assert registered[-1].subject == carol.contact_id
 
 
 async def test_a_contact_of_ours_writing_on_anothers_thread_is_named_as_its_correspondent() -> None:
