@@ -14,11 +14,26 @@ from email.utils import getaddresses
 from services.intake.domain import ReceivedFile
 
 AUTOMATED_PRECEDENCE = frozenset({"bulk", "junk", "list"})
+KEPT_HEADERS = frozenset(
+    {
+        # who wrote, about what, in reply to what, when
+        *("from", "sender", "subject", "date", "message-id", "in-reply-to", "references"),
+        # whether a machine sent it (`automation_reason`)
+        *("auto-submitted", "precedence", "x-autoreply", "x-autorespond"),
+        *("list-id", "list-unsubscribe"),
+        # how the body is built
+        *("mime-version", "content-type", "content-transfer-encoding", "content-disposition"),
+        *("content-id", "content-language"),
+    }
+)
+"""The top-level headers intake keeps of a mail; the others (recipients and copies, relays
+and their addresses, clients, signatures) hold personal data intake does not need (P2)."""
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _BLOCK_TAGS = re.compile(r"<\s*(br|/p|/div|/li|/tr|/h[1-6])\b[^>]*>", re.IGNORECASE)
 _DROPPED = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
+_HEADER_LINE = re.compile(rb"^([\x21-\x39\x3b-\x7e]+:|[\t ])")
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,33 @@ def parse_mail(raw: bytes) -> ParsedMail:
         automated=automation_reason(message),
         files=_files(message),
     )
+
+
+def minimal_mail(raw: bytes) -> bytes:
+    """The mail as intake keeps it: only the `KEPT_HEADERS` (folded lines with their header),
+    and the body byte for byte. Who else it was sent or copied to, and where it passed, are not
+    the sender's request (P2), and would outlive an erasure of those people in another person's
+    mail. The headers end where the stdlib parser ends them: at a blank line or a line that is
+    no header."""
+    kept: list[bytes] = []
+    keeping = False
+    at = 0
+    for number, line in enumerate(raw.splitlines(keepends=True)):
+        text = line.rstrip(b"\r\n")
+        if number == 0 and text.startswith(b"From "):  # an mbox separator, not a header
+            at += len(line)
+            continue
+        if not text or _HEADER_LINE.match(text) is None:
+            break
+        if text[:1] in (b" ", b"\t"):  # a folded line belongs to the header above it
+            keep = keeping
+        else:
+            name = text.split(b":", 1)[0].strip().lower().decode("ascii")
+            keep = keeping = name in KEPT_HEADERS
+        if keep:
+            kept.append(line)
+        at += len(line)
+    return b"".join(kept) + raw[at:]
 
 
 def automation_reason(message: Message) -> str | None:

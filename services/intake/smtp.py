@@ -17,6 +17,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiosmtpd.smtp import SMTP
 
 from services.intake.metrics import IntakeMetrics
+from services.intake.mime import minimal_mail
 from services.intake.settings import IntakeSettings
 from shared import topics
 from shared.clock import Clock
@@ -38,7 +39,8 @@ def mail_key_id(mail_id: str) -> str:
 
 
 class MailReceiver:
-    """The aiosmtpd handler: seal the raw message, publish it durably, then say 250."""
+    """The aiosmtpd handler: seal the raw message (its headers cut to what intake reads,
+    `minimal_mail`), publish it durably, then say 250."""
 
     def __init__(
         self,
@@ -75,7 +77,7 @@ class MailReceiver:
                 RawMail(
                     mail_from=str(envelope.mail_from or ""),
                     rcpt_tos=tuple(envelope.rcpt_tos),
-                    content_base64=base64.b64encode(raw).decode(),
+                    content_base64=base64.b64encode(minimal_mail(raw)).decode(),
                 ),
                 data_subject_id=mail_key_id(mail_id),
                 keys=self._keys,

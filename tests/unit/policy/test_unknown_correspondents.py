@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.intake import mail
 from tests.support.memory import STAFF
 from tests.support.producers import Person
 from tests.unit.policy.customers import NOW as NOW  # where the `system` fixture's clock starts
@@ -134,3 +135,36 @@ async def test_their_own_first_request_makes_them_a_requester_with_what_they_wro
     export = (await export_of(system, carol_id))["services"]["intake"]
     assert [r["_id"] for r in export["requests"]] == [carols]
     assert reply in [m["_id"] for m in export["messages"]]
+
+
+async def test_someone_copied_in_is_not_kept_in_the_requesters_mail(system: System) -> None:
+    """P2 and P11: Ada mails support with Carol in copy, and Carol answers all. Carol's erasure
+    leaves nothing of hers: Ada's mail, kept with Ada's request, never held its copy line."""
+    ada, carol = Person.new("Ada Asker"), Person.new("Carol Copied")
+    first = mail(
+        sender=ada.email,
+        name=ada.full_name,
+        subject="Printer on fire",
+        body="Help, please.",
+        Cc=f"{carol.full_name} <{carol.email}>",
+    )
+    await system.send_mail(first)
+    await system.settle()
+    requests = system.database("intake")["requests"]
+    (adas,) = [r["_id"] async for r in requests.find({"subject": "Printer on fire"})]
+    answer = mail(
+        sender=carol.email,
+        name=carol.full_name,
+        subject="Re: Printer on fire",
+        body="Carol's answer to all",
+        In_Reply_To=str(first["Message-ID"]),
+        Cc=f"{ada.full_name} <{ada.email}>",
+    )
+    await system.send_mail(answer)
+    await system.settle()
+    (read,) = [m for m in await messages_read(system, adas) if m["author_role"] == "colleague"]
+
+    certificate = await erase(system, str(read["correspondent_id"]))
+    assert certificate["remaining_total"] == 0
+    assert await system.plaintext([carol.email, carol.full_name]) == {}
+    assert await system.database("intake")["raw_mails"].count_documents({"request_id": adas}) == 1
