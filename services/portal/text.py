@@ -41,6 +41,7 @@ class Text:
     updated: str
     received: str
     thread: str
+    correspondent: str
     files: str
     unnamed_file: str
     file_not_kept: str
@@ -149,6 +150,7 @@ ENGLISH = Text(
     updated="Updated",
     received="Received",
     thread="Messages",
+    correspondent="written by data subject",
     files="Files",
     unnamed_file="file",
     file_not_kept="not kept: not a PDF, image or text file, too large, or one too many",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests.support.intake import mail
 from tests.support.producers import Person
 from tests.unit.portal.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, NOW, Browser, Portal
 
@@ -138,3 +139,26 @@ async def test_a_requester_cannot_open_the_console(portal: Portal) -> None:
     for page in ("/staff/inbox", "/staff/holds", "/staff/retention"):
         answer = await requester.get(page)
         assert answer.status_code == 303 and answer.headers["location"] == "/login"
+
+
+async def test_staff_see_who_else_wrote_on_a_thread_by_the_id_a_request_about_them_names(
+    portal: Portal,
+) -> None:
+    """P11: someone copied in answers a request's thread; the staff page names them by the id
+    that an export or erasure for them takes (their name and address are in their mail)."""
+    ada, carol = Person.new("Ada Lovelace"), Person.new("Carol Copied")
+    accepted = await portal.system.http("intake").post("/requests", json=ada.web_form())
+    await portal.system.settle()
+    reference = accepted.json()["reference"]
+    answer = mail(
+        sender=carol.email, name=carol.full_name, subject=f"Re: [{reference}]", body="Me too"
+    )
+    await portal.system.send_mail(answer)
+    await portal.system.settle()
+    carol_id = (
+        await portal.system.database("intake")["contacts"].find_one({"email": carol.email})
+    )["_id"]
+    _, email = await a_staff_member(portal, "support_staff")
+    staff = await staff_browser(portal, email, STAFF_PASSWORD)
+    page = await staff.get(link_to_request((await staff.get("/staff/inbox")).text))
+    assert f"written by data subject {carol_id}" in page.text
