@@ -240,8 +240,8 @@ async def holdings_of(
     keys: KeyStore | None = None,
 ) -> IntakeExport:
     """What intake holds on one person, JSON-serialisable: requests with their lawful basis
-    and customer organisation (P5), messages and mails (theirs, and on their requests), and
-    the contact record."""
+    and customer organisation (P5), messages (theirs, and on their requests), their own raw
+    mails, and the contact record."""
     contact = await database[CONTACTS].find_one({"_id": data_subject_id}, session=session)
     requests = (
         await database[REQUESTS].find({"requester_id": data_subject_id}, session=session).to_list()
@@ -249,9 +249,15 @@ async def holdings_of(
     request_ids = [request["_id"] for request in requests]
     messages: list[Document] = []
     mails: list[Document] = []
-    for name, found in ((MESSAGES, messages), (RAW_MAILS, mails)):
+    mine: Document = {"correspondent_id": data_subject_id}
+    for name, found, on_theirs in (
+        (MESSAGES, messages, {"request_id": {"$in": request_ids}}),
+        # a mail someone else wrote on their request is that person's (its sender's name and
+        # address): theirs to have, not the requester's; its text is among the messages
+        (RAW_MAILS, mails, {"request_id": {"$in": request_ids}, "correspondent_id": None}),
+    ):
         # on their requests, and what they wrote on others' (as a correspondent)
-        for query in ({"request_id": {"$in": request_ids}}, {"correspondent_id": data_subject_id}):
+        for query in (on_theirs, mine):
             found += await database[name].find(query, session=session).to_list()
     for mail in mails:
         raw = mail.pop("raw", None)

@@ -11,6 +11,7 @@ filed no request, P3); and her contact goes with the last request she wrote on.
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from typing import Any
 
@@ -168,3 +169,21 @@ async def test_someone_copied_in_is_not_kept_in_the_requesters_mail(system: Syst
     assert certificate["remaining_total"] == 0
     assert await system.plaintext([carol.email, carol.full_name]) == {}
     assert await system.database("intake")["raw_mails"].count_documents({"request_id": adas}) == 1
+
+
+async def test_the_requesters_export_holds_others_replies_but_not_their_mails(
+    system: System,
+) -> None:
+    """P11 both ways: Ada's export holds Carol's reply on Ada's request (Ada reads it there),
+    not Carol's mail with Carol's name and address: that is Carol's, in Carol's export."""
+    ada, carol = Person.new("Ada Asker"), Person.new("Carol Copied")
+    adas, ada_id = await files(system, ada)
+    reply, carol_id = await written_by_someone_new(system, adas, carol, "Carol's answer")
+
+    adas_export = (await export_of(system, ada_id))["services"]["intake"]
+    assert reply in [m["_id"] for m in adas_export["messages"]]
+    assert adas_export["mails"] == []  # Ada wrote in on the web: she sent no mail
+    assert carol.email not in str(adas_export) and carol.full_name not in str(adas_export)
+    carols_export = (await export_of(system, carol_id))["services"]["intake"]
+    (carols_mail,) = carols_export["mails"]
+    assert carol.email.encode() in base64.b64decode(carols_mail["raw_base64"])
