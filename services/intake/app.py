@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.intake import http, repository, representatives, web_form
+from services.intake import http, repository, representatives, upgrades, web_form
 from services.intake.acknowledgements import AcknowledgementDispatcher
 from services.intake.consumers import (
     email_handler,
@@ -55,6 +55,7 @@ def create_app(
         topics.PRIVACY_DSR,
     )
     runtime.on_startup(lambda: repository.create_indexes(runtime.runner))
+    runtime.on_startup(lambda: upgrades.upgrade(runtime.runner.database))
     keys = runtime.keys
     runtime.consume(
         topics.EMAIL_INTAKE,

@@ -9,7 +9,7 @@ from datetime import datetime
 from services.intake.handlers import Matching, call_key
 from services.intake.mail_intake import MailOutcome, MailPolicy, receive_mail
 from services.intake.metrics import IntakeMetrics
-from services.intake.mime import parse_mail
+from services.intake.mime import minimal_mail, parse_mail
 from services.intake.phone import UnusableCall, receive_call
 from services.intake.repository import CHANNEL_ITEMS, CONTACTS, MongoIntakeUnitOfWork
 from services.intake.smtp import mail_key_id
@@ -42,7 +42,8 @@ def email_handler(
         if raw_mail is None:
             return  # the mail's key was shredded: it is erased
         try:
-            raw = base64.b64decode(raw_mail.content_base64, validate=True)
+            # as the SMTP server cuts it (a mail an earlier version published came whole)
+            raw = minimal_mail(base64.b64decode(raw_mail.content_base64, validate=True))
         except binascii.Error:
             raise EventSchemaError("content.content_base64: not base64") from None
         outcome = await receive_mail(

@@ -120,6 +120,7 @@ async def test_their_contact_goes_with_the_erasure_of_the_request_they_wrote_on(
     assert await system.plaintext([carol.email, carol.full_name, "Carol's answer"]) == {}
 
 
+@pytest.mark.both_layers
 async def test_their_own_first_request_makes_them_a_requester_with_what_they_wrote(
     system: System,
 ) -> None:
