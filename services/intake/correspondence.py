@@ -7,7 +7,7 @@ them (`services.intake.privacy.holdings_of`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -72,20 +72,17 @@ async def kept_with_others(
     return kept_records("messages", grounds)
 
 
-async def only_correspondents_on(database: AsyncDatabase[Document], copies: Document) -> list[str]:
-    """The contacts who wrote on these requests and filed none of their own: a purge of the
-    requests may be the last of what they wrote (P8)."""
-    writers = await database[MESSAGES].distinct(
-        "correspondent_id", {**copies, "correspondent_id": {"$gt": ""}}
-    )
+async def only_correspondents(
+    database: AsyncDatabase[Document], writers: Collection[str]
+) -> list[str]:
+    """Those of these writers who filed no request of their own: a purge of the requests they
+    wrote on may take the last of what they wrote (P8)."""
     if not writers:
         return []
-    return [
-        str(contact_id)
-        for contact_id in await database[CONTACTS].distinct(
-            "_id", {"_id": {"$in": writers}, "correspondent_only": True}
-        )
-    ]
+    only = database[CONTACTS].distinct(
+        "_id", {"_id": {"$in": sorted(writers)}, "correspondent_only": True}
+    )
+    return [str(contact_id) for contact_id in await only]
 
 
 async def still_writing(

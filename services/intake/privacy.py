@@ -87,12 +87,11 @@ class IntakeHoldings:
         self._contacts = MongoContacts(tx.database, tx)
 
     async def persons_in(self, scope: ErasureScope) -> set[str]:
-        filters = scoped(scope)
-        found: set[str] = {scope.id} if scope.kind == "person" else set()
-        if filters is not None:  # and who wrote only on the requests that go (P8)
-            found.update(await correspondence.only_correspondents_on(self._database, filters[1]))
+        """The scope's persons (who wrote only on its requests are found by `delete`)."""
         if scope.kind == "person":
-            return found
+            return {scope.id}
+        filters = scoped(scope)
+        found: set[str] = set()
         if filters is not None:
             requesters = await self._database[REQUESTS].distinct("requester_id", filters[0])
             found.update(str(r) for r in requesters)
@@ -111,11 +110,15 @@ class IntakeHoldings:
         if filters is None:
             return
         requests, copies = filters
-        # a correspondent's message, sealed with its own key, may quote the request
+        # a correspondent's message, sealed with its own key, may quote the request; who wrote
+        # only on requests that go may go with them (P8): noted before their writing goes
         quoting = self._database[MESSAGES].find(
-            {**copies, "correspondent_id": {"$gt": ""}}, {"_id": 1}
+            {**copies, "correspondent_id": {"$gt": ""}}, {"_id": 1, "correspondent_id": 1}
         )
-        await self._keys.shred_many([message_key_id(str(m["_id"])) async for m in quoting])
+        quoted = {str(m["_id"]): str(m["correspondent_id"]) async for m in quoting}
+        only = await correspondence.only_correspondents(self._database, set(quoted.values()))
+        await notes.subjects_found(only)
+        await self._keys.shred_many([message_key_id(m) for m in quoted])
         mails = self._database[RAW_MAILS].find(copies, {"_id": 1})
         mail_ids = [mail["_id"] async for mail in mails]
         await self._keys.shred_many([mail_key_id(str(mail_id)) for mail_id in mail_ids])
