@@ -35,8 +35,11 @@ async def test_status_counts_due_soon_held_back_and_lists_the_next_due(
         await publish(producer, topics.CRM_CONTRACTS, event)
 
     async def all_three() -> dict[str, object] | None:
+        # the overview's counts and its list are separate reads: an answer given while the
+        # third termination was being recorded lists it without counting it yet
         answer = (await http.get("/retention/status", headers=STAFF)).json()
-        return answer if len(answer["next_due"]) == 3 else None
+        counted = answer["due_next_30_days"] + answer["held_back"] + answer["overdue"]
+        return answer if len(answer["next_due"]) == 3 and counted >= 2 else None
 
     status = await eventually(all_three)
     assert status["due_next_30_days"] == 1
