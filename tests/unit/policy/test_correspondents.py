@@ -16,11 +16,18 @@ from datetime import timedelta
 import pytest
 
 from tests.support import producers
-from tests.support.memory import STAFF
 from tests.support.producers import Person
 from tests.unit.policy.customers import NOW as NOW  # where the `system` fixture's clock starts
 from tests.unit.policy.customers import certificates, customer_with_a_request, export_of
-from tests.unit.policy.threads import System, erase, files, key_kept, messages_read, replies
+from tests.unit.policy.threads import (
+    System,
+    answered_after,
+    erase,
+    files,
+    key_kept,
+    messages_read,
+    replies,
+)
 
 
 @pytest.mark.both_layers
@@ -122,12 +129,7 @@ async def test_what_a_person_wrote_elsewhere_goes_with_their_last_request(system
     bobs, bob_id = await files(system, bob)
     text = "Bob's reply, a year ago"
     reply = await replies(system, bob, adas, text)
-    system.clock.advance(timedelta(days=300))
-    answered = await system.http("intake").post(
-        f"/requests/{adas}/messages", json={"body": "Fixed now?"}, headers=STAFF
-    )
-    assert answered.status_code == 201, answered.text
-    await system.settle()
+    await answered_after(system, adas, 300, "Fixed now?")
     system.clock.advance(timedelta(days=66))
     await system.settle()
 

@@ -18,11 +18,18 @@ from typing import Any
 import pytest
 
 from tests.support.intake import mail
-from tests.support.memory import STAFF
 from tests.support.producers import Person
 from tests.unit.policy.customers import NOW as NOW  # where the `system` fixture's clock starts
 from tests.unit.policy.customers import certificates, export_of
-from tests.unit.policy.threads import System, erase, files, key_kept, messages_read, replies
+from tests.unit.policy.threads import (
+    System,
+    answered_after,
+    erase,
+    files,
+    key_kept,
+    messages_read,
+    replies,
+)
 
 
 async def written_by_someone_new(
@@ -78,12 +85,7 @@ async def test_their_contact_goes_with_the_last_request_they_wrote_on(system: Sy
     dans, _ = await files(system, dan)
     _, carol_id = await written_by_someone_new(system, adas, carol, "Carol on Ada's")
     await written_by_someone_new(system, dans, carol, "Carol on Dan's")
-    system.clock.advance(timedelta(days=300))
-    answered = await system.http("intake").post(
-        f"/requests/{dans}/messages", json={"body": "Still there?"}, headers=STAFF
-    )
-    assert answered.status_code == 201, answered.text
-    await system.settle()
+    await answered_after(system, dans, 300, "Still there?")
     system.clock.advance(timedelta(days=66))
     await system.settle()
 

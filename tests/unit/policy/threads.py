@@ -4,6 +4,7 @@ its handler in memory), support staff read it, ask for exports and erasures."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from tests.support.intake import mail
@@ -71,3 +72,13 @@ async def key_kept(system: System, key_id: str) -> bool:
         return await system.services["intake"].runtime.keys.existing_key(key_id) is not None
     found = await system.database("keystore")["data_keys"].count_documents({"_id": key_id})
     return bool(found)
+
+
+async def answered_after(system: System, request_id: str, days: int, body: str) -> None:
+    """`days` pass, then support staff answer the request (activity that keeps it, P8)."""
+    system.clock.advance(timedelta(days=days))
+    answered = await system.http("intake").post(
+        f"/requests/{request_id}/messages", json={"body": body}, headers=STAFF
+    )
+    assert answered.status_code == 201, answered.text
+    await system.settle()
