@@ -91,12 +91,8 @@ async def still_writing(
     """Which of these correspondent-only contacts still have writing on a request that stays:
     their contact stays with it until the last goes (their own erasure takes it at once, and
     what stays with others is said by `kept_with_others`)."""
-    others = sorted(set(persons) - set(person_ids(scope) if scope.kind == "person" else ()))
-    if not others:
-        return set()
-    only = await database[CONTACTS].distinct(
-        "_id", {"_id": {"$in": others}, "correspondent_only": True}
-    )
+    others = set(persons) - set(person_ids(scope) if scope.kind == "person" else ())
+    only = await only_correspondents(database, others)
     if not only:
         return set()
     writing = await database[MESSAGES].distinct(
