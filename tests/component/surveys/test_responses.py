@@ -89,13 +89,17 @@ async def test_a_response_is_recorded_once_and_its_comment_travels_sealed(
     assert body["by_organisation"][organisation]["responses"] == 1
     assert surveys.metric("surveys_responses_total", channel="email", score="5") == 1
 
-    async def gauge() -> float:
-        return surveys.metric(
-            "surveys_csat_organisation_ratio", window="7d", organisation_id=organisation
+    async def gauges() -> tuple[float, float] | None:
+        # a refresh sets the windows one after another: wait for both it is read in
+        ratios = (
+            surveys.metric(
+                "surveys_csat_organisation_ratio", window="7d", organisation_id=organisation
+            ),
+            surveys.metric("surveys_csat_ratio", window="30d", channel="all"),
         )
+        return ratios if all(ratios) else None
 
-    assert await eventually(gauge) == 1.0
-    assert surveys.metric("surveys_csat_ratio", window="30d", channel="all") == 1.0
+    assert await eventually(gauges) == (1.0, 1.0)
 
     # ... and goes with the response when its request is erased
     erasure_id, now = str(uuid4()), surveys.clock.now()
