@@ -86,16 +86,15 @@ async def only_correspondents(
 
 
 async def still_writing(
-    database: AsyncDatabase[Document], persons: Sequence[str], scope: ErasureScope
+    database: AsyncDatabase[Document], only: Sequence[str], scope: ErasureScope
 ) -> set[str]:
     """Which of these correspondent-only contacts still have writing on a request that stays:
     their contact stays with it until the last goes (their own erasure takes it at once, and
     what stays with others is said by `kept_with_others`)."""
-    others = set(persons) - set(person_ids(scope) if scope.kind == "person" else ())
-    only = await only_correspondents(database, others)
-    if not only:
+    others = sorted(set(only) - set(person_ids(scope) if scope.kind == "person" else ()))
+    if not others:
         return set()
     writing = await database[MESSAGES].distinct(
-        "correspondent_id", {"correspondent_id": {"$in": only}}
+        "correspondent_id", {"correspondent_id": {"$in": others}}
     )
     return {str(person) for person in writing}

@@ -145,14 +145,19 @@ class IntakeHoldings:
     ) -> dict[str, Kept]:
         """A contact goes with their last request (P8), unless a hold names them."""
         contacts = self._database[CONTACTS]
-        known = await contacts.distinct("_id", {"_id": {"$in": list(persons)}})
-        left: dict[str, set[str | None]] = {str(p): set() for p in known}
+        known = contacts.find({"_id": {"$in": list(persons)}}, {"correspondent_only": 1})
+        left: dict[str, set[str | None]] = {}
+        only: list[str] = []  # who filed no request of their own
+        async for contact in known:
+            left[str(contact["_id"])] = set()
+            if contact.get("correspondent_only"):
+                only.append(str(contact["_id"]))
         others = self._database[REQUESTS].find(
             {"requester_id": {"$in": list(left)}}, {"requester_id": 1, "organisation_id": 1}
         )
         async for request in others:
             left[request["requester_id"]].add(request.get("organisation_id"))
-        writing = await correspondence.still_writing(self._database, list(left), scope)
+        writing = await correspondence.still_writing(self._database, only, scope)
         kept: dict[str, Kept] = {}
         for person, organisations in left.items():
             if person in held:
