@@ -6,10 +6,17 @@ process dies, or a large purge outlives the store's 60 s transaction limit), the
 again and finds nothing left to delete, so it would report no counts and, worse, no data
 subjects, whose keys retention then would not shred. The progress of one erasure is therefore
 written as it happens, outside the transaction: the subjects before their data is deleted, the
-counts after each delete; the completion reports the totals. Ids and counts only."""
+counts after each delete; the completion reports the totals. Ids and counts only.
+
+Each note is durable before it returns, and each write reads the progress back (every run's, so
+far) in the same round trip: the completion's totals need no read of their own. Notes made
+while another is being written (a participant's deletes run side by side) go together in the
+next write, one round trip for all of them."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,18 +53,23 @@ class ErasureProgress:
         self._id = erasure_id
         self._now = now
         self._none_deleted: set[str] = set()
+        self._noted: Document | None = None  # the progress as the last write read it back
+        self._counts: Counter[str] = Counter()  # noted, not yet written
+        self._subjects: set[str] = set()
+        self._batch: asyncio.Future[None] | None = None  # the write they will go in
+        self._writing = asyncio.Lock()
 
     async def subjects_found(self, subjects: Iterable[str]) -> None:
         """Note data subjects before deleting their data (a redo would not find them)."""
-        found = sorted({str(subject) for subject in subjects if subject})
+        found = {str(subject) for subject in subjects if subject}
         if found:
-            await self._update({"$addToSet": {"data_subject_ids": {"$each": found}}})
+            await self._note(subjects=found)
 
     async def deleted(self, name: str, count: int) -> int:
         """Note `count` more documents of `name` deleted; return `count`. Nothing deleted is
         no progress: it is not written (a redo finds nothing either), only reported as 0."""
         if count:
-            await self._update({"$inc": {f"counts.{name}": count}})
+            await self._note(counts={name: count})
         else:
             self._none_deleted.add(name)
         return count
@@ -75,15 +87,49 @@ class ErasureProgress:
         )
 
     async def so_far(self) -> tuple[dict[str, int], set[str]]:
-        """The counts and subjects noted by every run of this erasure so far."""
-        found = await self._collection.find_one({"_id": self._id}) or {}
+        """The counts and subjects noted by every run of this erasure so far: as this run's
+        last write read them back, or, before it wrote any, from the store."""
+        found = self._noted
+        if found is None:
+            found = await self._collection.find_one({"_id": self._id}) or {}
         counts = dict.fromkeys(sorted(self._none_deleted), 0)
         counts.update({str(name): int(count) for name, count in found.get("counts", {}).items()})
         return counts, {str(subject) for subject in found.get("data_subject_ids", [])}
 
-    async def _update(self, change: Document) -> None:
-        await self._collection.update_one(
-            {"_id": self._id}, {**change, "$set": {"updated_at": self._now}}, upsert=True
+    async def _note(
+        self, *, counts: dict[str, int] | None = None, subjects: set[str] | None = None
+    ) -> None:
+        """Write this note, with any made while a write was in flight; return once written."""
+        self._counts.update(counts or {})
+        self._subjects |= subjects or set()
+        if self._batch is None:
+            self._batch = asyncio.get_running_loop().create_future()
+        batch = self._batch
+        async with self._writing:
+            if not batch.done():  # nobody wrote this batch yet: write all that is noted
+                self._batch = None
+                try:
+                    self._noted = await self._write(self._take())
+                except BaseException as error:
+                    batch.set_exception(error)
+                else:
+                    batch.set_result(None)
+        await batch
+
+    def _take(self) -> Document:
+        change: Document = {"$set": {"updated_at": self._now}}
+        if self._counts:
+            change["$inc"] = {f"counts.{name}": n for name, n in sorted(self._counts.items())}
+        if self._subjects:
+            change["$addToSet"] = {"data_subject_ids": {"$each": sorted(self._subjects)}}
+        self._counts, self._subjects = Counter(), set()
+        return change
+
+    async def _write(self, change: Document) -> Document | None:
+        """The change made, and the progress read back (None only if the store returned none:
+        then `so_far` reads it)."""
+        return await self._collection.find_one_and_update(
+            {"_id": self._id}, change, upsert=True, return_document=ReturnDocument.AFTER
         )
 
 
