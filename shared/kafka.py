@@ -139,6 +139,7 @@ def subscribe(
     shared_transaction: bool = False,
     batch_wait_ms: int = 50,
     session_timeout_ms: int = 10_000,
+    fetch_max_wait_ms: int = 500,
 ) -> None:
     """Feed a topic to a consumer; an offset is committed only after its record is handled.
     With `workers` > 1, that many group members split the partitions and run concurrently, one
@@ -156,6 +157,7 @@ def subscribe(
         "title": f"{group_id}:{consumer.topic}",
         "session_timeout_ms": session_timeout_ms,
         "heartbeat_interval_ms": session_timeout_ms // 3,
+        "fetch_max_wait_ms": fetch_max_wait_ms,
     }
     if batch_size > 1 and (workers == 1 or shared_transaction):
         # FastStream runs a batch subscriber as one consumer (no max_workers)

@@ -85,6 +85,16 @@ class ServiceSettings(BaseSettings):
         "killed replica) before its partitions go to the others; heartbeats go every third of it. "
         "The broker's group.min.session.timeout.ms bounds it from below (6000 by default).",
     )
+    kafka_fetch_max_wait_ms: int = Field(
+        default=500,
+        ge=10,
+        le=30_000,
+        description="How long the broker holds a consumer's fetch when no new record is there "
+        "(aiokafka's default). A fetch sent while a busy consumer still has records of one "
+        "partition to handle leaves that partition out, and its next records wait for that fetch "
+        "to come back: under load, up to this is added to an event's way. Lower shortens that "
+        "and costs idle fetches, one per consumer per wait (BENCHMARKS.md, section 28).",
+    )
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     retry_max_backoff_seconds: float = Field(default=5.0, gt=0)
 

@@ -48,3 +48,28 @@ def test_the_setting_defaults_to_50_ms_and_reads_the_environment(
     assert ServiceSettings.model_fields["consumer_batch_wait_ms"].default == 50
     monkeypatch.setenv("CONSUMER_BATCH_WAIT_MS", "120")
     assert ServiceSettings().consumer_batch_wait_ms == 120
+
+
+def _fetch_waits(wait_ms: int) -> list[int]:
+    broker = KafkaBroker("127.0.0.1:1")
+    for topic, batch_size in (("topic.a", 100), ("topic.b", 1)):
+        subscribe(
+            broker,
+            cast(Any, NoRecords(topic)),
+            group_id="g",
+            batch_size=batch_size,
+            fetch_max_wait_ms=wait_ms,
+        )
+    return [s._connection_args["fetch_max_wait_ms"] for s in broker.subscribers]
+
+
+def test_every_consumer_fetches_with_the_wait_the_setting_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """KAFKA_FETCH_MAX_WAIT_MS: under load, up to this is added to the way of records behind a
+    busy consumer's fetch (settings.py says how); every consumer, batch or not, takes it."""
+    assert _fetch_waits(100) == [100, 100]
+    assert _fetch_waits(250) == [250, 250]
+    assert ServiceSettings.model_fields["kafka_fetch_max_wait_ms"].default == 500
+    monkeypatch.setenv("KAFKA_FETCH_MAX_WAIT_MS", "300")
+    assert ServiceSettings().kafka_fetch_max_wait_ms == 300
