@@ -32,8 +32,15 @@ class CertificateAnnouncements:
             recorded.set()
 
     async def wait_for(
-        self, erasure_id: str, look: Callable[[], Awaitable[Found | None]], *, within: float
+        self,
+        erasure_id: str,
+        look: Callable[[], Awaitable[Found | None]],
+        *,
+        within: float,
+        before_waiting: Callable[[], Awaitable[object]] | None = None,
     ) -> Found | None:
+        """`before_waiting` runs once, when the first look found nothing (a check that the
+        caller may wait for it, say): the first look is the caller's only one before it."""
         deadline = time.monotonic() + within
         self._waiters[erasure_id] += 1
         try:
@@ -44,6 +51,9 @@ class CertificateAnnouncements:
                 left = deadline - time.monotonic()
                 if found is not None or left <= 0:
                     return found
+                if before_waiting is not None:
+                    await before_waiting()
+                    before_waiting = None
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(min(left, self._recheck)):
                         await recorded.wait()

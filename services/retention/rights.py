@@ -130,12 +130,15 @@ async def deletion_certificate(
     """The deletion certificate: scope, ground, times, counts; no personal data. With `wait`,
     up to that many seconds for it to be recorded, once the caller may see the erasure."""
     certificates = ctx.stores.reads().certificates
-    found = await certificates.get(erasure_id)
-    if found is None and wait > 0:
-        await erasure(erasure_id, who=who, ctx=ctx)  # unknown or not theirs: said at once
+    if wait > 0:  # not recorded yet: an erasure unknown or not theirs is said at once
         found = await ctx.certificates_recorded.wait_for(
-            erasure_id, lambda: certificates.get(erasure_id), within=wait
+            erasure_id,
+            lambda: certificates.get(erasure_id),
+            within=wait,
+            before_waiting=lambda: erasure(erasure_id, who=who, ctx=ctx),
         )
+    else:
+        found = await certificates.get(erasure_id)
     if found is None:
         raise NotFoundError("no certificate (yet) for that erasure")
     _may_see(who, kind=found["scope"]["kind"], scope_id=found["scope"]["id"])

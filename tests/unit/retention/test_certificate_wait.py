@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import pytest
+
 from services.retention.certified import CertificateAnnouncements
 
 
@@ -69,4 +71,35 @@ async def test_after_its_wait_a_waiter_gets_nothing_and_leaves_nothing() -> None
     board, store = CertificateAnnouncements(recheck=0.05), _Store()
     assert await board.wait_for("e1", store.look("e1"), within=0.2) is None
     assert store.looks >= 2  # it looked again before giving up
+    assert board._recorded == {} and not board._waiters
+
+
+async def test_the_check_before_waiting_runs_once_between_the_first_look_and_the_wait() -> None:
+    board, store = CertificateAnnouncements(recheck=60), _Store()
+    checked: list[int] = []
+
+    async def may_wait() -> None:
+        checked.append(store.looks)
+
+    waiter = asyncio.create_task(
+        board.wait_for("e1", store.look("e1"), within=60, before_waiting=may_wait)
+    )
+    await asyncio.sleep(0.05)
+    store.recorded.add("e1")
+    board.announce("e1")
+    assert await asyncio.wait_for(waiter, 5) == "e1"
+    assert checked == [1]  # after the first look, once
+    assert store.looks == 2  # that look, and the one the announcement woke
+
+
+async def test_no_check_when_found_at_once_and_a_refused_check_leaves_nothing() -> None:
+    board, store = CertificateAnnouncements(recheck=60), _Store()
+    store.recorded.add("e1")
+
+    async def refused() -> None:
+        raise LookupError("not theirs")
+
+    assert await board.wait_for("e1", store.look("e1"), within=60, before_waiting=refused) == "e1"
+    with pytest.raises(LookupError):
+        await board.wait_for("e2", store.look("e2"), within=60, before_waiting=refused)
     assert board._recorded == {} and not board._waiters
