@@ -17,6 +17,7 @@ from pymongo import AsyncMongoClient
 from bench.infra import STAFF, Stack, copy_indexes, environment, resident_mb, services
 from bench.load import LoadResult, drained, post_for, submission
 from bench.measure import Figure, latency_summary
+from bench.store_top import per_unit, store_top
 from deploy.local.ports import free_port, port_open
 from deploy.local.services import ServiceProcess
 from deploy.local.stack import LocalProcess
@@ -186,6 +187,7 @@ async def run(
         await asyncio.sleep(5)
         idle = {name: resident_mb(process) for name, process in processes.items()}
         until = time.perf_counter() + seconds
+        before = await store_top(stack.mongodb_url, prefix=prefix)
         ours_task = asyncio.create_task(
             post_for(f"{processes['intake'].url}/requests", clients=clients, seconds=seconds)
         )
@@ -193,6 +195,10 @@ async def run(
         ours: LoadResult = await ours_task
         # what the load left queued is consumed before the steady run
         drained_after = await drained(stack.mongodb_url, prefix=prefix)
+        # the store's own counters over the load and what it left queued, per submission
+        store = per_unit(
+            before, await store_top(stack.mongodb_url, prefix=prefix), len(ours.latencies)
+        )
         e2e, unreadable, e2e_failed = await _steady_end_to_end(
             processes["intake"].url,
             processes["access"].url,
@@ -221,6 +227,7 @@ async def run(
         idle=idle,
         peak=peak,
         clients=clients,
+        store={key.replace("unit", "submission"): value for key, value in store.items()},
     )
 
 
@@ -234,6 +241,7 @@ def _figures(
     idle: dict[str, float],
     peak: dict[str, float],
     clients: int,
+    store: dict[str, Any],
 ) -> list[Figure]:
     ours_latency = latency_summary(ours.latencies)
     base_latency = latency_summary(baseline.latencies)
@@ -252,6 +260,7 @@ def _figures(
                 "failures": ours.failures,
                 "baseline_accepted": len(baseline.latencies),
                 "baseline_failures": baseline.failures,
+                **store,
             },
         )
     ]

@@ -13,6 +13,7 @@ from bench.erasure_hops import erasure_hops
 from bench.infra import STAFF, Stack, environment, services
 from bench.load import submission
 from bench.measure import Figure, latency_summary
+from bench.store_top import per_unit, store_top
 
 SERVICES = ("intake", "access", "retention", "surveys")
 
@@ -97,7 +98,10 @@ async def run(
         # with each other, not with the set-up's submissions and the polls that wait for them.
         persons = await asyncio.gather(*(known_person(number) for number in range(people)))
         failures += sum(1 for person in persons if person is None)
+        before = await store_top(stack.mongodb_url, prefix=prefix)
         await asyncio.gather(*(erase(person) for person in persons if person is not None))
+        after = await store_top(stack.mongodb_url, prefix=prefix)
+    store = per_unit(before, after, len(certified))
     steps = await erasure_hops(stack.mongodb_url, prefix=prefix, erasure_ids=certified)
     summary = latency_summary(seconds)
     return [
@@ -116,6 +120,8 @@ async def run(
                     "certificates": len(seconds),
                     "failures": failures,
                     "steps_p50_p90_ms": steps,
+                    # the store's own counters over the erasures, per certified erasure
+                    **{key.replace("unit", "erasure"): value for key, value in store.items()},
                 }
                 if level == "p50_ms"
                 else {}
