@@ -124,10 +124,11 @@ class AccessHoldings:
         if scope.kind == "organisation":
             count, _ = await self._outside.directory.delete_organisation(scope.id, at=self._now)
             await notes.deleted("organisation_records", count)
-        elif scope.kind == "person":
-            linked = sorted(await self.persons_in(scope))
+        elif scope.kind == "person":  # the person's contacts, as noted when the erasure began
+            _, linked = await notes.so_far()
             await notes.deleted(
-                "representatives", await self._outside.directory.delete_contacts(linked)
+                "representatives",
+                await self._outside.directory.delete_contacts(sorted({scope.id, *linked})),
             )
 
     async def release(
