@@ -197,7 +197,10 @@ async def run(
         drained_after = await drained(stack.mongodb_url, prefix=prefix)
         # the store's own counters over the load and what it left queued, per submission
         store = per_unit(
-            before, await store_top(stack.mongodb_url, prefix=prefix), len(ours.latencies)
+            before,
+            await store_top(stack.mongodb_url, prefix=prefix),
+            len(ours.latencies),
+            unit="submission",
         )
         e2e, unreadable, e2e_failed = await _steady_end_to_end(
             processes["intake"].url,
@@ -227,7 +230,7 @@ async def run(
         idle=idle,
         peak=peak,
         clients=clients,
-        store={key.replace("unit", "submission"): value for key, value in store.items()},
+        store=store,
     )
 
 

@@ -101,7 +101,7 @@ async def run(
         before = await store_top(stack.mongodb_url, prefix=prefix)
         await asyncio.gather(*(erase(person) for person in persons if person is not None))
         after = await store_top(stack.mongodb_url, prefix=prefix)
-    store = per_unit(before, after, len(certified))
+    store = per_unit(before, after, len(certified), unit="erasure")
     steps = await erasure_hops(stack.mongodb_url, prefix=prefix, erasure_ids=certified)
     summary = latency_summary(seconds)
     return [
@@ -121,7 +121,7 @@ async def run(
                     "failures": failures,
                     "steps_p50_p90_ms": steps,
                     # the store's own counters over the erasures, per certified erasure
-                    **{key.replace("unit", "erasure"): value for key, value in store.items()},
+                    **store,
                 }
                 if level == "p50_ms"
                 else {}

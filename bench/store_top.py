@@ -36,8 +36,10 @@ async def store_top(mongodb_url: str, *, prefix: str) -> Counts | None:
     return counts
 
 
-def per_unit(before: Counts | None, after: Counts | None, units: int) -> dict[str, Any]:
-    """Operations and store milliseconds per unit of work (an erasure, say), by database and
+def per_unit(
+    before: Counts | None, after: Counts | None, units: int, *, unit: str = "unit"
+) -> dict[str, Any]:
+    """Operations and store milliseconds per `unit` of work (an erasure, say), by database and
     in all; empty when the store keeps no counters."""
     if before is None or after is None or units <= 0:
         return {}
@@ -50,4 +52,4 @@ def per_unit(before: Counts | None, after: Counts | None, units: int) -> dict[st
         store_ms[name] = round((micros - micros_before) / 1000 / units, 2)
     operations["all"] = round(sum(operations.values()), 1)
     store_ms["all"] = round(sum(store_ms.values()), 2)
-    return {"store_operations_per_unit": operations, "store_ms_per_unit": store_ms}
+    return {f"store_operations_per_{unit}": operations, f"store_ms_per_{unit}": store_ms}
