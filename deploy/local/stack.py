@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +24,13 @@ from deploy.local.ports import port_open
 REPO = Path(__file__).resolve().parents[2]
 POM = REPO / "deploy" / "local" / "pom.xml"
 JARS = REPO / ".cache" / "kafka" / "jars"
+
+KAFKA_JVM_PERFORMANCE_OPTS = "-XX:+UseSerialGC -Djava.awt.headless=true"
+"""The local broker's JVM flags (under the name Kafka's own start scripts read them from),
+unless the environment sets `KAFKA_JVM_PERFORMANCE_OPTS`: a small heap's serial collector.
+The JVM's optimising compiler stays on: without it (`-XX:TieredStopAtLevel=1`) the broker costs
+less in its first minutes and more once warm, and `make bench` gained in one scenario and lost
+in another (BENCHMARKS.md section 30)."""
 
 
 class InfrastructureError(RuntimeError):
@@ -178,6 +185,11 @@ def _kafka_properties(
     )
 
 
+def kafka_jvm_options(environment: Mapping[str, str]) -> list[str]:
+    """The local broker's JVM flags: `KAFKA_JVM_PERFORMANCE_OPTS` where set, else ours."""
+    return (environment.get("KAFKA_JVM_PERFORMANCE_OPTS") or KAFKA_JVM_PERFORMANCE_OPTS).split()
+
+
 class LocalKafka(LocalProcess):
     """A single-node KRaft broker+controller on loopback.
 
@@ -239,8 +251,7 @@ class LocalKafka(LocalProcess):
                 java,
                 f"-Xmx{self.heap}",
                 f"-Xms{self.heap}",
-                "-XX:+UseSerialGC",
-                "-Djava.awt.headless=true",
+                *kafka_jvm_options(os.environ),
                 "-cp",
                 classpath,
                 "kafka.Kafka",
