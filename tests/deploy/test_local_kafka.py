@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
+import psutil
 import pytest
 
 from deploy.local.stack import kafka_jvm_options
@@ -29,8 +29,7 @@ def test_the_sessions_broker_was_started_with_them_and_the_jvm_took_them(
     if infrastructure.kafka is None or infrastructure.kafka.process is None:
         pytest.skip("this session's broker is not started by deploy/local (TEST_* variables)")
     pid = infrastructure.kafka.process.pid
-    arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
-    assert set(kafka_jvm_options(os.environ)) <= set(arguments)
+    assert set(kafka_jvm_options(os.environ)) <= set(psutil.Process(pid).cmdline())
     if os.environ.get("KAFKA_JVM_PERFORMANCE_OPTS") or shutil.which("jcmd") is None:
         return
     # what the running JVM says it does, not only what it was asked
