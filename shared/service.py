@@ -141,7 +141,7 @@ class ServiceRuntime:
             shared_transaction=batch,
             batch_wait_ms=self.settings.consumer_batch_wait_ms,
             session_timeout_ms=self.settings.kafka_session_timeout_ms,
-            fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
+            fetch_max_wait_ms=self.settings.fetch_max_wait_ms(topic),
         )
 
     def handler(self, topic: str, event_type: str) -> EventHandler:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared import topics
 
 
 class ServiceSettings(BaseSettings):
@@ -95,6 +98,15 @@ class ServiceSettings(BaseSettings):
         "to come back: under load, up to this is added to an event's way. Lower shortens that "
         "and costs idle fetches, one per consumer per wait (BENCHMARKS.md, section 28).",
     )
+    kafka_fetch_max_wait_ms_by_topic: dict[str, Annotated[int, Field(ge=10, le=30_000)]] = Field(
+        default={topics.PRIVACY_ERASURE: 100},
+        description="The fetch wait of the consumers of these topics, in place of "
+        "KAFKA_FETCH_MAX_WAIT_MS (JSON, topic to ms; setting it replaces the whole map). "
+        "An erasure crosses privacy.erasure twice for every participant (asked, completed), "
+        "and participants are busy while several are in flight: the shorter wait took a fifth "
+        "off scenario 6's p99, for a few idle fetches a second on an otherwise quiet topic "
+        "(BENCHMARKS.md, section 31).",
+    )
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     retry_max_backoff_seconds: float = Field(default=5.0, gt=0)
 
@@ -117,6 +129,10 @@ class ServiceSettings(BaseSettings):
     @property
     def keystore_database_name(self) -> str:
         return self.keystore_database or f"{self.instance_prefix}keystore"
+
+    def fetch_max_wait_ms(self, topic: str) -> int:
+        """How long the broker holds a fetch of this topic's consumers when nothing new is there."""
+        return self.kafka_fetch_max_wait_ms_by_topic.get(topic, self.kafka_fetch_max_wait_ms)
 
     def consumer_group(self, topic: str) -> str:
         """One consumer group per service and topic: a rebalance of one topic's consumers

@@ -9,6 +9,8 @@ from typing import Any, cast
 import pytest
 from faststream.kafka import KafkaBroker
 
+from services.catalogue import CATALOGUE
+from shared import topics
 from shared.kafka import subscribe
 from shared.settings import ServiceSettings
 
@@ -73,3 +75,48 @@ def test_every_consumer_fetches_with_the_wait_the_setting_says(
     assert ServiceSettings.model_fields["kafka_fetch_max_wait_ms"].default == 500
     monkeypatch.setenv("KAFKA_FETCH_MAX_WAIT_MS", "300")
     assert ServiceSettings().kafka_fetch_max_wait_ms == 300
+
+
+def _waits_by_topic() -> dict[str, set[int]]:
+    """Every service's consumers as the service builds them (nothing connects): topic → waits."""
+    waits: dict[str, set[int]] = {}
+    for service in CATALOGUE.values():
+        runtime = service.create_app().state.runtime
+        for subscriber in runtime.broker.subscribers:
+            (topic,) = [t.name for t in subscriber.topics]
+            waits.setdefault(topic, set()).add(subscriber._connection_args["fetch_max_wait_ms"])
+    return waits
+
+
+def test_the_erasure_topics_consumers_fetch_with_the_shorter_wait_in_every_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """KAFKA_FETCH_MAX_WAIT_MS_BY_TOPIC: an erasure crosses privacy.erasure twice for every
+    participant, so its consumers (each participant's, and retention's completions) wait
+    100 ms by default; every other topic's consumers keep the general wait."""
+    monkeypatch.delenv("KAFKA_FETCH_MAX_WAIT_MS", raising=False)
+    monkeypatch.delenv("KAFKA_FETCH_MAX_WAIT_MS_BY_TOPIC", raising=False)
+    waits = _waits_by_topic()
+    assert waits.pop(topics.PRIVACY_ERASURE) == {100}
+    assert topics.SUPPORT_REQUESTS in waits
+    assert set().union(*waits.values()) == {500}
+
+
+def test_the_map_from_the_environment_replaces_the_default_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KAFKA_FETCH_MAX_WAIT_MS", "400")
+    monkeypatch.setenv("KAFKA_FETCH_MAX_WAIT_MS_BY_TOPIC", '{"support.requests": 250}')
+    waits = _waits_by_topic()
+    assert waits.pop(topics.SUPPORT_REQUESTS) == {250}
+    assert waits[topics.PRIVACY_ERASURE] == {400}  # no longer in the map: the general wait
+    assert set().union(*waits.values()) == {400}
+
+
+@pytest.mark.parametrize("value", ['{"privacy.erasure": 5}', '{"privacy.erasure": "soon"}', "100"])
+def test_a_wait_out_of_range_or_not_a_map_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("KAFKA_FETCH_MAX_WAIT_MS_BY_TOPIC", value)
+    with pytest.raises(ValueError, match="kafka_fetch_max_wait_ms_by_topic"):
+        ServiceSettings()
