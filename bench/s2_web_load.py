@@ -8,6 +8,7 @@ import asyncio
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from bench.infra import STAFF, Stack, copy_indexes, environment, resident_mb, se
 from bench.load import LoadResult, drained, post_for, submission
 from bench.measure import Figure, latency_summary
 from bench.store_top import per_unit, store_top
+from bench.submission_hops import submission_hops
 from deploy.local.ports import free_port, port_open
 from deploy.local.services import ServiceProcess
 from deploy.local.stack import LocalProcess
@@ -111,11 +113,13 @@ async def _store_baseline(
 
 async def _steady_end_to_end(
     intake: str, access: str, *, rate: float, seconds: float, probe_every: int, patience: float
-) -> tuple[list[float], int, int]:
+) -> tuple[list[float], int, int, dict[str, datetime]]:
     """Submissions at a steady `rate` per second for `seconds`; every `probe_every`-th is
     polled in access (staff detail, every 50 ms) until it is readable. Returns the latencies
-    from `POST` accepted to readable, how many probes never were, and how many POSTs failed."""
+    from `POST` accepted to readable, how many probes never were, how many POSTs failed, and
+    when each probed request was first read."""
     latencies: list[float] = []
+    readable: dict[str, datetime] = {}
     failed = 0
     unreadable = 0
     run = f"e2e{uuid.uuid4().hex[:6]}"
@@ -141,6 +145,7 @@ async def _steady_end_to_end(
                 read = None
             if read is not None and read.status_code == 200:
                 latencies.append(time.perf_counter() - at)
+                readable[request_id] = datetime.now(UTC)
                 return
             await asyncio.sleep(0.05)
         unreadable += 1
@@ -155,7 +160,7 @@ async def _steady_end_to_end(
             tasks.append(asyncio.create_task(submit(number, http, number % probe_every == 0)))
             number += 1
         await asyncio.gather(*tasks)
-    return latencies, unreadable, failed
+    return latencies, unreadable, failed, readable
 
 
 async def _memory_under_load(
@@ -202,13 +207,16 @@ async def run(
             len(ours.latencies),
             unit="submission",
         )
-        e2e, unreadable, e2e_failed = await _steady_end_to_end(
+        e2e, unreadable, e2e_failed, readable = await _steady_end_to_end(
             processes["intake"].url,
             processes["access"].url,
             rate=rate,
             seconds=seconds,
             probe_every=probe_every,
             patience=patience,
+        )
+        steps, broken_down = await submission_hops(
+            stack.mongodb_url, prefix=prefix, readable=readable
         )
     baseline, documents = await _store_baseline(
         stack, prefix=prefix, clients=clients, seconds=seconds
@@ -226,6 +234,8 @@ async def run(
             "not_readable_in_time": unreadable,
             "failed_posts": e2e_failed,
             "scenario_2_drained_after_s": drained_after,
+            "steps_p50_p90_p99_ms": steps,
+            "probes_broken_down": broken_down,
         },
         idle=idle,
         peak=peak,
