@@ -8,16 +8,15 @@ import asyncio
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 from bson import json_util
 from pymongo import AsyncMongoClient
 
-from bench.infra import STAFF, Stack, copy_indexes, environment, resident_mb, services
-from bench.load import LoadResult, drained, post_for, submission
+from bench.infra import Stack, copy_indexes, environment, resident_mb, services
+from bench.load import LoadResult, drained, post_for
 from bench.measure import Figure, latency_summary
+from bench.s3_end_to_end import steady_end_to_end
 from bench.store_top import per_unit, store_top
 from bench.submission_hops import submission_hops
 from deploy.local.ports import free_port, port_open
@@ -111,58 +110,6 @@ async def _store_baseline(
     return result, documents
 
 
-async def _steady_end_to_end(
-    intake: str, access: str, *, rate: float, seconds: float, probe_every: int, patience: float
-) -> tuple[list[float], int, int, dict[str, datetime]]:
-    """Submissions at a steady `rate` per second for `seconds`; every `probe_every`-th is
-    polled in access (staff detail, every 50 ms) until it is readable. Returns the latencies
-    from `POST` accepted to readable, how many probes never were, how many POSTs failed, and
-    when each probed request was first read."""
-    latencies: list[float] = []
-    readable: dict[str, datetime] = {}
-    failed = 0
-    unreadable = 0
-    run = f"e2e{uuid.uuid4().hex[:6]}"
-
-    async def submit(number: int, http: httpx.AsyncClient, probe: bool) -> None:
-        nonlocal failed, unreadable
-        try:
-            accepted = await http.post(f"{intake}/requests", json=submission(number, run=run))
-        except httpx.HTTPError:
-            failed += 1
-            return
-        if accepted.status_code != 202:
-            failed += 1
-            return
-        if not probe:
-            return
-        at = time.perf_counter()
-        request_id = accepted.json()["request_id"]
-        while time.perf_counter() < at + patience:
-            try:
-                read = await http.get(f"{access}/requests/{request_id}", headers=STAFF)
-            except httpx.HTTPError:
-                read = None
-            if read is not None and read.status_code == 200:
-                latencies.append(time.perf_counter() - at)
-                readable[request_id] = datetime.now(UTC)
-                return
-            await asyncio.sleep(0.05)
-        unreadable += 1
-
-    tasks = []
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
-        started = time.perf_counter()
-        number = 0
-        while (due := started + number / rate) < started + seconds:
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            tasks.append(asyncio.create_task(submit(number, http, number % probe_every == 0)))
-            number += 1
-        await asyncio.gather(*tasks)
-    return latencies, unreadable, failed, readable
-
-
 async def _memory_under_load(
     processes: dict[str, ServiceProcess], *, until: float
 ) -> dict[str, float]:
@@ -207,7 +154,7 @@ async def run(
             len(ours.latencies),
             unit="submission",
         )
-        e2e, unreadable, e2e_failed, readable = await _steady_end_to_end(
+        e2e, unreadable, e2e_failed, readable = await steady_end_to_end(
             processes["intake"].url,
             processes["access"].url,
             rate=rate,
