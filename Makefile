@@ -139,10 +139,23 @@ audit: install
 unit: install
 	$(PY) -m pytest tests/unit -m "not real"
 
+# The bench's mail sink: Postfix's `smtp-sink` (C), from Debian's signed package at a pinned
+# version, unpacked into the user's cache with its libraries; nothing is installed system-wide.
+# Where apt cannot fetch it the bench says so and sinks mail with aiosmtpd (Python) instead.
+POSTFIX_VERSION := 3.7.11-0+deb12u1
+SMTP_SINK := $(USER_CACHE)/postfix-$(POSTFIX_VERSION)/smtp-sink
+
 # Benchmarks against the bare infrastructure in the same run; writes BENCHMARKS.md and
 # benchmarks.json. Sizes: BENCH_ARGS="--events 50000 --seconds 60" (see python -m bench --help).
-bench: install jars secantus
-	$(PY) -m bench $(BENCH_ARGS)
+bench: install jars secantus $(SMTP_SINK)
+	BENCH_SMTP_SINK=$(SMTP_SINK) $(PY) -m bench $(BENCH_ARGS)
+
+$(SMTP_SINK):
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cd "$$tmp" \
+	  && apt-get download -q postfix=$(POSTFIX_VERSION) && dpkg-deb -x postfix_*.deb x \
+	  && mkdir -p $(dir $@) && cp x/usr/lib/postfix/libpostfix-*.so $(dir $@) \
+	  && cp x/usr/sbin/smtp-sink $@ \
+	  || echo "bench: Postfix's smtp-sink not fetched; the bench sinks mail with aiosmtpd"
 
 docs: install
 	$(PY) -m deploy.asyncapi docs/asyncapi

@@ -64,16 +64,18 @@ def provide_stack(base: Path) -> Iterator[Stack]:
     on free ports in throw-away folders under `base`, stopped afterwards."""
     kafka_url = os.environ.get("TEST_KAFKA_BOOTSTRAP_SERVERS")
     mongo_url = os.environ.get("TEST_MONGODB_URL")
-    with _mail_sink(base) as smtp_port:
+    with _mail_sink(base) as sink:
+        smtp_port = sink.port
         if kafka_url and mongo_url:
-            yield Stack(kafka_url, mongo_url, "environment", base / "logs", _versions(), smtp_port)
+            versions = {**_versions(), "mail sink": sink.version}
+            yield Stack(kafka_url, mongo_url, "environment", base / "logs", versions, smtp_port)
             return
         kafka = LocalKafka(base / "kafka", port=free_port(), controller_port=free_port())
         mongo = LocalMongo(base / "mongodb" / "data", port=free_port())
         try:
             mongo.start()
             kafka.start()
-            versions = _versions()
+            versions = {**_versions(), "mail sink": sink.version}
             if mongo.command[0].endswith("secantusd-rs"):  # which SecantusDB server ran
                 versions["secantusd-rs"] = SECANTUS_MDB_VERSION
                 versions.pop("secantusdb", None)
@@ -85,35 +87,51 @@ def provide_stack(base: Path) -> Iterator[Stack]:
             mongo.stop()
 
 
+SINK = "aiosmtpd.handlers.Sink"
+
+
 class MailSink(LocalProcess):
-    """An SMTP server that accepts and discards every mail (acknowledgements, invitations)."""
+    """An SMTP server that accepts and discards every mail (acknowledgements, invitations):
+    Postfix's `smtp-sink` where `make bench` could fetch it, else aiosmtpd's `Sink`."""
 
     def __init__(self, log_dir: Path, *, port: int) -> None:
         super().__init__(name="mail sink", log_path=log_dir / "mail-sink.log")
         self.port = port
+        self.binary = smtp_sink()
 
     def start(self, *, timeout: float = 30.0) -> None:
-        self.launch(
-            [
-                sys.executable,
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                f"127.0.0.1:{self.port}",
-                "-c",
-                "aiosmtpd.handlers.Sink",
-            ]
-        )
+        if self.binary is None:
+            listen = f"127.0.0.1:{self.port}"
+            self.launch([sys.executable, "-m", "aiosmtpd", "-n", "-l", listen, "-c", SINK])
+        else:  # it must drop root's privileges to a user of its own
+            user = ["-u", "nobody"] if os.geteuid() == 0 else []
+            env = {**os.environ, "LD_LIBRARY_PATH": str(self.binary.parent)}
+            listen = f"127.0.0.1:{self.port}"  # then its backlog of connections
+            self.launch([str(self.binary), *user, listen, "256"], env=env)
         self.wait_for(lambda: port_open(self.port), timeout=timeout)
+
+    @property
+    def version(self) -> str:
+        """Which sink runs: aiosmtpd, or smtp-sink with the Postfix version it came with."""
+        if self.binary is None:
+            return "aiosmtpd (Python)"
+        return f"smtp-sink ({self.binary.parent.name.replace('-', ' ', 1)})"
+
+
+def smtp_sink() -> Path | None:
+    """Postfix's `smtp-sink` from BENCH_SMTP_SINK (`make bench` fetches it), if it is there:
+    in C, it spends about a fifth of the CPU per mail that aiosmtpd's `Sink` does in Python."""
+    given = os.environ.get("BENCH_SMTP_SINK")
+    found = Path(given) if given else None
+    return found if found is not None and found.is_file() else None
 
 
 @contextlib.contextmanager
-def _mail_sink(base: Path) -> Iterator[int]:
+def _mail_sink(base: Path) -> Iterator[MailSink]:
     sink = MailSink(base / "logs", port=free_port())
     try:
         sink.start()
-        yield sink.port
+        yield sink
     finally:
         sink.stop()
 
