@@ -1,6 +1,6 @@
 """Scenario 2's baseline: a bare FastAPI endpoint that validates a web submission and inserts,
 in one transaction, the documents intake keeps for one web submission (BENCH_TEMPLATE: a JSON
-file in MongoDB's extended JSON, collection → documents, as `bench.s2_web_load.capture_template`
+file in MongoDB's extended JSON, collection → documents, as `bench.s2_baseline.capture_template`
 took them from intake's own databases), into fresh collections with intake's indexes. Values
 under a unique index get fresh ones, so submissions never collide.
 

@@ -43,6 +43,8 @@ class Stack:
     log_dir: Path
     versions: dict[str, str] = field(default_factory=dict)
     smtp_port: int = 0
+    pids: dict[str, int] = field(default_factory=dict)
+    """The processes of the stack this bench started (the store, the broker, the mail sink)."""
 
 
 def _versions() -> dict[str, str]:
@@ -68,7 +70,9 @@ def provide_stack(base: Path) -> Iterator[Stack]:
         smtp_port = sink.port
         if kafka_url and mongo_url:
             versions = {**_versions(), "mail sink": sink.version}
-            yield Stack(kafka_url, mongo_url, "environment", base / "logs", versions, smtp_port)
+            yield Stack(
+                kafka_url, mongo_url, "environment", base / "logs", versions, smtp_port, pids(sink)
+            )
             return
         kafka = LocalKafka(base / "kafka", port=free_port(), controller_port=free_port())
         mongo = LocalMongo(base / "mongodb" / "data", port=free_port())
@@ -80,11 +84,23 @@ def provide_stack(base: Path) -> Iterator[Stack]:
                 versions["secantusd-rs"] = SECANTUS_MDB_VERSION
                 versions.pop("secantusdb", None)
             yield Stack(
-                kafka.bootstrap_servers, mongo.url, "local", base / "logs", versions, smtp_port
+                kafka.bootstrap_servers,
+                mongo.url,
+                "local",
+                base / "logs",
+                versions,
+                smtp_port,
+                pids(sink, store=mongo, kafka=kafka),
             )
         finally:
             kafka.stop()
             mongo.stop()
+
+
+def pids(sink: LocalProcess, **others: LocalProcess) -> dict[str, int]:
+    """The process ids of what runs under the services, by the name the report gives them."""
+    named = {"mail sink": sink, **others}
+    return {name: p.process.pid for name, p in named.items() if p.process is not None}
 
 
 SINK = "aiosmtpd.handlers.Sink"

@@ -5,109 +5,23 @@ access at a steady rate, and the resident memory of each service idle and under 
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 import uuid
 from typing import Any
 
-from bson import json_util
-from pymongo import AsyncMongoClient
-
-from bench.infra import Stack, copy_indexes, environment, resident_mb, services
+from bench.cpu_use import cpu_seconds, idle_rate, ms_per_unit
+from bench.infra import Stack, environment, resident_mb, services
 from bench.load import LoadResult, drained, post_for
 from bench.measure import Figure, latency_summary
+from bench.s2_baseline import store_baseline
 from bench.s3_end_to_end import steady_end_to_end
 from bench.store_top import per_unit, store_top
 from bench.submission_hops import submission_hops
-from deploy.local.ports import free_port, port_open
 from deploy.local.services import ServiceProcess
-from deploy.local.stack import LocalProcess
 
 SERVICES = ("intake", "access", "retention", "surveys")
 RSS_LIMIT_MB = 150.0
-DATABASES = ("intake", "keystore")
-"""Where intake keeps a web submission: its own database and the key store."""
-
-
-class BaselineWeb(LocalProcess):
-    """The bare single-transaction endpoint (`bench.baseline_web`), served by uvicorn as its own
-    process."""
-
-    def __init__(self, stack: Stack, *, env: dict[str, str]) -> None:
-        super().__init__(name="baseline web", log_path=stack.log_dir / "baseline-web.log")
-        self.port = free_port()
-        self.stack = stack
-        self.env = env
-
-    def start(self, *, timeout: float = 60.0) -> None:
-        import os
-
-        self.launch(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "bench.baseline_web:create_app",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-            ],
-            env={**os.environ, **self.env},
-        )
-        self.wait_for(lambda: port_open(self.port), timeout=timeout)
-
-
-async def capture_template(mongodb_url: str, *, prefix: str, into: str) -> dict[str, Any]:
-    """The documents intake kept for one web submission, on average (per collection, its count
-    over the requests', rounded), with their collections' indexes created afresh in databases
-    named `into` + `intake`/`keystore`: what the store baseline inserts per submission."""
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
-    template: dict[str, Any] = {}
-    try:
-        submissions = await client[f"{prefix}intake"]["requests"].count_documents({})
-        for name in DATABASES:
-            source, target = client[f"{prefix}{name}"], client[f"{into}{name}"]
-            for collection in await source.list_collection_names():
-                count = await source[collection].count_documents({})
-                per_submission = round(count / max(submissions, 1))
-                if not per_submission:
-                    continue
-                unique = await copy_indexes(source[collection], target[collection])
-                documents = await source[collection].find({}).limit(per_submission).to_list()
-                template[f"{target.name}.{collection}"] = {"unique": unique, "documents": documents}
-    finally:
-        await client.close()
-    return template
-
-
-async def _store_baseline(
-    stack: Stack, *, prefix: str, clients: int, seconds: float
-) -> tuple[LoadResult, int]:
-    """The bare single-transaction endpoint under the same load; and its documents per POST."""
-    into = f"{prefix}base_"
-    template = await capture_template(stack.mongodb_url, prefix=prefix, into=into)
-    path = stack.log_dir / "baseline-template.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json_util.dumps(template))
-    baseline_web = BaselineWeb(
-        stack,
-        env={"BENCH_MONGODB_URL": stack.mongodb_url, "BENCH_TEMPLATE": str(path)},
-    )
-    baseline_web.start()
-    try:
-        result = await post_for(
-            f"http://127.0.0.1:{baseline_web.port}/requests", clients=clients, seconds=seconds
-        )
-    finally:
-        baseline_web.stop()
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongodb_url)
-        for name in DATABASES:
-            await client.drop_database(f"{into}{name}")
-        await client.close()
-    documents = sum(len(kept["documents"]) for kept in template.values())
-    return result, documents
+IDLE_SECONDS = 3.0
 
 
 async def _memory_under_load(
@@ -136,8 +50,10 @@ async def run(
     prefix = f"b{uuid.uuid4().hex[:8]}_"
     env = environment(stack, prefix=prefix, CONSUMER_WORKERS=str(workers))
     async with services(stack, SERVICES, env=env) as processes:
+        pids = {**stack.pids, **{n: p.process.pid for n, p in processes.items() if p.process}}
         await asyncio.sleep(5)
         idle = {name: resident_mb(process) for name, process in processes.items()}
+        cpu_before, load_started = cpu_seconds(pids), time.perf_counter()
         until = time.perf_counter() + seconds
         before = await store_top(stack.mongodb_url, prefix=prefix)
         ours_task = asyncio.create_task(
@@ -147,6 +63,18 @@ async def run(
         ours: LoadResult = await ours_task
         # what the load left queued is consumed before the steady run
         drained_after = await drained(stack.mongodb_url, prefix=prefix)
+        # what the load cost the machine until everything it set off was done, less what the
+        # same processes spend idle (measured after: the first seconds are the consumers' start)
+        cpu_after, load_seconds = cpu_seconds(pids), time.perf_counter() - load_started
+        await asyncio.sleep(IDLE_SECONDS)
+        idle_cpu = idle_rate(cpu_after, cpu_seconds(pids), IDLE_SECONDS)
+        cpu = ms_per_unit(
+            cpu_before,
+            cpu_after,
+            len(ours.latencies),
+            seconds=load_seconds,
+            idle_per_second=idle_cpu,
+        )
         # the store's own counters over the load and what it left queued, per submission
         store = per_unit(
             before,
@@ -165,7 +93,7 @@ async def run(
         steps, broken_down = await submission_hops(
             stack.mongodb_url, prefix=prefix, readable=readable
         )
-    baseline, documents = await _store_baseline(
+    baseline, documents, baseline_cpu = await store_baseline(
         stack, prefix=prefix, clients=clients, seconds=seconds
     )
     return _figures(
@@ -187,7 +115,11 @@ async def run(
         idle=idle,
         peak=peak,
         clients=clients,
-        store=store,
+        store={
+            **store,
+            "cpu_ms_per_submission": cpu,
+            "baseline_cpu_ms_per_submission": baseline_cpu,
+        },
     )
 
 

@@ -15,6 +15,7 @@ from bench import (
     probe_deletes,
     report,
     s1_intake_pipeline,
+    s2_web_load,
     s4_access_reads,
     s5_purge,
     s6_erasure,
@@ -78,6 +79,23 @@ async def test_bench_harness_measures_and_writes_the_report(stack: Stack, tmp_pa
     again = tmp_path / "again.md"
     report.rerender(data=data, markdown=again)  # the markdown again from the JSON alone
     assert again.read_text() == markdown.read_text()
+
+
+async def test_web_submissions_say_what_one_costs_the_machine(stack: Stack) -> None:
+    figures = await s2_web_load.run(
+        stack, clients=2, seconds=2, rate=5, workers=1, probe_every=2, patience=60
+    )
+    [accepted] = [f for f in figures if f.metric.startswith("accepted requests/s")]
+    assert accepted.detail["accepted"] > 0 and accepted.detail["failures"] == 0
+    cost = accepted.detail["cpu_ms_per_submission"]
+    assert {"intake", "access", "retention", "surveys", "bench clients", "all"} <= set(cost)
+    assert cost["intake"] > 0 and all(ms >= 0 for ms in cost.values())
+    parts = sum(ms for name, ms in cost.items() if name != "all")
+    assert abs(cost["all"] - parts) < 0.05 * len(cost)  # each part is rounded on its own
+    bare = accepted.detail["baseline_cpu_ms_per_submission"]
+    assert bare["bare endpoint"] > 0 and "intake" not in bare
+    [e2e] = [f for f in figures if f.scenario.startswith("3") and f.metric.endswith("p50")]
+    assert e2e.detail["readable"] == 5 and e2e.detail["not_readable_in_time"] == 0
 
 
 async def test_organisation_purge_removes_every_seeded_document(stack: Stack) -> None:
