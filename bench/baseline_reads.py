@@ -8,7 +8,6 @@ BENCH_DATABASE naming the read model's store and database."""
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,9 +15,8 @@ from fastapi import FastAPI, HTTPException, Query
 from fastapi.encoders import jsonable_encoder
 from pymongo import DESCENDING, AsyncMongoClient
 
+from bench.bare_endpoint import BareEndpoint
 from bench.baseline_web import bare_app
-from deploy.local.ports import free_port, port_open
-from deploy.local.stack import LocalProcess
 
 NEWEST_FIRST = [("received_at", DESCENDING), ("_id", DESCENDING)]
 
@@ -58,37 +56,11 @@ def create_app() -> FastAPI:
     return app
 
 
-class BaselineReads(LocalProcess):
+def baseline_reads(*, mongodb_url: str, database: str, log_dir: Path) -> BareEndpoint:
     """The bare read endpoints, served by uvicorn as their own process (as access is)."""
-
-    def __init__(self, *, mongodb_url: str, database: str, log_dir: Path) -> None:
-        super().__init__(name="baseline reads", log_path=log_dir / "baseline-reads.log")
-        self.port = free_port()
-        self.mongodb_url = mongodb_url
-        self.database = database
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, *, timeout: float = 60.0) -> None:
-        self.launch(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "bench.baseline_reads:create_app",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            env={
-                **os.environ,
-                "BENCH_MONGODB_URL": self.mongodb_url,
-                "BENCH_DATABASE": self.database,
-            },
-        )
-        self.wait_for(lambda: port_open(self.port), timeout=timeout)
+    return BareEndpoint(
+        "baseline reads",
+        app="bench.baseline_reads:create_app",
+        env={"BENCH_MONGODB_URL": mongodb_url, "BENCH_DATABASE": database},
+        log_dir=log_dir,
+    )

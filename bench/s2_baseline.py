@@ -5,50 +5,19 @@ same load, and what a `POST` to it costs the machine."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import time
 from typing import Any
 
 from bson import json_util
 from pymongo import AsyncMongoClient
 
+from bench.bare_endpoint import BareEndpoint
 from bench.cpu_use import cpu_seconds, idle_rate, ms_per_unit
 from bench.infra import Stack, copy_indexes
 from bench.load import LoadResult, post_for
-from deploy.local.ports import free_port, port_open
-from deploy.local.stack import LocalProcess
 
 DATABASES = ("intake", "keystore")
 """Where intake keeps a web submission: its own database and the key store."""
-
-
-class BaselineWeb(LocalProcess):
-    """The bare single-transaction endpoint (`bench.baseline_web`), served by uvicorn as its own
-    process."""
-
-    def __init__(self, stack: Stack, *, env: dict[str, str]) -> None:
-        super().__init__(name="baseline web", log_path=stack.log_dir / "baseline-web.log")
-        self.port = free_port()
-        self.stack = stack
-        self.env = env
-
-    def start(self, *, timeout: float = 60.0) -> None:
-        self.launch(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "bench.baseline_web:create_app",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-            ],
-            env={**os.environ, **self.env},
-        )
-        self.wait_for(lambda: port_open(self.port), timeout=timeout)
 
 
 async def capture_template(mongodb_url: str, *, prefix: str, into: str) -> dict[str, Any]:
@@ -84,9 +53,11 @@ async def store_baseline(
     path = stack.log_dir / "baseline-template.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json_util.dumps(template))
-    baseline_web = BaselineWeb(
-        stack,
+    baseline_web = BareEndpoint(
+        "baseline web",
+        app="bench.baseline_web:create_app",
         env={"BENCH_MONGODB_URL": stack.mongodb_url, "BENCH_TEMPLATE": str(path)},
+        log_dir=stack.log_dir,
     )
     baseline_web.start()
     try:
@@ -98,9 +69,7 @@ async def store_baseline(
         await asyncio.sleep(2)
         cpu_before, load_started = cpu_seconds(pids), time.perf_counter()
         idle_cpu = idle_rate(idle_from, cpu_before, load_started - idle_started)
-        result = await post_for(
-            f"http://127.0.0.1:{baseline_web.port}/requests", clients=clients, seconds=seconds
-        )
+        result = await post_for(f"{baseline_web.url}/requests", clients=clients, seconds=seconds)
         cpu = ms_per_unit(
             cpu_before,
             cpu_seconds(pids),

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from pymongo import DESCENDING, AsyncMongoClient
 
-from bench.baseline_reads import BaselineReads
+from bench.baseline_reads import baseline_reads
 from bench.infra import STAFF, Stack, environment, services
 from bench.measure import Figure, latency_summary
 from shared.settings import ServiceSettings
@@ -114,7 +114,7 @@ async def run(stack: Stack, *, requests: int, reads: int, workers: int) -> list[
     own_ids: list[str] = []
     seeded = 0.0
     figures: list[Figure] = []
-    bare = BaselineReads(
+    bare = baseline_reads(
         mongodb_url=stack.mongodb_url, database=database.name, log_dir=stack.log_dir
     )
     try:
