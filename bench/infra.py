@@ -116,13 +116,12 @@ class MailSink(LocalProcess):
         self.binary = smtp_sink()
 
     def start(self, *, timeout: float = 30.0) -> None:
+        listen = f"127.0.0.1:{self.port}"
         if self.binary is None:
-            listen = f"127.0.0.1:{self.port}"
             self.launch([sys.executable, "-m", "aiosmtpd", "-n", "-l", listen, "-c", SINK])
-        else:  # it must drop root's privileges to a user of its own
+        else:  # as root it must drop to a user of its own; 256 is its backlog of connections
             user = ["-u", "nobody"] if os.geteuid() == 0 else []
             env = {**os.environ, "LD_LIBRARY_PATH": str(self.binary.parent)}
-            listen = f"127.0.0.1:{self.port}"  # then its backlog of connections
             self.launch([str(self.binary), *user, listen, "256"], env=env)
         self.wait_for(lambda: port_open(self.port), timeout=timeout)
 
@@ -137,9 +136,8 @@ class MailSink(LocalProcess):
 def smtp_sink() -> Path | None:
     """Postfix's `smtp-sink` from BENCH_SMTP_SINK (`make bench` fetches it), if it is there:
     in C, it spends about a fifth of the CPU per mail that aiosmtpd's `Sink` does in Python."""
-    given = os.environ.get("BENCH_SMTP_SINK")
-    found = Path(given) if given else None
-    return found if found is not None and found.is_file() else None
+    given = os.environ.get("BENCH_SMTP_SINK", "")
+    return Path(given) if given and Path(given).is_file() else None
 
 
 @contextlib.contextmanager
