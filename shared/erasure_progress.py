@@ -31,6 +31,7 @@ from shared.write_behind import WriteBehindCollection
 ERASURE_PROGRESS = "erasure_progress"
 ERASED_REQUESTS = "erased_requests"
 ERASED_PERSONS = "erased_persons"
+ERASED_ORGANISATIONS = "erased_organisations"
 KEPT_FOR = timedelta(days=30)
 TOMBSTONE_KEPT_FOR = timedelta(days=400)
 """A request erased on its own (P8), or a person whose own record went with their last request,
@@ -42,7 +43,12 @@ stamps the id's document (`seen_at`) in the handler's transaction, and the erasu
 (`erased_at`) before deleting. If the mark commits first, the handler's write conflicts, its
 transaction is retried and sees the mark; if the handler's write comes first, the mark waits for
 its commit, and the deletes that follow find the copy it made. A plain read would let a copy
-made concurrently with the erasure outlive it (and its certificate's count of what is left)."""
+made concurrently with the erasure outlive it (and its certificate's count of what is left).
+
+An organisation's purge (P7) is remembered the same way, with its time, and so is a contact's
+erasure where the CRM's statements about them are kept: a statement dated before the erasure but
+delivered after it (`crm.contacts` is consumed at its own pace) is older news, and re-creates no
+membership, account or phone match."""
 
 
 class ErasureProgress:
@@ -84,6 +90,15 @@ class ErasureProgress:
         """Remember that these persons' own records here were erased."""
         await mark_all(
             self._collection.database[ERASED_PERSONS], persons, field="erased_at", at=self._now
+        )
+
+    async def organisation_erased(self, organisation_id: str) -> None:
+        """Remember that this organisation's records here were purged, before deleting them."""
+        await mark(
+            self._collection.database[ERASED_ORGANISATIONS],
+            organisation_id,
+            field="erased_at",
+            at=self._now,
         )
 
     async def so_far(self) -> tuple[dict[str, int], set[str]]:
@@ -152,10 +167,34 @@ async def was_person_erased(
     )
 
 
+async def erased_at(
+    database: AsyncDatabase[Document],
+    *,
+    organisation_id: str,
+    contact_id: str | None = None,
+    session: Any = None,
+) -> datetime | None:
+    """When this service last erased the organisation's records or the contact's, if it did;
+    holds like `was_erased`, so a CRM statement about the contact in the organisation either
+    sees the erasure or is seen by its deletes."""
+    marks = [(ERASED_ORGANISATIONS, organisation_id)]
+    if contact_id is not None:
+        marks.append((ERASED_PERSONS, contact_id))
+    times = []
+    for name, key in marks:
+        found = await held(database[name], key, session=session)
+        erased = None if found is None else found.get("erased_at")
+        if isinstance(erased, datetime):
+            times.append(erased)
+    return max(times, default=None)
+
+
 async def mark(
     keys: AsyncCollection[Document], key: str, *, field: str, at: datetime, session: Any = None
 ) -> None:
-    """Mark `key` (its `field`, first time kept): a check holding it meanwhile waits or conflicts."""
+    """Mark `key` (its `field`, the latest time kept: an organisation purged, signed again and
+    purged again is remembered from its last purge): a check holding it meanwhile waits or
+    conflicts."""
     await keys.update_one({"_id": key}, _marked(field, at), upsert=True, session=session)
 
 
@@ -170,7 +209,7 @@ async def mark_all(
 
 
 def _marked(field: str, at: datetime) -> Document:
-    return {"$min": {field: at}, "$max": {"seen_at": at}}
+    return {"$max": {field: at, "seen_at": at}}
 
 
 async def hold_all(tx: Transaction, name: str, keys: Iterable[str]) -> None:
@@ -187,18 +226,26 @@ async def marked_and_held(
 ) -> bool:
     """Whether `key` is marked; the answer holds until the caller's transaction commits (the
     key's document is stamped in it: see `TOMBSTONE_KEPT_FOR`), here or by `hold_all`."""
+    found = await held(keys, key, session=session)
+    return found is not None and field in found
+
+
+async def held(
+    keys: AsyncCollection[Document] | WriteBehindCollection, key: str, *, session: Any
+) -> Document | None:
+    """`key`'s document, stamped (`seen_at`) in the caller's transaction so that a mark made
+    meanwhile conflicts with it (or waits for it); read ahead by `hold_all` in a batch."""
     if isinstance(keys, WriteBehindCollection):
-        held, document = keys.upserted(key)
-        if held:
-            return document is not None and field in document
-    found = await keys.find_one_and_update(
+        was_held, document = keys.upserted(key)
+        if was_held:
+            return document
+    return await keys.find_one_and_update(
         {"_id": key},
         _seen(),
         upsert=True,
         return_document=ReturnDocument.AFTER,
         session=session,
     )
-    return found is not None and field in found
 
 
 def _seen() -> Document:
@@ -209,7 +256,7 @@ async def create_indexes(database: AsyncDatabase[Document]) -> None:
     await database[ERASURE_PROGRESS].create_index(
         [("updated_at", ASCENDING)], expireAfterSeconds=int(KEPT_FOR.total_seconds())
     )
-    for name in (ERASED_REQUESTS, ERASED_PERSONS):
+    for name in (ERASED_REQUESTS, ERASED_PERSONS, ERASED_ORGANISATIONS):
         for stamp in ("erased_at", "seen_at"):  # erased_at <= seen_at: the mark lives 400 days
             await database[name].create_index(
                 [(stamp, ASCENDING)], expireAfterSeconds=int(TOMBSTONE_KEPT_FOR.total_seconds())

@@ -2,7 +2,10 @@
 
 Each fact (membership, official contact, contract state) keeps the latest statement by the time
 the CRM gives; an older statement arriving late changes nothing. So a contact event before its
-contract, or a revocation before its appointment, ends in the same state as in order.
+contract, or a revocation before its appointment, ends in the same state as in order. A
+statement dated before the organisation's purge (P7), or before the erasure of the contact it
+names (P11), is older news too, however late it arrives: it re-creates no membership, account
+or mail.
 """
 
 from __future__ import annotations
@@ -38,10 +41,16 @@ async def contract_signed(
 ) -> None:
     """A new customer: its contract, and the order form's contacts as representatives."""
     signed = ContractSigned.from_event(event)
+    if await older_than_an_erasure(uow, signed.organisation_id, at=signed.signed_at):
+        return
     await _contract_state(
         uow, signed.organisation_id, status="signed", at=signed.signed_at, name=signed.name
     )
     for contact in signed.contacts:
+        if await older_than_an_erasure(
+            uow, signed.organisation_id, contact.contact_id, at=signed.signed_at
+        ):
+            continue
         await _representative_joined(
             uow,
             organisation_id=signed.organisation_id,
@@ -92,6 +101,10 @@ async def contact_upserted(
     clock: Clock,
 ) -> None:
     upserted = ContactUpserted.from_event(event)
+    if await older_than_an_erasure(
+        uow, upserted.organisation_id, upserted.contact_id, at=upserted.upserted_at
+    ):
+        return
     await _representative_joined(
         uow,
         organisation_id=upserted.organisation_id,
@@ -107,6 +120,8 @@ async def contact_upserted(
 async def contact_left(event: CloudEvent, *, uow: AccessUnitOfWork) -> None:
     """The representative's sight of the organisation's requests ends (P6, P7)."""
     left = ContactLeftOrganization.from_event(event)
+    if await older_than_an_erasure(uow, left.organisation_id, left.contact_id, at=left.left_at):
+        return
     rep = await uow.directory.representative(
         organisation_id=left.organisation_id, contact_id=left.contact_id
     )
@@ -126,6 +141,10 @@ async def contact_left(event: CloudEvent, *, uow: AccessUnitOfWork) -> None:
 
 async def official_contact_appointed(event: CloudEvent, *, uow: AccessUnitOfWork) -> None:
     appointed = OfficialContactAppointed.from_event(event)
+    if await older_than_an_erasure(
+        uow, appointed.organisation_id, appointed.contact_id, at=appointed.appointed_at
+    ):
+        return
     rep = await uow.directory.representative(
         organisation_id=appointed.organisation_id, contact_id=appointed.contact_id
     )
@@ -136,12 +155,25 @@ async def official_contact_appointed(event: CloudEvent, *, uow: AccessUnitOfWork
 
 async def official_contact_revoked(event: CloudEvent, *, uow: AccessUnitOfWork) -> None:
     revoked = OfficialContactRevoked.from_event(event)
+    if await older_than_an_erasure(
+        uow, revoked.organisation_id, revoked.contact_id, at=revoked.revoked_at
+    ):
+        return
     rep = await uow.directory.representative(
         organisation_id=revoked.organisation_id, contact_id=revoked.contact_id
     )
     await uow.directory.save_representative(
         with_official(rep, official=False, at=revoked.revoked_at)
     )
+
+
+async def older_than_an_erasure(
+    uow: AccessUnitOfWork, organisation_id: str, contact_id: str | None = None, *, at: datetime
+) -> bool:
+    """Whether the CRM made this statement (about the organisation, or the contact in it)
+    before the organisation's records, or the contact's, were erased here."""
+    erased = await uow.directory.erased_at(organisation_id, contact_id)
+    return erased is not None and at <= erased
 
 
 async def _representative_joined(

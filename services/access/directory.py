@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.access.domain import Representative, ShareGrant
+from shared import erasure_progress
 from shared.mongo import Document, Transaction, delete_in
 from shared.read_ahead import find_any
 from shared.stores import MongoCollection, MongoStore, document_of
@@ -82,6 +83,23 @@ class MongoDirectory(MongoStore):
     async def contract(self, organisation_id: str) -> Document:
         found = await self._organisations.find_one({"_id": organisation_id}, session=self._session)
         return found or {"_id": organisation_id}
+
+    async def erased_at(
+        self, organisation_id: str, contact_id: str | None = None
+    ) -> datetime | None:
+        """The latest erasure mark of the organisation or the contact, held until commit
+        (`shared.erasure_progress`); for a purge by a version that made no mark, the time the
+        organisation's record kept."""
+        marked = await erasure_progress.erased_at(
+            self._organisations.database,
+            organisation_id=organisation_id,
+            contact_id=contact_id,
+            session=self._session,
+        )
+        kept = await self._organisations.find_one(
+            {"_id": organisation_id, "erased_at": {"$exists": True}}, session=self._session
+        )
+        return max(filter(None, [marked, kept and kept["erased_at"]]), default=None)
 
     async def save_contract(self, organisation: Document) -> None:
         await self._organisations.replace_one(

@@ -126,6 +126,8 @@ class AccessHoldings:
             await notes.deleted("organisation_records", count)
         elif scope.kind == "person":  # the person's contacts, as noted when the erasure began
             _, linked = await notes.so_far()
+            contacts = {scope.id, *linked} - set(scope.keep_data_subject_ids)
+            await notes.persons_erased(contacts)  # a CRM statement may still be on its way
             await notes.deleted(
                 "representatives",
                 await self._outside.directory.delete_contacts(sorted({scope.id, *linked})),

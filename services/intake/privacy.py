@@ -137,6 +137,8 @@ class IntakeHoldings:
         await notes.deleted("requests", await delete_matching(self._database[REQUESTS], requests))
         named = representatives_in(scope)
         if named is not None:
+            if scope.kind == "person":  # a CRM statement about them may still be on its way
+                await notes.persons_erased(person_ids(scope))
             deleted = await delete_matching(self._database[REPRESENTATIVES], named)
             await notes.deleted("representatives", deleted)
 

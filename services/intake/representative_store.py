@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pymongo import DESCENDING
 
+from shared import erasure_progress
 from shared.crypto import SealedPersonalData
 from shared.mongo import TransactionRunner
 from shared.stores import MongoCollection
@@ -24,6 +25,14 @@ class MongoRepresentatives(MongoCollection):
     async def stated_at(self, *, organisation_id: str, contact_id: str) -> datetime | None:
         found = await self._find_one({"_id": _key(organisation_id, contact_id)})
         return None if found is None else found["at"]
+
+    async def erased_at(self, *, organisation_id: str, contact_id: str) -> datetime | None:
+        return await erasure_progress.erased_at(
+            self._collection.database,
+            organisation_id=organisation_id,
+            contact_id=contact_id,
+            session=self._session,
+        )
 
     async def named(
         self,

@@ -7,7 +7,9 @@ intake keeps, per organisation and CRM contact, only the number as a match key a
 as the CRM's event sealed them (the contact's own key, so an erasure's shredding makes them
 unreadable), and only while the contact is a member: leaving, the organisation's purge and the
 person's erasure take the entry away. Statements apply latest first, as in access: one older
-than the entry's arriving late changes nothing.
+than the entry's arriving late changes nothing, and neither does one dated before the
+organisation's purge (P7) or the contact's erasure (P11), which would bring back the number and
+details the erasure took.
 
 A statement also updates intake's contact of the person, if they wrote or called before (found
 by the email it names): the customer's word on their representative's name and number is the
@@ -32,6 +34,11 @@ from shared.events.intake import ContactDetails
 class Representatives(Protocol):
     async def stated_at(self, *, organisation_id: str, contact_id: str) -> datetime | None:
         """When the CRM last said something of this contact in this organisation."""
+        ...
+
+    async def erased_at(self, *, organisation_id: str, contact_id: str) -> datetime | None:
+        """When the organisation's entries, or the contact's, were last erased here, if they
+        were; holds until commit."""
         ...
 
     async def named(
@@ -96,6 +103,8 @@ async def contact_upserted(
 
 async def contact_left(left: ContactLeftOrganization, *, uow: RepresentativesUnitOfWork) -> None:
     """No longer a member: their number and details go (the entry keeps only when)."""
+    if await _older_than_an_erasure(uow, left.organisation_id, left.contact_id, at=left.left_at):
+        return
     stated = await uow.representatives.stated_at(
         organisation_id=left.organisation_id, contact_id=left.contact_id
     )
@@ -133,6 +142,8 @@ async def _named(
     keys: KeyStore,
     matching: Matching,
 ) -> None:
+    if await _older_than_an_erasure(uow, organisation_id, contact_id, at=at):
+        return
     stated = await uow.representatives.stated_at(
         organisation_id=organisation_id, contact_id=contact_id
     )
@@ -149,6 +160,15 @@ async def _named(
     )
     if opened is not None:
         await _contact_follows(opened, at=at, contacts=uow.contacts, matching=matching)
+
+
+async def _older_than_an_erasure(
+    uow: RepresentativesUnitOfWork, organisation_id: str, contact_id: str, *, at: datetime
+) -> bool:
+    erased = await uow.representatives.erased_at(
+        organisation_id=organisation_id, contact_id=contact_id
+    )
+    return erased is not None and at <= erased
 
 
 async def _contact_follows(

@@ -21,6 +21,7 @@ from shared.erasure_progress import (
     ERASED_PERSONS,
     ErasureProgress,
     create_indexes,
+    erased_at,
     hold_all,
     was_person_erased,
 )
@@ -143,3 +144,41 @@ async def test_progress_notes_what_was_deleted_and_reports_what_was_not_as_none(
     redo = ErasureProgress(runner.database, erasure, now=datetime.now(UTC))
     await redo.deleted("messages", 0)  # the first run deleted them all
     assert (await redo.so_far())[0] == {"messages": 3}
+
+
+async def purge_organisation(runner: TransactionRunner, organisation: str) -> int:
+    """An organisation's purge, outside any transaction: mark it, then delete its members."""
+    notes = ErasureProgress(runner.database, str(uuid4()), now=datetime.now(UTC))
+    await notes.organisation_erased(organisation)
+    members = await runner.database["members"].delete_many({"organisation_id": organisation})
+    return members.deleted_count
+
+
+async def test_a_statement_about_an_organisations_people_holds_against_its_purge(
+    runner: TransactionRunner,
+) -> None:
+    """P7: a CRM statement applied while the organisation is purged is either deleted by the
+    purge (the purge waits for it) or, run again after the purge, sees it and its time."""
+    organisation, stated_at = str(uuid4()), datetime.now(UTC)
+    async with runner.transaction() as tx:
+        erased = await erased_at(tx.database, organisation_id=organisation, session=tx.session)
+        assert erased is None
+        member = {"organisation_id": organisation, "stated_at": stated_at}
+        await tx.database["members"].insert_one(member, session=tx.session)
+        purge = asyncio.create_task(purge_organisation(runner, organisation))
+        await asyncio.sleep(0.5)
+        assert not purge.done()  # its mark waits for the statement's commit
+    assert await purge == 1
+
+    later, tries = str(uuid4()), []  # another organisation, purged while a statement is applied
+
+    async def state_again(tx: Transaction) -> datetime | None:
+        tries.append(True)
+        if len(tries) == 1:  # the snapshot is taken, then the purge commits its mark
+            await tx.database["members"].find_one({"_id": "anything"}, session=tx.session)
+            assert await purge_organisation(runner, later) == 0
+        return await erased_at(tx.database, organisation_id=later, session=tx.session)
+
+    purged_at = await in_transaction(runner.transaction, state_again)
+    assert len(tries) == 2  # the first attempt's check conflicted with the purge's mark
+    assert purged_at is not None and stated_at <= purged_at  # the statement is older news

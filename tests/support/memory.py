@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -93,6 +93,7 @@ class MemorySystem:
             **environment,
         }
         self._offsets: dict[tuple[str, int], int] = {}
+        self._held: set[str] = set()
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[MemorySystem]:
@@ -164,7 +165,19 @@ class MemorySystem:
                 return
         raise AssertionError(f"the system did not settle in {rounds} rounds")
 
+    @contextlib.contextmanager
+    def holding(self, topic: str) -> Iterator[None]:
+        """No consumer reads `topic` meanwhile: its records wait, as behind a consumer that
+        lags (each topic is consumed at its own pace); `settle` delivers them afterwards."""
+        self._held.add(topic)
+        try:
+            yield
+        finally:
+            self._held.discard(topic)
+
     async def _deliver(self, consumer: EventConsumer) -> int:
+        if consumer.topic in self._held:
+            return 0
         log = self.bus.topics.get(consumer.topic, [])
         position = self._offsets.get((consumer.topic, id(consumer)), 0)
         for record in log[position:]:

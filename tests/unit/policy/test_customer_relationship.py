@@ -172,6 +172,14 @@ async def test_a_customer_who_signs_again_after_its_purge_is_purged_again_when_t
     left = await system.plaintext(back.values)
     assert set(left) <= {topics.CRM_INGRESS}, left  # the CRM's clear text: kept days
 
+    # a statement from the second relationship, delivered after its purge, is older news
+    publish(system, producers.contact_upserted(ORG, "c-back", back, at=signed_again))
+    await system.settle()
+    left = await system.plaintext(back.values)
+    assert set(left) <= {topics.CRM_INGRESS}, left
+    for service in ("access", "intake"):  # not even an entry of ids
+        assert await system.database(service)["representatives"].count_documents({}) == 0
+
 
 async def test_nothing_is_purged_while_the_contract_runs_or_before_a_year_has_passed(
     system: System,
