@@ -86,9 +86,13 @@ def create_app(
     on_activity = on(
         lambda e, uow: handlers.record_request_activity(e, clocks=uow.clocks, retention=retention)
     )
-    on_organisation_changed = on(
-        lambda e, uow: handlers.follow_organisation(e, clocks=uow.clocks, retention=retention)
-    )
+
+    async def follow_organisation(event: CloudEvent, uow: MongoRetentionUnitOfWork) -> None:
+        # a request of an organisation purged before the decision got here is due at once
+        if await handlers.follow_organisation(event, clocks=uow.clocks, retention=retention):
+            after_commit(uow, scheduler.wake)
+
+    on_organisation_changed = on(follow_organisation)
 
     async def schedule_and_wake(event: CloudEvent, uow: MongoRetentionUnitOfWork) -> None:
         # a termination read late may be due already: the scheduler looks after the commit

@@ -118,6 +118,25 @@ def with_organisation(
     )
 
 
+def with_purged_organisation(
+    clock: RetentionClock, *, organisation_id: str, version: int, purged_at: datetime
+) -> RetentionClock:
+    """P7: access found the request its organisation's before the organisation was purged
+    here, but the word came after the purge (the topics between are consumed at their own
+    pace), so the purge missed it. It follows the contract, whose retention has expired: it is
+    due since the purge, on that ground, and goes in a purge of its own."""
+    if clock.purge_id is not None or version <= clock.organisation_version:
+        return clock
+    return replace(
+        clock,
+        organisation_id=organisation_id,
+        rule="customer_relationship",
+        purge_due_at=purged_at,
+        organisation_version=version,
+        erasure_ground="customer_retention_expired",
+    )
+
+
 ContractState = Literal["active", "terminated"]
 
 

@@ -14,6 +14,7 @@ from services.retention.domain import (
     organisation_terminated,
     record_activity,
     with_organisation,
+    with_purged_organisation,
 )
 from services.retention.legal_holds import LegalHold, release
 from shared.events import CloudEvent
@@ -30,6 +31,10 @@ from shared.events.legal import LegalHoldPlaced, LegalHoldReleased
 
 class RetentionClocks(Protocol):
     async def was_erased(self, request_id: str) -> bool: ...
+    async def organisation_erased_at(self, organisation_id: str) -> datetime | None:
+        """When the organisation's purge reached retention's own records; holds until commit."""
+        ...
+
     async def start(self, clock: RetentionClock) -> None: ...
     async def save(self, clock: RetentionClock) -> None: ...
     async def get(self, request_id: str) -> RetentionClock | None: ...
@@ -84,21 +89,28 @@ async def record_request_activity(
 
 async def follow_organisation(
     event: CloudEvent, *, clocks: RetentionClocks, retention: timedelta
-) -> None:
+) -> bool:
     """P5, P7: a request found to be a customer's follows the contract; one that no longer is
-    goes back to the inactivity rule."""
+    goes back to the inactivity rule; one found to be a customer's before that customer's purge,
+    the word arriving after it, is due at once. Whether it became due."""
     changed = OrganisationChanged.from_event(event)
     clock = await clocks.get(changed.request_id)
     if clock is None:
-        return
-    moved = with_organisation(
-        clock,
-        organisation_id=changed.organisation_id,
-        version=changed.version,
-        retention=retention,
-    )
-    if moved != clock:
-        await clocks.save(moved)
+        return False
+    organisation_id = changed.organisation_id
+    purged_at = await clocks.organisation_erased_at(organisation_id) if organisation_id else None
+    if organisation_id and purged_at is not None and changed.changed_at <= purged_at:
+        moved = with_purged_organisation(
+            clock, organisation_id=organisation_id, version=changed.version, purged_at=purged_at
+        )
+    else:
+        moved = with_organisation(
+            clock, organisation_id=organisation_id, version=changed.version, retention=retention
+        )
+    if moved == clock:
+        return False
+    await clocks.save(moved)
+    return moved.purge_due_at is not None and moved.erasure_ground is not None
 
 
 def _activity(event: CloudEvent) -> tuple[str, datetime]:

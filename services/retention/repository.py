@@ -21,7 +21,9 @@ HOLDS = "legal_holds"
 
 
 def _due_requests(now: datetime, held: HeldItems | None) -> dict[str, Any]:
-    query: dict[str, Any] = {"rule": "inactivity", "purge_id": None}
+    """A request's clock with a due time (after inactivity, an erasure asked for under a hold,
+    or its organisation purged before its decision arrived; a customer's has none)."""
+    query: dict[str, Any] = {"purge_id": None}
     query["purge_due_at"] = {"$lte": now}
     if held is not None:
         for field, ids in held.held_requests().items():
@@ -57,6 +59,11 @@ class MongoRetentionClocks(MongoCollection):
             self._collection.database, request_id, session=self._session
         )
 
+    async def organisation_erased_at(self, organisation_id: str) -> datetime | None:
+        return await erasure_progress.erased_at(
+            self._collection.database, organisation_id=organisation_id, session=self._session
+        )
+
     async def save(self, clock: RetentionClock) -> None:
         document = document_of(clock)
         document["_id"] = document.pop("request_id")
@@ -82,7 +89,7 @@ class MongoRetentionClocks(MongoCollection):
     async def due(
         self, *, now: datetime, limit: int, held: HeldItems | None = None
     ) -> list[RetentionClock]:
-        """Inactivity clocks due, not held and not yet being purged, oldest first."""
+        """Request clocks due, not held and not yet being purged, oldest first."""
         cursor = (
             self._collection.find(_due_requests(now, held), session=self._session)
             .sort("purge_due_at", ASCENDING)

@@ -13,7 +13,7 @@ from services.retention.purge_store import HELD_ERASURES, PURGES, purge_from
 from services.retention.repository import CLOCKS, ORGANISATIONS
 from shared.mongo import Document
 
-WAITING_REQUESTS: dict[str, Any] = {"rule": "inactivity", "purge_id": None}
+WAITING_REQUESTS: dict[str, Any] = {"purge_id": None}  # with a due time: not a customer's
 WAITING_ORGANISATIONS: dict[str, Any] = {"contract_state": "terminated", "purge_id": None}
 
 

@@ -81,7 +81,13 @@ def create_app(
             count=counted(uow),
         )
     )
-    on_organisation_changed = on(lambda e, uow: handlers.follow_organisation(e, uow=uow))
+    on_organisation_changed = on(
+        lambda e, uow: handlers.follow_organisation(
+            e,
+            uow=uow,
+            purge_missed=privacy.purge_missed(uow, keys=runtime.keys, clock=runtime.clock),
+        )
+    )
     on_person_linked = on(
         lambda e, uow: handlers.link_person(e, uow=uow, clock=runtime.clock, count=counted(uow))
     )

@@ -116,10 +116,25 @@ async def watch_new_request(event: CloudEvent, *, candidates: SurveyCandidates) 
     )
 
 
-async def follow_organisation(event: CloudEvent, *, uow: DecisionUnitOfWork) -> None:
+class PurgeMissed(Protocol):
+    async def __call__(self, request_id: str, organisation_id: str, decided_at: datetime) -> bool:
+        """Erase the request's copies here if its organisation's purge ran here after access
+        decided it was the organisation's (the decision came late); whether it did."""
+        ...
+
+
+async def follow_organisation(
+    event: CloudEvent, *, uow: DecisionUnitOfWork, purge_missed: PurgeMissed
+) -> None:
     """A request found to be a customer organisation's (or no longer one): its candidate,
-    invitations and responses say so, and so does its requester's registration (P7)."""
+    invitations and responses say so, and so does its requester's registration (P7). One found
+    to be a customer's before that customer's purge, the word arriving after it, goes now."""
     changed = OrganisationChanged.from_event(event)
+    organisation_id = changed.organisation_id
+    if organisation_id and await purge_missed(
+        changed.request_id, organisation_id, changed.changed_at
+    ):
+        return
     applied = await uow.candidates.set_organisation(
         changed.request_id, changed.organisation_id, version=changed.version
     )

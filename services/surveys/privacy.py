@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from pymongo import UpdateOne
 
 from services.surveys.domain import SurveyKeys, response_key_id
-from services.surveys.handlers import InvitationAddress
+from services.surveys.handlers import InvitationAddress, PurgeMissed
 from services.surveys.repository import (
     CANDIDATES,
     CONTACTS,
@@ -23,6 +23,7 @@ from services.surveys.repository import (
 from shared import erasure_progress
 from shared.clock import Clock
 from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
+from shared.erasure_progress import ERASED_REQUESTS
 from shared.events.intake import ContactDetails
 from shared.events.privacy import ErasureScope, KeptRecords
 from shared.events.surveys import ResponseComment
@@ -136,6 +137,37 @@ def in_scope(scope: ErasureScope, *, request_field: str) -> Document | None:
 
 def _request_field(name: str) -> str:
     return "_id" if name == CANDIDATES else "request_id"
+
+
+def purge_missed(uow: MongoSurveysUnitOfWork, *, keys: KeyStore, clock: Clock) -> PurgeMissed:
+    """P7: a request access found its organisation's before surveys purged the organisation,
+    the decision arriving after the purge (the topics between are consumed at their own pace):
+    the purge, which went by the organisation's tag, missed it. Its copies go now, in the
+    handler's transaction, and it is remembered as erased (its later events make nothing)."""
+
+    async def erase(request_id: str, organisation_id: str, decided_at: datetime) -> bool:
+        database, session = uow.tx.database, uow.tx.session
+        purged_at = await erasure_progress.erased_at(
+            database, organisation_id=organisation_id, session=session
+        )
+        if purged_at is None or decided_at > purged_at:
+            return False
+        await erasure_progress.mark(
+            database[ERASED_REQUESTS],
+            request_id,
+            field="erased_at",
+            at=clock.now(),
+            session=session,
+        )
+        commented = database[RESPONSES].find(
+            {"request_id": request_id, "comment": {"$ne": None}}, {"_id": 1}, session=session
+        )
+        await keys.shred_many([response_key_id(str(r["_id"])) async for r in commented])
+        for name, _ in SCOPED:
+            await database[name].delete_many({_request_field(name): request_id}, session=session)
+        return True
+
+    return erase
 
 
 class SurveysHoldings:

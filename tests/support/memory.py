@@ -93,7 +93,7 @@ class MemorySystem:
             **environment,
         }
         self._offsets: dict[tuple[str, int], int] = {}
-        self._held: set[str] = set()
+        self._held: set[tuple[str, str | None]] = set()
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[MemorySystem]:
@@ -158,25 +158,26 @@ class MemorySystem:
             for service in self.services.values():
                 for relay in service.runtime.relays:
                     moved += await relay.relay_pending()
-            for service in self.services.values():
+            for name, service in self.services.items():
                 for consumer in service.runtime.consumers:
-                    moved += await self._deliver(consumer)
+                    moved += await self._deliver(name, consumer)
             if not moved:
                 return
         raise AssertionError(f"the system did not settle in {rounds} rounds")
 
     @contextlib.contextmanager
-    def holding(self, topic: str) -> Iterator[None]:
-        """No consumer reads `topic` meanwhile: its records wait, as behind a consumer that
-        lags (each topic is consumed at its own pace); `settle` delivers them afterwards."""
-        self._held.add(topic)
+    def holding(self, topic: str, *, by: str | None = None) -> Iterator[None]:
+        """No consumer (or only none of service `by`) reads `topic` meanwhile: its records
+        wait, as behind a consumer that lags (each topic is consumed at its own pace, by each
+        service's group); `settle` delivers them afterwards."""
+        self._held.add((topic, by))
         try:
             yield
         finally:
-            self._held.discard(topic)
+            self._held.discard((topic, by))
 
-    async def _deliver(self, consumer: EventConsumer) -> int:
-        if consumer.topic in self._held:
+    async def _deliver(self, service: str, consumer: EventConsumer) -> int:
+        if {(consumer.topic, None), (consumer.topic, service)} & self._held:
             return 0
         log = self.bus.topics.get(consumer.topic, [])
         position = self._offsets.get((consumer.topic, id(consumer)), 0)
