@@ -19,7 +19,15 @@ from shared import topics
 from tests.support import producers
 from tests.support.memory import MemorySystem
 from tests.support.producers import Person
-from tests.unit.policy.customers import NOW, ORG, certificates, copies_of, publish, terminate
+from tests.unit.policy.customers import (
+    NOW,
+    ORG,
+    certificates,
+    copies_of,
+    customer_with_a_request,
+    publish,
+    terminate,
+)
 
 CONSUMED = {
     "intake": (
@@ -95,17 +103,7 @@ async def test_an_organisations_purge_with_one_consumer_behind(
     consumed = {c.topic for c in system.services[service].runtime.consumers}
     assert topic in consumed  # the table above follows the services' wiring
     official, rep = Person.new("Olga Official"), Person.new("Rita Rep", phone="+4722334499")
-    publish(
-        system,
-        producers.contract_signed(
-            ORG,
-            representatives={"c-r1": official, "c-r2": rep},
-            official="c-r1",
-            signed_at=NOW - timedelta(days=800),
-        ),
-    )
-    await system.settle()
-    assert (await system.http("intake").post("/requests", json=rep.web_form())).status_code == 202
+    await customer_with_a_request(system, official=official, rep=rep)
     publish(system, producers.phone_call(rep, at=NOW - timedelta(days=3)))
     await system.settle()
 
