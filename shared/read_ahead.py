@@ -10,9 +10,9 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
-from shared.erasure_progress import ERASED_REQUESTS, hold_all
+from shared.erasure_progress import ERASED_ORGANISATIONS, ERASED_REQUESTS, hold_all
 from shared.events import CloudEvent
-from shared.events.intake import RequestReceived
+from shared.events.intake import OrganisationChanged, RequestReceived
 from shared.mongo import Document, Transaction
 from shared.write_behind import WriteBehindCollection
 
@@ -25,6 +25,20 @@ async def hold_erasure_checks(events: list[CloudEvent], tx: Transaction) -> None
     """The erasure check of every new request in the batch (`erasure_progress.was_erased`),
     stamped in one write and read back in one query, held until the batch commits."""
     await hold_all(tx, ERASED_REQUESTS, [received.request_id for received in new_requests(events)])
+
+
+async def hold_purge_checks(events: list[CloudEvent], tx: Transaction) -> None:
+    """The purge check of every organisation the batch's decisions name
+    (`erasure_progress.erased_at`), stamped together and held until the batch commits: a
+    decision does not flush the batch's held writes to look."""
+    decided = [
+        OrganisationChanged.from_event(e)
+        for e in events
+        if e.type == OrganisationChanged.event_type
+    ]
+    await hold_all(
+        tx, ERASED_ORGANISATIONS, [d.organisation_id for d in decided if d.organisation_id]
+    )
 
 
 async def find_any(

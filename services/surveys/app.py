@@ -26,7 +26,6 @@ from shared.events.sources import SURVEYS
 from shared.http import install_error_handlers
 from shared.mail import MailSender
 from shared.participant import participant_handlers
-from shared.read_ahead import hold_erasure_checks
 from shared.service import Backbone, ServiceRuntime
 from shared.stores import handled_in, unit_of_work_factory
 from shared.tokens import Authenticator, KeyRing
@@ -117,7 +116,7 @@ def create_app(
             OrganisationChanged.event_type: on_organisation_changed,
         },
         batch=True,
-        prepare=hold_erasure_checks,
+        prepare=read_ahead.requests_read_ahead,
     )
     runtime.consume(
         topics.SUPPORT_CONTACTS,

@@ -15,7 +15,14 @@ from shared.events import CloudEvent
 from shared.events.intake import ContactDetails, ContactRegistered
 from shared.mongo import Transaction
 from shared.person_links import PERSON_LINKS
-from shared.read_ahead import prime
+from shared.read_ahead import hold_erasure_checks, hold_purge_checks, prime
+
+
+async def requests_read_ahead(events: list[CloudEvent], tx: Transaction) -> None:
+    """For the consumer of intake's request events: each new request's erasure check and each
+    decision's purge check (`handlers.watch_new_request`, `handlers.follow_organisation`)."""
+    await hold_erasure_checks(events, tx)
+    await hold_purge_checks(events, tx)
 
 
 def contacts_read_ahead(*, keys: KeyStore, secrets: SurveyKeys) -> BatchPreparer:

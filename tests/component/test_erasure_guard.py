@@ -25,7 +25,10 @@ from shared.erasure_progress import (
     hold_all,
     was_person_erased,
 )
+from shared.events import CloudEvent
+from shared.events.intake import OrganisationChanged
 from shared.mongo import Transaction, TransactionRunner, create_mongo_client, in_transaction
+from shared.read_ahead import hold_purge_checks
 from shared.settings import ServiceSettings
 from shared.write_behind import write_behind
 from tests.support.commands import CommandNames
@@ -182,3 +185,51 @@ async def test_a_statement_about_an_organisations_people_holds_against_its_purge
     purged_at = await in_transaction(runner.transaction, state_again)
     assert len(tries) == 2  # the first attempt's check conflicted with the purge's mark
     assert purged_at is not None and stated_at <= purged_at  # the statement is older news
+
+
+async def test_a_batch_of_decisions_reads_its_purge_checks_ahead(
+    settings: ServiceSettings, runner: TransactionRunner
+) -> None:
+    """retention's and surveys' batches of request events: the purge check of every organisation
+    a decision names is stamped and read together, so a decision neither asks on its own nor
+    flushes the batch's held writes to ask."""
+    purged, live = str(uuid4()), str(uuid4())
+    assert await purge_organisation(runner, purged) == 0
+    at = datetime.now(UTC)
+    decisions = [
+        CloudEvent.of(
+            source="/support/intake",
+            type=OrganisationChanged.event_type,
+            subject=f"request-{n}",
+            time=at,
+            data=OrganisationChanged(
+                request_id=f"request-{n}",
+                requester_id="contact-1",
+                channel="web",
+                organisation_id=organisation,
+                lawful_basis="contract",
+                version=1,
+                changed_at=at,
+            ),
+        )
+        for n, organisation in enumerate([purged, live, purged])
+    ]
+    commands = CommandNames()
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+        settings.mongodb_url, tz_aware=True, event_listeners=[commands]
+    )
+    try:
+        async with TransactionRunner(client, settings.database_name).transaction() as tx:
+            batch, _held = write_behind(tx)
+            await hold_purge_checks(decisions, batch)
+            assert commands.names == ["update", "find"]
+            database = batch.database["retention_clocks"].database
+            answers = [
+                await erased_at(database, organisation_id=o, session=tx.session)
+                for o in (purged, live)
+            ]
+            assert commands.names == ["update", "find"]  # answered from what was read ahead
+    finally:
+        await client.close()
+    assert answers[0] is not None and answers[0] <= datetime.now(UTC)
+    assert answers[1] is None
