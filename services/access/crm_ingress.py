@@ -47,12 +47,8 @@ Stale = Callable[[str, str | None, datetime], Awaitable[bool]]
 than an erasure of theirs (`customers.older_than_an_erasure`)."""
 
 
-async def _never(organisation_id: str, contact_id: str | None, at: datetime) -> bool:
-    return False
-
-
 async def sealed(
-    event: CloudEvent, *, keys: KeyStore, stale: Stale = _never
+    event: CloudEvent, *, keys: KeyStore, stale: Stale
 ) -> tuple[type[EventData], BaseModel] | None:
     """The CRM event an ingress event stands for, its personal fields sealed: without the
     contacts it states before their erasure; None if it is older than the organisation's

@@ -100,17 +100,19 @@ async def follow_organisation(
     organisation_id = changed.organisation_id
     purged_at = await clocks.organisation_erased_at(organisation_id) if organisation_id else None
     if organisation_id and purged_at is not None and changed.changed_at <= purged_at:
+        due_now = True  # the organisation's purge missed it
         moved = with_purged_organisation(
             clock, organisation_id=organisation_id, version=changed.version, purged_at=purged_at
         )
     else:
+        due_now = False
         moved = with_organisation(
             clock, organisation_id=organisation_id, version=changed.version, retention=retention
         )
     if moved == clock:
         return False
     await clocks.save(moved)
-    return moved.purge_due_at is not None and moved.erasure_ground is not None
+    return due_now
 
 
 def _activity(event: CloudEvent) -> tuple[str, datetime]:

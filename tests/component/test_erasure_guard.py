@@ -44,6 +44,17 @@ async def runner(settings: ServiceSettings) -> AsyncIterator[TransactionRunner]:
     await client.close()
 
 
+@pytest.fixture
+async def counted(settings: ServiceSettings) -> AsyncIterator[tuple[TransactionRunner, list[str]]]:
+    """A runner on the same database whose client reports every command it sends, by name."""
+    commands = CommandNames()
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+        settings.mongodb_url, tz_aware=True, event_listeners=[commands]
+    )
+    yield TransactionRunner(client, settings.database_name), commands.names
+    await client.close()
+
+
 async def erase_person(runner: TransactionRunner, person: str) -> int:
     """An erasure's steps, outside any transaction: mark the person, then delete their copies."""
     notes = ErasureProgress(runner.database, str(uuid4()), now=datetime.now(UTC))
@@ -100,31 +111,25 @@ async def test_a_copy_that_loses_to_an_erasure_runs_again_and_makes_nothing(
 
 
 async def test_a_batch_reads_its_checks_ahead_in_two_round_trips_and_answers_each_from_them(
-    settings: ServiceSettings, runner: TransactionRunner
+    counted: tuple[TransactionRunner, list[str]], runner: TransactionRunner
 ) -> None:
     erased, new, again = str(uuid4()), str(uuid4()), str(uuid4())
     assert await erase_person(runner, erased) == 0
-    commands = CommandNames()
-    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
-        settings.mongodb_url, tz_aware=True, event_listeners=[commands]
-    )
-    try:
-        async with TransactionRunner(client, settings.database_name).transaction() as tx:
-            batch, _held = write_behind(tx)
-            await hold_all(batch, ERASED_PERSONS, [erased, new, again])
-            assert commands.names == ["update", "find"]
-            # as the stores ask: through the database of one of their collections
-            database = batch.database["accounts"].database
-            answers = [
-                await was_person_erased(database, person, session=tx.session)
-                for person in (erased, new, again)
-            ]
-            assert commands.names == ["update", "find"]  # answered from what was read ahead
-            await batch.database[ERASED_PERSONS].update_one({"_id": again}, {"$set": {"x": 1}})
-            assert not await was_person_erased(batch.database, again, session=tx.session)
-            assert commands.names[-1] == "findAndModify"  # a write since: asked again
-    finally:
-        await client.close()
+    counted_runner, commands = counted
+    async with counted_runner.transaction() as tx:
+        batch, _held = write_behind(tx)
+        await hold_all(batch, ERASED_PERSONS, [erased, new, again])
+        assert commands == ["update", "find"]
+        # as the stores ask: through the database of one of their collections
+        database = batch.database["accounts"].database
+        answers = [
+            await was_person_erased(database, person, session=tx.session)
+            for person in (erased, new, again)
+        ]
+        assert commands == ["update", "find"]  # answered from what was read ahead
+        await batch.database[ERASED_PERSONS].update_one({"_id": again}, {"$set": {"x": 1}})
+        assert not await was_person_erased(batch.database, again, session=tx.session)
+        assert commands[-1] == "findAndModify"  # a write since: asked again
     assert answers == [True, False, False]
     stamped = runner.database[ERASED_PERSONS].find({"_id": {"$in": [new, again]}})
     assert len(await stamped.to_list()) == 2  # the checks were written, as one at a time are
@@ -188,7 +193,7 @@ async def test_a_statement_about_an_organisations_people_holds_against_its_purge
 
 
 async def test_a_batch_of_decisions_reads_its_purge_checks_ahead(
-    settings: ServiceSettings, runner: TransactionRunner
+    counted: tuple[TransactionRunner, list[str]], runner: TransactionRunner
 ) -> None:
     """retention's and surveys' batches of request events: the purge check of every organisation
     a decision names is stamped and read together, so a decision neither asks on its own nor
@@ -214,22 +219,15 @@ async def test_a_batch_of_decisions_reads_its_purge_checks_ahead(
         )
         for n, organisation in enumerate([purged, live, purged])
     ]
-    commands = CommandNames()
-    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
-        settings.mongodb_url, tz_aware=True, event_listeners=[commands]
-    )
-    try:
-        async with TransactionRunner(client, settings.database_name).transaction() as tx:
-            batch, _held = write_behind(tx)
-            await hold_purge_checks(decisions, batch)
-            assert commands.names == ["update", "find"]
-            database = batch.database["retention_clocks"].database
-            answers = [
-                await erased_at(database, organisation_id=o, session=tx.session)
-                for o in (purged, live)
-            ]
-            assert commands.names == ["update", "find"]  # answered from what was read ahead
-    finally:
-        await client.close()
+    counted_runner, commands = counted
+    async with counted_runner.transaction() as tx:
+        batch, _held = write_behind(tx)
+        await hold_purge_checks(decisions, batch)
+        assert commands == ["update", "find"]
+        database = batch.database["retention_clocks"].database
+        answers = [
+            await erased_at(database, organisation_id=o, session=tx.session) for o in (purged, live)
+        ]
+        assert commands == ["update", "find"]  # answered from what was read ahead
     assert answers[0] is not None and answers[0] <= datetime.now(UTC)
     assert answers[1] is None
