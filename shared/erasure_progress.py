@@ -62,6 +62,7 @@ class ErasureProgress:
         self._noted: Document | None = None  # the progress as the last write read it back
         self._counts: Counter[str] = Counter()  # noted, not yet written
         self._subjects: set[str] = set()
+        self._requests: set[str] = set()
         self._batch: asyncio.Future[None] | None = None  # the write they will go in
         self._writing = asyncio.Lock()
 
@@ -80,10 +81,28 @@ class ErasureProgress:
             self._none_deleted.add(name)
         return count
 
+    async def requests_found(self, request_ids: Iterable[str]) -> None:
+        """Note the requests a person's erasure deletes here, before deleting them (a redo
+        would not find them): the services that read them late are told (`requests_noted`)."""
+        found = {str(request_id) for request_id in request_ids if request_id}
+        if found:
+            await self._note(requests=found)
+
+    async def requests_noted(self) -> set[str]:
+        """The requests noted by `requests_found`, over every run of this erasure so far."""
+        found = self._noted
+        if found is None:
+            found = await self._collection.find_one({"_id": self._id}) or {}
+        return {str(request_id) for request_id in found.get("request_ids", [])}
+
     async def request_erased(self, request_id: str) -> None:
         """Remember that this request is erased here, before its copies are deleted."""
-        await mark(
-            self._collection.database[ERASED_REQUESTS], request_id, field="erased_at", at=self._now
+        await self.requests_erased([request_id])
+
+    async def requests_erased(self, request_ids: Iterable[str]) -> None:
+        """Remember that these requests are erased here, before their copies are deleted."""
+        await mark_all(
+            self._collection.database[ERASED_REQUESTS], request_ids, field="erased_at", at=self._now
         )
 
     async def persons_erased(self, persons: Iterable[str]) -> None:
@@ -112,11 +131,16 @@ class ErasureProgress:
         return counts, {str(subject) for subject in found.get("data_subject_ids", [])}
 
     async def _note(
-        self, *, counts: dict[str, int] | None = None, subjects: set[str] | None = None
+        self,
+        *,
+        counts: dict[str, int] | None = None,
+        subjects: set[str] | None = None,
+        requests: set[str] | None = None,
     ) -> None:
         """Write this note, with any made while a write was in flight; return once written."""
         self._counts.update(counts or {})
         self._subjects |= subjects or set()
+        self._requests |= requests or set()
         if self._batch is None:
             self._batch = asyncio.get_running_loop().create_future()
         batch = self._batch
@@ -135,9 +159,12 @@ class ErasureProgress:
         change: Document = {"$set": {"updated_at": self._now}}
         if self._counts:
             change["$inc"] = {f"counts.{name}": n for name, n in sorted(self._counts.items())}
-        if self._subjects:
-            change["$addToSet"] = {"data_subject_ids": {"$each": sorted(self._subjects)}}
-        self._counts, self._subjects = Counter(), set()
+        added = {"data_subject_ids": self._subjects, "request_ids": self._requests}
+        if any(added.values()):
+            change["$addToSet"] = {
+                field: {"$each": sorted(ids)} for field, ids in added.items() if ids
+            }
+        self._counts, self._subjects, self._requests = Counter(), set(), set()
         return change
 
     async def _write(self, change: Document) -> Document | None:

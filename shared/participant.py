@@ -33,6 +33,7 @@ from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
 from shared.events import CloudEvent, EventSchemaError
 from shared.events.intake import ContactDetails
 from shared.events.privacy import (
+    REQUESTS_ERASED_PER_EVENT,
     ErasureCompleted,
     ErasureRequested,
     ErasureScope,
@@ -43,10 +44,11 @@ from shared.events.privacy import (
     KeptRecords,
     Participant,
     RectificationRequested,
+    RequestsErased,
 )
 from shared.events.sources import EventSource
 from shared.mongo import Transaction, TransactionRunner
-from shared.outbox import add_many_to_outbox, add_to_outbox
+from shared.outbox import add_many_to_outbox
 
 RELEASE_BATCH = 250
 """Persons released per call: a few queries per batch instead of a few per person (an
@@ -81,7 +83,10 @@ class ErasureNotes(Protocol):
     """What one erasure has deleted so far in this service, over every run of it."""
 
     async def subjects_found(self, subjects: Iterable[str]) -> None: ...
+    async def requests_found(self, request_ids: Iterable[str]) -> None: ...
+    async def requests_noted(self) -> set[str]: ...
     async def request_erased(self, request_id: str) -> None: ...
+    async def requests_erased(self, request_ids: Iterable[str]) -> None: ...
     async def persons_erased(self, persons: Iterable[str]) -> None: ...
     async def organisation_erased(self, organisation_id: str) -> None: ...
     async def deleted(self, name: str, count: int) -> int: ...
@@ -183,6 +188,37 @@ def completed_event(completed: ErasureCompleted, *, source: EventSource) -> Clou
     )
 
 
+async def erased_requests_events(
+    completed: ErasureCompleted, *, notes: ErasureNotes, source: EventSource
+) -> list[CloudEvent]:
+    """The requests this participant noted erasing (intake, with a person), for the others."""
+    erased = sorted(await notes.requests_noted())
+    return [
+        source.event(
+            subject=completed.erasure_id,
+            time=completed.completed_at,
+            data=RequestsErased(
+                erasure_id=completed.erasure_id,
+                participant=completed.participant,
+                erased_at=completed.completed_at,
+                request_ids=tuple(erased[start : start + REQUESTS_ERASED_PER_EVENT]),
+            ),
+        )
+        for start in range(0, len(erased), REQUESTS_ERASED_PER_EVENT)
+    ]
+
+
+async def drop_erased_requests(
+    erased: RequestsErased, *, holdings: Holdings, notes: ErasureNotes
+) -> None:
+    """Another participant erased these requests with a person: remember them as erased (their
+    announcement, read after this, makes nothing), then delete what was made of them already
+    (their announcement was read after this participant's part of the erasure)."""
+    await notes.requests_erased(erased.request_ids)
+    for request_id in erased.request_ids:
+        await holdings.delete(ErasureScope(kind="request", id=request_id), notes=notes)
+
+
 SLICES_PER_TRANSACTION = 8
 EXPORT_SLICE_BYTES = 384 * 1024
 """The most JSON text one contribution event seals: sealed (base64) it stays near 512 KiB, well
@@ -265,16 +301,22 @@ def participant_handlers(
 
     async def on_erasure(event: CloudEvent, tx: Transaction) -> None:
         requested = ErasureRequested.from_event(event)
+        noted = notes(tx, requested.erasure_id)
         completed = await erase(
-            requested,
-            participant=participant,
-            holdings=holdings(tx),
-            notes=notes(tx, requested.erasure_id),
-            now=clock.now,
+            requested, participant=participant, holdings=holdings(tx), notes=noted, now=clock.now
         )
-        await add_to_outbox(
-            tx, topic=topics.PRIVACY_ERASURE, event=completed_event(completed, source=source)
+        told = await erased_requests_events(completed, notes=noted, source=source)
+        await add_many_to_outbox(
+            tx,
+            topic=topics.PRIVACY_ERASURE,
+            events=[completed_event(completed, source=source), *told],
         )
+
+    async def on_requests_erased(event: CloudEvent, tx: Transaction) -> None:
+        erased = RequestsErased.from_event(event)
+        if erased.participant != participant:  # its own deletes are done
+            noted = notes(tx, f"{erased.erasure_id}/{erased.participant}")
+            await drop_erased_requests(erased, holdings=holdings(tx), notes=noted)
 
     async def on_export(event: CloudEvent, tx: Transaction) -> None:
         contributed = await export(
@@ -305,6 +347,7 @@ def participant_handlers(
 
     return {
         ErasureRequested.event_type: on_erasure,
+        RequestsErased.event_type: on_requests_erased,
         ExportRequested.event_type: on_export,
         RectificationRequested.event_type: on_rectification,
     }

@@ -110,6 +110,8 @@ class IntakeHoldings:
         if filters is None:
             return
         requests, copies = filters
+        if scope.kind == "person":  # a service may read them only after its part (P11)
+            await notes.requests_found(await self._database[REQUESTS].distinct("_id", requests))
         # a correspondent's message, sealed with its own key, may quote the request; who wrote
         # only on requests that go may go with them (P8): noted before their writing goes
         quoting = self._database[MESSAGES].find(

@@ -111,6 +111,25 @@ class ErasureCompleted(EventData):
         return self.remaining is not None and not any(self.remaining.values())
 
 
+REQUESTS_ERASED_PER_EVENT = 1_000
+"""Request ids one `RequestsErased` names (36 characters each: far under a record's 1 MiB)."""
+
+
+class RequestsErased(EventData):
+    """The requests one participant (intake, which files them) erased with a person (P11). A
+    service that reads a request's announcement only after its own part of the erasure cannot
+    have deleted its copy then; on this it drops whatever it made of them, and remembers them as
+    erased, whichever of the two it reads first (each topic is consumed at its own pace)."""
+
+    event_type = "privacy.requests.erased.v1"
+    topic = topics.PRIVACY_ERASURE
+
+    erasure_id: str = Field(min_length=1)
+    participant: Participant
+    erased_at: AwareDatetime
+    request_ids: tuple[str, ...] = Field(min_length=1, max_length=REQUESTS_ERASED_PER_EVENT)
+
+
 class ExportRequested(EventData):
     event_type = "privacy.export.requested.v1"
     topic = topics.PRIVACY_DSR

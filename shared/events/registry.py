@@ -20,6 +20,7 @@ from shared.events.privacy import (
     ExportContributed,
     ExportRequested,
     RectificationRequested,
+    RequestsErased,
 )
 from shared.events.surveys import SurveyResponseRecorded
 
@@ -34,6 +35,7 @@ _ALL: tuple[type[EventData], ...] = (
     ContactRegistered,
     ErasureRequested,
     ErasureCompleted,
+    RequestsErased,
     ExportRequested,
     ExportContributed,
     SurveyResponseRecorded,

@@ -7,14 +7,17 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import httpx
 import pytest
+from pymongo import AsyncMongoClient
 
 from deploy.local.services import ServiceProcess
 from shared import topics
 from shared.events.intake import RequestReceived
+from shared.events.privacy import RequestsErased
 from shared.scanner import scan
 from tests.support.apps import eventually
 from tests.support.infrastructure import Infrastructure
@@ -54,8 +57,23 @@ async def requester_of(bootstrap: str, request_id: str) -> str | None:
     return None
 
 
+async def remembered_as_erased(url: str, prefix: str, request_id: str) -> list[str]:
+    """The services that remember the request as erased (intake named it, so its announcement
+    read late by any of them makes nothing)."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(url)
+    try:
+        found = []
+        for service in ("access", "retention", "surveys"):
+            marks = client[f"{prefix}{service}"]["erased_requests"]
+            if await marks.count_documents({"_id": request_id, "erased_at": {"$exists": True}}):
+                found.append(service)
+        return found
+    finally:
+        await client.close()
+
+
 async def test_export_and_erasure_of_a_person_across_every_service(
-    system: dict[str, ServiceProcess], infrastructure: Infrastructure
+    system: dict[str, ServiceProcess], infrastructure: Infrastructure, instance_prefix: str
 ) -> None:
     mine, theirs = submission(uuid4().hex[:10]), submission(uuid4().hex[:10])
     retention = system["retention"].url
@@ -119,6 +137,20 @@ async def test_export_and_erasure_of_a_person_across_every_service(
         )
         gone = await http.get(f"{system['access'].url}/requests/{request_id}", headers=STAFF)
         assert gone.status_code == 404
+        named = [
+            RequestsErased.from_event(event)
+            for event in await read_events(infrastructure.kafka_bootstrap, topics.PRIVACY_ERASURE)
+            if event.type == RequestsErased.event_type and event.subject == erasure_id
+        ]
+        assert [(n.participant, n.request_ids) for n in named] == [("intake", (request_id,))]
+
+        async def remembered_everywhere() -> bool:
+            found = await remembered_as_erased(
+                infrastructure.mongodb_url, instance_prefix, request_id
+            )
+            return found == ["access", "retention", "surveys"]
+
+        await eventually(remembered_everywhere, timeout=30)
 
     report = await scan(
         kafka_bootstrap=infrastructure.kafka_bootstrap,

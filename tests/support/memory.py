@@ -93,7 +93,7 @@ class MemorySystem:
             **environment,
         }
         self._offsets: dict[tuple[str, int], int] = {}
-        self._held: set[tuple[str, str | None]] = set()
+        self._held: dict[tuple[str, str | None], str | None] = {}
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[MemorySystem]:
@@ -166,25 +166,33 @@ class MemorySystem:
         raise AssertionError(f"the system did not settle in {rounds} rounds")
 
     @contextlib.contextmanager
-    def holding(self, topic: str, *, by: str | None = None) -> Iterator[None]:
-        """No consumer (or only none of service `by`) reads `topic` meanwhile: its records
-        wait, as behind a consumer that lags (each topic is consumed at its own pace, by each
-        service's group); `settle` delivers them afterwards."""
-        self._held.add((topic, by))
+    def holding(
+        self, topic: str, *, by: str | None = None, from_type: str | None = None
+    ) -> Iterator[None]:
+        """No consumer (or only none of service `by`) reads `topic` meanwhile (with `from_type`:
+        from the first record of that event type on): its records wait, as behind a consumer
+        that lags (each topic is consumed at its own pace, by each service's group); `settle`
+        delivers them afterwards."""
+        self._held[(topic, by)] = from_type
         try:
             yield
         finally:
-            self._held.discard((topic, by))
+            self._held.pop((topic, by), None)
 
     async def _deliver(self, service: str, consumer: EventConsumer) -> int:
-        if {(consumer.topic, None), (consumer.topic, service)} & self._held:
+        held = [(consumer.topic, None), (consumer.topic, service)]
+        if any(key in self._held and self._held[key] is None for key in held):
             return 0
+        stop_at = {self._held[key] for key in held if key in self._held}
         log = self.bus.topics.get(consumer.topic, [])
-        position = self._offsets.get((consumer.topic, id(consumer)), 0)
-        for record in log[position:]:
+        start = position = self._offsets.get((consumer.topic, id(consumer)), 0)
+        for record in log[start:]:
+            if stop_at and record.value and json.loads(record.value).get("type") in stop_at:
+                break
             await consumer.handle(record)
-        self._offsets[(consumer.topic, id(consumer))] = len(log)
-        return len(log) - position
+            position += 1
+        self._offsets[(consumer.topic, id(consumer))] = position
+        return position - start
 
     async def plaintext(self, values: Iterable[str]) -> dict[str, int]:
         """Where any of `values` is stored or published readable: {place: hits}, places being

@@ -1,0 +1,87 @@
+"""P11 whichever service reads whichever topic late: a person's erasure leaves nothing of them,
+and its certificate says so truthfully.
+
+The person writes in on the web form; each service's consumer of each topic is then held back in
+turn (`MemorySystem.holding`) while they write in once more and support staff erase them. The
+held service reads the new request only after its own part of the erasure, so it cannot have
+deleted its copy then: intake names the requests it erased (`privacy.requests.erased.v1`), and
+each service drops what it made of them, whichever of the two it reads first. Then everything is
+read, and the stores and topics are searched for what is left of the person."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared import topics
+from shared.events.privacy import RequestsErased
+from tests.support.memory import STAFF, MemorySystem
+from tests.support.producers import Person
+from tests.unit.policy.customers import NOW, certificates
+from tests.unit.policy.test_purge_with_a_consumer_behind import CONSUMED, left_of_the_customer
+from tests.unit.policy.threads import files
+
+__all__ = ["NOW"]
+
+COPIES = {
+    "access": "access.request_views",
+    "retention": "retention.retention_clocks",
+    "surveys": "surveys.survey_candidates",
+}
+
+
+@pytest.mark.parametrize(
+    ("topic", "service"),
+    [(topic, service) for service, read in CONSUMED.items() for topic in read],
+)
+async def test_a_persons_erasure_with_one_consumer_behind(
+    system: MemorySystem, topic: str, service: str
+) -> None:
+    person = Person.new("Erin Erased", phone="+4722334455")
+    _, contact_id = await files(system, person)
+
+    with system.holding(topic, by=service):
+        again = await system.http("intake").post("/requests", json=person.web_form("Once more"))
+        assert again.status_code == 202, again.text
+        await system.settle()
+        asked = await system.http("retention").post(
+            "/privacy/erasures",
+            headers=STAFF,
+            json={"data_subject_id": contact_id},
+        )
+        assert asked.status_code == 200, asked.text
+        await system.settle()
+    await system.settle()
+
+    certified = [c for c in await certificates(system) if c["scope"]["id"] == contact_id]
+    assert certified and all(c["remaining_total"] == 0 for c in certified), certified
+    assert await system.plaintext(person.values) == {}
+    assert await left_of_the_customer(system) == set()
+
+
+@pytest.mark.parametrize("service", ["access", "retention", "surveys"])
+async def test_a_copy_made_after_the_erasure_goes_when_intake_names_the_request(
+    system: MemorySystem, service: str
+) -> None:
+    """The service reads the request after its own part of the erasure, and intake's list of
+    what it erased only after that: the copy it made in between goes then."""
+    person = Person.new("Erin Erased")
+    _, contact_id = await files(system, person)
+    told_late = system.holding(
+        topics.PRIVACY_ERASURE, by=service, from_type=RequestsErased.event_type
+    )
+    with told_late:
+        with system.holding(topics.SUPPORT_REQUESTS, by=service):
+            again = await system.http("intake").post("/requests", json=person.web_form("Again"))
+            await system.settle()
+            asked = await system.http("retention").post(
+                "/privacy/erasures", headers=STAFF, json={"data_subject_id": contact_id}
+            )
+            assert asked.status_code == 200, asked.text
+            await system.settle()
+        await system.settle()
+        assert await left_of_the_customer(system) == {COPIES[service]}  # made after its part
+    await system.settle()
+
+    assert await left_of_the_customer(system) == set()
+    erased = system.database(service)["erased_requests"]
+    assert await erased.find_one({"_id": again.json()["request_id"], "erased_at": {"$ne": None}})
