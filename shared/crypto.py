@@ -8,6 +8,8 @@ history as everywhere else. The `KeyStore` protocol is the seam where Vault or a
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -21,6 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 PersonalModel = TypeVar("PersonalModel", bound=BaseModel)
 
 ALGORITHM = "AES-256-GCM"
+
+
+def keyed_hash(*, key: bytes, purpose: str, value: str) -> str:
+    """A non-reversible keyed hash (HMAC-SHA256), domain-separated by purpose."""
+    return hmac.new(key, f"{purpose}|{value}".encode(), hashlib.sha256).hexdigest()
 
 
 class UndecryptableError(ValueError):

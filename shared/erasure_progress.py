@@ -32,6 +32,7 @@ ERASURE_PROGRESS = "erasure_progress"
 ERASED_REQUESTS = "erased_requests"
 ERASED_PERSONS = "erased_persons"
 ERASED_ORGANISATIONS = "erased_organisations"
+ERASED_ADDRESSES = "erased_addresses"
 KEPT_FOR = timedelta(days=30)
 TOMBSTONE_KEPT_FOR = timedelta(days=400)
 """A request erased on its own (P8), or a person whose own record went with their last request,
@@ -48,7 +49,12 @@ made concurrently with the erasure outlive it (and its certificate's count of wh
 An organisation's purge (P7) is remembered the same way, with its time, and so is a contact's
 erasure where the CRM's statements about them are kept: a statement dated before the erasure but
 delivered after it (`crm.contacts` is consumed at its own pace) is older news, and re-creates no
-membership, account or phone match."""
+membership, account or phone match.
+
+intake also remembers the addresses (email, phone number) of each contact it deleted, as keyed
+hashes under a key of the key store (never the address), with the time: a call or mail given
+before the erasure but read after it (`intake.phone` and `intake.email` are consumed at their
+own pace) registers nobody again; one given after it is a new contact."""
 
 
 class ErasureProgress:
@@ -109,6 +115,12 @@ class ErasureProgress:
         """Remember that these persons' own records here were erased."""
         await mark_all(
             self._collection.database[ERASED_PERSONS], persons, field="erased_at", at=self._now
+        )
+
+    async def addresses_erased(self, marks: Iterable[str]) -> None:
+        """Remember these addresses' keyed hashes as erased, before their contacts go."""
+        await mark_all(
+            self._collection.database[ERASED_ADDRESSES], marks, field="erased_at", at=self._now
         )
 
     async def organisation_erased(self, organisation_id: str) -> None:
@@ -283,7 +295,7 @@ async def create_indexes(database: AsyncDatabase[Document]) -> None:
     await database[ERASURE_PROGRESS].create_index(
         [("updated_at", ASCENDING)], expireAfterSeconds=int(KEPT_FOR.total_seconds())
     )
-    for name in (ERASED_REQUESTS, ERASED_PERSONS, ERASED_ORGANISATIONS):
+    for name in (ERASED_REQUESTS, ERASED_PERSONS, ERASED_ORGANISATIONS, ERASED_ADDRESSES):
         for stamp in ("erased_at", "seen_at"):  # erased_at <= seen_at: the mark lives 400 days
             await database[name].create_index(
                 [(stamp, ASCENDING)], expireAfterSeconds=int(TOMBSTONE_KEPT_FOR.total_seconds())

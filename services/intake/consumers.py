@@ -6,16 +6,17 @@ import base64
 import binascii
 from datetime import datetime
 
-from services.intake.handlers import Matching, call_key
+from services.intake.handlers import Matching, address_marks, call_key
 from services.intake.mail_intake import MailOutcome, MailPolicy, receive_mail
 from services.intake.metrics import IntakeMetrics
 from services.intake.mime import minimal_mail, parse_mail
-from services.intake.phone import UnusableCall, receive_call
+from services.intake.phone import UnusableCall, caller_keys, receive_call
 from services.intake.repository import CHANNEL_ITEMS, CONTACTS, MongoIntakeUnitOfWork
 from services.intake.smtp import mail_key_id
 from shared.clock import Clock
 from shared.consumer import BatchPreparer, EventHandler
 from shared.crypto import KeyStore, unseal
+from shared.erasure_progress import ERASED_ADDRESSES
 from shared.events import CloudEvent, EventSchemaError
 from shared.events.channels import EmailReceived, PhoneCallLogged, RawMail
 from shared.events.intake import RequestReceived
@@ -53,6 +54,10 @@ def email_handler(
             keys=keys,
             policy=policy,
         )
+        if outcome.reason == "sender_erased":  # nothing of it is kept, here or in Kafka
+            await keys.shred(mail_key_id(received.mail_id))
+            _count(metrics, "email", outcome)
+            return
         kept = outcome.request_id is not None
         await uow.raw_mails.keep(
             {
@@ -103,7 +108,8 @@ def phone_handler(
                 reason = str(error).split(":", 1)[0]
                 metrics.rejected.labels(channel="phone", reason=reason).inc()
             raise EventSchemaError(str(error)) from None
-        counted = MailOutcome(outcome.kind, request_id=outcome.request_id)
+        erased = "caller_erased" if outcome.kind == "erased" else None
+        counted = MailOutcome(outcome.kind, reason=erased, request_id=outcome.request_id)
         uow.tx.after_commit(lambda: _count(metrics, "phone", counted))
 
     return IN_UNIT_OF_WORK(on_call)
@@ -111,7 +117,7 @@ def phone_handler(
 
 def phone_batch_preparer(*, keys: KeyStore, matching: Matching) -> BatchPreparer:
     """Reads ahead, for a batch of calls, what `receive_call` looks up per call: the calls seen
-    before, the callers by email, and their data keys."""
+    before, the callers by email, their data keys, and whether they were erased since."""
 
     async def prepare(events: list[CloudEvent], tx: Transaction) -> None:
         calls = [PhoneCallLogged.from_event(event) for event in events]
@@ -119,6 +125,12 @@ def phone_batch_preparer(*, keys: KeyStore, matching: Matching) -> BatchPreparer
         emails = [matching.email_key(str(c.caller_email)) for c in calls if c.caller_email]
         callers = await prime(tx, CONTACTS, "email_normalised", emails)
         await keys.prime(str(caller["_id"]) for caller in callers)
+        marks = [
+            mark
+            for call in calls
+            for mark in await address_marks(keys, **caller_keys(call, matching))
+        ]
+        await prime(tx, ERASED_ADDRESSES, "_id", marks)
 
     return prepare
 

@@ -22,7 +22,7 @@ from services.intake.domain import (
     open_request,
 )
 from services.intake.ports import Acknowledgement, IntakeUnitOfWork
-from shared.crypto import KeyStore, seal
+from shared.crypto import KeyStore, keyed_hash, seal
 from shared.events.intake import (
     AttachmentContent,
     AuthorRole,
@@ -51,6 +51,43 @@ class Matching:
         )
 
 
+ERASED_ADDRESSES_KEY = "intake-erased-addresses"
+"""The key-store key under which the addresses of the contacts intake deleted are remembered as
+keyed hashes (never the addresses themselves)."""
+
+
+class ContactErased(Exception):
+    """The details were given before their person's contact here was erased: a call or mail
+    from before the erasure, read after it (each topic at its own pace), registers nobody."""
+
+
+async def address_marks(
+    keys: KeyStore, *, email_key: str | None, phone_key: str | None
+) -> list[str]:
+    """How an erased contact's addresses (as `Matching` keys them) are remembered: keyed hashes
+    (`erasure_progress.ERASED_ADDRESSES`), so a late call or mail can be told from a new one."""
+    key = await keys.key_for(ERASED_ADDRESSES_KEY)
+    given = (("email", email_key), ("phone", phone_key))
+    return [keyed_hash(key=key, purpose=purpose, value=value) for purpose, value in given if value]
+
+
+async def not_erased_since(
+    at: datetime,
+    *,
+    uow: IntakeUnitOfWork,
+    keys: KeyStore,
+    email_key: str | None = None,
+    phone_key: str | None = None,
+) -> None:
+    """Raise `ContactErased` if a contact with this email (or number) was erased at or after
+    `at`, when a call or mail read at its own pace was given: what it says predates the erasure
+    (and would bring the person back), even if they have written in again since."""
+    marks = await address_marks(keys, email_key=email_key, phone_key=phone_key)
+    erased = await uow.contacts.erased_at(marks)
+    if erased is not None and erased >= at:
+        raise ContactErased()
+
+
 @dataclass(frozen=True)
 class Submitted:
     request: SupportRequest
@@ -70,7 +107,8 @@ async def find_or_register(
     """The contact with this email (registered and announced once if unknown, P3). `phone_key`:
     the details' phone as `matching` keys it, when the caller has it already."""
     phone_key = phone_key or matching.phone_key(details.phone)
-    contact = await uow.contacts.by_email(matching.email_key(str(details.email)))
+    email_key = matching.email_key(str(details.email))
+    contact = await uow.contacts.by_email(email_key)
     if contact is not None:
         if phone_key and contact.details.phone is None:
             contact = replace(
@@ -86,9 +124,7 @@ async def find_or_register(
         return contact, True
     contact = new_contact(details=details)
     await keys.create_key(contact.contact_id)
-    await uow.contacts.add(
-        contact, email_key=matching.email_key(str(details.email)), phone_key=phone_key
-    )
+    await uow.contacts.add(contact, email_key=email_key, phone_key=phone_key)
     await uow.publish(*await events.contact_registered(contact, at=at, keys=keys))
     return contact, True
 

@@ -72,6 +72,11 @@ async def receive_mail(
         return MailOutcome("ignored", reason="invalid_sender")
     if mail.message_id and await uow.channel_items.request_for(mail_key(mail.message_id)):
         return MailOutcome("duplicate", reason="message_id_seen")
+    try:  # a mail from before its sender's erasure, read after it, brings nobody back
+        email_key = policy.matching.email_key(sender)
+        await handlers.not_erased_since(received_at, uow=uow, keys=keys, email_key=email_key)
+    except handlers.ContactErased:
+        return MailOutcome("ignored", reason="sender_erased")
     body = mail.body[: policy.max_body_chars] or "(no text)"
     request = await _thread_of(mail, uow)
     if request is not None:

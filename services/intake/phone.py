@@ -26,7 +26,8 @@ class CallUnitOfWork(IntakeUnitOfWork, RepresentativesUnitOfWork, Protocol):
 
 @dataclass(frozen=True)
 class CallOutcome:
-    """`opened`, `threaded` or `duplicate`, and the request it concerns."""
+    """`opened`, `threaded` or `duplicate`, and the request it concerns; or `erased` (the
+    caller was erased after the call: nothing is kept)."""
 
     kind: str
     request_id: str
@@ -50,6 +51,11 @@ async def receive_call(
     phone = matching.phone_key(call.caller_number)
     if phone is None:
         raise UnusableCall("caller_number: not a possible phone number")
+    caller = caller_keys(call, matching)
+    try:  # a call from before the caller's erasure, read after it, brings nobody back
+        await handlers.not_erased_since(call.call_started_at, uow=uow, keys=keys, **caller)
+    except handlers.ContactErased:
+        return CallOutcome("erased", request_id="")
     # a caller who gave no email is the representative the CRM names with the number now, or
     # else a contact of ours by it (the CRM's word is the later: a number it moved to another
     # representative is theirs)
@@ -109,6 +115,14 @@ async def receive_call(
         organisation_id=outcome.organisation_id,
     )
     return outcome
+
+
+def caller_keys(call: PhoneCallLogged, matching: Matching) -> dict[str, str | None]:
+    """Who the call says the caller is, as an erased contact's addresses are remembered: by
+    the email they gave, else by their number (a number alone may be a shared line's)."""
+    if call.caller_email is not None:
+        return {"email_key": matching.email_key(call.caller_email), "phone_key": None}
+    return {"email_key": None, "phone_key": matching.phone_key(call.caller_number)}
 
 
 def _as_logged(call: PhoneCallLogged, *, email: str, phone: str) -> ContactDetails:

@@ -47,6 +47,11 @@ class Contacts(Protocol):
         """Recompute the customer organisations of the contact's requests."""
         ...
 
+    async def erased_at(self, marks: list[str]) -> datetime | None:
+        """When a contact with any of these addresses (`handlers.address_marks`) was last
+        erased here, if one was."""
+        ...
+
 
 class Requests(Protocol):
     async def add(self, request: SupportRequest) -> None: ...

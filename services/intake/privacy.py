@@ -15,7 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.intake import correspondence
 from services.intake.domain import attachment_key_id, message_key_id
-from services.intake.handlers import Matching
+from services.intake.handlers import Matching, address_marks
 from services.intake.rectification import rectify_contact
 from services.intake.repository import (
     ACKNOWLEDGEMENTS,
@@ -149,11 +149,19 @@ class IntakeHoldings:
     ) -> dict[str, Kept]:
         """A contact goes with their last request (P8), unless a hold names them."""
         contacts = self._database[CONTACTS]
-        known = contacts.find({"_id": {"$in": list(persons)}}, {"correspondent_only": 1})
+        known = contacts.find(
+            {"_id": {"$in": list(persons)}},
+            {"correspondent_only": 1, "email_normalised": 1, "phone_e164": 1},
+        )
         left: dict[str, set[str | None]] = {}
         only: list[str] = []  # who filed no request of their own
+        addresses: dict[str, tuple[str | None, str | None]] = {}
         async for contact in known:
             left[str(contact["_id"])] = set()
+            addresses[str(contact["_id"])] = (
+                contact.get("email_normalised"),
+                contact.get("phone_e164"),
+            )
             if contact.get("correspondent_only"):
                 only.append(str(contact["_id"]))
         others = self._database[REQUESTS].find(
@@ -173,7 +181,15 @@ class IntakeHoldings:
                 ground: KeptGround = "customer_records" if any(organisations) else "legal_hold"
                 kept[person] = Kept(ground, person)
         doomed = sorted(set(left) - set(kept))
-        if doomed:
+        if doomed:  # a call or mail of theirs read late registers them no more
+            marks = [
+                mark
+                for person in doomed
+                for mark in await address_marks(
+                    self._keys, email_key=addresses[person][0], phone_key=addresses[person][1]
+                )
+            ]
+            await notes.addresses_erased(marks)
             await notes.deleted("contacts", await delete_in(contacts, "_id", doomed))
         if doomed and scope.kind != "person":  # with their last request, what they wrote (P8)
             written = correspondence.written_by(doomed, scope)

@@ -16,6 +16,7 @@ from shared import erasure_progress
 from shared.crypto import SealedPersonalData
 from shared.events.intake import ContactDetails
 from shared.mongo import Document, Transaction, TransactionRunner
+from shared.read_ahead import find_any
 from shared.stores import MongoCollection, MongoStore, MongoUnitOfWork, document_of
 
 CONTACTS = "contacts"
@@ -70,6 +71,16 @@ class MongoContacts(MongoCollection):
         await self._set(
             {"_id": contact_id}, {"organisation_ids": sorted(o for o in organisations if o)}
         )
+
+    async def erased_at(self, marks: list[str]) -> datetime | None:
+        """When a contact with any of these addresses was last erased (read ahead in a batch
+        of calls: `consumers.phone_batch_preparer`)."""
+        if not marks:
+            return None
+        erased = self._database[erasure_progress.ERASED_ADDRESSES]
+        found = await find_any(erased, [{"_id": mark} for mark in marks], session=self._session)
+        times = [f["erased_at"] for f in found if isinstance(f.get("erased_at"), datetime)]
+        return max(times, default=None)
 
     async def replace_details(
         self, contact: Contact, *, email_key: str | None, phone_key: str | None, at: datetime

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from shared.crypto import keyed_hash
+
 Reason = Literal[
     "scheduled",
     "sent",
@@ -143,11 +145,6 @@ def gives_way(invitation: Invitation, others: Iterable[Invitation], *, cooldown:
 def normalise_email(email: str) -> str:
     """The matching key of an email address: Unicode NFC, trimmed, case-folded."""
     return unicodedata.normalize("NFC", email.strip()).casefold()
-
-
-def keyed_hash(*, key: bytes, purpose: str, value: str) -> str:
-    """A non-reversible keyed hash (HMAC-SHA256), domain-separated by purpose."""
-    return hmac.new(key, f"{purpose}|{value}".encode(), hashlib.sha256).hexdigest()
 
 
 def link_token(*, secret: bytes, invitation_id: str, purpose: Literal["respond", "opt_out"]) -> str:

@@ -67,6 +67,9 @@ class FakeUnitOfWork:
             phone_key,
         )
 
+    async def erased_at(self, marks: list[str]) -> datetime | None:
+        return None  # nobody erased here
+
     async def by_reference(self, reference: str) -> SupportRequest | None:
         return next((r for r in self.request_rows.values() if r.reference == reference), None)
 

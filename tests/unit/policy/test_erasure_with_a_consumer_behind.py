@@ -2,21 +2,27 @@
 and its certificate says so truthfully.
 
 The person writes in on the web form; each service's consumer of each topic is then held back in
-turn (`MemorySystem.holding`) while they write in once more and support staff erase them. The
-held service reads the new request only after its own part of the erasure, so it cannot have
-deleted its copy then: intake names the requests it erased (`privacy.requests.erased.v1`), and
-each service drops what it made of them, whichever of the two it reads first. Then everything is
+turn (`MemorySystem.holding`) while they write in once more and support staff erase them. A
+service that reads the new request only after its own part of the erasure cannot have deleted
+its copy then: intake names the requests it erased (`privacy.requests.erased.v1`), and each
+service drops what it made of them, whichever of the two it reads first. A call or mail given
+before the erasure and read by intake after it registers nobody again; one given after it is a
+new contact. Then everything is
 read, and the stores and topics are searched for what is left of the person."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
 from shared import topics
 from shared.events.privacy import RequestsErased
+from tests.support import producers
+from tests.support.intake import mail
 from tests.support.memory import STAFF, MemorySystem
 from tests.support.producers import Person
-from tests.unit.policy.customers import NOW, certificates
+from tests.unit.policy.customers import NOW, certificates, publish
 from tests.unit.policy.test_purge_with_a_consumer_behind import CONSUMED, left_of_the_customer
 from tests.unit.policy.threads import files
 
@@ -42,6 +48,10 @@ async def test_a_persons_erasure_with_one_consumer_behind(
     with system.holding(topic, by=service):
         again = await system.http("intake").post("/requests", json=person.web_form("Once more"))
         assert again.status_code == 202, again.text
+        await system.send_mail(
+            mail(sender=person.email, name=person.full_name, subject="Hi", body="Still broken.")
+        )
+        publish(system, producers.phone_call(person, at=system.clock.now() - timedelta(hours=1)))
         await system.settle()
         asked = await system.http("retention").post(
             "/privacy/erasures",
@@ -54,7 +64,8 @@ async def test_a_persons_erasure_with_one_consumer_behind(
 
     certified = [c for c in await certificates(system) if c["scope"]["id"] == contact_id]
     assert certified and all(c["remaining_total"] == 0 for c in certified), certified
-    assert await system.plaintext(person.values) == {}
+    readable = set(await system.plaintext(person.values))
+    assert readable <= {topics.PHONE_INTAKE}, readable  # the telephony's own, kept days
     assert await left_of_the_customer(system) == set()
 
 
@@ -85,3 +96,31 @@ async def test_a_copy_made_after_the_erasure_goes_when_intake_names_the_request(
     assert await left_of_the_customer(system) == set()
     erased = system.database(service)["erased_requests"]
     assert await erased.find_one({"_id": again.json()["request_id"], "erased_at": {"$ne": None}})
+
+
+async def test_a_call_or_mail_given_after_the_erasure_is_a_new_contact(
+    system: MemorySystem,
+) -> None:
+    person = Person.new("Erin Erased", phone="+4722334466")
+    _, contact_id = await files(system, person)
+    asked = await system.http("retention").post(
+        "/privacy/erasures", headers=STAFF, json={"data_subject_id": contact_id}
+    )
+    assert asked.status_code == 200, asked.text
+    await system.settle()
+    contacts = system.database("intake")["contacts"]
+    assert await contacts.count_documents({}) == 0
+
+    with system.holding(topics.PHONE_INTAKE), system.holding(topics.EMAIL_INTAKE):
+        publish(system, producers.phone_call(person, at=system.clock.now() - timedelta(hours=1)))
+        system.clock.advance(timedelta(minutes=5))
+        await system.send_mail(
+            mail(sender=person.email, name=person.full_name, subject="Hi", body="Still broken.")
+        )
+        publish(system, producers.phone_call(person, at=system.clock.now()))
+    await system.settle()
+
+    requests = system.database("intake")["requests"]
+    channels = sorted([r["channel"] async for r in requests.find({})])
+    assert channels == ["email", "phone"]  # the call from before the erasure made nothing
+    assert await contacts.count_documents({}) == 1
