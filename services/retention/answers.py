@@ -73,7 +73,10 @@ class OrganisationClockOut(BaseModel):
     reinstated_at: datetime | None
     purge_due_at: datetime | None
     purge_id: str | None
-    purging: bool
+    purging: bool = Field(description="Its purge has started and is not certified yet.")
+    purge_state: str | None = Field(
+        None, description="Where its purge stands (`certified`: done); None before one starts."
+    )
 
 
 class HoldOut(BaseModel):

@@ -51,8 +51,9 @@ async def retention_clock(request_id: str, who: Caller, ctx: Ctx) -> RetentionCl
 @router.get("/retention/organisations/{organisation_id}", response_model=OrganisationClockOut)
 async def organisation_clock(organisation_id: str, who: Caller, ctx: Ctx) -> OrganisationClockOut:
     """An organisation's contract state and when it falls due for purging (P7)."""
-    found = await oversight.organisation_clock(organisation_id, who=who, ctx=ctx)
-    return OrganisationClockOut(**found.__dict__, purging=found.purge_id is not None)
+    found, purge_state = await oversight.organisation_clock(organisation_id, who=who, ctx=ctx)
+    under_way = found.purge_id is not None and purge_state != "certified"
+    return OrganisationClockOut(**found.__dict__, purging=under_way, purge_state=purge_state)
 
 
 @router.post("/retention/legal-holds", status_code=201, response_model=HoldOut)

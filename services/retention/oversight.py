@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from services.retention.domain import OrganisationClock, RetentionClock
+from services.retention.erasure import PurgeState
 from services.retention.errors import NotFoundError, NotReadyError
 from services.retention.handlers import hold_from
 from services.retention.legal_holds import HeldItems, LegalHold, release
@@ -35,13 +36,16 @@ async def request_clock(request_id: str, *, who: Principal, ctx: Retention) -> R
 
 async def organisation_clock(
     organisation_id: str, *, who: Principal, ctx: Retention
-) -> OrganisationClock:
-    """An organisation's contract state and when it falls due for purging (P7)."""
+) -> tuple[OrganisationClock, PurgeState | None]:
+    """An organisation's contract state, when it falls due for purging (P7), and where its
+    purge stands once one started (`certified`: done)."""
     require_staff(who)
-    found = await ctx.stores.reads().organisations.get(organisation_id)
+    reads = ctx.stores.reads()
+    found = await reads.organisations.get(organisation_id)
     if found is None:
         raise NotFoundError("no retention clock for that organisation")
-    return found
+    purge = None if found.purge_id is None else await reads.purges.get(found.purge_id)
+    return found, None if purge is None else purge.state
 
 
 async def place_hold(

@@ -167,6 +167,9 @@ async def test_a_customer_who_signs_again_after_its_purge_is_purged_again_when_t
     assert second["remaining_total"] == 0
     assert second["participants"]["intake"]["counts"]["requests"] == 1
     assert second["participants"]["access"]["counts"]["accounts"] == 1
+    state = await system.http("retention").get(f"/retention/organisations/{ORG}", headers=STAFF)
+    purge = {k: state.json()[k] for k in ("purge_id", "purging", "purge_state")}
+    assert purge == {"purge_id": second["_id"], "purging": False, "purge_state": "certified"}
     gone = await system.http("access").get(f"/requests/{request_id}", headers=STAFF)
     assert gone.status_code == 404
     left = await system.plaintext(back.values)
