@@ -29,17 +29,15 @@ from pydantic import BaseModel
 from shared import topics
 from shared.clock import Clock
 from shared.consumer import EventHandler
-from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
+from shared.crypto import KeyStore, unseal
 from shared.events import CloudEvent, EventSchemaError
-from shared.events.intake import ContactDetails
+from shared.events.intake import ContactDetails, ContactRectified
 from shared.events.privacy import (
     REQUESTS_ERASED_PER_EVENT,
     ErasureCompleted,
     ErasureRequested,
     ErasureScope,
-    ExportContributed,
     ExportRequested,
-    ExportSlice,
     KeptGround,
     KeptRecords,
     Participant,
@@ -49,6 +47,7 @@ from shared.events.privacy import (
 from shared.events.sources import EventSource
 from shared.mongo import Transaction, TransactionRunner
 from shared.outbox import add_many_to_outbox
+from shared.participant_export import SLICES_PER_TRANSACTION, export
 
 RELEASE_BATCH = 250
 """Persons released per call: a few queries per batch instead of a few per person (an
@@ -220,63 +219,6 @@ async def drop_erased_requests(
         await holdings.delete(ErasureScope(kind="request", id=request_id), notes=notes)
 
 
-SLICES_PER_TRANSACTION = 8
-EXPORT_SLICE_BYTES = 384 * 1024
-"""The most JSON text one contribution event seals: sealed (base64) it stays near 512 KiB, well
-under the broker's 1 MiB a record, and each slice is a store document well under 16 MiB."""
-
-
-async def export(
-    requested: ExportRequested,
-    *,
-    participant: Participant,
-    holdings: Holdings,
-    keys: KeyStore,
-    now: Callable[[], datetime],
-) -> list[ExportContributed]:
-    """One participant's part of a person's export, sealed with the person's key: one event,
-    or for a large part (the files of many requests) its JSON text in slices, one event each."""
-    person = requested.data_subject_id
-    held = await holdings.export(person)
-    at = now()
-
-    def contributed(
-        records: SealedPersonalData, part: int = 0, parts: int = 1
-    ) -> ExportContributed:
-        return ExportContributed(
-            export_id=requested.export_id,
-            participant=participant,
-            contributed_at=at,
-            records=records,
-            part=part,
-            parts=parts,
-        )
-
-    text = held.model_dump_json()
-    if len(text.encode()) <= EXPORT_SLICE_BYTES:
-        return [contributed(await seal(held, data_subject_id=person, keys=keys))]
-    slices = export_slices(text, budget=EXPORT_SLICE_BYTES)
-    return [
-        contributed(await seal(piece, data_subject_id=person, keys=keys), number, len(slices))
-        for number, piece in enumerate(slices)
-    ]
-
-
-def export_slices(text: str, *, budget: int) -> list[ExportSlice]:
-    """The text in order, in slices whose serialised form is at most `budget` bytes."""
-    found: list[ExportSlice] = []
-    start = 0
-    while start < len(text):
-        size = budget
-        piece = ExportSlice(text=text[start : start + size])
-        while size > 1 and len(piece.model_dump_json().encode()) > budget:
-            size //= 2
-            piece = ExportSlice(text=text[start : start + size])
-        found.append(piece)
-        start += len(piece.text)
-    return found
-
-
 async def rectify(requested: RectificationRequested, *, holdings: Holdings, keys: KeyStore) -> None:
     """Apply corrected contact details; a person already erased (key shredded) stays erased."""
     if requested.details.data_subject_id != requested.data_subject_id:
@@ -346,9 +288,18 @@ def participant_handlers(
     async def on_rectification(event: CloudEvent, tx: Transaction) -> None:
         await rectify(RectificationRequested.from_event(event), holdings=holdings(tx), keys=keys)
 
+    async def on_contact_rectified(event: CloudEvent, tx: Transaction) -> None:
+        # the same correction, after the registration on support.contacts: what a service
+        # registered from that topic read late is corrected too
+        rectified = ContactRectified.from_event(event)
+        details = await unseal(rectified.details, ContactDetails, keys=keys)
+        if details is not None:  # erased since: nothing to correct
+            await holdings(tx).rectify(rectified.contact_id, details, at=rectified.rectified_at)
+
     return {
         ErasureRequested.event_type: on_erasure,
         RequestsErased.event_type: on_requests_erased,
         ExportRequested.event_type: on_export,
         RectificationRequested.event_type: on_rectification,
+        ContactRectified.event_type: on_contact_rectified,  # support.contacts: wired there
     }

@@ -35,7 +35,14 @@ from shared.clock import Clock
 from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
 from shared.events import crm as crm_events
-from shared.events.intake import ContactRegistered, MessageAdded, RequestReceived, StatusChanged
+from shared.events.intake import (
+    ContactRectified,
+    ContactRegistered,
+    MessageAdded,
+    RequesterRectified,
+    RequestReceived,
+    StatusChanged,
+)
 from shared.events.sources import ACCESS
 from shared.http import install_error_handlers
 from shared.mail import MailSender
@@ -67,6 +74,17 @@ def create_app(
 
     on = handled_in(MongoAccessUnitOfWork)
 
+    privacy_handlers = participant_handlers(
+        participant="access",
+        source=ACCESS,
+        holdings=lambda tx: privacy.AccessHoldings(
+            MongoAccessUnitOfWork.in_transaction(tx), tx, now=clock_.now()
+        ),
+        notes=lambda tx, erasure_id: ErasureProgress(tx.database, erasure_id, now=clock_.now()),
+        keys=keys,
+        clock=clock_,
+        runner=runtime.runner,
+    )
     runtime.consume(
         topics.SUPPORT_REQUESTS,
         {
@@ -77,6 +95,9 @@ def create_app(
                 lambda e, uow: handlers.record_message_added(e, uow=uow, keys=keys)
             ),
             StatusChanged.event_type: on(lambda e, uow: handlers.record_status_changed(e, uow=uow)),
+            RequesterRectified.event_type: on(
+                lambda e, uow: handlers.record_requester_rectified(e, uow=uow, keys=keys)
+            ),
         },
         batch=True,
         prepare=read_ahead.requests_read_ahead(keys=keys),
@@ -88,7 +109,8 @@ def create_app(
                 lambda e, uow: accounts.register_contact(
                     e, uow=uow, keys=keys, policy=policy, clock=clock_
                 )
-            )
+            ),
+            ContactRectified.event_type: privacy_handlers[ContactRectified.event_type],
         },
         batch=True,
         prepare=read_ahead.contacts_read_ahead(keys=keys),
@@ -141,17 +163,6 @@ def create_app(
         },
     )
     runtime.keep_briefly(topics.CRM_INGRESS, hours=settings.crm_ingress_retention_hours)
-    privacy_handlers = participant_handlers(
-        participant="access",
-        source=ACCESS,
-        holdings=lambda tx: privacy.AccessHoldings(
-            MongoAccessUnitOfWork.in_transaction(tx), tx, now=clock_.now()
-        ),
-        notes=lambda tx, erasure_id: ErasureProgress(tx.database, erasure_id, now=clock_.now()),
-        keys=keys,
-        clock=clock_,
-        runner=runtime.runner,
-    )
     runtime.consume(topics.PRIVACY_ERASURE, privacy_handlers)
     runtime.consume(topics.PRIVACY_DSR, privacy_handlers)
     runtime.produces(

@@ -38,9 +38,11 @@ from shared.events.access import (
 )
 from shared.events.intake import (
     AttachmentMeta,
+    ContactDetails,
     MessageAdded,
     MessageContent,
     RequestContent,
+    RequesterRectified,
     RequestReceived,
     StatusChanged,
 )
@@ -180,6 +182,22 @@ async def record_status_changed(event: CloudEvent, *, uow: AccessUnitOfWork) -> 
     await uow.requests.change_status(
         changed.request_id, status=changed.to_status, at=changed.changed_at
     )
+
+
+async def record_requester_rectified(
+    event: CloudEvent, *, uow: AccessUnitOfWork, keys: KeyStore
+) -> None:
+    """The requester's correction (P11) on the request's view, after its announcement: a view
+    made from a late read of the request shows it too."""
+    rectified = RequesterRectified.from_event(event)
+    details = await unseal(rectified.details, ContactDetails, keys=keys)
+    if details is not None:  # erased since: the view went with them
+        await uow.requests.restate_requester(
+            rectified.request_id,
+            name=details.full_name,
+            email=str(details.email),
+            at=rectified.rectified_at,
+        )
 
 
 async def share_request(

@@ -71,6 +71,12 @@ class RequestReadModel(Protocol):
     async def rectify_requester(
         self, contact_ids: list[str], *, name: str, email: str, at: datetime
     ) -> int: ...
+    async def restate_requester(
+        self, request_id: str, *, name: str, email: str, at: datetime
+    ) -> None:
+        """The requester's details on one request's view, as they stated them `at`, unless
+        it shows a later statement."""
+        ...
 
 
 class AuditLog(Protocol):

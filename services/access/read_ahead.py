@@ -48,7 +48,11 @@ def contacts_read_ahead(*, keys: KeyStore) -> BatchPreparer:
     """For `accounts.register_contact`: the accounts it looks up by email and by contact."""
 
     async def prepare(events: list[CloudEvent], tx: Transaction) -> None:
-        registered = [ContactRegistered.from_event(e) for e in events]
+        registered = [
+            ContactRegistered.from_event(e)
+            for e in events
+            if e.type == ContactRegistered.event_type  # not a correction
+        ]
         await hold_all(tx, ERASED_PERSONS, [r.contact_id for r in registered])
         await keys.prime(r.details.data_subject_id for r in registered)
         emails = []

@@ -278,6 +278,22 @@ class MongoRequestReadModel(MongoCollection):
         )
         return result.matched_count
 
+    async def restate_requester(
+        self, request_id: str, *, name: str, email: str, at: datetime
+    ) -> None:
+        await self._collection.update_one(
+            {"_id": request_id, "requester_stated_at": {"$not": {"$gt": at}}},
+            {
+                "$set": {
+                    "requester_name": name,
+                    "requester_email": email,
+                    "requester_email_normalised": email.strip().casefold(),
+                    "requester_stated_at": at,
+                },
+            },
+            session=self._session,
+        )
+
 
 def _filed_by(contact_id: str, email_normalised: str | None) -> list[Document]:
     who: list[Document] = [{"requester_id": contact_id}]

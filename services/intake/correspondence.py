@@ -3,7 +3,7 @@ requester, who wrote on a request's thread by mail (copied in, or replying). The
 raw mails carry a sparse `correspondent_id`; each message is sealed in events with a key of its
 own (`Message.sealed_under`). Their own erasure takes them, with their files and keys, except
 what stays with the request (`shared.correspondence.kept_with_another`); their export holds
-them (`services.intake.privacy.holdings_of`)."""
+them (`services.intake.export.holdings_of`)."""
 
 from __future__ import annotations
 

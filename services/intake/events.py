@@ -12,11 +12,13 @@ from shared.events.intake import (
     AttachmentMeta,
     AuthorRole,
     ContactDetails,
+    ContactRectified,
     ContactRegistered,
     MessageAdded,
     MessageContent,
     OrganisationChanged,
     RequestContent,
+    RequesterRectified,
     RequestReceived,
     StatusChanged,
 )
@@ -36,6 +38,23 @@ async def contact_registered(contact: Contact, *, at: datetime, keys: KeyStore) 
         time=at,
         data=data,
     )
+
+
+async def rectified(
+    contact: Contact, request_ids: list[str], *, at: datetime, keys: KeyStore
+) -> list[Staged]:
+    """The contact's correction, after their registration and after each request of theirs."""
+    sealed = await seal(contact.details, data_subject_id=contact.contact_id, keys=keys)
+    person = contact.contact_id
+    of_contact = ContactRectified(contact_id=person, rectified_at=at, details=sealed)
+    staged = [(topics.SUPPORT_CONTACTS, INTAKE.event(subject=person, time=at, data=of_contact))]
+    for request_id in request_ids:
+        of_request = RequesterRectified(
+            request_id=request_id, requester_id=person, rectified_at=at, details=sealed
+        )
+        event = INTAKE.event(subject=request_id, time=at, data=of_request)
+        staged.append((topics.SUPPORT_REQUESTS, event))
+    return staged
 
 
 def _metas(attachments: tuple[Attachment, ...]) -> tuple[AttachmentMeta, ...]:

@@ -3,18 +3,14 @@ to erase, export and rectify."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Awaitable, Sequence, Set
 from datetime import datetime
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict
 from pymongo import UpdateOne
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.database import AsyncDatabase
 
-from services.intake import correspondence
+from services.intake import correspondence, events
 from services.intake.domain import attachment_key_id, message_key_id
+from services.intake.export import IntakeExport, holdings_of
 from services.intake.handlers import Matching, address_marks
 from services.intake.rectification import rectify_contact
 from services.intake.repository import (
@@ -30,26 +26,12 @@ from services.intake.repository import (
 )
 from services.intake.representative_store import REPRESENTATIVES
 from services.intake.smtp import mail_key_id
-from shared.crypto import KeyStore, SealedPersonalData, seal, unseal
-from shared.events.intake import AttachmentContent, ContactDetails
+from shared.crypto import KeyStore, seal
+from shared.events.intake import ContactDetails
 from shared.events.privacy import ErasureScope, KeptGround, KeptRecords
 from shared.mongo import Document, Transaction, delete_in, delete_matching, each_at_once, kept_out
+from shared.outbox import add_to_outbox
 from shared.participant import ErasureNotes, Kept, owned_by, person_ids
-
-
-class IntakeExport(BaseModel):
-    """Everything intake holds on one person: contact record, requests, messages, mails."""
-
-    model_config = ConfigDict(frozen=True)
-
-    contact: dict[str, Any] | None
-    requests: list[dict[str, Any]]
-    messages: list[dict[str, Any]]
-    mails: list[dict[str, Any]]
-    attachments: list[dict[str, Any]] = []
-    representative_of: list[dict[str, Any]] = []
-    """As a customer's representative the CRM named: the organisation and the phone number
-    a call is matched by."""
 
 
 def representatives_in(scope: ErasureScope) -> Document | None:
@@ -81,7 +63,7 @@ class IntakeHoldings:
         """An erasure reads and deletes outside the handler's transaction, so each step sees
         the last (a transaction reads a snapshot from its start) and what it did is kept with
         its notes if the transaction is lost; exports and rectifications use the transaction."""
-        self._database, self._session = tx.database, tx.session
+        self._tx, self._database, self._session = tx, tx.database, tx.session
         self._keys = keys
         self._matching = matching
         self._contacts = MongoContacts(tx.database, tx)
@@ -244,13 +226,25 @@ class IntakeHoldings:
         )
 
     async def rectify(self, data_subject_id: str, details: ContactDetails, *, at: datetime) -> None:
-        await rectify_contact(
+        """The contact's details replaced, and announced after its registration (a service
+        reading `support.contacts` late then corrects what it registers from it)."""
+        done = await rectify_contact(
             contact_id=data_subject_id,
             details=details,
             contacts=self._contacts,
             matching=self._matching,
             at=at,
         )
+        contact = None if done == "unknown_contact" else await self._contacts.get(data_subject_id)
+        if contact is not None and not contact.correspondent_only:  # announced: registered
+            filed = self._database[REQUESTS].find(
+                {"requester_id": data_subject_id}, {"_id": 1}, session=self._session
+            )
+            request_ids = [str(request["_id"]) async for request in filed]
+            for topic, event in await events.rectified(
+                contact, request_ids, at=at, keys=self._keys
+            ):
+                await add_to_outbox(self._tx, topic=topic, event=event)
         phone = self._matching.phone_key(details.phone)
         sealed = await seal(details, data_subject_id=data_subject_id, keys=self._keys)
         await self._database[REPRESENTATIVES].update_many(
@@ -258,57 +252,3 @@ class IntakeHoldings:
             {"$set": {"phone_e164": phone, "details": sealed.model_dump() if phone else None}},
             session=self._session,
         )
-
-
-async def holdings_of(
-    data_subject_id: str,
-    *,
-    database: AsyncDatabase[Document],
-    session: AsyncClientSession | None = None,
-    keys: KeyStore | None = None,
-) -> IntakeExport:
-    """What intake holds on one person, JSON-serialisable: requests with their lawful basis
-    and customer organisation (P5), messages (theirs, and on their requests), their own raw
-    mails, and the contact record."""
-    contact = await database[CONTACTS].find_one({"_id": data_subject_id}, session=session)
-    requests = (
-        await database[REQUESTS].find({"requester_id": data_subject_id}, session=session).to_list()
-    )
-    request_ids = [request["_id"] for request in requests]
-    messages: list[Document] = []
-    mails: list[Document] = []
-    mine: Document = {"correspondent_id": data_subject_id}
-    for name, found, on_theirs in (
-        (MESSAGES, messages, {"request_id": {"$in": request_ids}}),
-        # a mail someone else wrote on their request is that person's (its sender's name and
-        # address): theirs to have, not the requester's; its text is among the messages
-        (RAW_MAILS, mails, {"request_id": {"$in": request_ids}, "correspondent_id": None}),
-    ):
-        # on their requests, and what they wrote on others' (as a correspondent)
-        for query in (on_theirs, mine):
-            found += await database[name].find(query, session=session).to_list()
-    for mail in mails:
-        raw = mail.pop("raw", None)
-        mail["raw_base64"] = base64.b64encode(raw).decode() if raw else None
-    files = (
-        await database[ATTACHMENTS]
-        .find({"request_id": {"$in": request_ids}}, session=session)
-        .to_list()
-    )
-    for file in files:
-        sealed = SealedPersonalData.model_validate(file.pop("content"))
-        opened = await unseal(sealed, AttachmentContent, keys=keys) if keys else None
-        file["content_base64"] = opened.content_base64 if opened else None
-    named = database[REPRESENTATIVES].find(
-        {"contact_id": data_subject_id, "details": {"$ne": None}},
-        {"_id": 0, "organisation_id": 1, "phone_e164": 1, "at": 1},
-        session=session,
-    )
-    return IntakeExport(
-        contact=contact,
-        requests=requests,
-        messages=messages,
-        mails=mails,
-        attachments=files,
-        representative_of=await named.to_list(),
-    )

@@ -17,6 +17,7 @@ from shared.clock import Clock
 from shared.erasure_progress import ErasureProgress
 from shared.events.access import AccountContactsLinked
 from shared.events.intake import (
+    ContactRectified,
     ContactRegistered,
     OrganisationChanged,
     RequestReceived,
@@ -120,7 +121,10 @@ def create_app(
     )
     runtime.consume(
         topics.SUPPORT_CONTACTS,
-        {ContactRegistered.event_type: on_contact_registered},
+        {
+            ContactRegistered.event_type: on_contact_registered,
+            ContactRectified.event_type: participant[ContactRectified.event_type],
+        },
         batch=True,
         prepare=read_ahead.contacts_read_ahead(keys=runtime.keys, secrets=secrets),
     )

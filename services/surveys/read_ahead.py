@@ -29,7 +29,11 @@ def contacts_read_ahead(*, keys: KeyStore, secrets: SurveyKeys) -> BatchPreparer
     """For `handlers.register_contact`."""
 
     async def prepare(events: list[CloudEvent], tx: Transaction) -> None:
-        registered = [ContactRegistered.from_event(e) for e in events]
+        registered = [
+            ContactRegistered.from_event(e)
+            for e in events
+            if e.type == ContactRegistered.event_type  # not a correction
+        ]
         subjects = [r.contact_id for r in registered]
         await hold_all(tx, ERASED, [secrets.erased_key(subject) for subject in subjects])
         await keys.prime(r.details.data_subject_id for r in registered)

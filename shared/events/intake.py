@@ -154,6 +154,20 @@ class OrganisationChanged(EventData):
     changed_at: AwareDatetime
 
 
+class RequesterRectified(EventData):
+    """The requester corrected their contact details (P11) after filing the request: after the
+    request's announcement on its topic, so a service reading that topic late shows the
+    correction, not the details as first given."""
+
+    event_type = "support.request.requester_rectified.v1"
+    topic = topics.SUPPORT_REQUESTS
+
+    request_id: str = Field(min_length=1)
+    requester_id: str = Field(min_length=1)
+    rectified_at: AwareDatetime = Field(description="When the person stated them.")
+    details: SealedPersonalData
+
+
 class ContactRegistered(EventData):
     """The first request from an unknown person registered them as a contact (P3)."""
 
@@ -166,4 +180,17 @@ class ContactRegistered(EventData):
         description="Always null: membership is access's (access.memberships). Kept for history.",
     )
     registered_at: AwareDatetime
+    details: SealedPersonalData
+
+
+class ContactRectified(EventData):
+    """The person corrected their contact details (P11), as intake now holds them. It follows
+    their registration on the contacts topic, so a service reading that topic late takes the
+    registration's details first and the correction after them, never the other way round."""
+
+    event_type = "support.contact.rectified.v1"
+    topic = topics.SUPPORT_CONTACTS
+
+    contact_id: str = Field(min_length=1, description="The data subject id.")
+    rectified_at: AwareDatetime = Field(description="When the person stated them.")
     details: SealedPersonalData

@@ -7,9 +7,11 @@ from shared.events.base import EventData
 from shared.events.channels import CHANNEL_EVENTS
 from shared.events.crm import CRM_EVENTS, INGRESS_EVENTS
 from shared.events.intake import (
+    ContactRectified,
     ContactRegistered,
     MessageAdded,
     OrganisationChanged,
+    RequesterRectified,
     RequestReceived,
     StatusChanged,
 )
@@ -32,7 +34,9 @@ _ALL: tuple[type[EventData], ...] = (
     MessageAdded,
     StatusChanged,
     OrganisationChanged,
+    RequesterRectified,
     ContactRegistered,
+    ContactRectified,
     ErasureRequested,
     ErasureCompleted,
     RequestsErased,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.participant import export_slices
+from shared.participant_export import export_slices
 
 
 @given(st.text(min_size=0, max_size=3_000), st.integers(min_value=8, max_value=400))

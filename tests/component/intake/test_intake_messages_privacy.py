@@ -10,7 +10,7 @@ from uuid import uuid4
 
 import pytest
 
-from services.intake.privacy import IntakeExport
+from services.intake.export import IntakeExport
 from services.intake.smtp import mail_key_id
 from shared import topics
 from shared.crypto import SealedPersonalData, unseal
