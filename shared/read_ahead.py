@@ -12,7 +12,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.erasure_progress import ERASED_ORGANISATIONS, ERASED_REQUESTS, hold_all
 from shared.events import CloudEvent
-from shared.events.intake import OrganisationChanged, RequestReceived
+from shared.events.intake import OrganisationChanged, RequestReceived, StatusChanged
 from shared.mongo import Document, Transaction
 from shared.write_behind import WriteBehindCollection
 
@@ -21,10 +21,22 @@ def new_requests(events: list[CloudEvent]) -> list[RequestReceived]:
     return [RequestReceived.from_event(e) for e in events if e.type == RequestReceived.event_type]
 
 
-async def hold_erasure_checks(events: list[CloudEvent], tx: Transaction) -> None:
+async def hold_erasure_checks(
+    events: list[CloudEvent], tx: Transaction, *, resolutions: bool = False
+) -> None:
     """The erasure check of every new request in the batch (`erasure_progress.was_erased`),
-    stamped in one write and read back in one query, held until the batch commits."""
-    await hold_all(tx, ERASED_REQUESTS, [received.request_id for received in new_requests(events)])
+    and with `resolutions` of every request resolved in it, stamped in one write and read back
+    in one query, held until the batch commits."""
+    checked = [received.request_id for received in new_requests(events)]
+    if resolutions:
+        checked += [
+            changed.request_id
+            for changed in (
+                StatusChanged.from_event(e) for e in events if e.type == StatusChanged.event_type
+            )
+            if changed.to_status == "resolved"
+        ]
+    await hold_all(tx, ERASED_REQUESTS, checked)
 
 
 async def hold_purge_checks(events: list[CloudEvent], tx: Transaction) -> None:

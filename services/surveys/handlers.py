@@ -214,6 +214,8 @@ async def follow_status(
         return
     if changed.to_status != "resolved":
         return
+    if await uow.candidates.was_erased(changed.request_id):
+        return  # erased before this was read here: nobody is surveyed about it (P9)
     resolution = Resolution(
         request_id=changed.request_id,
         requester_id=changed.requester_id,

@@ -19,9 +19,10 @@ from shared.read_ahead import hold_erasure_checks, hold_purge_checks, prime
 
 
 async def requests_read_ahead(events: list[CloudEvent], tx: Transaction) -> None:
-    """For the consumer of intake's request events: each new request's erasure check and each
-    decision's purge check (`handlers.watch_new_request`, `handlers.follow_organisation`)."""
-    await hold_erasure_checks(events, tx)
+    """For the consumer of intake's request events: each new or resolved request's erasure
+    check and each decision's purge check (`handlers.watch_new_request`,
+    `handlers.follow_status`, `handlers.follow_organisation`)."""
+    await hold_erasure_checks(events, tx, resolutions=True)
     await hold_purge_checks(events, tx)
 
 

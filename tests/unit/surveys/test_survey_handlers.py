@@ -40,6 +40,9 @@ class FakeCandidates:
     async def set_status(self, request_id: str, status: str) -> None:
         self.status[request_id] = status
 
+    async def was_erased(self, request_id: str) -> bool:
+        return False  # nothing erased in these rules
+
 
 class FakeContacts:
     def __init__(self, *ids: str) -> None:
