@@ -10,10 +10,16 @@ describes its store as `Holdings`; this module does the rest the same way everyw
    unless another ground keeps it: a legal hold, the customer-records rule, a membership of
    another customer organisation, requests outside the scope (P8: not their last one);
 4. count, from the store, what is left in scope (kept records excluded), and
-5. publish the completion: counts deleted, counts left, what was kept and why, whose data went.
+5. publish the completion: counts deleted, counts left, what was kept and why, whose data went;
+   with it, for a person's scope, the requests it noted deleting (intake, which files them:
+   `privacy.requests.erased.v1`), on which every other participant drops what it made of them
+   from a late read of their announcements.
 
 Deleting happens outside the handler's transaction (large scopes would outgrow it), so the
-counts and persons of every run are kept in `ErasureNotes` and a redo reports the whole.
+counts, persons and requests of every run are kept in `ErasureNotes` and a redo reports the
+whole. A correction of contact details arrives twice: asked by retention, and announced by
+intake after the registration it corrects (`support.contact.rectified.v1`), for what a
+participant registered from a late read of it.
 """
 
 from __future__ import annotations
