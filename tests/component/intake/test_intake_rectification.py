@@ -26,6 +26,20 @@ from tests.support.kafka import read_events
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
+async def ask_rectification(intake: Intake, person: str, corrected: ContactDetails) -> None:
+    """retention asks for the person's correction, stated at NOW."""
+    rectification_id = str(uuid4())
+    await intake.publish(
+        RectificationRequested(
+            rectification_id=rectification_id,
+            data_subject_id=person,
+            requested_at=NOW,
+            details=await seal(corrected, data_subject_id=person, keys=intake.runtime.keys),
+        ),
+        subject=rectification_id,
+    )
+
+
 async def test_a_rectification_replaces_the_contact_details_and_matching_follows(
     intake: Intake,
 ) -> None:
@@ -45,16 +59,7 @@ async def test_a_rectification_replaces_the_contact_details_and_matching_follows
     corrected = ContactDetails(
         full_name="Ada Newname", email=new_email.upper(), phone="901 23 456", company=None
     )
-    rectification_id = str(uuid4())
-    await intake.publish(
-        RectificationRequested(
-            rectification_id=rectification_id,
-            data_subject_id=contact_id,
-            requested_at=NOW,
-            details=await seal(corrected, data_subject_id=contact_id, keys=intake.runtime.keys),
-        ),
-        subject=rectification_id,
-    )
+    await ask_rectification(intake, contact_id, corrected)
 
     async def rectified() -> list[Document]:
         return await intake.find("contacts", {"_id": contact_id, "full_name": "Ada Newname"})
@@ -92,16 +97,7 @@ async def test_a_rectification_is_announced_after_the_registration_and_each_requ
     [request] = await intake.find("requests", {"_id": request_id})
     person = str(request["requester_id"])
     corrected = ContactDetails(full_name="Bo Newname", email=unique_email("bo.new"))
-    rectification_id = str(uuid4())
-    await intake.publish(
-        RectificationRequested(
-            rectification_id=rectification_id,
-            data_subject_id=person,
-            requested_at=NOW,
-            details=await seal(corrected, data_subject_id=person, keys=intake.runtime.keys),
-        ),
-        subject=rectification_id,
-    )
+    await ask_rectification(intake, person, corrected)
 
     async def announced(topic: str, subject: str, kind: str) -> list[CloudEvent]:
         events = await read_events(intake.bootstrap, topic)

@@ -23,7 +23,10 @@ from tests.support.intake import mail
 from tests.support.memory import STAFF, MemorySystem
 from tests.support.producers import Person
 from tests.unit.policy.customers import NOW, certificates, publish
-from tests.unit.policy.test_purge_with_a_consumer_behind import CONSUMED, left_of_the_customer
+from tests.unit.policy.test_purge_with_a_consumer_behind import (
+    EACH_CONSUMER_BEHIND,
+    left_of_the_customer,
+)
 from tests.unit.policy.threads import files
 
 __all__ = ["NOW"]
@@ -35,10 +38,7 @@ COPIES = {
 }
 
 
-@pytest.mark.parametrize(
-    ("topic", "service"),
-    [(topic, service) for service, read in CONSUMED.items() for topic in read],
-)
+@EACH_CONSUMER_BEHIND
 async def test_a_persons_erasure_with_one_consumer_behind(
     system: MemorySystem, topic: str, service: str
 ) -> None:

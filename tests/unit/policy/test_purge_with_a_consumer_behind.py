@@ -62,6 +62,12 @@ CONSUMED = {
 }
 """Every topic each service reads that the purge's story touches (not exports or holds)."""
 
+EACH_CONSUMER_BEHIND = pytest.mark.parametrize(
+    ("topic", "service"),
+    [(topic, service) for service, read in CONSUMED.items() for topic in read],
+)
+"""A test run once with each service's consumer of each of these topics held back."""
+
 KEPT = {  # ids and times only, kept by design (README: erasure)
     "access.organisations",
     "retention.organisation_clocks",
@@ -93,10 +99,7 @@ async def left_of_the_customer(system: MemorySystem) -> set[str]:
     return found - KEPT
 
 
-@pytest.mark.parametrize(
-    ("topic", "service"),
-    [(topic, service) for service, read in CONSUMED.items() for topic in read],
-)
+@EACH_CONSUMER_BEHIND
 async def test_an_organisations_purge_with_one_consumer_behind(
     system: MemorySystem, topic: str, service: str
 ) -> None:

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from tests.support.memory import STAFF, MemorySystem
 from tests.support.producers import Person
 from tests.unit.policy.customers import NOW, export_of
-from tests.unit.policy.test_purge_with_a_consumer_behind import CONSUMED
+from tests.unit.policy.test_purge_with_a_consumer_behind import EACH_CONSUMER_BEHIND
 from tests.unit.policy.threads import files
 
 __all__ = ["NOW"]
@@ -27,10 +25,7 @@ __all__ = ["NOW"]
 CORRECTED = {"full_name": "Erin Newname", "email": "erin.new@example.org"}
 
 
-@pytest.mark.parametrize(
-    ("topic", "service"),
-    [(topic, service) for service, read in CONSUMED.items() for topic in read],
-)
+@EACH_CONSUMER_BEHIND
 async def test_a_correction_with_one_consumer_behind(
     system: MemorySystem, topic: str, service: str
 ) -> None:
