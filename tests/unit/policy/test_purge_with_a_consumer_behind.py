@@ -62,10 +62,8 @@ CONSUMED = {
 }
 """Every topic each service reads that the purge's story touches (not exports or holds)."""
 
-EACH_CONSUMER_BEHIND = pytest.mark.parametrize(
-    ("topic", "service"),
-    [(topic, service) for service, read in CONSUMED.items() for topic in read],
-)
+EVERY_CONSUMER = [(topic, service) for service, read in CONSUMED.items() for topic in read]
+EACH_CONSUMER_BEHIND = pytest.mark.parametrize(("topic", "service"), EVERY_CONSUMER)
 """A test run once with each service's consumer of each of these topics held back."""
 
 KEPT = {  # ids and times only, kept by design (README: erasure)
