@@ -263,20 +263,19 @@ class MongoRequestReadModel(MongoCollection):
         self, contact_ids: list[str], *, name: str, email: str, at: datetime
     ) -> int:
         """Replace the requester's name and email in the views of these contacts (P11), as
-        the person stated them `at`."""
-        result = await self._collection.update_many(
-            {"requester_id": {"$in": contact_ids}},
-            {
-                "$set": {
-                    "requester_name": name,
-                    "requester_email": email,
-                    "requester_email_normalised": email.strip().casefold(),
-                },
-                "$max": {"requester_stated_at": at},
-            },
+        the person stated them `at`; a customer's statement made after it, taken already
+        because this was read late, keeps its name (a customer never states the email)."""
+        filed = {"requester_id": {"$in": contact_ids}}
+        address = {"requester_email": email, "requester_email_normalised": email.strip().casefold()}
+        corrected = await self._collection.update_many(
+            {**filed, "requester_stated_at": {"$not": {"$gt": at}}},
+            {"$set": {"requester_name": name, **address}, "$max": {"requester_stated_at": at}},
             session=self._session,
         )
-        return result.matched_count
+        restated = await self._collection.update_many(
+            {**filed, "requester_stated_at": {"$gt": at}}, {"$set": address}, session=self._session
+        )
+        return corrected.matched_count + restated.matched_count
 
     async def restate_requester(
         self, request_id: str, *, name: str, email: str, at: datetime

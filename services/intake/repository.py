@@ -86,18 +86,23 @@ class MongoContacts(MongoCollection):
         self, contact: Contact, *, email_key: str | None, phone_key: str | None, at: datetime
     ) -> None:
         """Overwrite the P2 fields with the contact's details as the person stated them `at`
-        (rectification: a customer's statement made before it no longer applies); email kept
-        when email_key is None."""
+        (rectification: a customer's statement made before it no longer applies; one made
+        after it, taken already because this was read late, stands but for the email, which a
+        customer never states); email kept when email_key is None."""
         values: Document = {**contact.details.model_dump(mode="json"), "phone_e164": phone_key}
+        email: Document = {}
         if email_key is None:
             values.pop("email")
         else:
             values["email_normalised"] = email_key
-        await self._collection.update_one(
-            {"_id": contact.contact_id},
+            email = {"email": values["email"], "email_normalised": email_key}
+        done = await self._collection.update_one(
+            {"_id": contact.contact_id, "stated_at": {"$not": {"$gt": at}}},
             {"$set": values, "$max": {"stated_at": at}},
             session=self._session,
         )
+        if not done.matched_count and email:  # a later statement stands
+            await self._set({"_id": contact.contact_id}, email)
 
     async def follow_statement(
         self, contact: Contact, *, phone_key: str | None, at: datetime

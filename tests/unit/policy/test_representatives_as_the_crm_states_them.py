@@ -15,8 +15,9 @@ from datetime import timedelta
 
 import pytest
 
+from shared import topics
 from tests.support import producers
-from tests.support.memory import STAFF
+from tests.support.memory import STAFF, MemorySystem
 from tests.support.producers import Person
 from tests.unit.policy.customers import NOW as NOW  # where the `system` fixture's clock starts
 from tests.unit.policy.customers import ORG, SIGNED, System, calls, publish
@@ -148,5 +149,37 @@ async def test_the_persons_own_correction_stands_against_a_statement_made_before
     later = replace(eve, full_name=f"Eve Later {tag}")
     publish(system, producers.contact_upserted(ORG, "c-eve", later, at=now + timedelta(minutes=1)))
     await system.settle()
+    assert (await contact_of(system, eve))["full_name"] == later.full_name
+    assert await name_read(system, request_id) == later.full_name
+
+
+@pytest.mark.parametrize("late", ["intake", "access"])
+async def test_a_correction_read_late_leaves_a_statement_made_after_it(
+    system: MemorySystem, late: str
+) -> None:
+    """P4 and P11: the service reads the person's correction only after the customer restated
+    them a minute later (by the same address); the later statement stands."""
+    eve = Person.new("Eve Early", phone="+47 912 34 008")
+    written = await system.http("intake").post("/requests", json=eve.web_form())
+    assert written.status_code == 202, written.text
+    await system.settle()
+    request_id = written.json()["request_id"]
+    tag, now = eve.full_name.split()[-1], system.clock.now()
+    corrected = {"full_name": f"Eve Corrected {tag}", "email": eve.email}
+    later = replace(eve, full_name=f"Eve Later {tag}")
+    with system.holding(topics.PRIVACY_DSR, by=late):
+        rectified = await system.http("retention").post(
+            "/privacy/rectifications",
+            headers=STAFF,
+            json={"data_subject_id": await requester_of(system, request_id), "details": corrected},
+        )
+        assert rectified.status_code == 202, rectified.text
+        await system.settle()
+        system.clock.advance(timedelta(minutes=2))
+        restated = producers.contact_upserted(ORG, "c-eve", later, at=now + timedelta(minutes=1))
+        publish(system, restated)
+        await system.settle()
+    await system.settle()
+
     assert (await contact_of(system, eve))["full_name"] == later.full_name
     assert await name_read(system, request_id) == later.full_name
