@@ -21,6 +21,7 @@ from tests.support.memory import STAFF, MemorySystem
 from tests.support.producers import Person
 from tests.unit.policy.customers import NOW as NOW  # where the `system` fixture's clock starts
 from tests.unit.policy.customers import ORG, SIGNED, System, calls, publish
+from tests.unit.policy.threads import files
 
 
 async def contact_of(system: System, person: Person) -> dict[str, object]:
@@ -121,6 +122,17 @@ async def test_an_older_statement_read_later_does_not_undo_a_newer_one(system: S
     assert await name_read(system, written.json()["request_id"]) == newer.full_name
 
 
+async def corrects(system: System, request_id: str, corrected: dict[str, str]) -> None:
+    """Support staff ask for the requester's correction (P11), as the person states it."""
+    rectified = await system.http("retention").post(
+        "/privacy/rectifications",
+        headers=STAFF,
+        json={"data_subject_id": await requester_of(system, request_id), "details": corrected},
+    )
+    assert rectified.status_code == 202, rectified.text
+    await system.settle()
+
+
 async def test_the_persons_own_correction_stands_against_a_statement_made_before_it(
     system: System,
 ) -> None:
@@ -133,13 +145,7 @@ async def test_the_persons_own_correction_stands_against_a_statement_made_before
     request_id = written.json()["request_id"]
     tag, now = eve.full_name.split()[-1], system.clock.now()
     corrected = {"full_name": f"Eve Corrected {tag}", "email": eve.email}
-    rectified = await system.http("retention").post(
-        "/privacy/rectifications",
-        headers=STAFF,
-        json={"data_subject_id": await requester_of(system, request_id), "details": corrected},
-    )
-    assert rectified.status_code == 202, rectified.text
-    await system.settle()
+    await corrects(system, request_id, corrected)
     stale = replace(eve, full_name=f"Eve Stale {tag}")
     publish(system, producers.contact_upserted(ORG, "c-eve", stale, at=now - timedelta(hours=1)))
     await system.settle()
@@ -160,21 +166,12 @@ async def test_a_correction_read_late_leaves_a_statement_made_after_it(
     """P4 and P11: the service reads the person's correction only after the customer restated
     them a minute later (by the same address); the later statement stands."""
     eve = Person.new("Eve Early", phone="+47 912 34 008")
-    written = await system.http("intake").post("/requests", json=eve.web_form())
-    assert written.status_code == 202, written.text
-    await system.settle()
-    request_id = written.json()["request_id"]
+    request_id, _ = await files(system, eve)
     tag, now = eve.full_name.split()[-1], system.clock.now()
     corrected = {"full_name": f"Eve Corrected {tag}", "email": eve.email}
     later = replace(eve, full_name=f"Eve Later {tag}")
     with system.holding(topics.PRIVACY_DSR, by=late):
-        rectified = await system.http("retention").post(
-            "/privacy/rectifications",
-            headers=STAFF,
-            json={"data_subject_id": await requester_of(system, request_id), "details": corrected},
-        )
-        assert rectified.status_code == 202, rectified.text
-        await system.settle()
+        await corrects(system, request_id, corrected)
         system.clock.advance(timedelta(minutes=2))
         restated = producers.contact_upserted(ORG, "c-eve", later, at=now + timedelta(minutes=1))
         publish(system, restated)
