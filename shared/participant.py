@@ -2,10 +2,12 @@
 
 retention asks every participant to erase a scope (an organisation, a person, one request), to
 export what it holds on a person, or to apply a person's corrected contact details. Each service
-describes its store as `Holdings`; this module does the rest the same way everywhere:
+describes its store as `Holdings` (shared/holdings.py); this module does the rest the same way
+everywhere:
 
 1. note the persons the scope touches, before anything is deleted (a redo would not find them);
-2. delete every copy in scope but the requests the scope keeps;
+2. delete every copy in scope but the requests the scope keeps (for a person's, also those
+   this service holds as a customer's: retention may have planned before it read them);
 3. for each of those persons, let go of their own data (contact, account, survey registration)
    unless another ground keeps it: a legal hold, the customer-records rule, a membership of
    another customer organisation, requests outside the scope (P8: not their last one);
@@ -25,12 +27,8 @@ participant registered from a late read of it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence, Set
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
-
-from pydantic import BaseModel
 
 from shared import topics
 from shared.clock import Clock
@@ -44,13 +42,13 @@ from shared.events.privacy import (
     ErasureRequested,
     ErasureScope,
     ExportRequested,
-    KeptGround,
     KeptRecords,
     Participant,
     RectificationRequested,
     RequestsErased,
 )
 from shared.events.sources import EventSource
+from shared.holdings import ErasureNotes, Holdings, Kept
 from shared.mongo import Transaction, TransactionRunner
 from shared.outbox import add_many_to_outbox
 from shared.participant_export import SLICES_PER_TRANSACTION, export
@@ -58,91 +56,6 @@ from shared.participant_export import SLICES_PER_TRANSACTION, export
 RELEASE_BATCH = 250
 """Persons released per call: a few queries per batch instead of a few per person (an
 organisation of 1,000 people took access 55 s one at a time), `$in` lists of bounded length."""
-
-
-def person_ids(scope: ErasureScope) -> list[str]:
-    """A person's scope: their data-subject id and the other ids retention names with it."""
-    return [scope.id, *scope.data_subject_ids]
-
-
-def owned_by(scope: ErasureScope) -> dict[str, Any]:
-    """What an organisation's or a person's scope covers, as a query: the organisation's
-    records, or the records the person filed under any of their data-subject ids."""
-    if scope.kind == "organisation":
-        return {"organisation_id": scope.id}
-    if scope.kind == "person":
-        return {"requester_id": {"$in": person_ids(scope)}}
-    raise ValueError("a request's scope is its own id")
-
-
-@dataclass(frozen=True)
-class Kept:
-    """A person's own record that stays, and why (one record may stand for several of the
-    person's ids: an account links every contact id of its email)."""
-
-    ground: KeptGround
-    record: str
-
-
-class ErasureNotes(Protocol):
-    """What one erasure has deleted so far in this service, over every run of it."""
-
-    async def subjects_found(self, subjects: Iterable[str]) -> None: ...
-    async def requests_found(self, request_ids: Iterable[str]) -> None: ...
-    async def requests_noted(self) -> set[str]: ...
-    async def request_erased(self, request_id: str) -> None: ...
-    async def requests_erased(self, request_ids: Iterable[str]) -> None: ...
-    async def persons_erased(self, persons: Iterable[str]) -> None: ...
-    async def addresses_erased(self, marks: Iterable[str]) -> None: ...
-    async def organisation_erased(self, organisation_id: str) -> None: ...
-    async def deleted(self, name: str, count: int) -> int: ...
-    async def so_far(self) -> tuple[dict[str, int], set[str]]: ...
-
-
-class Holdings(Protocol):
-    """A service's copies of personal data, as the privacy protocol sees them."""
-
-    person_records: str
-    """The kind of a person's own record here (`contacts`, `accounts`), named in counts."""
-
-    async def persons_in(self, scope: ErasureScope) -> set[str]:
-        """The persons whose data the scope touches: requesters of its requests, and for an
-        organisation its representatives."""
-        ...
-
-    async def delete(self, scope: ErasureScope, *, notes: ErasureNotes) -> None:
-        """Delete every copy in scope but the kept requests, noting counts as it goes."""
-        ...
-
-    async def release(
-        self, persons: Sequence[str], scope: ErasureScope, *, held: Set[str], notes: ErasureNotes
-    ) -> dict[str, Kept]:
-        """After the deletes: delete these persons' own records here unless a ground keeps
-        them (`held`: the persons a legal hold names); what stays, by person, and why. Each
-        person is decided as if alone; the batch only saves round trips."""
-        ...
-
-    async def remaining(self, scope: ErasureScope, *, released: set[str]) -> dict[str, int]:
-        """What is still in scope, counted from the store: copies of requests not kept, and the
-        own records of the `released` persons (those no ground keeps)."""
-        ...
-
-    async def kept_alongside(
-        self, scope: ErasureScope, *, released: set[str]
-    ) -> tuple[KeptRecords, ...]:
-        """Records of the scope's person, or of the `released` persons, that stay with someone
-        else's (what they wrote on another's request, kept with it), counted from the store
-        after the deletes, by ground."""
-        ...
-
-    async def export(self, data_subject_id: str) -> BaseModel:
-        """Everything held on the person, machine-readable."""
-        ...
-
-    async def rectify(self, data_subject_id: str, details: ContactDetails, *, at: datetime) -> None:
-        """Replace the person's contact details wherever they are held here, as the person
-        stated them `at` (a customer's statement about them made before stays overruled)."""
-        ...
 
 
 async def erase(
@@ -154,7 +67,7 @@ async def erase(
     now: Callable[[], datetime],
 ) -> ErasureCompleted:
     """Do one participant's part of an erasure and say what it did and found left."""
-    scope = requested.scope
+    scope, also_kept = await _with_customers_requests(requested.scope, holdings=holdings)
     await notes.subjects_found({*await holdings.persons_in(scope), *scope.data_subject_ids})
     if scope.kind == "request" and scope.id not in scope.keep_request_ids:
         await notes.request_erased(scope.id)  # its announcement may still be on its way
@@ -181,9 +94,27 @@ async def erase(
             KeptRecords(records=holdings.person_records, count=count, ground=ground)
             for ground, count in sorted(by_ground.items())
         )
+        + also_kept
         + await holdings.kept_alongside(scope, released=subjects - set(kept)),
         kept_data_subject_ids=tuple(sorted(kept)),
     )
+
+
+async def _with_customers_requests(
+    scope: ErasureScope, *, holdings: Holdings
+) -> tuple[ErasureScope, tuple[KeptRecords, ...]]:
+    """A person's scope keeping, besides what retention listed, the requests this service
+    holds as a customer's (P7: retention may have planned before it read them); those it adds,
+    counted for the certificate."""
+    if scope.kind != "person":
+        return scope, ()
+    listed = set(scope.keep_request_ids)
+    added = await holdings.customers_requests(scope) - listed
+    if not added:
+        return scope, ()
+    kept = tuple(sorted(listed | added))
+    counted = KeptRecords(records="requests", count=len(added), ground="customer_records")
+    return scope.model_copy(update={"keep_request_ids": kept}), (counted,)
 
 
 def completed_event(completed: ErasureCompleted, *, source: EventSource) -> CloudEvent:

@@ -94,14 +94,15 @@ async def record_request_received(
         ),
         organisation_derived=organisation_id is not None,
     )
-    if organisation_id is not None:
-        decision = OrganisationDecision(
-            request_id=received.request_id,
-            requester_id=received.requester_id,
-            organisation_id=organisation_id,
-            version=1,
-        )
-        await publish_decisions(uow, [decision], at=received.received_at)
+    # announced for every request, a customer's or nobody's: retention holds a person's
+    # erasure back until it knows whether a customer keeps their request (P7)
+    decision = OrganisationDecision(
+        request_id=received.request_id,
+        requester_id=received.requester_id,
+        organisation_id=organisation_id,
+        version=1,
+    )
+    await announce_decisions(uow, [decision], at=received.received_at)  # no grant yet
 
 
 async def publish_decisions(
@@ -110,6 +111,12 @@ async def publish_decisions(
     """Announce which organisation these requests belong to now; their grants follow them."""
     for decision in decisions:
         await uow.grants.tag_organisation(decision.request_id, decision.organisation_id)
+    await announce_decisions(uow, decisions, at=at)
+
+
+async def announce_decisions(
+    uow: AccessUnitOfWork, decisions: list[OrganisationDecision], *, at: datetime
+) -> None:
     await uow.publish_many(
         topics.ACCESS_MEMBERSHIPS,
         [

@@ -20,8 +20,8 @@ from services.access.repository import REQUESTS
 from services.access.unit_of_work import MongoAccessUnitOfWork
 from shared.events.intake import ContactDetails
 from shared.events.privacy import ErasureScope, KeptGround, KeptRecords
+from shared.holdings import A_CUSTOMERS, ErasureNotes, Kept, owned_by, person_ids
 from shared.mongo import Document, Transaction, delete_in, delete_matching, each_at_once, kept_out
-from shared.participant import ErasureNotes, Kept, owned_by, person_ids
 
 
 class ExportedRequest(BaseModel):
@@ -106,6 +106,10 @@ class AccessHoldings:
             reps = await self._representatives.distinct("contact_id", {"organisation_id": scope.id})
             found.update(str(contact_id) for contact_id in reps)
         return found
+
+    async def customers_requests(self, scope: ErasureScope) -> set[str]:
+        query = {**owned_by(scope), **A_CUSTOMERS}
+        return {str(r) for r in await self._views.distinct("_id", query)}
 
     async def delete(self, scope: ErasureScope, *, notes: ErasureNotes) -> None:
         if scope.kind == "person":  # what they wrote on others' requests

@@ -63,7 +63,7 @@ class MongoRequestReadModel(MongoCollection):
     async def upsert(self, view: RequestView, *, organisation_derived: bool = False) -> None:
         document = document_of(view)
         document["organisation_derived"] = organisation_derived
-        document["organisation_version"] = 1 if view.organisation_id else 0
+        document["organisation_version"] = 1  # the decision announced on receipt
         document.pop("request_id")
         document.pop("messages")
         document["requester_email_normalised"] = (

@@ -13,6 +13,7 @@ from services.intake.consumers import (
     published_request_observer,
 )
 from services.intake.customers import apply_organisation_decision
+from services.intake.decisions_awaited import ErasuresAwaitingDecisions
 from services.intake.handlers import Matching
 from services.intake.mail_intake import MailPolicy
 from services.intake.metrics import IntakeMetrics
@@ -24,10 +25,12 @@ from services.intake.web_intake import WebIntake
 from shared import topics
 from shared.clock import Clock
 from shared.erasure_progress import ErasureProgress
+from shared.events import CloudEvent
 from shared.events.access import RequestOrganisationDecided
 from shared.events.channels import EmailReceived, PhoneCallLogged
 from shared.events.crm import ContactLeftOrganization, ContactUpserted, ContractSigned
 from shared.events.intake import RequestReceived
+from shared.events.privacy import ErasureRequested
 from shared.events.sources import INTAKE_PRIVACY
 from shared.http import install_error_handlers
 from shared.mail import MailSender
@@ -98,11 +101,18 @@ def create_app(
     )
 
     on = handled_in(repository.MongoIntakeUnitOfWork)
-    on_organisation_decided = on(
-        lambda e, uow: apply_organisation_decision(
-            RequestOrganisationDecided.from_event(e), uow=uow
-        )
+    # a person's erasure waits for the organisation decisions of their requests (P7)
+    awaiting = ErasuresAwaitingDecisions(
+        runner=runtime.runner, clock=runtime.clock, wake_relay=runtime.relay.notify
     )
+
+    async def organisation_decided(
+        event: CloudEvent, uow: repository.MongoIntakeUnitOfWork
+    ) -> None:
+        awaiting.decision_read(uow.tx)
+        await apply_organisation_decision(RequestOrganisationDecided.from_event(event), uow=uow)
+
+    on_organisation_decided = on(organisation_decided)
 
     runtime.consume(
         topics.ACCESS_MEMBERSHIPS,
@@ -145,8 +155,10 @@ def create_app(
         clock=runtime.clock,
         runner=runtime.runner,
     )
-    runtime.consume(topics.PRIVACY_ERASURE, privacy)
+    erasing = awaiting.gate(privacy[ErasureRequested.event_type])
+    runtime.consume(topics.PRIVACY_ERASURE, {**privacy, ErasureRequested.event_type: erasing})
     runtime.consume(topics.PRIVACY_DSR, privacy)
+    runtime.background(awaiting.run, name="erasures-awaiting-decisions")
     smtp = SmtpServer(settings=settings, keys=keys, clock=runtime.clock, metrics=metrics)
     runtime.background(smtp.run, name="smtp-server")
     dispatcher = AcknowledgementDispatcher(
@@ -181,6 +193,7 @@ def create_app(
     app = FastAPI(title="intake", version="0.2.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.state.smtp = smtp
+    app.state.erasures_awaiting_decisions = awaiting
     install_error_handlers(app)
     app.include_router(runtime.health_router())
     wire(

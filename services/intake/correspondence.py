@@ -17,8 +17,8 @@ from services.intake.smtp import mail_key_id
 from shared.correspondence import kept_records, kept_with_another
 from shared.crypto import KeyStore
 from shared.events.privacy import ErasureScope, KeptRecords
+from shared.holdings import ErasureNotes, person_ids
 from shared.mongo import Document, delete_in
-from shared.participant import ErasureNotes, person_ids
 
 
 def written_by(persons: Sequence[str], scope: ErasureScope) -> Document:

@@ -20,7 +20,11 @@ async def apply_organisation_decision(
     decided: RequestOrganisationDecided, *, uow: IntakeUnitOfWork
 ) -> bool:
     """Apply access's decision unless a newer one was applied or the request is gone (erased);
-    whether anything changed."""
+    whether anything changed. The decision on receipt that the request is nobody's changes
+    nothing (intake files every request as nobody's) but that it is decided."""
+    if decided.version == 1 and decided.organisation_id is None:
+        await uow.requests.decided(decided.request_id)  # a person's erasure waited for it
+        return False
     request = await uow.requests.get(decided.request_id)
     if request is None:
         return False

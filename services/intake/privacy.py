@@ -29,9 +29,9 @@ from services.intake.smtp import mail_key_id
 from shared.crypto import KeyStore, seal
 from shared.events.intake import ContactDetails
 from shared.events.privacy import ErasureScope, KeptGround, KeptRecords
+from shared.holdings import A_CUSTOMERS, ErasureNotes, Kept, owned_by, person_ids
 from shared.mongo import Document, Transaction, delete_in, delete_matching, each_at_once, kept_out
 from shared.outbox import add_to_outbox
-from shared.participant import ErasureNotes, Kept, owned_by, person_ids
 
 
 def representatives_in(scope: ErasureScope) -> Document | None:
@@ -81,6 +81,10 @@ class IntakeHoldings:
             tagged = self._database[CONTACTS].find({"organisation_ids": scope.id}, {"_id": 1})
             found.update([str(contact["_id"]) async for contact in tagged])
         return found
+
+    async def customers_requests(self, scope: ErasureScope) -> set[str]:
+        query = {**owned_by(scope), **A_CUSTOMERS}
+        return {str(r) for r in await self._database[REQUESTS].distinct("_id", query)}
 
     async def delete(self, scope: ErasureScope, *, notes: ErasureNotes) -> None:
         if scope.kind == "person":  # what they wrote on others' requests

@@ -129,6 +129,14 @@ class MongoRequests(MongoCollection):
     async def by_reference(self, reference: str) -> SupportRequest | None:
         return _request_or_none(await self._find_one({"reference": reference}))
 
+    async def decided(self, request_id: str) -> None:
+        """access decided on receipt that the request is nobody's (version 1)."""
+        await self._collection.update_one(
+            {"_id": request_id, "organisation_version": 0},
+            {"$set": {"organisation_version": 1}},
+            session=self._session,
+        )
+
     async def save(self, request: SupportRequest) -> None:
         document = _request_document(request)
         await self._collection.replace_one(

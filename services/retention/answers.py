@@ -147,12 +147,17 @@ class KeptOut(BaseModel):
 
 
 class ErasureOut(BaseModel):
-    """`erased` is false (and no id) when the person is under a legal hold: the erasure then
-    starts by itself once no hold covers them."""
+    """`erased` is false (and no id) when the person is under a legal hold, or when a request
+    of theirs is still `awaiting_organisation_decision` (just filed: whether a customer keeps it,
+    P7, is not known yet): the erasure then starts by itself once no hold covers them and every
+    such decision has come."""
 
     erasure_id: str | None
     erased: bool
     kept: list[KeptOut]
+    awaiting_organisation_decision: list[str] = Field(
+        default_factory=list, description="Request ids (no personal data)."
+    )
 
 
 class ErasureProgressOut(BaseModel):

@@ -29,7 +29,7 @@ from shared import person_links, topics
 from shared.clock import Clock
 from shared.erasure_progress import ErasureProgress
 from shared.events import CloudEvent
-from shared.events.access import AccountContactsLinked
+from shared.events.access import AccountContactsLinked, RequestOrganisationDecided
 from shared.events.crm import ContractReinstated, ContractSigned, ContractTerminated
 from shared.events.intake import (
     MessageAdded,
@@ -94,6 +94,12 @@ def create_app(
 
     on_organisation_changed = on(follow_organisation)
 
+    on_organisation_decided = on(
+        lambda e, uow: handlers.note_organisation_decision(
+            e, clocks=uow.clocks, retention=retention
+        )
+    )
+
     async def schedule_and_wake(event: CloudEvent, uow: MongoRetentionUnitOfWork) -> None:
         # a termination read late may be due already: the scheduler looks after the commit
         await handlers.schedule_organisation_purge(
@@ -154,7 +160,13 @@ def create_app(
             ContractReinstated.event_type: on_in_force,
         },
     )
-    runtime.consume(topics.ACCESS_MEMBERSHIPS, {AccountContactsLinked.event_type: on_person_linked})
+    runtime.consume(
+        topics.ACCESS_MEMBERSHIPS,
+        {
+            AccountContactsLinked.event_type: on_person_linked,
+            RequestOrganisationDecided.event_type: on_organisation_decided,
+        },
+    )
     runtime.consume(
         topics.LEGAL_HOLDS,
         {
@@ -203,6 +215,7 @@ def create_app(
                 link_lifetime=timedelta(minutes=settings.export_link_minutes),
                 erasure_within=erasure_within,
                 late_after=timedelta(seconds=settings.participant_late_seconds),
+                decision_wait=timedelta(seconds=settings.organisation_decision_wait_seconds),
             ),
             wake_scheduler=scheduler.wake,
             certificates_recorded=certificates_recorded,

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from shared.events.privacy import ErasureGround
+from shared.holdings import DECISION_AWAITED_FOR
 
 RetentionRule = Literal["customer_relationship", "inactivity"]
 
@@ -29,6 +30,11 @@ class RetentionClock:
     """Its requester asked for erasure (or objected) while a legal hold kept the request: it is
     due since then, and purged as soon as the hold goes (P11)."""
     erasure_ground: ErasureGround | None = None
+    decided_version: int = 0
+    """The newest organisation decision of access's read here (`access.memberships`), and
+    `decided_organisation_id` its organisation: the clock follows it once intake has applied it
+    (`organisation_version`); until then a person's erasure waits (P7)."""
+    decided_organisation_id: str | None = None
 
 
 def clock_for_new_request(
@@ -87,6 +93,30 @@ def erasure_held(
         return clock
     due = min(asked_at, clock.purge_due_at or asked_at)
     return replace(clock, purge_due_at=due, erasure_asked_at=asked_at, erasure_ground=ground)
+
+
+def awaits_organisation_decision(clock: RetentionClock, *, now: datetime) -> bool:
+    """Whether the request is a customer's is not settled here yet: access has not decided (as
+    far as retention has read), or has decided otherwise than intake has applied so far; it is
+    lately active and not being purged. Erasing its requester now could take a customer's
+    record (P7), or leave intake keeping what retention let go."""
+    if clock.purge_id is not None or clock.last_activity_at <= now - DECISION_AWAITED_FOR:
+        return False
+    if clock.decided_version == 0:
+        return clock.organisation_version == 0
+    return (
+        clock.decided_version > clock.organisation_version
+        and clock.decided_organisation_id != clock.organisation_id
+    )
+
+
+def with_decision(
+    clock: RetentionClock, *, organisation_id: str | None, version: int
+) -> RetentionClock:
+    """access's decision `version` read here (an older one changes nothing)."""
+    if version <= clock.decided_version:
+        return clock
+    return replace(clock, decided_version=version, decided_organisation_id=organisation_id)
 
 
 def with_organisation(

@@ -13,12 +13,13 @@ from services.retention.domain import (
     organisation_in_force,
     organisation_terminated,
     record_activity,
+    with_decision,
     with_organisation,
     with_purged_organisation,
 )
 from services.retention.legal_holds import LegalHold, release
 from shared.events import CloudEvent
-from shared.events.access import AccountContactsLinked
+from shared.events.access import AccountContactsLinked, RequestOrganisationDecided
 from shared.events.crm import ContractReinstated, ContractSigned, ContractTerminated
 from shared.events.intake import (
     MessageAdded,
@@ -113,6 +114,42 @@ async def follow_organisation(
         return False
     await clocks.save(moved)
     return due_now
+
+
+async def note_organisation_decision(
+    event: CloudEvent, *, clocks: RetentionClocks, retention: timedelta
+) -> None:
+    """P7: access's decision itself (`access.memberships`), for every request, a customer's or
+    nobody's. The clock follows intake's word (`follow_organisation`: intake applies the
+    decision to what it holds, and an erasure or purge here must find it there); this one tells
+    retention that a word is coming, so that a person's erasure waits for it
+    (`domain.awaits_organisation_decision`). The decision made on receipt (version 1, at the
+    time received) starts the clock of a request not read here yet."""
+    decided = RequestOrganisationDecided.from_event(event)
+    clock = await clocks.get(decided.request_id)
+    if clock is None:
+        if decided.version != 1 or await _gone(decided, clocks=clocks):
+            return
+        clock = clock_for_new_request(
+            request_id=decided.request_id,
+            requester_id=decided.requester_id,
+            organisation_id=None,  # as intake files it
+            received_at=decided.decided_at,
+            retention=retention,
+        )
+    noted = with_decision(clock, organisation_id=decided.organisation_id, version=decided.version)
+    if noted != clock:
+        await clocks.save(noted)
+
+
+async def _gone(decided: RequestOrganisationDecided, *, clocks: RetentionClocks) -> bool:
+    """The request was erased, or purged with its organisation, before this word got here."""
+    if await clocks.was_erased(decided.request_id):
+        return True
+    if decided.organisation_id is None:
+        return False
+    purged_at = await clocks.organisation_erased_at(decided.organisation_id)
+    return purged_at is not None and decided.decided_at <= purged_at
 
 
 def _activity(event: CloudEvent) -> tuple[str, datetime]:

@@ -5,6 +5,8 @@ of theirs goes when its hold does (`domain.erasure_held`). Ids and times only.""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +14,7 @@ from typing import TYPE_CHECKING
 from uuid import uuid4
 
 from services.retention.domain import erasure_held
-from services.retention.dsr import Kept, plan_person_erasure
+from services.retention.dsr import Kept, PersonErasurePlan, plan_person_erasure
 from services.retention.erasure import asked, erasure_requested_event, new_purge
 from services.retention.legal_holds import HeldItems
 from shared import topics
@@ -21,14 +23,19 @@ from shared.events.privacy import ErasureGround
 if TYPE_CHECKING:
     from services.retention.unit_of_work import RetentionStores
 
+DECISION_LOOKS_EVERY = 0.05
+"""Seconds between two looks for an awaited organisation decision."""
+
 
 @dataclass(frozen=True)
 class ErasureDecision:
     """An erasure asked for: its id (None if a hold keeps the person: it starts when the
-    hold goes) and what is kept, why."""
+    hold goes; or if a request of theirs `awaits` its organisation decision: it starts when
+    that has come) and what is kept, why."""
 
     erasure_id: str | None
     kept: tuple[Kept, ...]
+    awaits: tuple[str, ...] = ()
 
 
 async def start_person_erasure(
@@ -38,19 +45,22 @@ async def start_person_erasure(
     stores: RetentionStores,
     now: datetime,
     within: timedelta,
+    decisions_within: float = 0,
 ) -> ErasureDecision:
     """Erase the person under every data-subject id they have, keeping their requests under
     a legal hold (due from now, so they go with the hold) or in a customer's records (P7);
-    if a hold covers the person, nothing now, and the erasure waits for the hold to go."""
-    reads = stores.reads()
-    held = HeldItems.of(await reads.holds.unreleased(), now=now)
-    person_ids = await reads.persons.of_person(person_id)
-    clocks = await reads.clocks.of_requesters(person_ids)
-    plan = plan_person_erasure(person_ids=person_ids, clocks=clocks, held=held)
+    if a hold covers the person, nothing now, and the erasure waits for the hold to go. A
+    request of theirs whose organisation access has not decided yet (just filed) is waited for
+    `decisions_within` seconds; still not decided, the erasure waits for it the same way."""
+    person_ids, held, plan = await _plan(person_id, stores=stores, now=now)
+    waited_until = time.monotonic() + decisions_within
+    while plan.awaits and time.monotonic() < waited_until:
+        await asyncio.sleep(DECISION_LOOKS_EVERY)
+        person_ids, held, plan = await _plan(person_id, stores=stores, now=now)
     if not plan.erase:
         async with stores.transaction() as uow:
             await uow.held_erasures.hold_back(person_id, ground=ground, at=now)
-        return ErasureDecision(erasure_id=None, kept=plan.kept)
+        return ErasureDecision(erasure_id=None, kept=plan.kept, awaits=plan.awaits)
     purge = new_purge(
         erasure_id=str(uuid4()),
         scope_kind="person",
@@ -77,6 +87,17 @@ async def start_person_erasure(
             if clock is not None:
                 await uow.clocks.save(erasure_held(clock, asked_at=now, ground=ground))
     return ErasureDecision(erasure_id=purge.erasure_id, kept=plan.kept)
+
+
+async def _plan(
+    person_id: str, *, stores: RetentionStores, now: datetime
+) -> tuple[tuple[str, ...], HeldItems, PersonErasurePlan]:
+    reads = stores.reads()
+    held = HeldItems.of(await reads.holds.unreleased(), now=now)
+    person_ids = await reads.persons.of_person(person_id)
+    clocks = await reads.clocks.of_requesters(person_ids)
+    plan = plan_person_erasure(person_ids=person_ids, clocks=clocks, held=held, now=now)
+    return person_ids, held, plan
 
 
 async def resume_held_erasures(

@@ -76,6 +76,7 @@ async def erase_person(body: ErasureIn, who: Caller, ctx: Ctx) -> ErasureOut:
         erasure_id=decision.erasure_id,
         erased=decision.erasure_id is not None,
         kept=[KeptOut(kind=k.kind, id=k.id, ground=k.ground) for k in decision.kept],
+        awaiting_organisation_decision=list(decision.awaits),
     )
 
 

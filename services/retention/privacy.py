@@ -23,8 +23,8 @@ from shared.events.privacy import (
     ExportContributed,
     KeptRecords,
 )
+from shared.holdings import ErasureNotes, Kept, owned_by, person_ids
 from shared.mongo import Document, Transaction, delete_matching, each_at_once, kept_out
-from shared.participant import ErasureNotes, Kept, owned_by, person_ids
 from shared.person_links import MongoPersonLinks
 
 PARTICIPANT = "retention"
@@ -80,6 +80,17 @@ class RetentionHoldings:
         if query is None:
             return set()
         return {str(r) for r in await self._clocks.distinct("requester_id", query)}
+
+    async def customers_requests(self, scope: ErasureScope) -> set[str]:
+        """Following a customer's contract, or decided by access to be a customer's (intake's
+        word not here yet). One not decided yet goes; should it prove a customer's, its
+        decision, read after, starts its clock again."""
+        clocks = await MongoRetentionClocks(self._database).of_requesters(person_ids(scope))
+        return {
+            clock.request_id
+            for clock in clocks
+            if clock.rule == "customer_relationship" or clock.decided_organisation_id
+        }
 
     async def delete(self, scope: ErasureScope, *, notes: ErasureNotes) -> None:
         query = clocks_in(scope)

@@ -184,14 +184,15 @@ HELD_ERASURES = "held_erasures"
 
 
 class MongoHeldErasures(MongoCollection):
-    """The persons whose erasure a hold holds back, by the id they asked under."""
+    """The persons whose erasure a hold (or an organisation decision awaited) holds back, by
+    the id they asked under."""
 
     collection_name = HELD_ERASURES
 
     async def hold_back(self, person_id: str, *, ground: ErasureGround, at: datetime) -> None:
-        await self._collection.replace_one(
+        await self._collection.update_one(  # asked when first held back, however often
             {"_id": person_id},
-            {"ground": ground, "asked_at": at},
+            {"$set": {"ground": ground}, "$setOnInsert": {"asked_at": at}},
             upsert=True,
             session=self._session,
         )

@@ -31,12 +31,16 @@ STAFF_ROLES = frozenset({"support_staff", "admin"})
 @dataclass(frozen=True)
 class RetentionPeriods:
     """How long an export waits for late services, a download link lives, an erasure may take,
-    and after how long a participant that has not answered is late."""
+        after how long a participant that has not answered is late, and how long an erasure waits for
+    an organisation decision."""
 
     export_wait: timedelta
     link_lifetime: timedelta
     erasure_within: timedelta
     late_after: timedelta
+    decision_wait: timedelta = timedelta(0)
+    """How long a person's erasure waits, before answering, for the organisation decision of a
+    request of theirs just filed (then it is held back until the decision comes)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,8 @@ async def erase_person(
 ) -> ErasureDecision:
     """Erasure or objection: erase the person everywhere, under every data-subject id they
     have, keeping what must be kept (their requests under a legal hold or in a customer's
-    records); nothing yet if they are held, and everything once the hold goes."""
+    records); nothing yet if they are held, and everything once the hold goes (or once the
+    organisation decision of a request of theirs has come)."""
     may_act_for(who, person_id)
     decision = await start_person_erasure(
         person_id,
@@ -111,6 +116,7 @@ async def erase_person(
         stores=ctx.stores,
         now=ctx.clock.now(),
         within=ctx.periods.erasure_within,
+        decisions_within=ctx.periods.decision_wait.total_seconds(),
     )
     return decision
 

@@ -35,6 +35,15 @@ class RetentionSettings(ServiceSettings):
         description="A participant that has not completed after this long is late: re-ask, alert.",
         validation_alias=AliasChoices("RETENTION_PARTICIPANT_LATE_SECONDS"),
     )
+    organisation_decision_wait_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "How long a person's erasure waits, before answering, for access's organisation"
+            " decision on a request of theirs just filed; then it is held back until it comes."
+        ),
+        validation_alias=AliasChoices("RETENTION_ORGANISATION_DECISION_WAIT_SECONDS"),
+    )
     export_wait_seconds: float = Field(
         default=300.0,
         gt=0,

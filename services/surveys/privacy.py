@@ -27,8 +27,8 @@ from shared.erasure_progress import ERASED_REQUESTS
 from shared.events.intake import ContactDetails
 from shared.events.privacy import ErasureScope, KeptRecords
 from shared.events.surveys import ResponseComment
+from shared.holdings import A_CUSTOMERS, ErasureNotes, Kept, owned_by
 from shared.mongo import Document, delete_in, delete_matching, each_at_once, kept_out
-from shared.participant import ErasureNotes, Kept, owned_by
 from shared.person_links import MongoPersonLinks
 
 
@@ -199,6 +199,10 @@ class SurveysHoldings:
             tagged = self._database[CONTACTS].find({"organisation_ids": scope.id}, {"_id": 1})
             found.update([str(contact["_id"]) async for contact in tagged])
         return found
+
+    async def customers_requests(self, scope: ErasureScope) -> set[str]:
+        query = {**owned_by(scope), **A_CUSTOMERS}
+        return {str(r) for r in await self._database[CANDIDATES].distinct("_id", query)}
 
     async def delete(self, scope: ErasureScope, *, notes: ErasureNotes) -> None:
         for name, kind in SCOPED:

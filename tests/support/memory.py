@@ -90,6 +90,7 @@ class MemorySystem:
             "STAFF_TOKEN": STAFF_TOKEN,
             "INSTANCE_PREFIX": "m_",
             "SURVEYS_SAMPLE_RATE": "1.0",
+            "RETENTION_ORGANISATION_DECISION_WAIT_SECONDS": "0",  # settle() moves the bus
             **environment,
         }
         self._offsets: dict[tuple[str, int], int] = {}
@@ -154,7 +155,7 @@ class MemorySystem:
         scheduler included: its purges are part of what moves)."""
         for _ in range(rounds):
             await self.services["retention"].app.state.scheduler.run_once()
-            moved = 0
+            moved = await self.services["intake"].app.state.erasures_awaiting_decisions.run_once()
             for service in self.services.values():
                 for relay in service.runtime.relays:
                     moved += await relay.relay_pending()

@@ -59,6 +59,8 @@ class RealSystem:
             "RETENTION_SCHEDULER_SECONDS": "0.2",
             "RETENTION_PARTICIPANT_LATE_SECONDS": "3",
             "SURVEYS_SAMPLE_RATE": "1.0",  # as in memory: every registered person is asked
+            # an erasure asked as a request is filed answers once access's decision is in
+            "RETENTION_ORGANISATION_DECISION_WAIT_SECONDS": "20",
         }
         async with contextlib.AsyncExitStack() as stack:
             self._processes = await stack.enter_async_context(

@@ -75,7 +75,7 @@ async def test_a_persons_erasure_with_one_consumer_behind(
     assert await left_of_the_customer(system) == set()
 
 
-@pytest.mark.parametrize("service", ["access", "retention", "surveys"])
+@pytest.mark.parametrize("service", ["retention", "surveys"])
 async def test_a_copy_made_after_the_erasure_goes_when_intake_names_the_request(
     system: MemorySystem, service: str
 ) -> None:
@@ -102,6 +102,40 @@ async def test_a_copy_made_after_the_erasure_goes_when_intake_names_the_request(
     assert await left_of_the_customer(system) == set()
     erased = system.database(service)["erased_requests"]
     assert await erased.find_one({"_id": again.json()["request_id"], "erased_at": {"$ne": None}})
+
+
+async def test_with_access_behind_the_erasure_waits_for_its_organisation_decision(
+    system: MemorySystem,
+) -> None:
+    """access has not read the request, so nobody knows yet whether a customer keeps it (P7):
+    the erasure is held back, says for which request, and starts by itself once access has
+    decided; access never makes a copy after its part."""
+    person = Person.new("Erin Erased")
+    _, contact_id = await files(system, person)
+    with system.holding(topics.SUPPORT_REQUESTS, by="access"):
+        again = await system.http("intake").post("/requests", json=person.web_form("Again"))
+        await system.settle()
+        asked = await system.http("retention").post(
+            "/privacy/erasures", headers=STAFF, json={"data_subject_id": contact_id}
+        )
+        assert asked.status_code == 200, asked.text
+        assert asked.json() == {
+            "erasure_id": None,
+            "erased": False,
+            "kept": [],
+            "awaiting_organisation_decision": [again.json()["request_id"]],
+        }
+        await system.settle()
+        assert await certificates(system) == []
+        held = system.database("retention")["held_erasures"]
+        assert await held.count_documents({"_id": contact_id}) == 1
+    await system.settle()
+
+    (certified,) = [c for c in await certificates(system) if c["scope"]["id"] == contact_id]
+    assert certified["remaining_total"] == 0 and certified["kept_request_count"] == 0
+    assert await held.count_documents({}) == 0
+    assert await left_of_the_customer(system) == set()
+    assert set(await system.plaintext(person.values)) == set()
 
 
 async def test_a_call_or_mail_given_after_the_erasure_is_a_new_contact(

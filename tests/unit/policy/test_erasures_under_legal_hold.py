@@ -96,6 +96,7 @@ async def test_the_erasure_of_a_person_under_a_legal_hold_starts_when_the_hold_g
         "erasure_id": None,
         "erased": False,
         "kept": [{"kind": "person", "id": requester, "ground": "legal_hold"}],
+        "awaiting_organisation_decision": [],
     }
     await system.settle()
     assert await certificates(system) == []

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from services.retention.domain import clock_for_new_request
+from services.retention.domain import (
+    awaits_organisation_decision,
+    clock_for_new_request,
+    with_decision,
+)
 from services.retention.dsr import Kept, plan_person_erasure
 from services.retention.erasure import (
     ParticipantCompletion,
@@ -16,6 +21,7 @@ from services.retention.erasure import (
     subjects_to_shred,
 )
 from services.retention.legal_holds import HeldItems, LegalHold, release
+from shared.holdings import DECISION_AWAITED_FOR
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -167,14 +173,15 @@ def test_the_certificate_holds_scope_ground_times_and_counts_only() -> None:
     assert "person-secret-id" not in json.dumps(issued, default=str)
 
 
-def clock(request_id: str, organisation_id: str | None):
-    return clock_for_new_request(
+def clock(request_id: str, organisation_id: str | None, *, decided: bool = True):
+    new = clock_for_new_request(
         request_id=request_id,
         requester_id="p1",
         organisation_id=organisation_id,
         received_at=NOW,
         retention=timedelta(days=365),
     )
+    return replace(new, organisation_version=1) if decided else new
 
 
 def test_person_erasure_keeps_customer_records_and_held_requests() -> None:
@@ -183,6 +190,7 @@ def test_person_erasure_keeps_customer_records_and_held_requests() -> None:
         person_ids=("p1",),
         clocks=[clock("r-public", None), clock("r-customer", "o1"), clock("r-held", None)],
         held=held,
+        now=NOW,
     )
     assert plan.erase
     assert plan.kept == (
@@ -197,6 +205,7 @@ def test_a_held_person_is_not_erased() -> None:
         person_ids=("p1",),
         clocks=[clock("r1", None)],
         held=HeldItems.of([hold("person", "p1")], now=NOW),
+        now=NOW,
     )
     assert not plan.erase
     assert plan.kept == (Kept("person", "p1", "legal_hold"),)
@@ -207,6 +216,45 @@ def test_a_person_held_under_another_of_their_ids_is_not_erased() -> None:
         person_ids=("crm-1", "p1"),
         clocks=[clock("r1", None)],
         held=HeldItems.of([hold("person", "p1")], now=NOW),
+        now=NOW,
     )
     assert not plan.erase
     assert plan.kept == (Kept("person", "p1", "legal_hold"),)
+
+
+def test_a_person_whose_request_awaits_its_organisation_decision_is_not_erased_yet() -> None:
+    """P7 before P11: whether a customer keeps the request just filed is not known yet."""
+    plan = plan_person_erasure(
+        person_ids=("p1",),
+        clocks=[clock("r-old", None), clock("r-new", None, decided=False)],
+        held=HeldItems.of([], now=NOW),
+        now=NOW + timedelta(seconds=1),
+    )
+    assert not plan.erase
+    assert plan.awaits == ("r-new",)
+    assert plan.kept == ()
+
+
+def test_a_decision_awaited_longer_than_its_limit_or_under_purge_holds_nothing_back() -> None:
+    undecided = clock("r-new", None, decided=False)
+    plan = plan_person_erasure(
+        person_ids=("p1",),
+        clocks=[undecided, replace(clock("r-purged", None, decided=False), purge_id="x")],
+        held=HeldItems.of([], now=NOW),
+        now=NOW + DECISION_AWAITED_FOR + timedelta(seconds=1),
+    )
+    assert plan.erase and plan.awaits == () and plan.kept == ()
+
+
+def test_a_decision_read_but_not_yet_applied_by_intake_is_awaited() -> None:
+    """access said the request is a customer's; intake, whose copy the erasure must find, has
+    not applied it yet (retention follows intake's word): the erasure waits. A decision that
+    changes nothing intake holds (nobody's) is not waited for."""
+    undecided = clock("r-new", None, decided=False)
+    customer = with_decision(undecided, organisation_id="o1", version=1)
+    nobodys = with_decision(undecided, organisation_id=None, version=1)
+    assert awaits_organisation_decision(customer, now=NOW)
+    assert not awaits_organisation_decision(nobodys, now=NOW)
+    applied = replace(customer, organisation_id="o1", organisation_version=1)
+    assert not awaits_organisation_decision(applied, now=NOW)
+    assert with_decision(applied, organisation_id=None, version=1) == applied  # not newer
