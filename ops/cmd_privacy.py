@@ -92,9 +92,14 @@ def request_erasure(
                 "kept", ("kind", "id", "ground"), [list(k.values()) for k in answer["kept"]]
             )
             if not answer["erased"]:
-                out.result(
-                    answer, table=kept, summary="not erased: the person is under a legal hold"
+                awaiting = answer.get("awaiting_organisation_decision") or []
+                why = (
+                    f"{len(awaiting)} request(s) of theirs await their organisation decision;"
+                    " the erasure starts by itself once decided"
+                    if awaiting
+                    else "the person is under a legal hold"
                 )
+                out.result(answer, table=kept, summary=f"not erased yet: {why}")
                 return ExitCode.PROBLEM
             erasure_id = answer["erasure_id"]
             if not wait:

@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from shared.events import CloudEvent
+from shared.events.access import RequestOrganisationDecided
 from shared.events.base import EventData
 from shared.mongo import Document
 from shared.service import ServiceRuntime
@@ -86,6 +87,27 @@ class Intake:
         )
         await self.producer.send_and_wait(data.topic, event.to_bytes(), key=subject.encode())
         return event
+
+    async def decided_by_access(self, requests: list[Document]) -> None:
+        """access's decision on arrival that each request is nobody's, as access announces it
+        for every request it reads (a person's erasure waits in intake until it has come);
+        returns once intake has noted them."""
+        for request in requests:
+            decided = RequestOrganisationDecided(
+                request_id=request["_id"],
+                requester_id=request["requester_id"],
+                lawful_basis="legitimate_interest",
+                version=1,
+                decided_at=request["received_at"],
+            )
+            await self.publish(decided, subject=request["_id"])
+        ids = [request["_id"] for request in requests]
+        for _ in range(300):
+            noted = await self.find("requests", {"_id": {"$in": ids}, "organisation_version": 1})
+            if len(noted) == len(ids):
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError("intake did not note access's decisions within 30 s")
 
     async def events(self, topic: str, *, type: str, subject: str | None = None) -> list[Any]:
         """Events of a type on a topic (optionally one aggregate's), from the start of the topic;

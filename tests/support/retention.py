@@ -16,6 +16,7 @@ from shared import topics
 from shared.clock import FixedClock
 from shared.crypto import KeyStore, seal
 from shared.events import CloudEvent
+from shared.events.access import RequestOrganisationDecided
 from shared.events.crm import ContractReinstated, ContractTerminated
 from shared.events.intake import (
     ContactDetails,
@@ -99,6 +100,24 @@ def organisation_changed(
         lawful_basis="contract" if organisation_id else "legitimate_interest",
         version=version,
         changed_at=at,
+    )
+    return CloudEvent.of(
+        source="/tests", type=data.event_type, subject=request_id, time=at, data=data
+    )
+
+
+def organisation_decided(
+    request_id: str, requester_id: str, organisation_id: str | None, *, at: datetime
+) -> CloudEvent:
+    """access.request.organisation_decided.v1 as access publishes it on reading a request (for
+    every request, a customer's or nobody's; version 1, at the time received)."""
+    data = RequestOrganisationDecided(
+        request_id=request_id,
+        requester_id=requester_id,
+        organisation_id=organisation_id,
+        lawful_basis="contract" if organisation_id else "legitimate_interest",
+        version=1,
+        decided_at=at,
     )
     return CloudEvent.of(
         source="/tests", type=data.event_type, subject=request_id, time=at, data=data
@@ -216,15 +235,24 @@ async def seen_request(
     event = await request_received(runtime.keys, received_at=clock.now(), **kw)
     await publish(producer, topics.SUPPORT_REQUESTS, event)
     requester_id = RequestReceived.from_event(event).requester_id
+    received_at = RequestReceived.from_event(event).received_at
+    decided = organisation_decided(event.subject, requester_id, organisation_id, at=received_at)
+    await publish(producer, topics.ACCESS_MEMBERSHIPS, decided)
     if organisation_id is not None:  # access found the requester represents a customer
         changed = organisation_changed(
             event.subject, requester_id, organisation_id, version=1, at=clock.now()
         )
         await publish(producer, topics.SUPPORT_REQUESTS, changed)
+    clocks = runtime.runner.database["retention_clocks"]
 
     async def seen() -> bool:
         response = await http.get(f"/retention/requests/{event.subject}", headers=STAFF)
-        return response.status_code == 200 and response.json()["organisation_id"] == organisation_id
+        decided = await clocks.find_one({"_id": event.subject, "decided_version": 1})
+        return (
+            response.status_code == 200
+            and response.json()["organisation_id"] == organisation_id
+            and decided is not None
+        )
 
     await eventually(seen)
     return event.subject, requester_id

@@ -73,7 +73,10 @@ async def test_person_erasure_deletes_account_copies_and_grants_but_keeps_what_i
     kept = await access.receive_request(
         requester_id=person, email=email, at=t0 + timedelta(hours=1)
     )
-    gone = await access.receive_request(
+    gone = await access.receive_request(  # before the contract: their own
+        requester_id=person, email=email, at=t0 - timedelta(hours=2)
+    )
+    customers = await access.receive_request(  # the customer's, which retention did not list
         requester_id=person, email=email, at=t0 + timedelta(hours=2)
     )
     other = await access.receive_request(
@@ -91,6 +94,7 @@ async def test_person_erasure_deletes_account_copies_and_grants_but_keeps_what_i
         "share_grants": 0,
     }
     assert completed["data_subject_ids"] == [person]
+    assert {"records": "requests", "count": 1, "ground": "customer_records"} in completed["kept"]
     # nothing left on the first ask: a late re-ask would hold the certificate back for minutes
     assert completed["remaining"] == dict.fromkeys(
         ("accounts", "messages", "representatives", "request_views", "share_grants"), 0
@@ -99,6 +103,7 @@ async def test_person_erasure_deletes_account_copies_and_grants_but_keeps_what_i
     assert await access.document("representatives", {"contact_id": person}) is None
     assert await access.document("request_views", {"_id": gone}) is None
     assert await access.document("request_views", {"_id": kept}) is not None
+    assert await access.document("request_views", {"_id": customers}) is not None
     assert await access.document("request_views", {"_id": other}) is not None
     login = await access.http.post(
         "/login", json={"email": email, "password": "a-long-enough-password"}

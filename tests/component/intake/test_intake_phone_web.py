@@ -214,14 +214,24 @@ async def test_an_acknowledgement_no_mail_can_be_made_of_is_kept_and_holds_no_ot
     version wrote) once failed every round at the head of the queue: it is now kept, counted and
     tried again after the send lease, and the ones after it go."""
     broken, plain = unique_email(), unique_email()
-    intake.sink.stop()
-    try:
-        requests = [await _submitted(intake, email) for email in (broken, plain)]
-        await intake.collection("acknowledgements").update_one(
-            {"request_id": requests[0]}, {"$unset": {"reference": ""}}
-        )
-    finally:
-        intake.sink.start()
+    # the broken one queued first, as an older version wrote it (no reference), put in the
+    # queue directly: breaking one intake queued raced the dispatcher, which could have read it
+    # whole already (and sent it once the sink was back)
+    broken_id = str(uuid4())
+    await intake.collection("acknowledgements").insert_one(
+        {
+            "_id": broken_id,
+            "request_id": broken_id,
+            "requester_id": str(uuid4()),
+            "to": broken,
+            "subject": "[SR-OLDVERSN] Help",
+            "message_id": f"<ack.{broken_id}@intake.support.example>",
+            "queued_at": datetime.now(UTC) - timedelta(seconds=1),
+            "organisation_id": None,
+            "sent_at": None,
+        }
+    )
+    requests = [broken_id, await _submitted(intake, plain)]
 
     async def acknowledged() -> list[Any]:
         return intake.sink.to(plain)

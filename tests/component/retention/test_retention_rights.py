@@ -270,6 +270,7 @@ async def test_a_person_under_legal_hold_is_not_erased(
         "erasure_id": None,
         "erased": False,
         "kept": [{"kind": "person", "id": person, "ground": "legal_hold"}],
+        "awaiting_organisation_decision": [],
     }
     assert (await http.get(f"/retention/requests/{request_id}", headers=STAFF)).status_code == 200
 

@@ -28,8 +28,10 @@ async def runner(settings: ServiceSettings) -> AsyncIterator[TransactionRunner]:
     await client.close()
 
 
-async def _seed(runner: TransactionRunner, organisation: str, people: list[str]) -> list[str]:
-    """One request per person in the organisation, each invited and answered."""
+async def _seed(
+    runner: TransactionRunner, organisation: str | None, people: list[str]
+) -> list[str]:
+    """One request per person in the organisation (or nobody's), each invited and answered."""
     requests = []
     for person in people:
         request_id = str(uuid4())
@@ -122,12 +124,14 @@ async def test_a_person_erasure_deletes_only_that_persons_copies(
 ) -> None:
     organisation = str(uuid4())
     person, colleague = str(uuid4()), str(uuid4())
-    theirs = await _seed(runner, organisation, [person, person])
-    others = await _seed(runner, organisation, [colleague])
+    theirs = await _seed(runner, None, [person, person])
+    customers = await _seed(runner, organisation, [person])  # kept with the customer (P7)
+    others = await _seed(runner, None, [colleague])
     counts, subjects = await _erase(runner, "person", person)
     assert counts == {"requests": 2, "invitations": 2, "responses": 2}
     assert subjects == {person}
     assert await _left(runner, theirs) == {"requests": 0, "invitations": 0, "responses": 0}
+    assert await _left(runner, customers) == {"requests": 1, "invitations": 1, "responses": 1}
     assert await _left(runner, others) == {"requests": 1, "invitations": 1, "responses": 1}
 
 
