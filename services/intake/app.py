@@ -12,7 +12,7 @@ from services.intake.consumers import (
     phone_handler,
     published_request_observer,
 )
-from services.intake.customers import apply_organisation_decision
+from services.intake.customers import apply_organisation_decision, note_nobodys
 from services.intake.decisions_awaited import ErasuresAwaitingDecisions
 from services.intake.handlers import Matching
 from services.intake.mail_intake import MailPolicy
@@ -110,13 +110,16 @@ def create_app(
         event: CloudEvent, uow: repository.MongoIntakeUnitOfWork
     ) -> None:
         awaiting.decision_read(uow.tx)
-        await apply_organisation_decision(RequestOrganisationDecided.from_event(event), uow=uow)
+        decided = RequestOrganisationDecided.from_event(event)
+        await apply_organisation_decision(decided, uow=uow, noted=uow.tx.in_batch)
 
     on_organisation_decided = on(organisation_decided)
 
-    runtime.consume(
+    runtime.consume(  # one decision a request: the records fetched together, one commit
         topics.ACCESS_MEMBERSHIPS,
         {RequestOrganisationDecided.event_type: on_organisation_decided},
+        batch=True,
+        prepare=note_nobodys,
     )
     # the customers' representatives a caller may be
     runtime.consume(

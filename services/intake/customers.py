@@ -13,17 +13,21 @@ from __future__ import annotations
 from services.intake import events
 from services.intake.domain import with_organisation
 from services.intake.ports import IntakeUnitOfWork
+from services.intake.repository import REQUESTS
+from shared.events import CloudEvent
 from shared.events.access import RequestOrganisationDecided
+from shared.mongo import Transaction
 
 
 async def apply_organisation_decision(
-    decided: RequestOrganisationDecided, *, uow: IntakeUnitOfWork
+    decided: RequestOrganisationDecided, *, uow: IntakeUnitOfWork, noted: bool = False
 ) -> bool:
     """Apply access's decision unless a newer one was applied or the request is gone (erased);
     whether anything changed. The decision on receipt that the request is nobody's changes
     nothing (intake files every request as nobody's) but that it is decided."""
     if decided.version == 1 and decided.organisation_id is None:
-        await uow.requests.decided(decided.request_id)  # a person's erasure waited for it
+        if not noted:  # a batch's are noted together, ahead (`note_nobodys`)
+            await uow.requests.decided(decided.request_id)  # a person's erasure waits for it
         return False
     request = await uow.requests.get(decided.request_id)
     if request is None:
@@ -38,3 +42,21 @@ async def apply_organisation_decision(
     await uow.contacts.retag(updated.requester_id)
     await uow.publish(*events.organisation_changed(updated, at=decided.decided_at))
     return True
+
+
+async def note_nobodys(events: list[CloudEvent], tx: Transaction) -> None:
+    """Read ahead for a batch of decisions: those on arrival that a request is nobody's (most)
+    noted together, one update for the batch, not one a request."""
+    nobodys = [
+        decided.request_id
+        for event in events
+        if event.type == RequestOrganisationDecided.event_type
+        and (decided := RequestOrganisationDecided.from_event(event)).version == 1
+        and decided.organisation_id is None
+    ]
+    if nobodys:
+        await tx.database[REQUESTS].update_many(
+            {"_id": {"$in": nobodys}, "organisation_version": 0},
+            {"$set": {"organisation_version": 1}},
+            session=tx.session,
+        )

@@ -19,7 +19,7 @@ from services.retention import (
 )
 from services.retention.certified import CertificateAnnouncements
 from services.retention.metrics import RetentionMetrics
-from services.retention.read_ahead import clocks_read_ahead
+from services.retention.read_ahead import clocks_read_ahead, decisions_read_ahead
 from services.retention.register_store import MongoProcessors
 from services.retention.rights import Retention, RetentionPeriods
 from services.retention.scheduler import PurgeScheduler, SchedulerPolicy
@@ -96,7 +96,7 @@ def create_app(
 
     on_organisation_decided = on(
         lambda e, uow: handlers.note_organisation_decision(
-            e, clocks=uow.clocks, retention=retention
+            e, clocks=uow.clocks, retention=retention, noted=bool(uow.tx and uow.tx.in_batch)
         )
     )
 
@@ -160,12 +160,14 @@ def create_app(
             ContractReinstated.event_type: on_in_force,
         },
     )
-    runtime.consume(
+    runtime.consume(  # one decision a request: the records fetched together, one commit
         topics.ACCESS_MEMBERSHIPS,
         {
             AccountContactsLinked.event_type: on_person_linked,
             RequestOrganisationDecided.event_type: on_organisation_decided,
         },
+        batch=True,
+        prepare=decisions_read_ahead,
     )
     runtime.consume(
         topics.LEGAL_HOLDS,

@@ -117,16 +117,19 @@ async def follow_organisation(
 
 
 async def note_organisation_decision(
-    event: CloudEvent, *, clocks: RetentionClocks, retention: timedelta
+    event: CloudEvent, *, clocks: RetentionClocks, retention: timedelta, noted: bool = False
 ) -> None:
     """P7: access's decision itself (`access.memberships`), for every request, a customer's or
     nobody's. The clock follows intake's word (`follow_organisation`: intake applies the
     decision to what it holds, and an erasure or purge here must find it there); this one tells
     retention that a word is coming, so that a person's erasure waits for it
     (`domain.awaits_organisation_decision`). The decision made on receipt (version 1, at the
-    time received) starts the clock of a request not read here yet."""
+    time received) starts the clock of a request not read here yet. `noted`: a batch's
+    decisions on arrival that a request is nobody's were noted on the clocks there, ahead."""
     decided = RequestOrganisationDecided.from_event(event)
     clock = await clocks.get(decided.request_id)
+    if clock is not None and noted and decided.version == 1 and decided.organisation_id is None:
+        return
     if clock is None:
         if decided.version != 1 or await _gone(decided, clocks=clocks):
             return
@@ -137,9 +140,9 @@ async def note_organisation_decision(
             received_at=decided.decided_at,
             retention=retention,
         )
-    noted = with_decision(clock, organisation_id=decided.organisation_id, version=decided.version)
-    if noted != clock:
-        await clocks.save(noted)
+    moved = with_decision(clock, organisation_id=decided.organisation_id, version=decided.version)
+    if moved != clock:
+        await clocks.save(moved)
 
 
 async def _gone(decided: RequestOrganisationDecided, *, clocks: RetentionClocks) -> bool:
