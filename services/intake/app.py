@@ -8,11 +8,12 @@ from services.intake import http, repository, representatives, upgrades, web_for
 from services.intake.acknowledgements import AcknowledgementDispatcher
 from services.intake.consumers import (
     email_handler,
+    note_nobodys,
     phone_batch_preparer,
     phone_handler,
     published_request_observer,
 )
-from services.intake.customers import apply_organisation_decision, note_nobodys
+from services.intake.customers import apply_organisation_decision
 from services.intake.decisions_awaited import ErasuresAwaitingDecisions
 from services.intake.handlers import Matching
 from services.intake.mail_intake import MailPolicy

@@ -13,10 +13,7 @@ from __future__ import annotations
 from services.intake import events
 from services.intake.domain import with_organisation
 from services.intake.ports import IntakeUnitOfWork
-from services.intake.repository import REQUESTS
-from shared.events import CloudEvent
 from shared.events.access import RequestOrganisationDecided
-from shared.mongo import Transaction
 
 
 async def apply_organisation_decision(
@@ -26,7 +23,7 @@ async def apply_organisation_decision(
     whether anything changed. The decision on receipt that the request is nobody's changes
     nothing (intake files every request as nobody's) but that it is decided."""
     if decided.version == 1 and decided.organisation_id is None:
-        if not noted:  # a batch's are noted together, ahead (`note_nobodys`)
+        if not noted:  # a batch's are noted together, ahead (`consumers.note_nobodys`)
             await uow.requests.decided(decided.request_id)  # a person's erasure waits for it
         return False
     request = await uow.requests.get(decided.request_id)
@@ -42,21 +39,3 @@ async def apply_organisation_decision(
     await uow.contacts.retag(updated.requester_id)
     await uow.publish(*events.organisation_changed(updated, at=decided.decided_at))
     return True
-
-
-async def note_nobodys(events: list[CloudEvent], tx: Transaction) -> None:
-    """Read ahead for a batch of decisions: those on arrival that a request is nobody's (most)
-    noted together, one update for the batch, not one a request."""
-    nobodys = [
-        decided.request_id
-        for event in events
-        if event.type == RequestOrganisationDecided.event_type
-        and (decided := RequestOrganisationDecided.from_event(event)).version == 1
-        and decided.organisation_id is None
-    ]
-    if nobodys:
-        await tx.database[REQUESTS].update_many(
-            {"_id": {"$in": nobodys}, "organisation_version": 0},
-            {"$set": {"organisation_version": 1}},
-            session=tx.session,
-        )
